@@ -1,0 +1,88 @@
+"""All configuration in one place.
+
+Precedence: environment variables (HANDOVER_*) > ``handover.toml`` in the working directory
+(or the file named by HANDOVER_CONFIG) > defaults. Every setting is documented in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+POLICIES_DIR = TEMPLATES_DIR / "policies"
+GAZETTEER_DIR = TEMPLATES_DIR / "gazetteer"
+FONTS_CONF = TEMPLATES_DIR / "fonts.conf"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("handover-data")
+    # SQLAlchemy URL; empty means SQLite inside data_dir.
+    database_url: str = ""
+    # Extra folder of policy profiles (*.toml) a bureau adds without touching code.
+    policies_dir: Path | None = None
+    # Object storage: "local" (folder inside data_dir) or "s3" (minio client).
+    storage: str = "local"
+    s3_endpoint: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "handover"
+    s3_secure: bool = False
+    # Celery broker; empty means jobs run embedded, in-process.
+    broker: str = ""
+    # OCR
+    ocr_engine: str = "rapidocr"
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Web
+    secret_key: str = ""
+    max_upload_mb: int = 200
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'handover.sqlite3').resolve()}"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.data_dir / "objects"
+
+
+def _coerce(name: str, raw: object) -> object:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if kind in ("Path", "Path | None"):
+        return Path(str(raw)) if raw not in (None, "") else None
+    if kind == "bool":
+        return str(raw).strip().lower() in ("1", "true", "yes", "on")
+    if kind == "int":
+        return int(raw)
+    return str(raw)
+
+
+def load_settings(env: dict[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    values: dict[str, object] = {}
+    path = config_file or Path(env.get("HANDOVER_CONFIG", "handover.toml"))
+    if path.is_file():
+        with path.open("rb") as fh:
+            for key, raw in tomllib.load(fh).items():
+                if key in {f.name for f in fields(Settings)}:
+                    values[key] = _coerce(key, raw)
+    for f in fields(Settings):
+        raw = env.get(f"HANDOVER_{f.name.upper()}")
+        if raw is not None:
+            values[f.name] = _coerce(f.name, raw)
+    if values.get("data_dir") is None:
+        values.pop("data_dir", None)
+    return Settings(**values)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

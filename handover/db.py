@@ -1,0 +1,124 @@
+"""The catalog database (SQLite by default) — engine, sessions and the core tables.
+
+Every package declares its tables on the one ``Base`` below so a single ``create_all`` makes the
+whole schema; each package owns its own tables module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
+                        create_engine, event, func)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from .config import Settings, settings
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class EnterpriseRow(Base):
+    __tablename__ = "enterprises"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    region: Mapped[str] = mapped_column(String(64))  # policy profile
+    location: Mapped[dict] = mapped_column(JSON)  # Address
+    insured_county: Mapped[str] = mapped_column(String(64), default="")
+    legal_representative: Mapped[str] = mapped_column(String(64), default="")
+    contact: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class ImportRow(Base):
+    """One accepted roster file (import batch)."""
+
+    __tablename__ = "roster_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows_total: Mapped[int] = mapped_column(Integer)
+    rows_imported: Mapped[int] = mapped_column(Integer)
+    problems: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class RetireeRow(Base):
+    __tablename__ = "retirees"
+    __table_args__ = (UniqueConstraint("id_number", name="uq_retiree_id_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("roster_imports.id"))
+    source_row: Mapped[int] = mapped_column(Integer)
+    id_number: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    sex: Mapped[str] = mapped_column(String(2))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    retired_on: Mapped[dt.date] = mapped_column(Date)
+    party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict] = mapped_column(JSON)  # the full Retiree record
+    dest_county: Mapped[str | None] = mapped_column(String(64), index=True)
+    dest_street: Mapped[str | None] = mapped_column(String(64))
+    dest_community: Mapped[str | None] = mapped_column(String(64))
+    dest_code: Mapped[str | None] = mapped_column(String(12))
+    route_rule: Mapped[str | None] = mapped_column(String(200))
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    engine = create_engine(url)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def init_db(cfg: Settings | None = None) -> Engine:
+    cfg = cfg or settings()
+    if cfg.db_url.startswith("sqlite:///"):
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine_for(cfg.db_url)
+    _import_table_modules()
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _import_table_modules() -> None:
+    """Other packages register their tables on Base when imported."""
+    import importlib
+
+    for module in ("archive_store.tables", "web.tables", "workers.tables"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name != module and not module.startswith(str(err.name)):
+                raise
+
+
+@contextmanager
+def session_scope(cfg: Settings | None = None) -> Iterator[Session]:
+    engine = init_db(cfg)
+    session = sessionmaker(engine, expire_on_commit=False)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
