@@ -11,6 +11,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 
+from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -78,16 +79,32 @@ def parse(raw: str) -> IdNumber:
     if number[17] != expected:
         raise IdNumberError(f"身份证号码校验位错误：末位应为{expected}，实为{number[17]}")
     warnings: list[str] = []
-    province = county = None
-    try:
-        place = ric.get_birth_place(number)
-        province, county = place.get("province"), place.get("county")
-    except ValidationError:
-        warnings.append(f"地址码{number[:6]}不在现行或历史行政区划代码表中（可能为旧地址码，请人工核实）")
+    province, county, current = area(number[:6])
+    if county is None:
+        warnings.append(f"地址码{number[:6]}不在行政区划代码表中（可能为更早的旧地址码，已接受，请人工核实）")
+    elif not current:
+        warnings.append(f"地址码{number[:6]}（{county}）为已撤销的旧区划代码，已接受")
     if len(original) == 15:
         warnings.append(f"15位旧号码已升级为18位：{number}")
     sex = "男" if int(number[16]) % 2 == 1 else "女"
     return IdNumber(number, original, birth, sex, province, county, tuple(warnings))
+
+
+def area(code: str) -> tuple[str | None, str | None, bool]:
+    """(province, county, current) of a 6-digit area code in stdnum's table.
+
+    Unlike ``ric.get_birth_place`` this ignores the birth year: codes were assigned when the
+    number was issued (from the 1980s on), so a person born in 1940 legitimately carries a code
+    created in 1983. ``current`` is False for codes abolished since (崇文区 110103, 晋宁县 530122).
+    """
+    info = {k: v for _part, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    if "county" not in info:
+        return info.get("province"), None, False
+    entries = info["county"].split(",")
+    for entry in entries:
+        if not entry.startswith("[") or entry[1:].split("]")[0].endswith("-"):
+            return info.get("province"), entry.split("]", 1)[-1], True
+    return info.get("province"), entries[-1].split("]", 1)[-1], False
 
 
 def cross_check(idn: IdNumber, sex: str | None, birth_date: dt.date | None) -> list[str]:

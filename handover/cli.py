@@ -1,0 +1,317 @@
+"""The ``handover`` command line."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import config
+from .policy import PolicyError, available_profiles, load_profile
+
+console = Console()
+
+
+class HandoverError(click.ClickException):
+    """A user-facing failure: printed in Chinese, exit code 1, no traceback."""
+
+    def show(self, file=None) -> None:
+        Console(stderr=True).print(f"[red]错误：[/red]{self.message}")
+
+
+def fail(message: str) -> HandoverError:
+    return HandoverError(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="HANDOVER_DATA_DIR",
+              help="数据目录（SQLite 数据库与本地对象存储），默认 ./handover-data")
+@click.version_option(package_name="handover")
+def main(data_dir: Path | None) -> None:
+    """国有企业退休人员社会化管理移交：名册、移交文书、人事档案数字化与检索。"""
+    if data_dir:
+        os.environ["HANDOVER_DATA_DIR"] = str(data_dir)
+        config.settings.cache_clear()
+
+
+# ---------------------------------------------------------------- profiles
+
+@main.command("profiles")
+def profiles_command() -> None:
+    """列出可用的地区政策配置。"""
+    for region in available_profiles():
+        p = load_profile(region)
+        console.print(f"[bold]{region}[/bold]  {p.name}  {p.document_no}")
+
+
+@main.command("profile")
+@click.argument("region")
+def profile_command(region: str) -> None:
+    """显示一个地区政策配置的全部规则。"""
+    try:
+        p = load_profile(region)
+    except PolicyError as err:
+        raise fail(str(err)) from None
+    console.print_json(p.model_dump_json())
+
+
+# ---------------------------------------------------------------- enterprises
+
+@main.group("enterprise")
+def enterprise_group() -> None:
+    """登记和查看移交企业。"""
+
+
+@enterprise_group.command("add")
+@click.argument("name")
+@click.option("--uscc", required=True, help="统一社会信用代码")
+@click.option("--profile", "region", required=True, help="地区政策配置，如 henan-zhengzhou")
+@click.option("--address", default="", help="企业所在地（省市县区街道社区详细地址）")
+@click.option("--insured-county", default="", help="参保地县(市、区)，与所在地不同时填写")
+@click.option("--legal-rep", default="", help="法定代表人")
+@click.option("--contact", default="", help="经办人")
+@click.option("--phone", default="", help="联系电话")
+def enterprise_add(name, uscc, region, address, insured_county, legal_rep, contact, phone) -> None:
+    """登记移交企业。"""
+    from pydantic import ValidationError
+
+    from .db import session_scope
+    from .models import Enterprise
+    from .registry import RegistryError, add_enterprise
+    from .roster.address import parse_address
+
+    try:
+        ent = Enterprise(name=name, uscc=uscc, location=parse_address(address), insured_county=insured_county,
+                         legal_representative=legal_rep, contact=contact, phone=phone)
+        with session_scope() as session:
+            add_enterprise(session, ent, region)
+    except ValidationError as err:
+        raise fail("；".join(e["msg"].removeprefix("Value error, ") for e in err.errors())) from None
+    except (RegistryError, PolicyError) as err:
+        raise fail(str(err)) from None
+    console.print(f"已登记企业：{name}（{region}）")
+
+
+@enterprise_group.command("list")
+def enterprise_list() -> None:
+    """列出已登记的企业。"""
+    from .db import session_scope
+    from .registry import list_enterprises
+
+    with session_scope() as session:
+        for row in list_enterprises(session):
+            console.print(f"{row.name}  {row.uscc}  {row.region}")
+
+
+# ---------------------------------------------------------------- roster
+
+@main.group("roster")
+def roster_group() -> None:
+    """退休人员名册：校验、导入、汇总。"""
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True)
+
+
+@roster_group.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--enterprise", default=None, help="同时与该企业及其他企业已导入的人员比对")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题")
+def roster_check(file: Path, enterprise: str | None, as_json: bool) -> None:
+    """校验名册文件（不导入）。有错误时退出码为 1。"""
+    from .roster import RosterFileError, load_roster
+
+    try:
+        if enterprise:
+            report = _run_import(file, enterprise, valid_only=False, dry_run=True)
+            problems, total = report.problems, report.rows_total
+        else:
+            result = load_roster(file)
+            problems, total = result.problems, result.rows_total
+    except RosterFileError as err:
+        raise fail(str(err)) from None
+    _emit(problems, total, as_json, imported=None)
+    if any(p.is_error for p in problems):
+        sys.exit(1)
+
+
+@roster_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--enterprise", required=True, help="已登记的移交企业名称")
+@click.option("--valid-only", is_flag=True, help="有错误时仍导入其余无误的行")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+def roster_import(file: Path, enterprise: str, valid_only: bool, as_json: bool) -> None:
+    """校验并导入名册：全部无误才导入；用 --valid-only 只导入无误的行。"""
+    from .roster import RosterFileError
+
+    try:
+        report = _run_import(file, enterprise, valid_only=valid_only, dry_run=False)
+    except RosterFileError as err:
+        raise fail(str(err)) from None
+    _emit(report.problems, report.rows_total, as_json, imported=report)
+    if not report.committed:
+        sys.exit(1)
+
+
+def _run_import(file: Path, enterprise: str, valid_only: bool, dry_run: bool):
+    from .db import session_scope
+    from .registry import RegistryError
+    from .roster.importer import import_roster
+
+    try:
+        with session_scope() as session, _progress() as bar:
+            task = bar.add_task("校验" if dry_run else "导入", total=None)
+            return import_roster(session, file, enterprise, valid_only=valid_only, dry_run=dry_run,
+                                 progress=lambda n: bar.update(task, completed=n))
+    except (RegistryError, PolicyError) as err:
+        raise fail(str(err)) from None
+
+
+def _emit(problems, total: int, as_json: bool, imported) -> None:
+    from .report import print_problems, problems_json
+
+    if as_json:
+        extra = {"rows_total": total}
+        if imported is not None:
+            extra.update(committed=imported.committed, rows_imported=imported.rows_imported,
+                         rows_updated=imported.rows_updated)
+        click.echo(problems_json(problems, **extra))
+        return
+    print_problems(console, problems)
+    console.print(f"共 {total} 行数据。")
+    if imported is None:
+        return
+    if imported.committed:
+        console.print(f"[green]已导入 {imported.rows_imported} 人，更新 {imported.rows_updated} 人。[/green]")
+    elif imported.errors:
+        console.print("[red]名册有错误，未导入任何数据。[/red]修改后重新导入，或用 --valid-only 只导入无误的行。")
+    else:
+        console.print("[red]没有可导入的数据。[/red]")
+
+
+@roster_group.command("summary")
+@click.option("--enterprise", required=True)
+def roster_summary(enterprise: str) -> None:
+    """按县、街道、社区汇总已导入人员的移交去向。"""
+    from .db import session_scope
+    from .registry import RegistryError, retirees_of
+    from .report import community_summary
+
+    try:
+        with session_scope() as session:
+            people = retirees_of(session, enterprise)
+    except RegistryError as err:
+        raise fail(str(err)) from None
+    console.print(community_summary([a.destination for _, a in people], [r.party_member for r, _ in people]))
+    excluded = [(r, a) for r, a in people if a.excluded]
+    if excluded:
+        console.print(f"不随同移交 {len(excluded)} 人（{excluded[0][1].excluded} 等）")
+
+
+@main.group("route")
+def route_group() -> None:
+    """移交地分配：个人指定。"""
+
+
+@route_group.command("override")
+@click.argument("id_number")
+@click.option("--county", required=True)
+@click.option("--street", required=True)
+@click.option("--community", required=True)
+@click.option("--reason", default="本人申请", help="指定原因，如“本人申请转入居住地”")
+def route_override(id_number, county, street, community, reason) -> None:
+    """为一名已导入人员指定移交地（覆盖政策规则的结果）。"""
+    from . import gazetteer
+    from .db import session_scope
+    from .idnumber import mask, normalize
+    from .models import Destination
+    from .registry import RegistryError, set_override
+
+    dest = Destination(county=county, street=street, community=community,
+                       code=gazetteer.community_code(county, street, community))
+    try:
+        with session_scope() as session:
+            set_override(session, normalize(id_number), dest, reason)
+    except RegistryError as err:
+        raise fail(str(err)) from None
+    console.print(f"已将 {mask(id_number)} 的移交地指定为 {dest.label}")
+
+
+# ---------------------------------------------------------------- sample data
+
+@main.group("sample")
+def sample_group() -> None:
+    """生成演示和测试用的样例数据。"""
+
+
+@sample_group.command("roster")
+@click.option("--retirees", "n", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
+@click.option("--communities", type=click.IntRange(1, 10_000), default=None)
+@click.option("--region", default="henan-zhengzhou", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help=".xlsx 或 .csv")
+@click.option("--encoding", type=click.Choice(["utf-8", "utf-8-sig", "gb18030"]), default="utf-8-sig",
+              help="CSV 的编码")
+def sample_roster(n, communities, region, seed, out: Path, encoding) -> None:
+    """生成样例名册（身份证号真实可校验，数据可复现）。"""
+    from .roster.writer import write_csv, write_xlsx
+    from .sample import make_batch
+
+    batch = make_batch(region, n, communities, seed)
+    if out.suffix.lower() == ".csv":
+        write_csv(out, batch.retirees, encoding)
+    else:
+        write_xlsx(out, batch.retirees, batch.enterprise)
+    console.print(f"已生成 {n} 人的样例名册：{out}（企业：{batch.enterprise.name}，"
+                  f"统一社会信用代码 {batch.enterprise.uscc}）")
+
+
+# ---------------------------------------------------------------- demo
+
+@main.command("demo")
+@click.option("--retirees", "n", type=int, default=200, show_default=True)
+@click.option("--communities", type=int, default=8, show_default=True)
+@click.option("--region", default="henan-zhengzhou", show_default=True)
+def demo_command(n: int, communities: int, region: str) -> None:
+    """用内置默认配置演示主流程：样例名册 → 校验导入 → 分配移交地 → 汇总。"""
+    from .demo import run_demo
+
+    run_demo(console, n, communities, region)
+
+
+# ---------------------------------------------------------------- other packages
+
+# Commands that live with the package that owns them; registered when the package provides them.
+_PLUGGED = [
+    ("ocr.cli", "digitize_command", None, "digitize"),
+    ("ocr.cli", "sample_scans_command", sample_group, "scans"),
+    ("docgen.cli", "docs_group", None, "docs"),
+    ("archive_store.cli", "publish_command", None, "publish"),
+    ("archive_store.cli", "search_command", None, "search"),
+    ("archive_store.cli", "verify_command", None, "verify"),
+    ("archive_store.cli", "catalog_command", None, "catalog"),
+]
+
+
+def _register_plugged() -> None:
+    for module, attr, group, name in _PLUGGED:
+        try:
+            command = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as err:
+            if err.name not in (module, module.split(".")[0]):
+                raise
+            continue
+        except AttributeError:
+            continue
+        (group or main).add_command(command, name)
+
+
+_register_plugged()
+
