@@ -1,0 +1,77 @@
+"""The real ``handover`` console script, as a user runs it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).with_name("handover")
+
+
+def run(*args, data_dir: Path, check=True):
+    env = {**os.environ, "HANDOVER_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    proc = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, env=env, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    return tmp_path
+
+
+def test_sample_check_register_import_summary(workdir):
+    data = workdir / "data"
+    roster = workdir / "r.xlsx"
+    out = run("sample", "roster", "--retirees", 60, "--communities", 5, "--seed", 3, "--out", roster, data_dir=data)
+    assert "已生成 60 人的样例名册" in out.stdout
+    name = out.stdout.split("企业：")[1].split("，")[0]
+    uscc = out.stdout.split("统一社会信用代码 ")[1].split("）")[0]
+    checked = run("roster", "check", roster, data_dir=data)
+    assert "错误 0 处" in checked.stdout and "共 60 行数据" in checked.stdout
+    run("enterprise", "add", name, "--uscc", uscc, "--profile", "henan-zhengzhou",
+        "--address", "河南省郑州市金水区经八路街道纬五路社区经五路1号", data_dir=data)
+    imported = run("roster", "import", roster, "--enterprise", name, data_dir=data)
+    assert "已导入 60 人" in imported.stdout
+    summary = run("roster", "summary", "--enterprise", name, data_dir=data)
+    assert "合计" in summary.stdout and "60" in summary.stdout
+
+
+def test_check_exits_non_zero_and_reports_in_chinese(workdir):
+    bad = workdir / "bad.csv"
+    bad.write_text("姓名,性别,身份证号,退休时间\n张三,男,110105194912310021,2010-01\n", encoding="gb18030")
+    proc = run("roster", "check", bad, "--json", data_dir=workdir / "d", check=False)
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    [problem] = [p for p in report["problems"] if p["severity"] == "错误"]
+    assert problem["row"] == 2 and problem["code"] == "id_invalid" and "校验位错误" in problem["message"]
+
+
+def test_not_a_spreadsheet_is_refused_cleanly(workdir):
+    junk = workdir / "photo.xlsx"
+    junk.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))
+    proc = run("roster", "check", junk, data_dir=workdir / "d", check=False)
+    assert proc.returncode == 1
+    assert "错误" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unknown_enterprise_and_bad_uscc(workdir):
+    data = workdir / "d"
+    roster = workdir / "r.csv"
+    run("sample", "roster", "--retirees", 3, "--out", roster, data_dir=data)
+    proc = run("roster", "import", roster, "--enterprise", "不存在的企业", data_dir=data, check=False)
+    assert proc.returncode == 1 and "未登记的企业" in proc.stderr
+    proc = run("enterprise", "add", "某厂", "--uscc", "123", "--profile", "jieyang", data_dir=data, check=False)
+    assert proc.returncode == 1 and "统一社会信用代码" in proc.stderr
+
+
+def test_demo_ends_green_and_says_where_outputs_are(workdir):
+    proc = run("demo", "--retirees", 50, "--communities", 4, data_dir=workdir / "demo-data")
+    assert "全部步骤成功" in proc.stdout
+    assert str(workdir / "demo-data") in proc.stdout
+    again = run("demo", "--retirees", 50, "--communities", 4, data_dir=workdir / "demo-data")
+    assert "全部步骤成功" in again.stdout  # rerunnable on the same data folder
