@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from stdnum import numdb
 from stdnum.cn import ric
@@ -90,6 +91,7 @@ def parse(raw: str) -> IdNumber:
     return IdNumber(number, original, birth, sex, province, county, tuple(warnings))
 
 
+@lru_cache(maxsize=8192)
 def area(code: str) -> tuple[str | None, str | None, bool]:
     """(province, county, current) of a 6-digit area code in stdnum's table.
 

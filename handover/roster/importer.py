@@ -133,7 +133,8 @@ def _store(session, pending, enterprise_id, import_id, names, enterprise, profil
         else:
             new_rows.append(values)
     if new_rows:
-        session.execute(insert(RetireeRow), new_rows)
+        # Core executemany: the ORM bulk path costs ~2x here for nothing we use.
+        session.connection().execute(insert(RetireeRow.__table__), new_rows)
         report.rows_imported += len(new_rows)
     if updates:
         session.execute(update(RetireeRow), updates)

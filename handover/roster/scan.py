@@ -67,11 +67,13 @@ def _chain(first, rest):
 
 def _skippable(values: list[object], name_index: int) -> bool:
     """Blank rows, and notes/footers under the table (注：…, 经办人：…)."""
-    filled = [text(v) for v in values if text(v)]
+    filled = [v for v in values if v is not None and v != ""]
     if not filled:
         return True
-    name = text(values[name_index]) if name_index < len(values) else ""
-    return not name and len(filled) <= 3 and filled[0].startswith(_FOOTER_PREFIXES)
+    if len(filled) > 3:
+        return False
+    name = values[name_index] if name_index < len(values) else None
+    return not text(name) and text(filled[0]).startswith(_FOOTER_PREFIXES)
 
 
 @dataclass

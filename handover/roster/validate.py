@@ -71,7 +71,7 @@ class RowValidator:
             try:
                 return parser(value)
             except ValueError as e:
-                err(key, P.BAD_VALUE, f"{self.by_key[key][1].header}{e}")
+                err(key, P.BAD_VALUE, f"{self.by_key[key][1].header}：{e}")
                 return None
 
         name = get("name", text, required=True)

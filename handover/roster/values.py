@@ -19,8 +19,10 @@ _COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
 
 
 def text(value: object) -> str:
-    if value is None:
+    if value is None or value == "":
         return ""
+    if type(value) is str and value.isascii():
+        return value.strip()  # NFKC changes nothing in ASCII; skip it on the hot path
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return unicodedata.normalize("NFKC", str(value)).strip()
@@ -55,7 +57,7 @@ def parse_sex(value: object) -> str:
         return "男"
     if s in ("女", "F", "f", "2"):
         return "女"
-    raise ValueError(f"性别应为“男”或“女”，实为“{text(value)}”")
+    raise ValueError(f"应为“男”或“女”，实为“{text(value)}”")
 
 
 def parse_bool(value: object) -> bool:
@@ -81,7 +83,7 @@ def parse_special(value: object) -> frozenset[SpecialStatus]:
                 break
         else:
             labels = "、".join(f.value for f in SpecialStatus)
-            raise ValueError(f"“{part}”不是特殊人员情况的选项（{labels}）")
+            raise ValueError(f"“{part}”不是可选项（{labels}）")
     return frozenset(found)
 
 
