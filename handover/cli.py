@@ -297,6 +297,13 @@ _PLUGGED = [
     ("archive_store.cli", "search_command", None, "search"),
     ("archive_store.cli", "verify_command", None, "verify"),
     ("archive_store.cli", "catalog_command", None, "catalog"),
+    ("completeness.cli", "check_command", None, "check"),
+    ("workers.cli", "worker_command", None, "worker"),
+    ("workers.cli", "ingest_command", None, "ingest"),
+    ("workers.cli", "status_command", None, "status"),
+    ("workers.cli", "requeue_command", None, "requeue"),
+    ("web.cli", "serve_command", None, "serve"),
+    ("web.cli", "user_group", None, "user"),
 ]
 
 

@@ -102,7 +102,7 @@ def _import_table_modules() -> None:
     """Other packages register their tables on Base when imported."""
     import importlib
 
-    for module in ("archive_store.tables", "web.tables", "workers.tables"):
+    for module in ("archive_store.tables", "completeness.tables", "workers.tables", "web.tables"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as err:
