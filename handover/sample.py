@@ -28,7 +28,6 @@ HEALTH = ["良好", "良好", "良好", "一般", "较差"]
 ROADS = ["建设路", "人民路", "解放路", "中山路", "文化路", "和平路", "新华路", "工人路", "胜利街", "东风路"]
 INDUSTRY = [("纺织", "厂"), ("机械", "厂"), ("化工", "总厂"), ("煤炭", "集团有限公司"),
             ("有色金属", "有限公司"), ("建筑工程", "公司"), ("水泥", "厂"), ("运输", "公司")]
-PARTY = ["中共党员"] * 2 + ["群众"] * 9 + ["共青团员"] * 0 + ["民主党派"] * 0
 
 
 def _syllable(rng: random.Random, pool: str) -> str:
@@ -129,8 +128,7 @@ def make_retirees(region: str, n: int, communities: int | None = None, seed: int
             chosen = Destination(county=hukou_place.county, street=hukou_place.street,
                                  community=hukou_place.community)
         out.append(Retiree(
-            person_no=f"{enterprise.location.county[:0]}{41 if region.startswith('henan') else 50}"
-                      f"{rng.randint(10**9, 10**10 - 1)}",
+            person_no=f"{local[0].county_code[:2]}{rng.randint(10**9, 10**10 - 1)}",
             name=person_name(rng, sex), sex=sex, ethnicity=rng.choice(ETHNIC), birth_date=birth,
             id_number=number, id_number_original=number, retired_on=retired,
             former_employer=enterprise.name, former_position=rng.choice(POSITIONS),

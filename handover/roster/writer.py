@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -9,7 +10,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from ..models import Enterprise, Retiree
-from .headers import COLUMNS, WRITTEN_KEYS
+from .headers import COLUMNS, WRITTEN_KEYS, column_letter
 
 TITLE = "企业退休人员移交社区管理花名册"
 _HEADERS = {c.key: c.header for c in COLUMNS}
@@ -46,30 +47,21 @@ def write_xlsx(path: Path, retirees: list[Retiree], enterprise: Enterprise | Non
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("花名册")
     width = len(WRITTEN_KEYS)
-    ws.merged_cells.ranges  # noqa: B018 - write-only sheets merge via the ranges list below
     title = WriteOnlyCell(ws, value=TITLE)
     title.font = Font(size=16, bold=True)
     title.alignment = Alignment(horizontal="center")
     ws.append([title])
     ws.append([f"单位名称：{enterprise.name}" if enterprise else "单位名称："])
-    for n, row in enumerate(roster_rows(retirees)):
+    for row in roster_rows(retirees):
         ws.append(row)
-    ws.merged_cells.add(f"A1:{_letter(width)}1")
+    ws.merged_cells.add(f"A1:{column_letter(width - 1)}1")
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 
 
 def write_csv(path: Path, retirees: list[Retiree], encoding: str = "utf-8-sig") -> Path:
-    import csv
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding=encoding, newline="") as fh:
         csv.writer(fh).writerows(roster_rows(retirees))
     return path
-
-
-def _letter(n: int) -> str:
-    from .headers import column_letter
-
-    return column_letter(n - 1)
