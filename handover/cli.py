@@ -124,7 +124,8 @@ def _progress() -> Progress:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--enterprise", default=None, help="同时与该企业及其他企业已导入的人员比对")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题")
-def roster_check(file: Path, enterprise: str | None, as_json: bool) -> None:
+@click.option("--report", type=click.Path(path_type=Path), default=None, help="把全部问题写入 .xlsx 报告")
+def roster_check(file: Path, enterprise: str | None, as_json: bool, report: Path | None) -> None:
     """校验名册文件（不导入）。有错误时退出码为 1。"""
     from .roster import RosterFileError, load_roster
 
@@ -137,7 +138,7 @@ def roster_check(file: Path, enterprise: str | None, as_json: bool) -> None:
             problems, total = result.problems, result.rows_total
     except RosterFileError as err:
         raise fail(str(err)) from None
-    _emit(problems, total, as_json, imported=None)
+    _emit(problems, total, as_json, imported=None, report=report, source=file)
     if any(p.is_error for p in problems):
         sys.exit(1)
 
@@ -147,16 +148,17 @@ def roster_check(file: Path, enterprise: str | None, as_json: bool) -> None:
 @click.option("--enterprise", required=True, help="已登记的移交企业名称")
 @click.option("--valid-only", is_flag=True, help="有错误时仍导入其余无误的行")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
-def roster_import(file: Path, enterprise: str, valid_only: bool, as_json: bool) -> None:
+@click.option("--report", type=click.Path(path_type=Path), default=None, help="把全部问题写入 .xlsx 报告")
+def roster_import(file: Path, enterprise: str, valid_only: bool, as_json: bool, report: Path | None) -> None:
     """校验并导入名册：全部无误才导入；用 --valid-only 只导入无误的行。"""
     from .roster import RosterFileError
 
     try:
-        report = _run_import(file, enterprise, valid_only=valid_only, dry_run=False)
+        outcome = _run_import(file, enterprise, valid_only=valid_only, dry_run=False)
     except RosterFileError as err:
         raise fail(str(err)) from None
-    _emit(report.problems, report.rows_total, as_json, imported=report)
-    if not report.committed:
+    _emit(outcome.problems, outcome.rows_total, as_json, imported=outcome, report=report, source=file)
+    if not outcome.committed:
         sys.exit(1)
 
 
@@ -174,9 +176,12 @@ def _run_import(file: Path, enterprise: str, valid_only: bool, dry_run: bool):
         raise fail(str(err)) from None
 
 
-def _emit(problems, total: int, as_json: bool, imported) -> None:
-    from .report import print_problems, problems_json
+def _emit(problems, total: int, as_json: bool, imported, report: Path | None, source: Path) -> None:
+    from .report import print_problems, problems_json, write_problems_xlsx
 
+    if report:
+        write_problems_xlsx(report, problems, source.name)
+        Console(stderr=True).print(f"问题报告已写入：{report}")
     if as_json:
         extra = {"rows_total": total}
         if imported is not None:

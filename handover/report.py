@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
+
+from openpyxl import Workbook
 
 from rich.console import Console
 from rich.table import Table
@@ -42,6 +45,21 @@ def print_problems(console: Console, problems: list[Problem]) -> None:
 
 def problems_json(problems: Iterable[Problem], **extra) -> str:
     return json.dumps({**extra, "problems": [p.as_dict() for p in problems]}, ensure_ascii=False, indent=2)
+
+
+def write_problems_xlsx(path: Path, problems: list[Problem], source_name: str) -> Path:
+    """Every problem as a sheet the HR officer can sort and filter while fixing the roster."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("问题清单")
+    ws.column_dimensions["B"].width = 28
+    ws.column_dimensions["E"].width = 80
+    ws.append([f"名册校验报告：{source_name}（{problem_counts(problems)}）"])
+    ws.append(["行", "列", "类别", "代码", "说明"])
+    for p in sorted(problems, key=lambda p: (p.row or 0, not p.is_error)):
+        ws.append([p.row, p.column, p.severity.value, p.code, p.message])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
 
 
 def community_summary(destinations: Iterable[Destination | None], party: Iterable[bool]) -> Table:

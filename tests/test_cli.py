@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 BIN = Path(sys.executable).with_name("handover")
 
@@ -44,11 +45,15 @@ def test_sample_check_register_import_summary(workdir):
 def test_check_exits_non_zero_and_reports_in_chinese(workdir):
     bad = workdir / "bad.csv"
     bad.write_text("姓名,性别,身份证号,退休时间\n张三,男,110105194912310021,2010-01\n", encoding="gb18030")
-    proc = run("roster", "check", bad, "--json", data_dir=workdir / "d", check=False)
+    xlsx = workdir / "问题报告.xlsx"
+    proc = run("roster", "check", bad, "--json", "--report", xlsx, data_dir=workdir / "d", check=False)
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
     [problem] = [p for p in report["problems"] if p["severity"] == "错误"]
     assert problem["row"] == 2 and problem["code"] == "id_invalid" and "校验位错误" in problem["message"]
+    rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert rows[1] == ("行", "列", "类别", "代码", "说明")
+    assert (2, "社会保障号码(身份证号)(C列)", "错误", "id_invalid") == rows[2][:4]
 
 
 def test_not_a_spreadsheet_is_refused_cleanly(workdir):

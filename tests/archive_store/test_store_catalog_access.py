@@ -1,0 +1,117 @@
+"""案卷目录/台账 records and XLSX, 查阅/外借 requests with approval, and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from archive_store import access, audit
+from archive_store.catalog import LEDGER_COLUMNS, export_xlsx, volume_catalog
+from archive_store.communities import CommunityNotFound, resolve
+from archive_store.publish import publish_volume
+from archive_store.storage import open_storage
+from archive_store.tables import AuditRow
+from handover.db import session_scope
+
+from conftest import ERQI, JINSHUI
+
+
+@pytest.fixture
+def published(cfg, make_volume):
+    out = []
+    for name, dest in (("张建国", JINSHUI), ("李秀兰", JINSHUI), ("王德华", ERQI)):
+        vol_dir, person = make_volume(name)
+        out.append((publish_volume(cfg, vol_dir, dest, "henan-zhengzhou", "入库员"), person))
+    return out
+
+
+def test_volume_catalog_records(cfg, published):
+    (a, pa), (b, _), _ = published
+    with session_scope(cfg) as s:
+        records = volume_catalog(s, a.community_id)
+    assert [r.volume_no for r in records] == [1, 2]
+    first = records[0]
+    assert (first.ref_no, first.name, first.id_number) == (a.ref_no, "张建国", pa.id_number)
+    assert first.title == "张建国人事档案" and first.community == "金水区经八路街道纬五路社区"
+    assert first.sex == "男" and first.birth_date == pa.birth
+    assert first.materials == 3 and first.pages > 0 and first.retention == "永久"
+    assert first.date_from <= first.date_to and first.received_on == dt.datetime.now(dt.timezone.utc).date()
+    assert first.location == a.prefix and "空白页" in first.remarks
+
+
+def test_xlsx_export_has_catalog_and_ledger(cfg, published, tmp_path):
+    (a, pa), _, _ = published
+    out = tmp_path / "out" / "目录.xlsx"
+    with session_scope(cfg) as s:
+        export_xlsx(s, a.community_id, out, actor="导出员")
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["案卷目录", "台账"]
+    ledger = wb["台账"]
+    assert [c.value for c in ledger[2]] == [h for h, _ in LEDGER_COLUMNS]
+    rows = [[c.value for c in row] for row in ledger.iter_rows(min_row=3)]
+    assert len(rows) == 2 and rows[0][0] == a.ref_no and rows[0][5] == pa.id_number  # text, whole
+    assert isinstance(rows[0][5], str)
+    catalog = wb["案卷目录"]
+    assert catalog["A1"].value.startswith("金水区经八路街道纬五路社区")
+    assert [c.value for c in catalog[3]][:3] == [1, a.ref_no, "张建国人事档案"]
+    with session_scope(cfg) as s:
+        row = s.scalar(select(AuditRow).where(AuditRow.action == "export_catalog"))
+        assert row.actor == "导出员" and row.detail["volumes"] == 2
+
+
+def test_access_requests_need_approval_and_are_audited(cfg, published):
+    (a, _), _, _ = published
+    storage = open_storage(cfg)
+    with session_scope(cfg) as s:
+        with pytest.raises(access.AccessError, match="事由"):
+            access.request_access(s, a.ref_no, "view", "查阅人", "  ")
+        with pytest.raises(access.AccessError, match="归还日期"):
+            access.request_access(s, a.ref_no, "loan", "查阅人", "办理待遇")
+        req = access.request_access(s, a.ref_no, "view", "查阅人", "核对工龄", organisation="社保中心")
+        with pytest.raises(access.AccessError, match="已批准"):
+            access.download(s, storage, req.id, "volume.pdf", "查阅人")
+        with pytest.raises(access.AccessError, match="自己"):
+            access.approve(s, req.id, "查阅人")
+        access.approve(s, req.id, "科长", "同意")
+        data = access.download(s, storage, req.id, "volume.pdf", "查阅人")
+        assert data.startswith(b"%PDF")
+        with access.open_stream(s, storage, req.id, "ocr.json", "查阅人") as fh:
+            assert fh.read(1) == b"{"
+        access.close(s, req.id, "档案员", "查阅完毕")
+        with pytest.raises(access.AccessError, match="已办结"):
+            access.approve(s, req.id, "科长")
+        with pytest.raises(access.AccessError):
+            access.download(s, storage, req.id, "volume.pdf", "查阅人")
+        loan = access.request_access(s, a.ref_no, "loan", "借阅人", "复印", due_on=dt.date(2026, 12, 31))
+        access.reject(s, loan.id, "科长", "材料不外借")
+        assert loan.status == "rejected" and loan.decided_by == "科长"
+        with pytest.raises(LookupError):
+            access.get_volume(s, "J410-不存在", "查阅人")
+    with session_scope(cfg) as s:
+        actions = [r.action for r in s.scalars(select(AuditRow).order_by(AuditRow.id))]
+    for action in ("reserve_ref_no", "publish", "read", "request_view", "request_approved",
+                   "download", "request_closed", "request_loan", "request_rejected"):
+        assert action in actions
+    assert actions.count("download") == 2
+
+
+def test_audit_record_masks_id_numbers():
+    from handover.idnumber import make
+
+    number = make("410105", dt.date(1950, 1, 1), 11)
+    assert audit.redact(f"查询 {number} 的档案") == f"查询 410105********{number[-4:]} 的档案"
+    assert audit.redact("档号 J410-TX·410105001001-0001") == "档号 J410-TX·410105001001-0001"
+
+
+def test_resolve_community(cfg, published):
+    (a, _), _, (c, _) = published
+    with session_scope(cfg) as s:
+        assert resolve(s, a.community_id).id == a.community_id
+        assert resolve(s, "纬五路社区").id == a.community_id
+        assert resolve(s, "410105001001").id == a.community_id
+        assert resolve(s, "二七区/五里堡街道/五里堡社区").id == c.community_id
+        with pytest.raises(CommunityNotFound, match="未找到"):
+            resolve(s, "不存在社区")

@@ -1,0 +1,205 @@
+"""Publishing: layout, atomicity, idempotence, crash recovery and concurrent numbering."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from archive_store.catalog import volume_catalog
+from archive_store.publish import CRASH_ENV, PublishError, publish_volume
+from archive_store.search import search
+from archive_store.storage import LocalStorage, open_storage
+from archive_store.tables import (PENDING, PUBLISHED, AuditRow, MaterialRow, PageRow,
+                                  StoredObjectRow, VolumeRow)
+from archive_store.verify import verify
+from archive_store.volume_source import VolumeSourceError, read_volume
+from handover.db import init_db, session_scope
+
+from conftest import ERQI, JINSHUI
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILE = "henan-zhengzhou"
+
+PUBLISH_SCRIPT = """
+import sys
+from pathlib import Path
+from handover.models import Destination
+from archive_store.publish import publish_volume
+county, street, community = sys.argv[1:4]
+for d in sys.argv[4:]:
+    r = publish_volume(None, Path(d), Destination(county=county, street=street, community=community),
+                       "henan-zhengzhou", "worker")
+    print(r.volume_no, r.ref_no, int(r.created), flush=True)
+"""
+
+
+def run_publisher(dest, dirs, extra_env=None) -> subprocess.Popen:
+    env = dict(os.environ, **(extra_env or {}))
+    return subprocess.Popen([sys.executable, "-c", PUBLISH_SCRIPT, dest.county, dest.street,
+                             dest.community, *map(str, dirs)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def snapshot(storage) -> list[tuple[str, str]]:
+    return [(o.key, storage.sha256(o.key)[0]) for o in storage.list("")]
+
+
+def counts(cfg) -> dict[str, int]:
+    with session_scope(cfg) as s:
+        return {t.__tablename__: s.scalar(select(func.count()).select_from(t))
+                for t in (VolumeRow, MaterialRow, PageRow, StoredObjectRow)}
+
+
+def test_publish_stores_the_layout_and_catalogs_the_volume(cfg, make_volume, storage):
+    vol_dir, person = make_volume("张建国", materials=4)
+    result = publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "测试员", storage=storage)
+    assert result.created and not result.resumed
+    assert result.volume_no == 1
+    assert result.ref_no == "J410-TX·410105001001-0001"  # fonds + 12-digit community code + 案卷号
+    fs = "J410-TX.410105001001-0001"
+    assert result.prefix == f"金水区/经八路街道/纬五路社区/{fs}"
+
+    src = read_volume(vol_dir)
+    keys = {o.key[len(result.prefix) + 1:] for o in storage.list(result.prefix + "/")}
+    pages = {f"pages/{fs}-{p.index:04d}.jpg" for p in src.pages}
+    originals = {f.rel for f in src.files if f.rel.startswith("originals/")}
+    assert keys == {"volume.pdf", "ocr.json", "contents.json", "volume.json", "check.json",
+                    "manifest.json"} | pages | originals
+    for f in src.files:  # originals and the rest byte for byte
+        if f.rel.startswith("originals/") or f.rel.endswith(".json") or f.rel == "volume.pdf":
+            assert storage.get(f"{result.prefix}/{f.rel}") == f.path.read_bytes()
+
+    manifest = json.loads(storage.get(f"{result.prefix}/manifest.json"))
+    assert manifest["ref_no"] == result.ref_no
+    listed = {o["key"]: o for o in manifest["objects"]}
+    assert set(listed) == keys - {"manifest.json"}
+    for key, entry in listed.items():
+        assert storage.sha256(f"{result.prefix}/{key}") == (entry["sha256"], entry["size"])
+
+    with session_scope(cfg) as s:
+        vol = s.get(VolumeRow, result.volume_id)
+        assert vol.status == PUBLISHED and vol.id_number == person.id_number
+        assert vol.materials == 4 and vol.content_pages == len([p for p in src.pages if p.page_no])
+        rows = s.scalars(select(PageRow).where(PageRow.volume_id == vol.id).order_by(PageRow.seq)).all()
+        blank = [r for r in rows if r.blank]
+        assert blank and all(r.page_no is None and r.material_id is None for r in blank)
+        mats = {m.id: m for m in s.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id))}
+        for r in rows:
+            if r.page_no is not None:
+                m = mats[r.material_id]
+                assert m.start_page <= r.page_no <= m.end_page
+        assert [rec.ref_no for rec in volume_catalog(s, vol.community_id)] == [result.ref_no]
+
+
+def test_republishing_the_same_originals_changes_nothing(cfg, make_volume, storage):
+    vol_dir, _ = make_volume()
+    first = publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "甲", storage=storage)
+    before, rows_before = snapshot(storage), counts(cfg)
+    again = publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "乙", storage=storage)
+    assert not again.created and again.objects_written == 0
+    assert (again.volume_id, again.ref_no) == (first.volume_id, first.ref_no)
+    assert snapshot(storage) == before
+    assert counts(cfg) == rows_before
+    with session_scope(cfg) as s:
+        assert s.scalar(select(AuditRow).where(AuditRow.action == "publish_noop")).actor == "乙"
+
+
+def test_same_originals_cannot_go_to_a_second_community(cfg, make_volume):
+    vol_dir, _ = make_volume()
+    publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "甲")
+    with pytest.raises(PublishError, match="已入库为档号"):
+        publish_volume(cfg, vol_dir, ERQI, PROFILE, "甲")
+
+
+def test_a_rejected_volume_is_refused_without_using_a_number(cfg, make_volume):
+    rejected, _ = make_volume(check="rejected")
+    with pytest.raises(VolumeSourceError, match="退回"):
+        publish_volume(cfg, rejected, JINSHUI, PROFILE, "甲")
+    ok, _ = make_volume()
+    assert publish_volume(cfg, ok, JINSHUI, PROFILE, "甲").volume_no == 1
+
+
+def test_a_volume_folder_with_missing_parts_is_refused(cfg, make_volume):
+    vol_dir, _ = make_volume()
+    (vol_dir / "ocr.json").unlink()
+    with pytest.raises(VolumeSourceError, match="ocr.json"):
+        publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "甲")
+    assert counts(cfg)["volumes"] == 0
+
+
+@pytest.mark.parametrize("kill_after", ["first", "last"])
+def test_a_publish_killed_half_way_is_invisible_and_the_rerun_completes_it(cfg, make_volume, kill_after):
+    vol_dir, person = make_volume("王秀英")
+    files = len(read_volume(vol_dir).files)
+    n = 1 if kill_after == "first" else files  # "last": every file stored, manifest not yet
+    proc = run_publisher(JINSHUI, [vol_dir], {CRASH_ENV: str(n)})
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == -9, err  # SIGKILL: no cleanup ran
+
+    storage = open_storage(cfg)
+    with session_scope(cfg) as s:
+        pending = s.scalars(select(VolumeRow)).all()
+        assert [(v.status, v.volume_no) for v in pending] == [(PENDING, 1)]
+        prefix = pending[0].prefix
+        assert search(s, "王秀英", None) == []
+        assert search(s, person.id_number[-6:], None) == []
+        assert volume_catalog(s, pending[0].community_id) == []
+        assert s.scalar(select(func.count()).select_from(PageRow)) == 0
+    stored = [o.key for o in storage.list(prefix + "/")]
+    assert len(stored) == n and not any(k.endswith("manifest.json") for k in stored)
+
+    result = publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "测试员")
+    assert result.created and result.resumed
+    assert (result.volume_no, result.prefix) == (1, prefix)
+    assert result.objects_written == files - n + 1  # the rest plus the manifest
+    assert verify(cfg).ok
+    with session_scope(cfg) as s:
+        hits = search(s, "王秀英", None)
+        assert hits and hits[0].ref_no == result.ref_no
+    nxt, _ = make_volume()
+    assert publish_volume(cfg, nxt, JINSHUI, PROFILE, "测试员").volume_no == 2  # no gap
+
+
+def test_concurrent_publishers_get_unique_gap_free_numbers(cfg, make_volume):
+    shared, _ = make_volume("共享卷")
+    plans = [(JINSHUI, [shared] + [make_volume()[0] for _ in range(3)]) for _ in range(3)]
+    plans.append((ERQI, [make_volume()[0] for _ in range(3)]))
+    init_db(cfg)  # the schema exists before the workers start (create_all itself is not race-safe)
+    procs = [run_publisher(dest, dirs) for dest, dirs in plans]
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        outputs.append(out)
+    with session_scope(cfg) as s:
+        vols = s.scalars(select(VolumeRow)).all()
+        assert all(v.status == PUBLISHED for v in vols)
+        by_community: dict[int, list[int]] = {}
+        for v in vols:
+            by_community.setdefault(v.community_id, []).append(v.volume_no)
+        sizes = sorted(len(v) for v in by_community.values())
+        assert sizes == [3, 10]  # 3 × 3 own + 1 shared volume; 3 in the other community
+        for numbers in by_community.values():
+            assert sorted(numbers) == list(range(1, len(numbers) + 1))
+        assert len({v.ref_no for v in vols}) == len(vols)
+        assert s.scalar(select(func.count()).select_from(VolumeRow)
+                        .where(VolumeRow.name == "共享卷")) == 1
+    shared_lines = [line.split() for out in outputs[:3] for line in out.splitlines()[:1]]
+    assert len({ref for _, ref, _ in shared_lines}) == 1  # all three got the same volume
+    assert sum(int(created) for _, _, created in shared_lines) == 1
+    assert verify(cfg).ok
+
+
+def test_publish_accepts_a_session(cfg, make_volume, tmp_path):
+    vol_dir, _ = make_volume()
+    with session_scope(cfg) as s:
+        result = publish_volume(s, vol_dir, JINSHUI, PROFILE, "甲",
+                                storage=LocalStorage(tmp_path / "elsewhere"))
+    assert result.created
+    assert LocalStorage(tmp_path / "elsewhere").exists(f"{result.prefix}/manifest.json")

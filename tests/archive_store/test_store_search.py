@@ -1,0 +1,140 @@
+"""Chinese full-text search: 1-, 2-, 4-character and long queries, names, ID numbers, NFKC,
+OCR spacing, snippets with page numbers, filters, and community scope inside the query."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from archive_store.communities import resolve
+from archive_store.publish import publish_volume
+from archive_store.sample_volume import SamplePerson, write_sample_volume
+from archive_store.search import normalize_class, search
+from archive_store.tables import AuditRow
+from handover import idnumber
+from handover.config import Settings
+from handover.db import session_scope
+
+from conftest import ERQI, JINSHUI
+
+PLANTED = "经研究，同意张建国同志退休审批，工资待遇按规定执行。"
+SPACED = "退 休 人 员 档 案 已 移 交 社 区 ， 于 １９６９ 年 参 加 工 作"
+SPLIT = "申请退休。审批意见：同意"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Two communities; returns (settings, persons by name, community ids)."""
+    root = tmp_path_factory.mktemp("search")
+    cfg = Settings(data_dir=root / "data")
+    people = {}
+
+    def add(name, dest, n, extra=None, materials=3, area="410105"):
+        person = SamplePerson(idnumber.make(area, dt.date(1950 + n, 1 + n % 12, 10 + n % 10), 2 * n + 1), name,
+                              "男", dt.date(1950 + n, 1 + n % 12, 10 + n % 10), "郑州第一纺织厂")
+        vol = write_sample_volume(root / f"v{n}", person, seed=n, materials=materials, extra_texts=extra)
+        publish_volume(cfg, vol, dest, "henan-zhengzhou", "入库员")
+        people[name] = person
+
+    add("张建国", JINSHUI, 1, {1: PLANTED}, materials=14)
+    add("李秀兰", JINSHUI, 2, {1: SPACED, 2: "对照词"})
+    add("赵德明", JINSHUI, 3, {1: SPLIT})
+    for i in range(4):  # the other community: many pages carrying the same word, and a 张
+        add(f"张{'一二三四'[i]}丰", ERQI, 10 + i, {k: "对照词对照词对照词" for k in range(1, 6)},
+            area="410103")
+    with session_scope(cfg) as s:
+        ids = {"jinshui": resolve(s, "纬五路社区").id, "erqi": resolve(s, "五里堡社区").id}
+    return cfg, people, ids
+
+
+def run(corpus, query, scope=None, **kw):
+    cfg = corpus[0]
+    with session_scope(cfg) as s:
+        return search(s, query, scope, actor="检索员", **kw)
+
+
+@pytest.mark.parametrize("query", ["张", "工资", "退休审批", "同意张建国同志退休审批"])
+def test_one_two_four_and_many_character_queries(corpus, query):
+    hits = run(corpus, query, [corpus[2]["jinshui"]])
+    assert hits, query
+    assert all(query in h.snippet.replace("【", "").replace("】", "") for h in hits if h.matched == "text")
+    assert any(f"【{query}】" in h.snippet or query in h.snippet for h in hits)
+
+
+def test_snippet_carries_the_page_number_of_the_hit(corpus):
+    hits = run(corpus, "退休审批", [corpus[2]["jinshui"]])
+    planted = [h for h in hits if h.name == "张建国" and "同志【退休审批】" in h.snippet]
+    assert planted and planted[0].page_seq == 1 and planted[0].page_no == 1
+    assert planted[0].material_title and planted[0].class_code == "一"
+
+
+def test_a_phrase_does_not_match_across_punctuation(corpus):
+    names = {h.name for h in run(corpus, "退休审批", None)}
+    assert "赵德明" not in names  # 退休。审批 is not 退休审批
+    assert "赵德明" in {h.name for h in run(corpus, "退休 审批", None)}  # two terms, ANDed
+
+
+def test_ocr_spacing_and_full_width_forms_are_normalised(corpus):
+    for query in ("退休人员档案", "移交社区", "１９６９", "1969", "退休　人员"):
+        hits = run(corpus, query, None)
+        assert "李秀兰" in {h.name for h in hits}, query
+
+
+def test_names_are_found_first(corpus):
+    hits = run(corpus, "李秀兰", None)
+    assert hits[0].matched == "name" and hits[0].name == "李秀兰"
+    assert hits[0].page_no == 1
+
+
+@pytest.mark.parametrize("cut", [4, 6, 18])
+def test_id_number_whole_or_last_digits(corpus, cut):
+    person = corpus[1]["李秀兰"]
+    query = person.id_number[-cut:]
+    hits = run(corpus, query, None)
+    assert hits[0].matched == "id_number" and hits[0].name == "李秀兰"
+    assert person.id_number not in hits[0].snippet and person.id_number not in hits[0].id_number_masked
+
+
+def test_id_number_in_full_width_digits_with_spaces(corpus):
+    person = corpus[1]["张建国"]
+    query = " ".join(person.id_number[i:i + 6] for i in range(0, 18, 6)).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert run(corpus, query, None)[0].name == "张建国"
+
+
+def test_scope_is_applied_inside_the_query(corpus):
+    ids = corpus[2]
+    everywhere = run(corpus, "张", None, limit=200)
+    assert {h.community_id for h in everywhere} == {ids["jinshui"], ids["erqi"]}
+    for mine, other in (("jinshui", "erqi"), ("erqi", "jinshui")):
+        hits = run(corpus, "张", [ids[mine]], limit=200)
+        assert hits and all(h.community_id == ids[mine] for h in hits)
+    # The other community has far more (and denser) pages with 对照词: a filter applied after
+    # LIMIT would return nothing here.
+    top = run(corpus, "对照词", [ids["jinshui"]], limit=1)
+    assert [h.name for h in top] == ["李秀兰"]
+    assert run(corpus, "张一丰", [ids["jinshui"]]) == []  # not even the exact-name field
+    erqi_id = corpus[1]["张一丰"].id_number
+    assert run(corpus, erqi_id[-6:], [ids["jinshui"]]) == []
+    assert run(corpus, "张", []) == []
+
+
+def test_class_and_date_filters(corpus):
+    hits = run(corpus, "工资", None, class_code="9", limit=100)
+    assert hits and all(normalize_class(h.class_code).startswith("九") for h in hits)
+    assert run(corpus, "工资", None, class_code="九-1")
+    assert all(h.class_code == "九-1" for h in run(corpus, "工资", None, class_code="9-1"))
+    assert run(corpus, "工资", None, date_from=dt.date(2100, 1, 1)) == []
+    assert normalize_class("９－２") == "九-2"
+
+
+def test_every_search_is_audited_with_masked_id_numbers(corpus):
+    person = corpus[1]["李秀兰"]
+    run(corpus, person.id_number, None, reason="核对身份")
+    with session_scope(corpus[0]) as s:
+        row = s.scalars(select(AuditRow).where(AuditRow.action == "search")
+                        .order_by(AuditRow.id.desc())).first()
+        assert row.actor == "检索员" and row.reason == "核对身份" and row.detail["hits"] >= 1
+        assert person.id_number not in row.target and person.id_number[-4:] in row.target
