@@ -1,0 +1,22 @@
+"""archive_store: digitized volumes stored per community, numbered catalogs, fixity, audit and
+Chinese full-text search.
+
+Modules (small, named after what they do):
+  storage/        one Storage interface; LocalStorage (folder) and S3Storage (minio client);
+                  open_storage(cfg); seaweed.SeaweedServer for tests/benchmarks
+  tables          catalog tables on handover.db.Base (+ the FTS5 index page_fts)
+  numbering       档号 formatting and file names (pure)
+  tokens          NFKC / CJK-space normalisation, unigram+bigram index tokens, queries (pure)
+  volume_source   reading and checking a volume folder written by the ocr package
+  transactions    BEGIN IMMEDIATE write transactions, gap-free per-community counters
+  publish         publish_volume(): atomic, idempotent, resumable
+  index           writing pages into the full-text index
+  search          search() → list[Hit]
+  verify          verify() → VerifyReport
+  catalog         volume_catalog() records (案卷目录/台账), export_xlsx()
+  access          查阅/外借 requests with approval, audited downloads
+  audit           record() and entries()
+  communities     get_or_create(), resolve()
+  cli             click commands: search, verify, publish, catalog
+  sample_volume   seeded sample volume folders with OCR-like Chinese text
+"""

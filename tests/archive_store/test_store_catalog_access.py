@@ -16,7 +16,7 @@ from archive_store.storage import open_storage
 from archive_store.tables import AuditRow
 from handover.db import session_scope
 
-from conftest import ERQI, JINSHUI
+from .helpers import ERQI, JINSHUI
 
 
 @pytest.fixture
@@ -115,3 +115,31 @@ def test_resolve_community(cfg, published):
         assert resolve(s, "二七区/五里堡街道/五里堡社区").id == c.community_id
         with pytest.raises(CommunityNotFound, match="未找到"):
             resolve(s, "不存在社区")
+
+
+def test_roster_link_gives_enterprise_for_catalog_and_filter(cfg, make_volume):
+    from handover.db import EnterpriseRow, ImportRow, RetireeRow
+    from archive_store.search import search
+
+    vol_dir, person = make_volume("陈桂英", employer="郑州第一纺织厂")
+    with session_scope(cfg) as s:
+        ent = EnterpriseRow(name="郑州第一纺织厂", uscc="91410105MA0000000X", region="henan-zhengzhou",
+                            location={})
+        s.add(ent)
+        s.flush()
+        imp = ImportRow(enterprise_id=ent.id, file_name="花名册.xlsx", sha256="0" * 64, rows_total=1,
+                        rows_imported=1, problems=0)
+        s.add(imp)
+        s.flush()
+        s.add(RetireeRow(enterprise_id=ent.id, import_id=imp.id, source_row=2, id_number=person.id_number,
+                         name="陈桂英", sex="女", birth_date=person.birth, retired_on=dt.date(2005, 1, 1),
+                         party_member=False, data={}))
+    result = publish_volume(cfg, vol_dir, JINSHUI, "henan-zhengzhou", "入库员")
+    other_dir, _ = make_volume("周建华")
+    publish_volume(cfg, other_dir, JINSHUI, "henan-zhengzhou", "入库员")
+    with session_scope(cfg) as s:
+        records = volume_catalog(s, result.community_id)
+        assert [(r.name, r.former_employer) for r in records] == [("陈桂英", "郑州第一纺织厂"), ("周建华", "")]
+        assert {h.name for h in search(s, "纺织厂", None, limit=100)} == {"陈桂英", "周建华"}  # OCR text
+        filtered = search(s, "纺织厂", None, enterprise="第一纺织", limit=100)
+        assert filtered and {h.name for h in filtered} == {"陈桂英"}

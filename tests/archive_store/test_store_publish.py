@@ -21,7 +21,7 @@ from archive_store.verify import verify
 from archive_store.volume_source import VolumeSourceError, read_volume
 from handover.db import init_db, session_scope
 
-from conftest import ERQI, JINSHUI
+from .helpers import ERQI, JINSHUI
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = "henan-zhengzhou"
@@ -153,12 +153,15 @@ def test_a_publish_killed_half_way_is_invisible_and_the_rerun_completes_it(cfg, 
         assert s.scalar(select(func.count()).select_from(PageRow)) == 0
     stored = [o.key for o in storage.list(prefix + "/")]
     assert len(stored) == n and not any(k.endswith("manifest.json") for k in stored)
+    half = verify(cfg)
+    assert half.ok and half.volumes == 0 and half.pending == ["J410-TX·410105001001-0001"]
 
     result = publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "测试员")
     assert result.created and result.resumed
     assert (result.volume_no, result.prefix) == (1, prefix)
     assert result.objects_written == files - n + 1  # the rest plus the manifest
-    assert verify(cfg).ok
+    done = verify(cfg)
+    assert done.ok and done.volumes == 1 and done.pending == []
     with session_scope(cfg) as s:
         hits = search(s, "王秀英", None)
         assert hits and hits[0].ref_no == result.ref_no
@@ -168,7 +171,7 @@ def test_a_publish_killed_half_way_is_invisible_and_the_rerun_completes_it(cfg, 
 
 def test_concurrent_publishers_get_unique_gap_free_numbers(cfg, make_volume):
     shared, _ = make_volume("共享卷")
-    plans = [(JINSHUI, [shared] + [make_volume()[0] for _ in range(3)]) for _ in range(3)]
+    plans = [(JINSHUI, [shared] + [make_volume()[0] for _ in range(5)]) for _ in range(3)]
     plans.append((ERQI, [make_volume()[0] for _ in range(3)]))
     init_db(cfg)  # the schema exists before the workers start (create_all itself is not race-safe)
     procs = [run_publisher(dest, dirs) for dest, dirs in plans]
@@ -184,7 +187,7 @@ def test_concurrent_publishers_get_unique_gap_free_numbers(cfg, make_volume):
         for v in vols:
             by_community.setdefault(v.community_id, []).append(v.volume_no)
         sizes = sorted(len(v) for v in by_community.values())
-        assert sizes == [3, 10]  # 3 × 3 own + 1 shared volume; 3 in the other community
+        assert sizes == [3, 16]  # 3 × 5 own + 1 shared volume; 3 in the other community
         for numbers in by_community.values():
             assert sorted(numbers) == list(range(1, len(numbers) + 1))
         assert len({v.ref_no for v in vols}) == len(vols)
@@ -203,3 +206,76 @@ def test_publish_accepts_a_session(cfg, make_volume, tmp_path):
                                 storage=LocalStorage(tmp_path / "elsewhere"))
     assert result.created
     assert LocalStorage(tmp_path / "elsewhere").exists(f"{result.prefix}/manifest.json")
+
+
+def test_a_resumed_publish_drops_objects_the_folder_no_longer_has(cfg, make_volume):
+    from archive_store.storage import StorageUnavailable
+
+    vol_dir, _ = make_volume()
+    storage = open_storage(cfg)
+    real_put, calls = storage.put, []
+
+    def flaky_put(key, source, **kw):
+        calls.append(key)
+        if len(calls) > len(read_volume(vol_dir).files) - 1:
+            raise StorageUnavailable("无法连接存储")
+        return real_put(key, source, **kw)
+
+    storage.put = flaky_put
+    with pytest.raises(StorageUnavailable):
+        publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "甲", storage=storage)
+    storage.put = real_put
+    # The operator re-ran the scan clean-up: one page image fewer (originals unchanged).
+    dropped = sorted((vol_dir / "pages").iterdir())[-1]
+    dropped.unlink()
+    result = publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "甲", storage=storage)
+    assert result.resumed and result.volume_no == 1
+    assert not storage.exists(f"{result.prefix}/pages/J410-TX.410105001001-0001-{dropped.stem}.jpg")
+    assert verify(cfg, storage=storage).ok
+
+
+def test_a_rolled_back_reservation_gives_its_number_back(cfg):
+    from archive_store.communities import get_or_create
+    from archive_store.transactions import next_volume_no, write_transaction
+
+    engine = init_db(cfg)
+    with pytest.raises(RuntimeError):
+        with write_transaction(engine) as s:
+            community = get_or_create(s, "金水区", "经八路街道", "纬五路社区")
+            assert next_volume_no(s, community.id) == 1
+            raise RuntimeError("publish failed before commit")
+    with write_transaction(engine) as s:
+        community = get_or_create(s, "金水区", "经八路街道", "纬五路社区")
+        assert [next_volume_no(s, community.id) for _ in range(3)] == [1, 2, 3]
+
+
+def test_an_abandoned_reservation_is_voided_not_reissued(cfg, make_volume):
+    from archive_store.publish import void_pending
+    from archive_store.storage import StorageUnavailable
+    from archive_store.tables import VOID
+
+    vol_dir, _ = make_volume()
+    storage = open_storage(cfg)
+    real_put = storage.put
+
+    def failing_put(key, source, **kw):
+        real_put(key, source, **kw)
+        raise StorageUnavailable("无法连接存储")
+
+    storage.put = failing_put
+    with pytest.raises(StorageUnavailable):
+        publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "甲", storage=storage)
+    storage.put = real_put
+    with pytest.raises(PublishError, match="原因"):
+        void_pending(cfg, "J410-TX·410105001001-0001", "科长", " ")
+    void_pending(cfg, "J410-TX·410105001001-0001", "科长", "扫描件有误，重新扫描", storage=storage)
+    assert list(storage.list("")) == []
+    with pytest.raises(PublishError, match="不是未完成"):
+        void_pending(cfg, "J410-TX·410105001001-0001", "科长", "再次作废", storage=storage)
+    again = publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "甲", storage=storage)
+    assert again.created and again.volume_no == 2  # 0001 stays void
+    with session_scope(cfg) as s:
+        assert [(v.volume_no, v.status) for v in s.scalars(select(VolumeRow).order_by(VolumeRow.id))] \
+            == [(1, VOID), (2, PUBLISHED)]
+        assert [r.volume_no for r in volume_catalog(s, again.community_id)] == [2]
+    assert verify(cfg).pending == []

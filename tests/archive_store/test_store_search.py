@@ -17,7 +17,7 @@ from handover import idnumber
 from handover.config import Settings
 from handover.db import session_scope
 
-from conftest import ERQI, JINSHUI
+from .helpers import ERQI, JINSHUI
 
 PLANTED = "经研究，同意张建国同志退休审批，工资待遇按规定执行。"
 SPACED = "退 休 人 员 档 案 已 移 交 社 区 ， 于 １９６９ 年 参 加 工 作"
@@ -138,3 +138,21 @@ def test_every_search_is_audited_with_masked_id_numbers(corpus):
                         .order_by(AuditRow.id.desc())).first()
         assert row.actor == "检索员" and row.reason == "核对身份" and row.detail["hits"] >= 1
         assert person.id_number not in row.target and person.id_number[-4:] in row.target
+
+
+def test_common_words_list_newest_pages_first_without_losing_any(corpus, monkeypatch):
+    import archive_store.search as search_module
+
+    ids = corpus[2]
+    ranked = run(corpus, "张", [ids["jinshui"]], limit=500)
+    filtered = run(corpus, "工资", None, class_code="九", limit=500)
+    assert ranked[0].score < 0 and ranked == sorted(ranked, key=lambda h: h.score)  # bm25
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)  # every query is "common" now
+    recent = run(corpus, "张", [ids["jinshui"]], limit=500)
+    assert {(h.volume_id, h.page_seq) for h in recent} == {(h.volume_id, h.page_seq) for h in ranked}
+    assert all(h.community_id == ids["jinshui"] for h in recent)
+    order = [(h.volume_id, h.page_seq) for h in recent]
+    assert order == sorted(order, reverse=True)  # newest stored first
+    assert {(h.volume_id, h.page_seq) for h in run(corpus, "工资", None, class_code="九", limit=500)} \
+        == {(h.volume_id, h.page_seq) for h in filtered}
+    assert len(run(corpus, "张", None, limit=2)) == 2

@@ -13,7 +13,7 @@ from archive_store.storage import (ObjectNotFound, S3Storage, StorageAuthError, 
 from archive_store.storage.local import LocalStorage
 from handover.config import Settings
 
-from conftest import S3_ACCESS_KEY
+from .helpers import S3_ACCESS_KEY, S3_SECRET_KEY
 
 
 def sha(data: bytes) -> str:
@@ -82,6 +82,9 @@ def test_list_by_prefix_sorted_and_chinese_keys(storage):
     assert all(o.size == len(o.key.encode()) for o in listed)
     assert [o.key for o in storage.list("社区乙/")] == ["社区乙/J2/volume.pdf"]
     assert list(storage.list("社区丙/")) == []
+    assert [o.key for o in storage.list("社区")] == sorted(keys)  # a prefix is not a folder
+    assert [o.key for o in storage.list("社区甲/J1/pa")] == sorted(k for k in keys if "/pages/" in k)
+    assert len(list(storage.list(""))) == len(keys)
 
 
 def test_delete_and_missing_objects(storage):
@@ -103,6 +106,7 @@ def test_invalid_keys_are_refused(storage, key):
         storage.put(key, b"x")
 
 
+@pytest.mark.slow
 def test_s3_wrong_secret_is_refused(s3_server):
     with pytest.raises(StorageAuthError) as err:
         S3Storage(s3_server, S3_ACCESS_KEY, "wrong-secret", "refused-bucket")
@@ -139,11 +143,12 @@ def test_local_storage_keeps_no_partial_object(tmp_path):
     assert [o.key for o in store.list("")] == ["k/obj"]  # no temp file visible
 
 
+@pytest.mark.slow
 def test_open_storage_picks_the_backend(tmp_path, s3_server):
     local = open_storage(Settings(data_dir=tmp_path))
     assert isinstance(local, LocalStorage) and local.root == (tmp_path / "objects").resolve()
     s3 = open_storage(Settings(data_dir=tmp_path, storage="s3", s3_endpoint=f"http://{s3_server}",
-                               s3_access_key=S3_ACCESS_KEY, s3_secret_key="s3cret-for-tests-only",
+                               s3_access_key=S3_ACCESS_KEY, s3_secret_key=S3_SECRET_KEY,
                                s3_bucket="opened-by-settings"))
     s3.put("k", b"v")
     assert s3.get("k") == b"v"

@@ -9,7 +9,7 @@ from archive_store.tables import AuditRow
 from archive_store.verify import ALTERED, MISSING, UNEXPECTED, verify
 from handover.db import session_scope
 
-from conftest import ERQI, JINSHUI
+from .helpers import ERQI, JINSHUI
 
 
 def test_verify_reports_corrupted_and_deleted_objects(cfg, make_volume, storage):

@@ -1,0 +1,125 @@
+"""查阅/外借登记 (viewing and borrowing requests) with an approval state, and audited reads.
+
+States: pending → approved | rejected | cancelled; approved → closed (查阅 done / 外借 returned).
+Downloading an object of a volume needs an approved, open request for that volume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .storage import Storage
+from .tables import PUBLISHED, AccessRequestRow, VolumeRow
+
+KINDS = {"view": "查阅", "loan": "外借"}
+PENDING, APPROVED, REJECTED, CANCELLED, CLOSED = "pending", "approved", "rejected", "cancelled", "closed"
+STATUS_LABELS = {PENDING: "待审批", APPROVED: "已批准", REJECTED: "已驳回", CANCELLED: "已撤销",
+                 CLOSED: "已办结"}
+_TRANSITIONS = {PENDING: {APPROVED, REJECTED, CANCELLED}, APPROVED: {CLOSED}}
+
+
+class AccessError(PermissionError):
+    """Refused; ``str(err)`` is a Chinese message."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def get_volume(session: Session, ref_no: str, actor: str, reason: str = "") -> VolumeRow:
+    """A published volume's catalog record by 档号 (audited as a read)."""
+    vol = session.scalar(select(VolumeRow).where(VolumeRow.ref_no == ref_no,
+                                                 VolumeRow.status == PUBLISHED))
+    if vol is None:
+        raise LookupError(f"未找到档号为 {ref_no} 的已入库案卷")
+    audit.record(session, actor, "read", ref_no, reason)
+    return vol
+
+
+def request_access(session: Session, ref_no: str, kind: str, requester: str, reason: str, *,
+                   organisation: str = "", due_on: dt.date | None = None) -> AccessRequestRow:
+    if kind not in KINDS:
+        raise AccessError(f"未知的申请类型“{kind}”（查阅 view / 外借 loan）")
+    if not reason.strip():
+        raise AccessError(f"{KINDS[kind]}申请必须填写事由")
+    if kind == "loan" and due_on is None:
+        raise AccessError("外借申请必须填写归还日期")
+    vol = get_volume(session, ref_no, requester, reason)
+    row = AccessRequestRow(volume_id=vol.id, kind=kind, requester=requester, organisation=organisation,
+                           reason=reason, status=PENDING, requested_at=_now(), due_on=due_on)
+    session.add(row)
+    session.flush()
+    audit.record(session, requester, f"request_{kind}", ref_no, reason, request_id=row.id)
+    return row
+
+
+def _transition(session: Session, request_id: int, new: str, actor: str, note: str) -> AccessRequestRow:
+    row = session.get(AccessRequestRow, request_id)
+    if row is None:
+        raise AccessError(f"未找到编号为 {request_id} 的申请")
+    if new not in _TRANSITIONS.get(row.status, set()):
+        raise AccessError(f"申请当前状态为“{STATUS_LABELS[row.status]}”，不能改为“{STATUS_LABELS[new]}”")
+    if new in (APPROVED, REJECTED) and actor == row.requester:
+        raise AccessError("申请人不能审批自己的申请")
+    row.status = new
+    if new in (APPROVED, REJECTED):
+        row.decided_by, row.decided_at, row.decision_note = actor, _now(), note
+    if new in (CLOSED, CANCELLED):
+        row.closed_at = _now()
+    vol = session.get(VolumeRow, row.volume_id)
+    audit.record(session, actor, f"request_{new}", vol.ref_no if vol else str(row.volume_id), note,
+                 request_id=row.id, kind=row.kind)
+    return row
+
+
+def approve(session: Session, request_id: int, approver: str, note: str = "") -> AccessRequestRow:
+    return _transition(session, request_id, APPROVED, approver, note)
+
+
+def reject(session: Session, request_id: int, approver: str, note: str) -> AccessRequestRow:
+    return _transition(session, request_id, REJECTED, approver, note)
+
+
+def cancel(session: Session, request_id: int, actor: str, note: str = "") -> AccessRequestRow:
+    return _transition(session, request_id, CANCELLED, actor, note)
+
+
+def close(session: Session, request_id: int, actor: str, note: str = "") -> AccessRequestRow:
+    """查阅 finished, or 外借 returned."""
+    return _transition(session, request_id, CLOSED, actor, note)
+
+
+def download(session: Session, storage: Storage, request_id: int, key: str, actor: str) -> bytes:
+    """An object of the requested volume (key relative to the volume folder), audited."""
+    row = session.get(AccessRequestRow, request_id)
+    if row is None or row.status != APPROVED:
+        raise AccessError("没有已批准的查阅/外借申请，不能调阅档案")
+    vol = session.get(VolumeRow, row.volume_id)
+    data = storage.get(f"{vol.prefix}/{key}")
+    audit.record(session, actor, "download", f"{vol.ref_no}/{key}", row.reason, request_id=row.id)
+    return data
+
+
+def open_stream(session: Session, storage: Storage, request_id: int, key: str, actor: str):
+    """Like ``download`` but streaming: a context manager yielding a readable stream."""
+    row = session.get(AccessRequestRow, request_id)
+    if row is None or row.status != APPROVED:
+        raise AccessError("没有已批准的查阅/外借申请，不能调阅档案")
+    vol = session.get(VolumeRow, row.volume_id)
+    audit.record(session, actor, "download", f"{vol.ref_no}/{key}", row.reason, request_id=row.id)
+    return storage.open(f"{vol.prefix}/{key}")
+
+
+def requests_for(session: Session, *, status: str | None = None) -> list[AccessRequestRow]:
+    query = select(AccessRequestRow).order_by(AccessRequestRow.id)
+    if status:
+        query = query.where(AccessRequestRow.status == status)
+    return list(session.scalars(query))
+
+
+__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "close", "download",
+           "get_volume", "open_stream", "reject", "request_access", "requests_for"]

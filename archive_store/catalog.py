@@ -1,0 +1,144 @@
+"""案卷目录 and 台账 per community: plain records (docgen renders DOCX from them) and XLSX export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handover import idnumber
+
+from . import audit
+from .tables import PUBLISHED, CommunityRow, VolumeRow
+
+DEFAULT_RETENTION = "永久"
+
+
+@dataclass(frozen=True)
+class CatalogRecord:
+    """One volume of a community, with every column of the 案卷目录 and of the 台账."""
+
+    ref_no: str  # 档号
+    volume_no: int  # 案卷号
+    title: str  # 案卷题名
+    name: str  # 姓名
+    sex: str  # 性别
+    birth_date: dt.date | None  # 出生日期
+    id_number: str  # 公民身份号码
+    former_employer: str  # 原工作单位
+    community: str  # 社区
+    materials: int  # 材料份数
+    pages: int  # 页数
+    date_from: dt.date | None  # 起止日期
+    date_to: dt.date | None
+    retention: str  # 保管期限
+    received_on: dt.date | None  # 接收日期
+    location: str  # 存放位置 (storage folder)
+    remarks: str  # 备注
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def date_range(self) -> str:
+        if not self.date_from:
+            return ""
+        return f"{self.date_from:%Y.%m.%d}—{self.date_to:%Y.%m.%d}" if self.date_to else f"{self.date_from:%Y.%m.%d}"
+
+
+# (header, attribute or callable) — DOMAIN.md §5.5
+CATALOG_COLUMNS = (("案卷号", "volume_no"), ("档号", "ref_no"), ("案卷题名", "title"),
+                   ("起止日期", "date_range"), ("页数", "pages"), ("保管期限", "retention"),
+                   ("备注", "remarks"))
+LEDGER_COLUMNS = (("档号", "ref_no"), ("案卷号", "volume_no"), ("姓名", "name"), ("性别", "sex"),
+                  ("出生日期", "birth_date"), ("公民身份号码", "id_number"),
+                  ("原工作单位", "former_employer"), ("社区", "community"), ("材料份数", "materials"),
+                  ("页数", "pages"), ("接收日期", "received_on"), ("存放位置", "location"),
+                  ("备注", "remarks"))
+
+
+def _remarks(vol: VolumeRow) -> str:
+    notes = []
+    if vol.check_outcome == "incomplete":
+        notes.append("材料不齐全，见书面说明")
+    if vol.blank_pages:
+        notes.append(f"空白页{vol.blank_pages}页未编页号")
+    return "；".join(notes)
+
+
+def volume_catalog(session: Session, community_id: int, *,
+                   retention: str = DEFAULT_RETENTION) -> list[CatalogRecord]:
+    """The published volumes of one community in 案卷号 order, as plain records."""
+    community = session.get(CommunityRow, community_id)
+    if community is None:
+        return []
+    out = []
+    for vol in session.scalars(select(VolumeRow).where(VolumeRow.community_id == community_id,
+                                                       VolumeRow.status == PUBLISHED)
+                               .order_by(VolumeRow.volume_no)):
+        try:
+            parsed = idnumber.parse(vol.id_number)
+            sex, birth = parsed.sex, parsed.birth_date
+        except idnumber.IdNumberError:
+            sex, birth = "", None
+        out.append(CatalogRecord(
+            ref_no=vol.ref_no, volume_no=vol.volume_no, title=f"{vol.name or '（姓名不详）'}人事档案",
+            name=vol.name, sex=sex, birth_date=birth, id_number=vol.id_number,
+            former_employer=vol.enterprise_name, community=community.label, materials=vol.materials,
+            pages=vol.content_pages, date_from=vol.date_from, date_to=vol.date_to,
+            retention=retention, received_on=vol.published_at.date() if vol.published_at else None,
+            location=vol.prefix, remarks=_remarks(vol)))
+    return out
+
+
+def _value(record: CatalogRecord, attr: str):
+    value = getattr(record, attr)
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    return value
+
+
+def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = "system",
+                reason: str = "导出案卷目录与台账") -> Path:
+    """Write an XLSX with two sheets, 案卷目录 and 台账, for one community."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    community = session.get(CommunityRow, community_id)
+    if community is None:
+        raise LookupError(f"未找到社区（编号{community_id}）")
+    records = volume_catalog(session, community_id)
+    wb = Workbook()
+    for sheet_no, (title, columns) in enumerate((("案卷目录", CATALOG_COLUMNS), ("台账", LEDGER_COLUMNS))):
+        ws = wb.active if sheet_no == 0 else wb.create_sheet()
+        ws.title = title
+        ws.append([f"{community.label}  {title}"])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+        ws["A1"].font = Font(bold=True, size=14)
+        ws["A1"].alignment = Alignment(horizontal="center")
+        ws.append([header for header, _ in columns])
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+        for record in records:
+            ws.append([_value(record, attr) for _, attr in columns])
+        for i, (header, attr) in enumerate(columns, 1):
+            width = max([len(str(header)) * 2] + [len(str(_value(r, attr) or "")) * 1.6 for r in records])
+            ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
+            if attr in ("id_number", "ref_no"):
+                for row in ws.iter_rows(min_row=3, min_col=i, max_col=i):
+                    row[0].number_format = "@"  # text, never a number in scientific notation
+        ws.freeze_panes = "A3"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    audit.record(session, actor, "export_catalog", community.label, reason, volumes=len(records),
+                 file=out.name)
+    return out
+
+
+def record_fields() -> list[str]:
+    return [f.name for f in fields(CatalogRecord)]

@@ -1,0 +1,275 @@
+"""Atomic, idempotent, resumable publishing of a volume folder into storage and the catalog.
+
+1. Reserve (one short write transaction): find the volume by the digest of its originals. Already
+   published → return it unchanged. Pending (an earlier run crashed) → resume with its 档号.
+   Otherwise take the community's next 案卷号 and insert a *pending* row (invisible).
+2. Store every object under county/street/community/<档号>/, skipping objects already stored with
+   the right SHA-256 (resume); manifest.json last.
+3. Verify: re-read every stored object and compare SHA-256 and size with the source.
+4. Publish (one write transaction): materials, pages, index and fixity rows, status "published".
+   Only now does the volume appear in the catalog and in search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from handover.config import Settings, settings
+from handover.db import EnterpriseRow, RetireeRow, init_db
+from handover.idnumber import mask
+from handover.models import Destination
+from handover.policy import load_profile
+
+from . import audit
+from .communities import get_or_create
+from .index import index_pages
+from .numbering import check_format, format_ref_no, ref_no_to_filename
+from .storage import ObjectNotFound, Storage, open_storage
+from .tables import (PENDING, PUBLISHED, VOID, CommunityRow, MaterialRow, PageRow, PageTextRow,
+                     StoredObjectRow, VolumeRow)
+from .tokens import normalize
+from .transactions import next_volume_no, write_transaction
+from .volume_source import VolumeSource, assign_materials, read_volume
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+# Test hook: SIGKILL this process after N objects were written (crash-recovery tests).
+CRASH_ENV = "HANDOVER_TEST_KILL_AFTER_OBJECTS"
+
+
+class PublishError(RuntimeError):
+    """Publishing failed; ``str(err)`` is a Chinese message. A pending volume resumes on rerun."""
+
+
+@dataclass(frozen=True)
+class PublishedVolume:
+    volume_id: int
+    community_id: int
+    community: str
+    volume_no: int
+    ref_no: str
+    prefix: str
+    originals_sha256: str
+    created: bool  # False: these originals were already published, nothing changed
+    resumed: bool  # True: completed a publish that an earlier run left pending
+    objects_written: int
+    warnings: tuple[str, ...] = ()
+
+
+def _segment(value: str, what: str) -> str:
+    value = value.strip()
+    if not value or "/" in value or "\\" in value or value in (".", "..") or value.startswith(".tmp-"):
+        raise PublishError(f"{what}名称“{value}”不能用作存储路径")
+    return value
+
+
+def volume_prefix(destination: Destination, ref_no: str) -> str:
+    return "/".join([_segment(destination.county, "区县"), _segment(destination.street, "街道"),
+                     _segment(destination.community, "社区"), ref_no_to_filename(ref_no)])
+
+
+def manifest_bytes(ref_no: str, community: dict[str, str], originals_sha256: str,
+                   objects: list[tuple[str, str, int]]) -> bytes:
+    """Deterministic manifest: the same volume always yields the same bytes."""
+    doc = {
+        "ref_no": ref_no,
+        "community": community,
+        "originals_sha256": originals_sha256,
+        "objects": [{"key": k, "sha256": h, "size": n} for k, h, n in sorted(objects)],
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _engine_and_cfg(session_or_cfg: Session | Settings | None) -> tuple[Engine, Settings]:
+    if isinstance(session_or_cfg, Session):
+        return session_or_cfg.get_bind(), settings()  # type: ignore[return-value]
+    cfg = session_or_cfg or settings()
+    return init_db(cfg), cfg
+
+
+def _crash_hook(written: int) -> None:
+    limit = os.environ.get(CRASH_ENV)
+    if limit and written >= int(limit):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def publish_volume(session_or_cfg: Session | Settings | None, volume_dir: Path,
+                   destination: Destination, profile_region: str, actor: str, *,
+                   storage: Storage | None = None) -> PublishedVolume:
+    """Store a volume folder and make it visible in the catalog and search, all or nothing.
+
+    ``session_or_cfg``: Settings (or None for the process settings), or a Session whose engine is
+    used — publishing commits its own short transactions, so that session must hold no
+    uncommitted writes. ``storage`` defaults to the configured backend.
+    """
+    engine, cfg = _engine_and_cfg(session_or_cfg)
+    storage = storage or open_storage(cfg)
+    profile = load_profile(profile_region)
+    fmt = profile.numbering.ref_no_format
+    check_format(fmt)
+    src = read_volume(Path(volume_dir))
+
+    # 1. Reserve
+    with write_transaction(engine) as s:
+        vol = s.scalar(select(VolumeRow).where(VolumeRow.originals_sha256 == src.originals_sha256))
+        community = get_or_create(s, destination.county, destination.street, destination.community,
+                                  destination.code)
+        if vol is not None and vol.community_id != community.id:
+            other = s.get(CommunityRow, vol.community_id)
+            raise PublishError(f"这些原始文件已入库为档号 {vol.ref_no}（{other.label if other else '其他社区'}），"
+                               f"不能再入库到{destination.label}")
+        if vol is not None and vol.status == PUBLISHED:
+            audit.record(s, actor, "publish_noop", vol.ref_no, "重复入库：原始文件未变化")
+            return PublishedVolume(vol.id, community.id, community.label, vol.volume_no, vol.ref_no,
+                                   vol.prefix, vol.originals_sha256, created=False, resumed=False,
+                                   objects_written=0, warnings=src.warnings)
+        resumed = vol is not None
+        if vol is None:
+            number = next_volume_no(s, community.id)
+            ref_no = format_ref_no(fmt, profile.numbering.fonds, community.code, number)
+            vol = VolumeRow(community_id=community.id, volume_no=number, ref_no=ref_no,
+                            fonds=profile.numbering.fonds, status=PENDING,
+                            prefix=volume_prefix(destination, ref_no),
+                            originals_sha256=src.originals_sha256, id_number=src.id_number,
+                            id_reversed=src.id_number[::-1], name=src.name,
+                            profile_region=profile_region, created_by=actor, source=src.meta)
+            s.add(vol)
+            s.flush()
+            audit.record(s, actor, "reserve_ref_no", ref_no, "入库开始，预留档号",
+                         community=community.label)
+        volume_id, ref_no, prefix = vol.id, vol.ref_no, vol.prefix
+        community_id, community_label = community.id, community.label
+        community_doc = {"county": community.county, "street": community.street,
+                         "name": community.name, "code": community.code}
+    log.info("publishing %s as %s%s", mask(src.id_number), ref_no, " (resuming)" if resumed else "")
+
+    # 2. Store
+    written = 0
+    objects: list[tuple[str, str, int]] = []
+    for f in src.files:
+        key = f"{prefix}/{f.stored_key(ref_no)}"
+        objects.append((f.stored_key(ref_no), f.sha256, f.size))
+        if resumed and _stored_ok(storage, key, f.sha256, f.size):
+            continue
+        info = storage.put(key, f.path, sha256=f.sha256)
+        if info.sha256 != f.sha256 or info.size != f.size:
+            raise PublishError(f"文件 {f.rel} 在入库过程中被修改，请重新入库")
+        written += 1
+        _crash_hook(written)
+    if resumed:  # the folder may have changed since the crashed run: drop objects it no longer has
+        wanted = {f"{prefix}/{key}" for key, _, _ in objects} | {f"{prefix}/{MANIFEST}"}
+        for info in list(storage.list(prefix + "/")):
+            if info.key not in wanted:
+                storage.delete(info.key)
+    manifest = manifest_bytes(ref_no, community_doc, src.originals_sha256, objects)
+    manifest_sha = hashlib.sha256(manifest).hexdigest()
+    storage.put(f"{prefix}/{MANIFEST}", manifest, sha256=manifest_sha, content_type="application/json")
+    written += 1
+
+    # 3. Verify what the storage holds
+    for key, sha, size in objects + [(MANIFEST, manifest_sha, len(manifest))]:
+        if not _stored_ok(storage, f"{prefix}/{key}", sha, size):
+            raise PublishError(f"存储校验失败：{key} 的SHA-256与源文件不一致，请重新入库")
+
+    # 4. Publish
+    with write_transaction(engine) as s:
+        vol = s.get(VolumeRow, volume_id)
+        if vol is None:
+            raise PublishError(f"档号 {ref_no} 的预留记录已不存在")
+        if vol.status == PUBLISHED:  # another worker finished the same volume first
+            return PublishedVolume(vol.id, community_id, community_label, vol.volume_no, ref_no,
+                                   prefix, vol.originals_sha256, created=False, resumed=resumed,
+                                   objects_written=written, warnings=src.warnings)
+        _fill_catalog(s, vol, src, objects + [(MANIFEST, manifest_sha, len(manifest))])
+        vol.status = PUBLISHED
+        vol.published_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        audit.record(s, actor, "publish", ref_no, "档案入库", community=community_label,
+                     objects=len(objects) + 1, resumed=resumed)
+        return PublishedVolume(vol.id, community_id, community_label, vol.volume_no, ref_no, prefix,
+                               vol.originals_sha256, created=True, resumed=resumed,
+                               objects_written=written, warnings=src.warnings)
+
+
+def _stored_ok(storage: Storage, key: str, sha256: str, size: int) -> bool:
+    try:
+        if storage.stat(key).size != size:
+            return False
+        return storage.sha256(key) == (sha256, size)
+    except ObjectNotFound:
+        return False
+
+
+def _fill_catalog(s: Session, vol: VolumeRow, src: VolumeSource,
+                  objects: list[tuple[str, str, int]]) -> None:
+    retiree = s.scalar(select(RetireeRow).where(RetireeRow.id_number == src.id_number))
+    vol.enterprise_name = normalize(str(src.meta.get("enterprise") or ""))
+    if retiree is not None:  # the roster links the volume to its person and enterprise
+        vol.retiree_id = retiree.id
+        vol.name = vol.name or retiree.name
+        enterprise = s.get(EnterpriseRow, retiree.enterprise_id)
+        vol.enterprise_name = enterprise.name if enterprise else vol.enterprise_name
+    vol.engine = src.engine
+    vol.content_pages = src.content_pages
+    vol.blank_pages = src.blank_pages
+    vol.materials = len(src.contents)
+    vol.check_outcome = src.check_outcome
+    vol.manifest_sha256 = next(h for k, h, _ in objects if k == MANIFEST)
+    dates = [r.formed_on for r in src.contents if r.formed_on]
+    vol.date_from, vol.date_to = (min(dates), max(dates)) if dates else (None, None)
+
+    material_rows = [MaterialRow(volume_id=vol.id, ordinal=i, seq=r.seq, class_code=r.class_code,
+                                 title=r.title, formed_on=r.formed_on, pages=r.pages,
+                                 start_page=r.start_page, end_page=r.end_page, remarks=r.remarks)
+                     for i, r in enumerate(src.contents, 1)]
+    s.add_all(material_rows)
+    s.flush()
+    owner = assign_materials(src.pages, src.contents)
+    images = {Path(k).stem.rsplit("-", 1)[-1]: k for k, _, _ in objects if k.startswith("pages/")}
+    page_rows, texts = [], []
+    for p in src.pages:
+        pos = owner.get(p.index)
+        page_rows.append(PageRow(volume_id=vol.id, seq=p.index, page_no=p.page_no, blank=p.blank,
+                                 duplicate_of=p.duplicate_of, confidence=p.confidence,
+                                 material_id=material_rows[pos].id if pos is not None else None,
+                                 image_key=images.get(f"{p.index:04d}", "")))
+        texts.append(normalize(p.text))
+    s.add_all(page_rows)
+    s.add_all(StoredObjectRow(volume_id=vol.id, key=k, sha256=h, size=n) for k, h, n in objects)
+    s.flush()
+    s.add_all(PageTextRow(page_id=row.id, text=t) for row, t in zip(page_rows, texts))
+    index_pages(s, ((row.id, t, vol.community_id) for row, t in zip(page_rows, texts)
+                    if row.duplicate_of is None and t.strip()))
+
+
+def void_pending(cfg: Settings | None, ref_no: str, actor: str, reason: str, *,
+                 storage: Storage | None = None) -> None:
+    """Give up an unfinished publish: its objects are removed and its 档号 is marked void (作废).
+
+    The number is not reissued (DA/T 13: never renumber); the void row explains the gap.
+    """
+    if not reason.strip():
+        raise PublishError("作废预留档号必须填写原因")
+    cfg = cfg or settings()
+    engine = init_db(cfg)
+    storage = storage or open_storage(cfg)
+    with write_transaction(engine) as s:
+        vol = s.scalar(select(VolumeRow).where(VolumeRow.ref_no == ref_no))
+        if vol is None or vol.status != PENDING:
+            raise PublishError(f"档号 {ref_no} 不是未完成的入库，不能作废")
+        for info in list(storage.list(vol.prefix + "/")):
+            storage.delete(info.key)
+        vol.status = VOID
+        vol.originals_sha256 = f"void:{vol.id}"  # the same originals may be published again
+        audit.record(s, actor, "void_ref_no", ref_no, reason)

@@ -1,0 +1,174 @@
+"""Catalog tables of the archive store (declared on handover.db.Base; init_db imports this module).
+
+Visibility rule: a volume is visible (catalog, search, export) only with status "published". A
+"pending" row holds the 档号 reserved for a publish in progress, so a crashed publish resumes with
+the same number and numbers stay gap-free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (DDL, JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String,
+                        Text, UniqueConstraint, event, func)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from handover.db import Base
+
+PENDING = "pending"
+PUBLISHED = "published"
+VOID = "void"  # a reservation given up by an operator: the number stays used (never reissued)
+
+
+class CommunityRow(Base):
+    __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("county", "street", "name", name="uq_community_place"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county: Mapped[str] = mapped_column(String(64))
+    street: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)  # 统计用区划代码 or a stable fallback
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+    @property
+    def label(self) -> str:
+        return f"{self.county}{self.street}{self.name}"
+
+
+class CounterRow(Base):
+    """Next 案卷号 per community; incremented inside the transaction that reserves it."""
+
+    __tablename__ = "community_counters"
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    next_volume_no: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class VolumeRow(Base):
+    __tablename__ = "volumes"
+    __table_args__ = (
+        UniqueConstraint("community_id", "volume_no", name="uq_volume_community_no"),
+        UniqueConstraint("ref_no", name="uq_volume_ref_no"),
+        UniqueConstraint("originals_sha256", name="uq_volume_originals"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    volume_no: Mapped[int] = mapped_column(Integer)
+    ref_no: Mapped[str] = mapped_column(String(80))
+    fonds: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12), default=PENDING)
+    prefix: Mapped[str] = mapped_column(String(400))  # object-key prefix of the volume folder
+    originals_sha256: Mapped[str] = mapped_column(String(64))  # digest over the originals/ files
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    id_reversed: Mapped[str] = mapped_column(String(18), index=True)  # ID-suffix search
+    name: Mapped[str] = mapped_column(String(64), default="", index=True)
+    enterprise_name: Mapped[str] = mapped_column(String(200), default="")
+    retiree_id: Mapped[int | None] = mapped_column(ForeignKey("retirees.id"), nullable=True)
+    engine: Mapped[str] = mapped_column(String(32), default="")
+    content_pages: Mapped[int] = mapped_column(Integer, default=0)
+    blank_pages: Mapped[int] = mapped_column(Integer, default=0)
+    materials: Mapped[int] = mapped_column(Integer, default=0)
+    date_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    date_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    check_outcome: Mapped[str] = mapped_column(String(16), default="")
+    profile_region: Mapped[str] = mapped_column(String(64), default="")
+    manifest_sha256: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[dict] = mapped_column(JSON, default=dict)  # volume.json as received
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class MaterialRow(Base):
+    """One row of the 卷内目录 (contents.json)."""
+
+    __tablename__ = "materials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[str] = mapped_column(String(16), default="")
+    class_code: Mapped[str] = mapped_column(String(8), index=True)
+    title: Mapped[str] = mapped_column(String(400))
+    formed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    start_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remarks: Mapped[str] = mapped_column(String(400), default="")
+
+
+class PageRow(Base):
+    """One scanned side (narrow on purpose: search joins it for every candidate; the text is in
+    PageTextRow and read only for the hits shown)."""
+
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("volume_id", "seq", name="uq_page_volume_seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), index=True)
+    material_id: Mapped[int | None] = mapped_column(ForeignKey("materials.id"), nullable=True, index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1-based image sequence (图像流水号)
+    page_no: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: blank side
+    blank: Mapped[bool] = mapped_column(Boolean, default=False)
+    duplicate_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    image_key: Mapped[str] = mapped_column(String(400), default="")
+
+
+class PageTextRow(Base):
+    """The normalised OCR text of a page (display and snippets; the index is built from it)."""
+
+    __tablename__ = "page_texts"
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class StoredObjectRow(Base):
+    """Every object of a volume with its fixity data (the manifest, kept in the catalog too)."""
+
+    __tablename__ = "stored_objects"
+    __table_args__ = (UniqueConstraint("volume_id", "key", name="uq_object_volume_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), index=True)
+    key: Mapped[str] = mapped_column(String(600))  # relative to the volume prefix
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(String(400))
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class AccessRequestRow(Base):
+    """查阅/外借登记 with an approval state."""
+
+    __tablename__ = "access_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "view" 查阅 / "loan" 外借
+    requester: Mapped[str] = mapped_column(String(64))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    decision_note: Mapped[str] = mapped_column(String(400), default="")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+# The full-text index: contentless FTS5 (the text lives in pages.text), rowid = pages.id.
+# Tokens come from archive_store.tokens; unicode61 only splits them on spaces. The "scope"
+# column holds one token per page, "c<community id>", so that the caller's community scope is
+# part of the full-text query itself (the joined volumes.community_id check stays as well).
+FTS_TABLE = "page_fts"
+event.listen(
+    Base.metadata, "after_create",
+    DDL(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+        "uni, bi, scope, content='', tokenize='unicode61 remove_diacritics 0')").execute_if(dialect="sqlite"),
+)

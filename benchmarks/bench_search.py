@@ -1,0 +1,183 @@
+"""Search benchmark: index N pages (default 100,000) of generated Chinese OCR-like text, then
+measure query latency (p50/p95) for 1-, 2- and 4-character queries, names and ID suffixes.
+
+    .venv/bin/python benchmarks/bench_search.py [--pages 100000] [--communities 20] [--keep DIR]
+
+Pages are written through the same tables and indexer as publish_volume (no object storage).
+Target: p95 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from archive_store.index import index_pages  # noqa: E402
+from archive_store.sample_volume import MATERIALS, SamplePerson, page_text  # noqa: E402
+from archive_store.search import search  # noqa: E402
+from archive_store.tables import (PUBLISHED, CommunityRow, MaterialRow, PageRow,  # noqa: E402
+                                  PageTextRow, VolumeRow)
+from archive_store.tokens import normalize  # noqa: E402
+from handover import gazetteer, sample  # noqa: E402
+from handover.config import Settings  # noqa: E402
+from handover.db import init_db  # noqa: E402
+
+PAGES_PER_VOLUME = 50
+LINES = 24  # sentences lines per page: ~500 characters, a dense form or prose page
+ONE = list("张王李刘陈杨黄赵")
+TWO = ["工资", "退休", "审批", "考核", "招工", "鉴定", "党组", "养老"]
+FOUR = ["退休审批", "工资调整", "养老保险", "招工条件", "转正定级", "劳动纪律", "中国共产", "评审委员"]
+
+
+def build(cfg: Settings, pages: int, communities: int, seed: int = 7) -> tuple[list, list[int]]:
+    engine = init_db(cfg)
+    rng = random.Random(seed)
+    volumes = max(1, pages // PAGES_PER_VOLUME)
+    retirees = sample.make_retirees("henan-zhengzhou", volumes, communities=None, seed=seed)
+    places = list(gazetteer.places("henan-zhengzhou"))
+    while len(places) < communities:
+        places += places
+    t0 = time.perf_counter()
+    with Session(engine) as s:
+        comm_ids = []
+        for i, place in enumerate(places[:communities]):
+            row = CommunityRow(county=place.county, street=place.street,
+                               name=f"{place.community}{i // len(set(places)) or ''}",
+                               code=f"{place.code[:9]}{i:03d}")
+            s.add(row)
+            s.flush()
+            comm_ids.append(row.id)
+        written = chars = 0
+        gen_s = 0.0
+        people = []
+        for v, r in enumerate(retirees):
+            person = SamplePerson(r.id_number, r.name, r.sex.value, r.birth_date, r.former_employer)
+            people.append(person)
+            community = comm_ids[v % len(comm_ids)]
+            vol_no = v // len(comm_ids) + 1
+            vol = VolumeRow(community_id=community, volume_no=vol_no, ref_no=f"J410-TX·{community:012d}-{vol_no:04d}",
+                            fonds="J410", status=PUBLISHED, prefix=f"bench/{v}", originals_sha256=f"{v:064x}",
+                            id_number=r.id_number, id_reversed=r.id_number[::-1], name=r.name,
+                            enterprise_name=r.former_employer, content_pages=PAGES_PER_VOLUME,
+                            published_at=dt.datetime(2026, 11, 1))
+            s.add(vol)
+            s.flush()
+            n = min(PAGES_PER_VOLUME, pages - written)
+            mats = []
+            for m in range(max(1, n // 4)):
+                code, title, _ = MATERIALS[rng.randrange(len(MATERIALS))]
+                mats.append({"volume_id": vol.id, "ordinal": m + 1, "seq": str(m + 1), "class_code": code,
+                             "title": title, "pages": 4, "formed_on": dt.date(1970 + m, 1, 1)})
+            mat_ids = [s.execute(insert(MaterialRow).values(**m).returning(MaterialRow.id)).scalar_one()
+                       for m in mats]
+            rows = []
+            g = time.perf_counter()
+            for k in range(n):
+                code, title, sentences = MATERIALS[rng.randrange(len(MATERIALS))]
+                body = page_text(person, title, sentences, rng, with_fields=(k % 4 == 0), lines=LINES)
+                rows.append({"volume_id": vol.id, "material_id": mat_ids[min(k // 4, len(mat_ids) - 1)],
+                             "seq": k + 1, "page_no": k + 1, "text": body})
+                chars += len(body)
+            gen_s += time.perf_counter() - g
+            texts = [normalize(row.pop("text")) for row in rows]
+            ids = s.execute(insert(PageRow).returning(PageRow.id, sort_by_parameter_order=True), rows).scalars().all()
+            s.execute(insert(PageTextRow), [{"page_id": i, "text": t} for i, t in zip(ids, texts)])
+            index_pages(s, [(i, t, community) for i, t in zip(ids, texts)])
+            written += n
+            if v % 200 == 199:
+                s.commit()
+            if written >= pages:
+                break
+        s.commit()
+    build_s = time.perf_counter() - t0
+    with engine.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        fts_bytes = c.exec_driver_sql(
+            "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'page_fts%'").scalar() if _has_dbstat(c) else None
+    db = Path(str(cfg.db_url).removeprefix("sqlite:///"))
+    print(f"indexed {written:,} pages in {len(people):,} volumes over {communities} communities")
+    print(f"generated {chars / written:,.0f} characters per page on average ({gen_s:.1f} s)")
+    print(f"index build: {build_s - gen_s:.1f} s ({written / (build_s - gen_s):,.0f} pages/s: normalise, "
+          f"tokenise, insert pages + FTS5, commit every 200 volumes)")
+    print(f"database size: {db.stat().st_size / 1e6:.1f} MB"
+          + (f" (full-text index {fts_bytes / 1e6:.1f} MB)" if fts_bytes else ""))
+    return people, comm_ids
+
+
+def _has_dbstat(conn) -> bool:
+    try:
+        conn.exec_driver_sql("SELECT 1 FROM dbstat LIMIT 1")
+        return True
+    except Exception:  # noqa: BLE001 - SQLITE_ENABLE_DBSTAT_VTAB not compiled in
+        return False
+
+
+def measure(cfg: Settings, people: list[SamplePerson], comm_ids: list[int], rounds: int) -> None:
+    engine = init_db(cfg)
+    rng = random.Random(1)
+    picks = rng.sample(people, min(rounds, len(people)))
+    cases = {
+        "1 字 (张)": ONE,
+        "2 字 (工资)": TWO,
+        "4 字 (退休审批)": FOUR,
+        "姓名": [p.name for p in picks],
+        "身份证尾号6位": [p.id_number[-6:] for p in picks],
+        "身份证尾号4位": [p.id_number[-4:] for p in picks],
+    }
+    print(f"\n{'query':<16}{'scope':<10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'hits':>7}")
+    worst = 0.0
+    with Session(engine) as s:
+        for label, queries in cases.items():
+            for scope_label in ("all", "one"):
+                times, hits = [], 0
+                for i in range(rounds):
+                    q = queries[i % len(queries)]
+                    scope = None if scope_label == "all" else [comm_ids[i % len(comm_ids)]]
+                    t = time.perf_counter()
+                    found = search(s, q, scope, limit=20, actor="bench")
+                    times.append((time.perf_counter() - t) * 1000)
+                    hits += len(found)
+                s.rollback()  # drop the audit rows of the benchmark
+                times.sort()
+                p95 = times[int(0.95 * (len(times) - 1))]
+                worst = max(worst, p95)
+                print(f"{label:<16}{scope_label:<10}{statistics.median(times):9.1f}{p95:9.1f}"
+                      f"{times[-1]:9.1f}{hits / rounds:7.1f}")
+    print(f"\nworst p95: {worst:.1f} ms — target < 50 ms: {'met' if worst < 50 else 'NOT met'}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=100_000)
+    ap.add_argument("--communities", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=100, help="queries per case")
+    ap.add_argument("--keep", type=Path, default=None, help="build in this folder and keep it")
+    ap.add_argument("--reuse", type=Path, default=None, help="only measure, on a folder built with --keep")
+    args = ap.parse_args()
+    if args.reuse:
+        cfg = Settings(data_dir=args.reuse)
+        with Session(init_db(cfg)) as s:
+            people = [SamplePerson(i, n) for i, n in s.execute(select(VolumeRow.id_number, VolumeRow.name))]
+            comm_ids = list(s.scalars(select(CommunityRow.id)))
+        print(f"reusing {args.reuse}: {len(people):,} volumes")
+        measure(cfg, people, comm_ids, args.rounds)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        cfg = Settings(data_dir=args.keep or Path(tmp))
+        people, comm_ids = build(cfg, args.pages, args.communities)
+        measure(cfg, people, comm_ids, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
