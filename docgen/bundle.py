@@ -1,0 +1,338 @@
+"""The whole transfer bundle of one enterprise: every document, ``manifest.json`` and a zip.
+
+Layout of ``out_dir`` (folder and file names in Chinese, as an office files them)::
+
+    01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county)
+    02_花名册/          花名册_<社区>.docx/.pdf, 花名册.xlsx (a sheet per community)
+    03_档案移交名册表/  档案移交名册表.docx/.pdf/.xlsx (four labelled copies, a table per 街道)
+    04_基本信息表/      基本信息表_<社区>.docx/.pdf (a page per person), 个人/<姓名_身份证后4位>.docx
+    05_移交地调查表/    likewise
+    06_党员组织关系转接名册/
+    07_联系卡/          联系卡_<社区>.docx/.pdf (10 cards per A4 page)
+    08_档案/            per community: 案卷目录, 台账, 卷内目录, 备考表 (when volumes are given);
+                        档案材料缺失情况说明 (when missing materials are given)
+    09_未移交人员/      未移交人员名单.xlsx (excluded or unrouted, with the reason)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Sequence
+
+from handover.models import Destination, Enterprise, Retiree
+from handover.policy import PolicyProfile
+from handover.routing import Assignment, route
+
+from . import documents as D
+from .convert import ConversionError, convert_to_pdf, soffice
+from .docx_tables import render_table_docx
+from .forms import BASIC_INFO, SURVEY, basic_info_values, form_for, survey_values
+from .forms_docx import FormRenderer
+from .manifest import Manifest, ManifestEntry, pdf_pages, safe_name, sha256
+from .model import Column, TableDocument, TableSection
+from .pdf_cards import render_cards_pdf
+from .pdf_forms import render_forms_pdf
+from .pdf_tables import render_table_pdf
+from .records import MissingItem, MissingStatement, NoteSheet, VolumeRecord
+from .text_docs import (agreement_context, contact_cards_context, missing_statement_context,
+                        note_sheet_context, render)
+from .xlsx import write_xlsx
+
+Progress = Callable[[int, int, str], None]
+PER_PERSON_AUTO_LIMIT = 1000  # above this, per-person files are off unless asked for
+LO_PAGES_LIMIT = 300  # 备考表 go through LibreOffice only up to this many pages
+
+
+class _Writer:
+    """Collects jobs, runs them with progress, records manifest entries."""
+
+    def __init__(self, root: Path, progress: Progress | None):
+        self.root = root
+        self.progress = progress
+        self.jobs: list[tuple[str, Callable[[], None]]] = []
+        self.entries: list[ManifestEntry] = []
+        self.lo_queue: list[tuple[Path, ManifestEntry]] = []
+
+    def add(self, label: str, job: Callable[[], None]) -> None:
+        self.jobs.append((label, job))
+
+    def record(self, path: Path, **kw) -> ManifestEntry:
+        entry = ManifestEntry(path=str(path.relative_to(self.root)), format=path.suffix[1:], **kw)
+        self.entries.append(entry)
+        return entry
+
+    def run(self) -> None:
+        total = len(self.jobs) + 1
+        for i, (label, job) in enumerate(self.jobs, 1):
+            job()
+            if self.progress:
+                self.progress(i, total, label)
+
+
+def _assign(enterprise: Enterprise, retirees: Sequence[Retiree], profile: PolicyProfile,
+            assignments: Sequence[Assignment] | None) -> list[tuple[Retiree, Assignment]]:
+    if assignments is None:
+        return [(r, route(r, enterprise, profile)) for r in retirees]
+    if len(assignments) != len(retirees):
+        raise ValueError("assignments 与 retirees 数量不一致")
+    return list(zip(retirees, assignments))
+
+
+def volume_counts(volumes: Sequence[VolumeRecord] | None) -> dict[str, tuple[int, int]]:
+    """id_number -> (卷数, 页数) of the digitized volumes."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for v in volumes or []:
+        c = counts[v.id_number]
+        c[0] += 1
+        c[1] += v.pages
+    return {k: (a, b) for k, (a, b) in counts.items()}
+
+
+def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile: PolicyProfile,
+                    out_dir: Path, assignments: Sequence[Assignment] | None = None,
+                    volumes: Sequence[VolumeRecord] | None = None, progress: Progress | None = None,
+                    *, pdf: bool = True, per_person: bool | None = None,
+                    missing: Sequence[MissingItem] | None = None, text_pdf: bool | None = None,
+                    today: dt.date | None = None) -> Manifest:
+    """Write every document of the transfer and return the manifest (also ``manifest.json``).
+
+    ``pdf``: tabular documents and per-person forms as PDF (reportlab, fast at any size);
+    ``text_pdf``: the agreement and the written statement through LibreOffice (default: ``pdf``
+    and LibreOffice installed); ``per_person``: one DOCX per person besides the batches (default:
+    on up to 1,000 retirees).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    today = today or dt.date.today()
+    pairs = _assign(enterprise, retirees, profile, assignments)
+    routed = [(r, a.destination) for r, a in pairs if a.destination is not None]
+    excluded = [(r, a) for r, a in pairs if a.excluded]
+    unassigned = [(r, a) for r, a in pairs if a.destination is None and not a.excluded]
+    per_person = len(routed) <= PER_PERSON_AUTO_LIMIT if per_person is None else per_person
+    text_pdf = (pdf and soffice() is not None) if text_pdf is None else text_pdf
+    counts = volume_counts(volumes) or None
+    remarks: dict[str, str] = {}
+    for item in missing or []:
+        prev = remarks.get(item.id_number)
+        note = f"缺{item.material}"
+        remarks[item.id_number] = f"{prev}、{item.material}" if prev else note
+    remarks = {k: v + "，见书面说明" for k, v in remarks.items()}
+
+    by_community: dict[Destination, list[Retiree]] = defaultdict(list)
+    for r, d in routed:
+        by_community[d].append(r)
+    by_community = dict(sorted(by_community.items(), key=lambda kv: (kv[0].county, kv[0].street,
+                                                                     kv[0].community)))
+    w = _Writer(out_dir, progress)
+    manifest = Manifest(enterprise=enterprise.name, uscc=enterprise.uscc, region=profile.region,
+                        generated_at=dt.datetime.now().isoformat(timespec="seconds"),
+                        retirees=len(pairs), transferred=len(routed), excluded=len(excluded),
+                        unassigned=len(unassigned))
+
+    def table(doc: TableDocument, folder: str, stem: str, xlsx: bool = False) -> None:
+        base = out_dir / folder / stem
+        render_table_docx(doc, base.with_suffix(".docx"))
+        common = dict(type=doc.doc_type, title=doc.title, community=doc.community, rows=doc.row_count,
+                      copies=len(doc.copies))
+        w.record(base.with_suffix(".docx"), **common)
+        if pdf:
+            pages = render_table_pdf(doc, base.with_suffix(".pdf"))
+            w.record(base.with_suffix(".pdf"), pages=pages, **common)
+        if xlsx:
+            write_xlsx([doc], base.with_suffix(".xlsx"))
+            w.record(base.with_suffix(".xlsx"), **common)
+
+    # 01 agreements, one per receiving county
+    counties: dict[str, list[tuple[Retiree, Destination]]] = defaultdict(list)
+    for r, d in routed:
+        counties[d.county].append((r, d))
+    annexes = [f"企业退休人员移交社区管理花名册（{{n}}个社区）", "企业退休人员移交地情况调查表",
+               "企业退休人员社会化管理服务基本信息表", "档案移交名册表", "党员组织关系转接名册"]
+    missing_ids = {i.id_number for i in missing or []}
+    for county, items in sorted(counties.items()):
+        def job(county=county, items=items):
+            dests = [d for _, d in items]
+            ctx = agreement_context(
+                enterprise, county, [r for r, _ in items], dests, profile, counts,
+                annexes=[a.format(n=len(set(dests))) for a in annexes],
+                missing_persons=sum(r.id_number in missing_ids for r, _ in items))
+            path = out_dir / "01_移交协议" / f"移交协议_{safe_name(county)}.docx"
+            render("transfer_agreement", ctx, path)
+            entry = w.record(path, type="transfer_agreement", title=ctx["title"], community=county,
+                             rows=len(items), copies=ctx["copies"])
+            if text_pdf:
+                w.lo_queue.append((path, entry))
+        w.add(f"移交协议 {county}", job)
+
+    # 02 community rosters
+    roster_docs = [D.community_roster(enterprise, d, rs) for d, rs in by_community.items()]
+    for doc in roster_docs:
+        w.add(f"花名册 {doc.community}",
+              lambda doc=doc: table(doc, "02_花名册", f"花名册_{safe_name(doc.community)}"))
+
+    def roster_xlsx():
+        path = out_dir / "02_花名册" / "花名册.xlsx"
+        write_xlsx(roster_docs, path)
+        w.record(path, type="community_roster", title="企业退休人员移交社区管理花名册（汇总）",
+                 rows=sum(d.row_count for d in roster_docs))
+    if roster_docs:
+        w.add("花名册 XLSX", roster_xlsx)
+
+    # 03 archive transfer roster, four labelled copies
+    if routed:
+        archive = D.archive_transfer_roster(
+            enterprise, routed, profile.copies_of("archive_transfer_roster", 4), counts, remarks,
+            title_prefix="省属" if profile.province == "河南省" else "")
+        w.add("档案移交名册表", lambda: table(archive, "03_档案移交名册表", "档案移交名册表", xlsx=True))
+
+    # 04 / 05 per-person forms, batched per community
+    signed = profile.copies_of("basic_info_form", 1) > 1  # 咸宁: signed, sealed, 一式三份
+    bi_spec = form_for(BASIC_INFO, signed)
+    bi_tpl = "basic_info_form_signed" if signed else "basic_info_form"
+    ref_of = {v.id_number: v for v in volumes or []}
+    serial = {r.id_number: i for i, (r, _) in enumerate(routed, 1)}
+
+    def forms_job(dest: Destination, people: list[Retiree], kind: str):
+        if kind == "basic_info_form":
+            values = [basic_info_values(r, enterprise, serial[r.id_number],
+                                        dossier_no=ref_of[r.id_number].ref_no if r.id_number in ref_of else "",
+                                        storage=ref_of[r.id_number].storage_location if r.id_number in ref_of else "",
+                                        home_province=profile.province) for r in people]
+            folder, title, spec, tpl = "04_基本信息表", "基本信息表", bi_spec, bi_tpl
+        else:
+            values = [survey_values(r, enterprise, dest) for r in people]
+            folder, title, spec, tpl = "05_移交地调查表", "移交地调查表", SURVEY, "destination_survey"
+        renderer = FormRenderer(tpl)
+        base = out_dir / folder / f"{title}_{safe_name(dest.label)}"
+        renderer.write(values, base.with_suffix(".docx"))
+        w.record(base.with_suffix(".docx"), type=kind, title=spec.title, community=dest.label, rows=len(values))
+        if pdf:
+            pages = render_forms_pdf(spec, values, base.with_suffix(".pdf"))
+            w.record(base.with_suffix(".pdf"), type=kind, title=spec.title, community=dest.label,
+                     rows=len(values), pages=pages)
+        if per_person:
+            for r, v in zip(people, values):
+                path = out_dir / folder / "个人" / safe_name(dest.label) / f"{safe_name(r.name)}_{r.id_number[-4:]}.docx"
+                renderer.write([v], path)
+                w.record(path, type=kind, title=spec.title, community=dest.label, rows=1)
+
+    for dest, people in by_community.items():
+        for kind in ("basic_info_form", "destination_survey"):
+            w.add(f"{kind} {dest.label}", lambda d=dest, p=people, k=kind: forms_job(d, p, k))
+
+    # 06 party roster
+    party = D.party_transfer_roster(enterprise, routed)
+    if party.row_count:
+        w.add("党员组织关系转接名册", lambda: table(party, "06_党员组织关系转接名册", "党员组织关系转接名册", xlsx=True))
+
+    # 07 contact cards
+    def cards_job(dest: Destination, people: list[Retiree]):
+        path = out_dir / "07_联系卡" / f"联系卡_{safe_name(dest.label)}.docx"
+        ctx = contact_cards_context([(r, dest) for r in people], enterprise)
+        render("contact_card", ctx, path)
+        w.record(path, type="contact_card", title="社会化管理服务联系卡", community=dest.label, rows=len(people))
+        if pdf:
+            pages = render_cards_pdf(ctx, path.with_suffix(".pdf"))
+            w.record(path.with_suffix(".pdf"), type="contact_card", title="社会化管理服务联系卡",
+                     community=dest.label, rows=len(people), pages=pages)
+    for dest, people in by_community.items():
+        w.add(f"联系卡 {dest.label}", lambda d=dest, p=people: cards_job(d, p))
+
+    # 08 archive side
+    vols_by_community: dict[str, list[VolumeRecord]] = defaultdict(list)
+    for v in volumes or []:
+        vols_by_community[v.community].append(v)
+    for community, vols in sorted(vols_by_community.items()):
+        stem = safe_name(community)
+
+        def archive_job(community=community, vols=vols, stem=stem):
+            folder = f"08_档案/{stem}"
+            table(D.volume_catalog(community, vols, profile.archive_custodian), folder, f"案卷目录_{stem}", xlsx=True)
+            table(D.ledger(community, vols), folder, f"台账_{stem}", xlsx=True)
+            contents = _contents_batch(community, vols)
+            table(contents, folder, f"卷内目录_{stem}")
+            notes = [note_sheet_context(NoteSheet(
+                ref_no=v.ref_no, name=v.name, total_pages=v.pages, material_count=v.material_count,
+                missing=[i.material for i in missing or [] if i.id_number == v.id_number],
+                transferor=enterprise.name, received_on=v.received_on)) for v in sorted(vols, key=lambda v: v.volume_no)]
+            path = out_dir / folder / f"备考表_{stem}.docx"
+            FormRenderer("note_sheet").write(notes, path, top_level=True)
+            entry = w.record(path, type="note_sheet", title="备考表", community=community, rows=len(notes))
+            if text_pdf and len(volumes or []) <= LO_PAGES_LIMIT:
+                w.lo_queue.append((path, entry))
+        w.add(f"档案目录 {community}", archive_job)
+
+    if missing:
+        def missing_job():
+            stmt = MissingStatement(enterprise=enterprise.name, items=list(missing),
+                                    receiver=profile.archive_custodian.split("（")[0] or "档案管理部门", dated=today)
+            path = out_dir / "08_档案" / "档案材料缺失情况说明.docx"
+            render("missing_statement", missing_statement_context(stmt, enterprise.phone), path)
+            entry = w.record(path, type="missing_statement", title="档案材料缺失情况说明", rows=len(missing))
+            if text_pdf:
+                w.lo_queue.append((path, entry))
+        w.add("档案材料缺失情况说明", missing_job)
+
+    # 09 people not transferred
+    if excluded or unassigned:
+        def left_out():
+            rows = [(str(i), r.name, r.id_number, a.excluded or a.rule)
+                    for i, (r, a) in enumerate(excluded + unassigned, 1)]
+            doc = TableDocument(
+                doc_type="not_transferred", title="未移交人员名单",
+                columns=[Column("seq", "序号", 3), Column("name", "姓名", 5), Column("id_number", "身份证号", 11),
+                         Column("reason", "原因", 30, "left")],
+                sections=[TableSection(fields=[("单位名称", enterprise.name)], rows=rows, key="未移交人员")])
+            path = out_dir / "09_未移交人员" / "未移交人员名单.xlsx"
+            write_xlsx([doc], path)
+            w.record(path, type="not_transferred", title=doc.title, rows=len(rows))
+        w.add("未移交人员名单", left_out)
+
+    w.run()
+    if w.lo_queue:
+        if progress:
+            progress(len(w.jobs), len(w.jobs) + 1, "LibreOffice 转换 PDF")
+        try:
+            pdfs = convert_to_pdf([p for p, _ in w.lo_queue])
+            for pdf_path, (_, entry) in zip(pdfs, w.lo_queue):
+                w.record(pdf_path, type=entry.type, title=entry.title, community=entry.community,
+                         rows=entry.rows, copies=entry.copies, pages=pdf_pages(pdf_path))
+        except ConversionError as err:
+            manifest.warnings.append(str(err))
+    if progress:
+        progress(len(w.jobs) + 1, len(w.jobs) + 1, "清单与压缩包")
+    for entry in w.entries:
+        entry.sha256 = sha256(out_dir / entry.path)
+    manifest.documents = w.entries
+    if pdf:
+        from .pdffont import pdf_fonts
+        fonts = pdf_fonts()
+        lacking = {r.id_number: fonts.missing(r.name + r.residence.full() + r.hukou.full()) for r, _ in routed}
+        lacking = {k: v for k, v in lacking.items() if v}
+        if lacking:
+            chars = "".join(sorted(set().union(*lacking.values())))
+            manifest.warnings.append(
+                f"PDF字体（{fonts.label}）缺少字符“{chars}”，涉及{len(lacking)}人，PDF中这些字无法显示；"
+                "请以DOCX为准，或运行 python -m docgen.pdffont 安装完整字体后重新生成")
+    if unassigned:
+        manifest.warnings.append(f"{len(unassigned)}名退休人员未能确定移交地，需人工指定（见未移交人员名单）")
+    (out_dir / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    zip_path = out_dir / f"{safe_name(enterprise.name)}_移交材料.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for entry in w.entries:
+            z.write(out_dir / entry.path, entry.path)
+        z.write(out_dir / "manifest.json", "manifest.json")
+    manifest.zip_path = zip_path.name
+    return manifest
+
+
+def _contents_batch(community: str, vols: list[VolumeRecord]) -> TableDocument:
+    """卷内目录 of every volume of a community in one document (a table per volume)."""
+    docs = [D.contents_list(v) for v in sorted(vols, key=lambda v: v.volume_no)]
+    first = docs[0]
+    return TableDocument(doc_type="contents_list", title=first.title, columns=first.columns,
+                         sections=[d.sections[0] for d in docs], orientation="portrait",
+                         template="contents_list", community=community)

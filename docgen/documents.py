@@ -1,0 +1,231 @@
+"""Builders: domain data -> ``TableDocument`` for every tabular document (pure, no I/O).
+
+Column headers and header/footer fields are exactly the seed's (DOMAIN.md §3.1, §3.4, §3.5, §5.5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Iterable, Sequence
+
+from handover.models import Destination, Enterprise, Retiree
+
+from .figures import archive_counts, cn_date, cn_month, dotted_date
+from .model import Column, TableDocument, TableSection
+from .records import MaterialEntry, VolumeRecord
+
+ARCHIVE_COPY_LABELS = ["第一联　企业留存", "第二联　社会保险经办机构留存", "第三联　街道（乡镇）、社区留存",
+                       "第四联　档案管理部门留存"]
+
+
+def _retired(r: Retiree) -> str:
+    return cn_month(r.retired_on)
+
+
+# --- 企业退休人员移交社区管理花名册 (附件1—1) ------------------------------------------------
+
+ROSTER_COLUMNS = [
+    Column("seq", "序号", 3.6),
+    Column("person_no", "个人编号", 7.5),
+    Column("name", "姓名", 5),
+    Column("sex", "性别", 3),
+    Column("id_number", "社会保障号码\n（身份证号）", 11),
+    Column("retired_on", "退休时间", 6.5),
+    Column("residence", "居住地详细地址", 18, "left"),
+    Column("hukou", "户口所在地地址", 18, "left"),
+]
+
+
+def community_roster(enterprise: Enterprise, destination: Destination,
+                     retirees: Sequence[Retiree]) -> TableDocument:
+    rows = [(str(i), r.person_no, r.name, str(r.sex), r.id_number, _retired(r), r.residence.full(),
+             r.hukou.full()) for i, r in enumerate(retirees, 1)]
+    section = TableSection(
+        fields=[("单位名称", enterprise.name), ("移交县(市、区)", destination.county),
+                ("移交街道(乡镇)社区", f"{destination.street}{destination.community}")],
+        rows=rows, totals=("合计", "", f"{len(rows)}人", "", "", "", "", ""), key=destination.label)
+    return TableDocument(
+        doc_type="community_roster", title="企业退休人员移交社区管理花名册", columns=ROSTER_COLUMNS,
+        sections=[section], note="注：按街道(乡镇)、社区编制花名册。",
+        footer=[("经办人", ""), ("经办时间", ""), ("单位签章", "")], community=destination.label)
+
+
+# --- 省属企业退休人员社会化管理服务档案移交名册表 (附件2) -------------------------------------
+
+ARCHIVE_COLUMNS = [
+    Column("name", "姓　名", 5),
+    Column("id_number", "社会保障号码\n（身份证号）", 11),
+    Column("destination", "移交地县(市、区)\n街道(乡镇)、社区", 19, "left"),
+    Column("volumes", "档案\n卷数", 3.5),
+    Column("pages", "页　数", 3.5),
+    Column("other", "其它资料", 8, "left"),
+    Column("remarks", "备　注", 10, "left"),
+]
+
+
+def archive_transfer_roster(enterprise: Enterprise, pairs: Iterable[tuple[Retiree, Destination]],
+                            copies: int = 4, volumes: dict[str, tuple[int, int]] | None = None,
+                            remarks: dict[str, str] | None = None,
+                            title_prefix: str = "省属") -> TableDocument:
+    """One table per 街道(乡镇); each copy labelled. ``volumes``: id_number -> (卷数, 页数) of the
+    digitized volumes (they win over the roster's figures); ``remarks``: id_number -> 备注."""
+    by_street: dict[tuple[str, str], list[tuple[Retiree, Destination]]] = defaultdict(list)
+    for r, d in pairs:
+        by_street[(d.county, d.street)].append((r, d))
+    sections = []
+    for (county, street), items in sorted(by_street.items()):
+        items.sort(key=lambda p: (p[1].community, p[0].person_no, p[0].id_number))
+        rows, tv, tp = [], 0, 0
+        for r, d in items:
+            v, p = archive_counts(r, volumes)
+            tv, tp = tv + v, tp + p
+            note = "；".join(x for x in ((remarks or {}).get(r.id_number, ""), r.remarks) if x)
+            rows.append((r.name, r.id_number, d.label, str(v), str(p), "", note))
+        sections.append(TableSection(
+            fields=[("单位名称", f"{enterprise.name}（盖章）"), ("移交县(市、区)街道(乡镇)", f"{county}{street}")],
+            rows=rows, totals=("合计", f"{len(rows)}人", "", str(tv), str(tp), "", ""),
+            key=f"{county}{street}"))
+    labels = ARCHIVE_COPY_LABELS[:copies] if copies <= 4 else ARCHIVE_COPY_LABELS + [
+        f"第{i + 1}联" for i in range(4, copies)]
+    return TableDocument(
+        doc_type="archive_transfer_roster",
+        title=f"{title_prefix}企业退休人员社会化管理服务档案移交名册表", columns=ARCHIVE_COLUMNS,
+        sections=sections,
+        note="注：此表一式四份，企业，经办机构，街道（乡镇）、社区，档案管理部门各一份。",
+        footer=[("填报人", enterprise.contact), ("联系电话", enterprise.phone), ("填报日期", "")],
+        copies=labels)
+
+
+# --- 党员组织关系转接名册 (DOMAIN.md §3.5, proposed columns) ---------------------------------
+
+PARTY_COLUMNS = [
+    Column("seq", "序号", 3.6), Column("name", "姓名", 5), Column("sex", "性别", 3.2),
+    Column("id_number", "身份证号", 11), Column("joined", "入党时间", 6.5),
+    Column("from_org", "原党组织", 12, "left"), Column("dues", "党费缴至\n年月", 6),
+    Column("to_org", "转入党组织", 14, "left"), Column("letter", "介绍信编号", 6),
+    Column("remarks", "备注", 6, "left"),
+]
+
+
+def party_transfer_roster(enterprise: Enterprise, pairs: Iterable[tuple[Retiree, Destination]],
+                          party_org: str = "") -> TableDocument:
+    """Party members with the 居住地 street / community party organisation they move to."""
+    by_street: dict[tuple[str, str], list[tuple[Retiree, Destination]]] = defaultdict(list)
+    for r, d in pairs:
+        if r.party_member:
+            by_street[(d.county, d.street)].append((r, d))
+    from_org = party_org or f"{enterprise.name}党组织"
+    sections = []
+    for (county, street), items in sorted(by_street.items()):
+        items.sort(key=lambda p: (p[1].community, p[0].person_no, p[0].id_number))
+        rows = [(str(i), r.name, str(r.sex), r.id_number, cn_month(r.party_joined_on), from_org, "",
+                 f"{d.street}{d.community}党组织", "", r.political_status if r.political_status != "中共党员" else "")
+                for i, (r, d) in enumerate(items, 1)]
+        sections.append(TableSection(
+            fields=[("单位名称", f"{enterprise.name}（盖章）"), ("转入县(市、区)街道(乡镇)", f"{county}{street}")],
+            rows=rows, totals=("合计", f"{len(rows)}人", "", "", "", "", "", "", "", ""),
+            key=f"{county}{street}"))
+    return TableDocument(
+        doc_type="party_transfer_roster", title="国有企业退休人员党员组织关系转接名册",
+        columns=PARTY_COLUMNS, sections=sections,
+        note="注：企业为每名党员开具介绍信，载明党员信息和党费缴纳等情况；组织关系转入长期居住地街道（乡镇）、社区党组织。",
+        footer=[("经办人", ""), ("联系电话", enterprise.phone), ("日期", ""), ("党组织（盖章）", "")])
+
+
+# --- 案卷目录 and 台账 per community (DOMAIN.md §5.5) ----------------------------------------
+
+CATALOG_COLUMNS = [
+    Column("volume_no", "案卷号", 4), Column("ref_no", "档号", 16), Column("title", "案卷题名", 14, "left"),
+    Column("span", "起止日期", 12), Column("pages", "页数", 4), Column("retention", "保管期限", 5),
+    Column("remarks", "备注", 10, "left"),
+]
+
+LEDGER_COLUMNS = [
+    Column("ref_no", "档号", 16), Column("volume_no", "案卷号", 3.5), Column("name", "姓名", 4.5),
+    Column("sex", "性别", 2.5), Column("birth", "出生日期", 6.5), Column("id_number", "公民身份号码", 11),
+    Column("employer", "原工作单位", 8, "left"), Column("community", "社区", 8, "left"),
+    Column("materials", "材料\n份数", 3), Column("pages", "页数", 3), Column("received", "接收日期", 6.5),
+    Column("location", "存放位置", 6, "left"), Column("remarks", "备注", 5, "left"),
+]
+
+
+def _span(v: VolumeRecord) -> str:
+    if v.start or v.end:
+        return f"{dotted_date(v.start)}—{dotted_date(v.end)}"
+    return ""
+
+
+def volume_catalog(community: str, volumes: Sequence[VolumeRecord], custodian: str = "") -> TableDocument:
+    vols = sorted(volumes, key=lambda v: v.volume_no)
+    rows = [(str(v.volume_no), v.ref_no, v.title, _span(v), str(v.pages), v.retention, v.remarks) for v in vols]
+    fields = [("社区", community), ("案卷数", str(len(rows)))] + ([("保管单位", custodian)] if custodian else [])
+    return TableDocument(
+        doc_type="volume_catalog", title="企业退休人员人事档案案卷目录", columns=CATALOG_COLUMNS,
+        sections=[TableSection(fields=fields, rows=rows, key=community,
+                               totals=("合计", f"{len(rows)}卷", "", "", str(sum(v.pages for v in vols)), "", ""))],
+        footer=[("编制人", ""), ("审核人", ""), ("编制日期", "")], community=community)
+
+
+def ledger(community: str, volumes: Sequence[VolumeRecord]) -> TableDocument:
+    vols = sorted(volumes, key=lambda v: v.volume_no)
+    rows = [(v.ref_no, str(v.volume_no), v.name, v.sex, dotted_date(v.birth_date), v.id_number,
+             v.former_employer, v.community, str(v.material_count), str(v.pages),
+             dotted_date(v.received_on), v.storage_location, v.remarks) for v in vols]
+    totals = ("合计", "", f"{len(rows)}人", "", "", "", "", "", str(sum(v.material_count for v in vols)),
+              str(sum(v.pages for v in vols)), "", "", "")
+    return TableDocument(
+        doc_type="ledger", title="企业退休人员人事档案台账", columns=LEDGER_COLUMNS,
+        sections=[TableSection(fields=[("社区", community)], rows=rows, totals=totals, key=community)],
+        footer=[("登记人", ""), ("登记日期", "")], community=community)
+
+
+# --- 卷内目录 per volume --------------------------------------------------------------------
+
+CLASS_ORDER = ["一", "二", "三", "四", "四-1", "四-2", "四-3", "四-4", "五", "六", "七", "八",
+               "九", "九-1", "九-2", "九-3", "九-4", "十"]
+
+CONTENTS_COLUMNS = {
+    # enterprise / retiree practice (dapx 832)
+    "enterprise": [Column("class", "类号", 4), Column("title", "材料名称", 26, "left"),
+                   Column("date", "材料制成时间\n（年/月/日）", 10), Column("copies", "份数", 4),
+                   Column("pages", "页数", 4), Column("remarks", "备注", 8, "left")],
+    # 干部档案, 组通字〔2012〕28号
+    "cadre": [Column("seq", "序号", 4), Column("title", "材料名称", 30, "left"),
+              Column("date", "材料形成时间", 10), Column("pages", "页数", 4),
+              Column("remarks", "备注", 8, "left")],
+}
+
+
+def contents_list(volume: VolumeRecord, variant: str = "enterprise", blank_rows: int = 1,
+                  skeleton: bool = False) -> TableDocument:
+    """卷内目录: materials grouped by class in canonical order, numbering restarting per class,
+    ``blank_rows`` empty rows after each class for later additions; ``skeleton`` lists every class."""
+    columns = CONTENTS_COLUMNS[variant]
+    by_class: dict[str, list[MaterialEntry]] = defaultdict(list)
+    for m in volume.materials:
+        by_class[m.class_code].append(m)
+    order = [c for c in CLASS_ORDER if skeleton or c in by_class] + sorted(set(by_class) - set(CLASS_ORDER))
+    rows: list[tuple[str, ...]] = []
+    for code in order:
+        items = sorted(by_class.get(code, []), key=lambda m: (m.formed_on or dt.date.min))
+        for seq, m in enumerate(items, 1):
+            date = dotted_date(m.formed_on).replace(".", "/")
+            if variant == "enterprise":
+                rows.append((f"{code}-{seq}", m.title, date, str(m.copies), str(m.pages), m.remarks))
+            else:
+                rows.append((f"{code}-{seq}", m.title, date, str(m.pages), m.remarks))
+        rows.extend([("",) * len(columns)] * blank_rows)
+    total_pages = sum(m.pages for m in volume.materials)
+    totals = (("合计", "", "", str(sum(m.copies for m in volume.materials)), str(total_pages), "")
+              if variant == "enterprise" else ("合计", "", "", str(total_pages), ""))
+    return TableDocument(
+        doc_type="contents_list", title="卷　内　目　录", columns=columns,
+        sections=[TableSection(fields=[("档号", volume.ref_no), ("姓名", volume.name)], rows=rows,
+                               totals=totals, key=volume.ref_no)],
+        orientation="portrait", template="contents_list" if variant == "enterprise" else "contents_list_cadre",
+        community=volume.community)
+
+
+def received_label(day: dt.date | None) -> str:
+    return cn_date(day, "")

@@ -1,0 +1,245 @@
+"""Per-retiree forms of the seed (附件1—2 调查表, 附件1—3 基本信息表): layout grid and values.
+
+One ``FormSpec`` drives both outputs: ``build_templates.py`` writes it as a DOCX table whose value
+cells hold Jinja placeholders (``{{ v.name }}``), and the PDF renderer draws the same grid with
+the values of ``*_values()``. Labels are exactly the seed's (DOMAIN.md §3.2, §3.3).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from handover.models import Enterprise, Retiree, SpecialStatus
+
+from .figures import cn_month
+
+Kind = Literal["label", "value", "check", "side"]
+BOX, CHECKED = "☐", "☑"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str = ""  # label text (label/side) or the value key (value/check)
+    span: int = 1
+    kind: Kind = "label"
+    vmerge: Literal["", "restart", "continue"] = ""
+
+    @property
+    def key(self) -> str:
+        return self.text if self.kind in ("value", "check") else ""
+
+
+def L(text: str, span: int = 1) -> Cell:  # noqa: N802 - short names keep the grids readable
+    return Cell(text, span, "label")
+
+
+def V(key: str, span: int = 1) -> Cell:  # noqa: N802
+    return Cell(key, span, "value")
+
+
+def C(key: str, span: int = 1) -> Cell:  # noqa: N802
+    return Cell(key, span, "check")
+
+
+def S(text: str, first: bool) -> Cell:  # noqa: N802
+    """Vertical side label (基本情况 …) merged over the rows of its block."""
+    return Cell("\n".join(text) if first else "", 1, "side", "restart" if first else "continue")
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    doc_type: str
+    title: str
+    units: int  # grid units across (the side column, if any, is one extra unit of side_width)
+    widths: list[float]  # relative widths of the grid columns, len == units
+    rows: list[list[Cell]]
+    header: list[tuple[str, str]] = field(default_factory=list)  # (label, value key) above the table
+    footer: list[tuple[str, str]] = field(default_factory=list)  # (label, value key) below
+    note: str = ""
+    orientation: Literal["portrait", "landscape"] = "portrait"
+    row_height_mm: float = 10.0
+
+    def validate(self) -> None:
+        for i, row in enumerate(self.rows):
+            if sum(c.span for c in row) != self.units:
+                raise ValueError(f"{self.doc_type} row {i}: spans {sum(c.span for c in row)} != {self.units}")
+
+    def footer_lines(self) -> list[list[tuple[str, str]]]:
+        """The signature footer in lines of two (portrait) or four (landscape) entries."""
+        per = 4 if self.orientation == "landscape" else 2
+        return [self.footer[i:i + per] for i in range(0, len(self.footer), per)]
+
+    def labels(self) -> list[str]:
+        out = [c.text for row in self.rows for c in row if c.kind in ("label", "side")]
+        return [t.replace("\n", "") for t in out if t] + [h for h, _ in self.header + self.footer]
+
+
+# --- 附件1—2 企业退休人员移交地情况调查表 (portrait, 20 units) -------------------------------
+
+def _addr_row(label: str, prefix: str) -> list[Cell]:
+    return [L(label, 4), V(f"{prefix}_province", 2), L("省"), V(f"{prefix}_city", 2), L("市"),
+            V(f"{prefix}_county", 3), L("县(区)", 2), V(f"{prefix}_street", 3), L("街道", 2),
+            V(f"{prefix}_community", 2), L("社区\n(村)", 2)]
+
+
+SURVEY = FormSpec(
+    doc_type="destination_survey",
+    title="企业退休人员移交地情况调查表",
+    units=24,
+    widths=[1.0] * 24,
+    rows=[
+        [L("姓名", 4), V("name", 4), L("性别", 2), V("sex", 2), L("身份证号", 4), V("id_number", 8)],
+        [L("社会保障号码", 4), V("ssn", 20)],
+        _addr_row("户口所在地地址", "hukou"),
+        _addr_row("常年居住地地址", "residence"),
+        [L("邮政编码", 4), V("postcode", 6), L("本人联系电话", 6), V("phone", 8)],
+        [L("原工作单位", 4), V("former_employer", 20)],
+        [L("原单位联系人", 4), V("contact", 6), L("原单位联系人电话", 6), V("contact_phone", 8)],
+        [L("确认的移交地\n县(市、区)", 4), V("dest_county", 8), L("街道", 4), V("dest_street", 8)],
+        [L("社区", 4), V("dest_community", 20)],
+    ],
+    footer=[("企业劳资部门签章", "seal"), ("企业经办人", "clerk"), ("时间", "date"),
+            ("退休人员本人签名", "signature")],
+    row_height_mm=16.0,
+)
+
+# --- 附件1—3 企业退休人员社会化管理服务基本信息表 (landscape, side column + 30 units) ------
+
+_SIDE = 1  # the side-label column is grid column 0
+
+
+def _home_row(label: str, prefix: str) -> list[Cell]:
+    return [L(label, 3), V(f"{prefix}_city", 3), L("市"), V(f"{prefix}_county", 3), L("县(区)", 2),
+            V(f"{prefix}_street", 2), L("街道", 2), V(f"{prefix}_road", 3), L("路"), V(f"{prefix}_no", 1),
+            L("号"), V(f"{prefix}_room", 2), L("室"), L("电话", 2), V(f"{prefix}_phone", 3)]
+
+
+BASIC_INFO = FormSpec(
+    doc_type="basic_info_form",
+    title="企业退休人员社会化管理服务基本信息表",
+    units=31,
+    widths=[0.9] + [1.0] * 30,
+    rows=[
+        [S("基本情况", True), L("姓名", 2), V("name", 2), L("性别", 2), V("sex", 1), L("民族", 2),
+         V("ethnicity", 2), L("出生年月", 2), V("birth", 3), L("身份证号", 2), V("id_number", 5),
+         L("政治面貌", 2), V("political", 2), L("健康状况", 2), V("health", 1)],
+        [S("基本情况", False), L("原工作单位", 3), V("former_employer", 9), L("原任职务", 2),
+         V("position", 3), L("退休年月", 2), V("retired", 3), L("档案存放地点", 3), V("storage", 5)],
+        [S("基本情况", False), L("文化程度", 3), V("education", 5), L("特长技能", 3), V("skills", 7),
+         L("兴趣及爱好", 3), V("hobbies", 9)],
+        [S("基本情况", False), L("发挥作用情况", 3), C("contribution", 27)],
+        [S("基本情况", False), L("特殊人员情况", 3), C("special", 27)],
+        [S("社会保障情况", True), L("基本养老金", 3), V("pension", 5), L("社会保障号码", 3),
+         V("ssn", 9), L("工伤等级", 3), V("injury_grade", 7)],
+        [S("社会保障情况", False), L("是否享受低保", 3), V("dibao", 3), L("社会保险关系所在地", 4),
+         V("si_place", 7), L("参保情况", 3), C("insured", 10)],
+        [S("家庭情况", True), L("居住情况", 3), C("living", 27)],
+        [S("家庭情况", False), *_home_row("户口所在地", "hukou")],
+        [S("家庭情况", False), *_home_row("现居住地", "residence")],
+        [S("家庭情况", False), Cell("配偶情况", 3, "label", "restart"), L("姓名", 2), V("spouse_name", 3),
+         L("出生年月", 2), V("spouse_birth", 3), L("联系电话", 2), V("spouse_phone", 4),
+         L("原(现)工作单位", 4), V("spouse_employer", 7)],
+        [S("家庭情况", False), Cell("", 3, "label", "continue"), L("目前状况", 3), C("spouse_status", 12),
+         L("健康状况", 3), V("spouse_health", 9)],
+        [S("家庭情况", False), Cell("家庭其他\n联系人", 3, "label", "restart"), L("姓名", 3), L("关系", 2),
+         L("工作单位", 7), L("联系电话", 5), L("详细地址及邮政编码", 10)],
+        *[[S("家庭情况", False), Cell("", 3, "label", "continue"), V(f"kin{i}_name", 3),
+           V(f"kin{i}_relation", 2), V(f"kin{i}_employer", 7), V(f"kin{i}_phone", 5),
+           V(f"kin{i}_address", 10)] for i in range(3)],
+    ],
+    header=[("个人编号", "person_no"), ("档案编号", "dossier_no"), ("自管小组", "group"), ("No", "serial")],
+    note="说明：表中相关信息主要由单位及个人共同填写，并提供电子文档。",
+    orientation="landscape",
+    row_height_mm=8.5,
+)
+
+# 咸宁: the form is confirmed and signed by the retiree and the enterprise clerk, then sealed.
+SIGNED_FOOTER = [("退休人员本人签名", "signature"), ("企业经办人", "clerk"), ("企业（盖章）", "seal"),
+                 ("日期", "date")]
+
+CHECK_GROUPS: dict[str, list[str]] = {
+    "contribution": ["从事专业技术服务", "创办经济实体", "从事社会公益活动"],
+    "special": [s.value for s in SpecialStatus],
+    "insured": ["养老", "医疗", "工伤"],
+    "living": ["本地人员", "异地人员", "出国(境)居住"],
+    "spouse_status": ["在职", "无职业", "离退休"],
+}
+
+
+def checks(group: str, chosen: set[str] | frozenset[str]) -> str:
+    """``建国前参加工作☐　七十以上高龄☑ …`` — box after the option, as on the seed form."""
+    return "　".join(f"{opt}{CHECKED if opt in chosen else BOX}" for opt in CHECK_GROUPS[group])
+
+
+_DETAIL = re.compile(r"^(?P<road>.*?(?:路|街|巷|道|大道))?(?P<no>\d+号)?(?P<room>.*)$")
+
+
+def split_detail(detail: str) -> tuple[str, str, str]:
+    """建设路12号3号楼2单元301室 -> (建设, 12, 3号楼2单元301) for the 路 / 号 / 室 blanks."""
+    m = _DETAIL.match(detail or "")
+    if not m:
+        return detail, "", ""
+    road = (m.group("road") or "").removesuffix("路")
+    no = (m.group("no") or "").removesuffix("号")
+    room = (m.group("room") or "").removesuffix("室")
+    return road, no, room
+
+
+def survey_values(r: Retiree, enterprise: Enterprise, destination=None) -> dict[str, str]:
+    v = {"name": r.name, "sex": str(r.sex), "id_number": r.id_number, "ssn": r.id_number,
+         "postcode": r.postcode, "phone": r.phone, "former_employer": r.former_employer or enterprise.name,
+         "contact": enterprise.contact, "contact_phone": enterprise.phone,
+         "dest_county": destination.county if destination else "",
+         "dest_street": destination.street if destination else "",
+         "dest_community": destination.community if destination else "",
+         "seal": "", "clerk": "", "date": "　　年　　月　　日", "signature": ""}
+    for prefix, a in (("hukou", r.hukou), ("residence", r.residence)):
+        v[f"{prefix}_province"] = a.province.removesuffix("省")
+        v[f"{prefix}_city"] = a.city.removesuffix("市")
+        v[f"{prefix}_county"] = a.county
+        v[f"{prefix}_street"] = a.street
+        v[f"{prefix}_community"] = a.community
+    return v
+
+
+def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_no: str = "",
+                      storage: str = "", home_province: str = "") -> dict[str, str]:
+    local = not home_province or r.residence.province in ("", home_province)
+    v = {"person_no": r.person_no, "dossier_no": dossier_no, "group": "", "serial": f"{serial:05d}",
+         "name": r.name, "sex": str(r.sex), "ethnicity": r.ethnicity, "birth": cn_month(r.birth_date),
+         "id_number": r.id_number, "political": r.political_status, "health": r.health,
+         "former_employer": r.former_employer or enterprise.name, "position": r.former_position,
+         "retired": cn_month(r.retired_on), "storage": storage, "education": r.education,
+         "skills": "", "hobbies": "",
+         "contribution": checks("contribution", set()),
+         "special": checks("special", {s.value for s in r.special}),
+         "pension": f"{r.pension}元" if r.pension else "", "ssn": r.id_number, "injury_grade": "",
+         "dibao": "", "si_place": enterprise.insured_county or enterprise.location.county,
+         "insured": checks("insured", {"养老"} if r.pension else set()),
+         "living": checks("living", {"本地人员" if local else "异地人员"}),
+         "spouse_name": "", "spouse_birth": "", "spouse_phone": "", "spouse_employer": "",
+         "spouse_status": checks("spouse_status", set()), "spouse_health": "",
+         "signature": "", "clerk": "", "seal": "", "date": "　　年　　月　　日"}
+    for prefix, a, phone in (("hukou", r.hukou, ""), ("residence", r.residence, r.phone)):
+        road, no, room = split_detail(a.detail)
+        v.update({f"{prefix}_city": a.city.removesuffix("市"), f"{prefix}_county": a.county,
+                  f"{prefix}_street": a.street.removesuffix("街道"), f"{prefix}_road": road,
+                  f"{prefix}_no": no, f"{prefix}_room": room, f"{prefix}_phone": phone})
+    for i in range(3):
+        for k in ("name", "relation", "employer", "phone", "address"):
+            v[f"kin{i}_{k}"] = ""
+    return v
+
+
+def form_for(spec: FormSpec, signed: bool) -> FormSpec:
+    """The 咸宁 variant adds the signature footer to the 基本信息表."""
+    if not signed or spec.footer:
+        return spec
+    return FormSpec(**{**spec.__dict__, "footer": SIGNED_FOOTER})
+
+
+for _spec in (SURVEY, BASIC_INFO):
+    _spec.validate()
+

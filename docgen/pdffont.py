@@ -1,0 +1,145 @@
+"""The CJK font embedded (subset) in the PDFs reportlab draws.
+
+reportlab embeds TrueType (glyf) outlines only; the Noto CJK collections on Debian are CFF
+("postscript outlines are not supported"). Order of preference:
+
+1. ``HANDOVER_PDF_FONT`` (a .ttf/.ttc path, optional ``#index``) — e.g. a bureau's licensed 仿宋;
+2. a TrueType conversion of Noto Serif CJK SC (宋体 look), if it has been built once with
+   ``python -m docgen.pdffont`` (needs fontTools; ~1–4 minutes, 31 MB, cached under
+   ``~/.cache/handover/``; the SC face of the .ttc is picked by name — index 0 is JP). It is never
+   built implicitly, so a document run never stalls on it;
+3. AR PL KaitiM GB (Debian ``fonts-arphic-gkai00mp``, installed by ``make install``): GB 2312
+   coverage, the 仿宋 stand-in of DOMAIN.md §7.2.
+
+Characters the chosen face lacks are drawn with the next available face (``font_for``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+KAI = Path("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf")
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handover"
+
+
+class FontError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PdfFonts:
+    main: str  # registered reportlab font name
+    fallbacks: tuple[str, ...]
+    label: str  # human-readable family name
+
+    def covers(self, name: str, ch: str) -> bool:
+        return ord(ch) in pdfmetrics.getFont(name).face.charToGlyph
+
+    def missing(self, text: str) -> set[str]:
+        """Characters of ``text`` no embedded face can draw (rare name characters in a GB 2312 face)."""
+        return {ch for ch in set(text) if not ch.isspace() and ch not in "☐☑"
+                and not any(self.covers(f, ch) for f in (self.main, *self.fallbacks))}
+
+    def font_for(self, ch: str) -> str:
+        if self.covers(self.main, ch):
+            return self.main
+        for fb in self.fallbacks:
+            if self.covers(fb, ch):
+                return fb
+        return self.main
+
+
+def _register(name: str, path: Path, index: int = 0) -> str:
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=index))
+    return name
+
+
+def noto_cache() -> Path:
+    return CACHE / "NotoSerifCJKsc-Regular-glyf.ttf"
+
+
+def _noto_sc_truetype(build: bool = False) -> Path | None:
+    """Noto Serif CJK SC converted to TrueType outlines (cached; built only when asked)."""
+    target = noto_cache()
+    if target.is_file():
+        return target
+    if not build:
+        return None
+    try:
+        from fontTools.pens.cu2quPen import Cu2QuPen
+        from fontTools.pens.ttGlyphPen import TTGlyphPen
+        from fontTools.ttLib import TTCollection, newTable
+    except ImportError:
+        return None
+    if not NOTO_SERIF.is_file():
+        return None
+    faces = TTCollection(str(NOTO_SERIF)).fonts
+    face = next((f for f in faces if "SC" in f["name"].getDebugName(1)), None)
+    if face is None:
+        return None
+    glyph_order = face.getGlyphOrder()
+    glyph_set = face.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = glyph_order
+    glyf.glyphs = {}
+    for gname in glyph_order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[gname].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf.glyphs[gname] = pen.glyph()
+    face["glyf"] = glyf
+    face["loca"] = newTable("loca")
+    maxp = face["maxp"]
+    maxp.tableVersion = 0x00010000
+    for attr in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, attr, 0 if attr != "maxZones" else 1)
+    maxp.maxComponentDepth = 0
+    for attr in ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours"):
+        setattr(maxp, attr, 0)
+    face["head"].glyphDataFormat = 0
+    del face["CFF "]
+    if "VORG" in face:
+        del face["VORG"]
+    face.sfntVersion = "\x00\x01\x00\x00"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    face.save(str(tmp))
+    tmp.replace(target)
+    return target
+
+
+@lru_cache(maxsize=1)
+def pdf_fonts() -> PdfFonts:
+    names: list[tuple[str, str]] = []
+    custom = os.environ.get("HANDOVER_PDF_FONT")
+    if custom:
+        path, _, index = custom.partition("#")
+        names.append((_register("HandoverCustom", Path(path), int(index or 0)), Path(path).stem))
+    noto = _noto_sc_truetype() if os.environ.get("HANDOVER_PDF_NOTO", "1") != "0" else None
+    if noto:
+        names.append((_register("NotoSerifSC", noto), "Noto Serif CJK SC"))
+    if KAI.is_file():
+        names.append((_register("ARPLKaitiMGB", KAI), "AR PL KaitiM GB"))
+    if not names:
+        raise FontError("未找到可嵌入PDF的中文字体：请安装 fonts-arphic-gkai00mp（make install）")
+    return PdfFonts(main=names[0][0], fallbacks=tuple(n for n, _ in names[1:]), label=names[0][1])
+
+
+def main() -> None:
+    """Build the Noto Serif CJK SC TrueType cache for the PDF renderer."""
+    path = _noto_sc_truetype(build=True)
+    if path is None:
+        raise SystemExit("无法生成：需要 fontTools（pip install fonttools）和 fonts-noto-cjk")
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
