@@ -5,13 +5,17 @@ Each capability adds its step here; the demo must always end green and say where
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
+from docgen.bundle import generate_bundle
 from rich.console import Console
+from rich.progress import Progress
 from rich.rule import Rule
 
 from .config import settings
 from .db import session_scope
+from .policy import load_profile
 from .registry import RegistryError, add_enterprise, find_enterprise, retirees_of
 from .report import community_summary, print_problems
 from .roster.importer import import_roster
@@ -52,7 +56,21 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
         rules[a.rule] = rules.get(a.rule, 0) + 1
     console.print("分配依据：" + "；".join(f"{k} {v} 人" for k, v in sorted(rules.items(), key=lambda kv: -kv[1])))
 
+    console.print(Rule("4. 生成移交文书（DOCX、PDF、XLSX）"))
+    docs_dir = out / "移交文书"
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("生成文书", total=None)
+        manifest = generate_bundle(batch.enterprise, [r for r, _ in people], load_profile(region), docs_dir,
+                                   assignments=[a for _, a in people],
+                                   progress=lambda done, total, label: bar.update(task, completed=done,
+                                                                                 total=total))
+    formats = Counter(doc.format.upper() for doc in manifest.documents)
+    console.print(f"{len(manifest.documents)} 个文件（" + "、".join(f"{k} {v} 个" for k, v in formats.items()) + "）：")
+    console.print("、".join(dict.fromkeys(doc.title for doc in manifest.documents)))
+    console.print(f"清单：{docs_dir / 'manifest.json'}")
+
     console.print(Rule("演示完成", style="green"))
     console.print(f"[green]全部步骤成功。[/green] 数据目录：{Path(cfg.data_dir).resolve()}")
     console.print(f"  名册：{roster.resolve()}")
+    console.print(f"  移交文书：{docs_dir.resolve()}（压缩包 {Path(manifest.zip_path).name}）")
     console.print(f"  数据库：{cfg.db_url}")
