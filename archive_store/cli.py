@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-import os
 from pathlib import Path
 
 import click
@@ -28,9 +27,8 @@ from .communities import CommunityNotFound, resolve
 
 def current_actor() -> str:
     """Who runs the command (HANDOVER_USER, else the login name) — for the audit log."""
-    env = os.environ.get("HANDOVER_USER")
-    if env:
-        return env
+    if settings().user:
+        return settings().user
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers

@@ -24,6 +24,8 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from handover.config import settings
+
 NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
 KAI = Path("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf")
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handover"
@@ -119,11 +121,11 @@ def _noto_sc_truetype(build: bool = False) -> Path | None:
 @lru_cache(maxsize=1)
 def pdf_fonts() -> PdfFonts:
     names: list[tuple[str, str]] = []
-    custom = os.environ.get("HANDOVER_PDF_FONT")
+    custom = settings().pdf_font
     if custom:
         path, _, index = custom.partition("#")
         names.append((_register("HandoverCustom", Path(path), int(index or 0)), Path(path).stem))
-    noto = _noto_sc_truetype() if os.environ.get("HANDOVER_PDF_NOTO", "1") != "0" else None
+    noto = _noto_sc_truetype() if settings().pdf_noto else None
     if noto:
         names.append((_register("NotoSerifSC", noto), "Noto Serif CJK SC"))
     if KAI.is_file():

@@ -35,9 +35,20 @@ class Settings:
     s3_secure: bool = False
     # Celery broker; empty means jobs run embedded, in-process.
     broker: str = ""
+    # Seconds before a dead machine's unacknowledged tasks go to another worker, and how often
+    # workers look for them; per-page OCR limit; assemble + check + publish limit per dossier.
+    visibility_timeout: int = 3600
+    restore_interval: int = 10
+    page_time_limit: int = 300
+    finish_time_limit: int = 1800
     # OCR
     ocr_engine: str = "rapidocr"
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # PDF font for the reportlab documents ("path[#index]"); Noto via a cached TrueType conversion.
+    pdf_font: str = ""
+    pdf_noto: bool = True
+    # Who runs CLI commands, for the audit log (default: the login name).
+    user: str = ""
     # Web
     secret_key: str = ""
     max_upload_mb: int = 200

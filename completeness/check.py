@@ -1,0 +1,208 @@
+"""The orchestrator: read a volume directory, run every check, decide the outcome, write check.json.
+
+``run_checks`` is pure (records in, report out); ``check_volume`` adds the file I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handover import idnumber
+from handover.models import Retiree
+from handover.policy import PolicyProfile
+
+from .checks import catalog, identity, legibility, materials, pages
+from .findings import CODES, OUTCOME_LABELS, Finding, Outcome, Severity, decide
+from .volume import Volume, read_volume
+
+log = logging.getLogger(__name__)
+CHECK_FILE = "check.json"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class CheckReport:
+    outcome: Outcome
+    findings: list[Finding]
+    missing: list[str]  # what the volume lacks: material names, then page shortfalls
+    id_number: str
+    name: str
+    ref_no: str | None
+    region: str
+    party_member: bool
+    declared_pages: int | None
+    content_pages: int
+    blank_pages: int
+    duplicate_pages: int
+    images: int
+    materials: list[dict] = field(default_factory=list)  # the 卷内目录 rows as checked
+    checked_at: str = ""
+    volume_dir: str = ""
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+    @property
+    def missing_materials(self) -> list[str]:
+        return [f.material for f in self.findings if f.code == "missing_material" and f.material]
+
+    @property
+    def needs_review(self) -> bool:
+        return any(f.severity == Severity.WARNING for f in self.findings)
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+    def by_severity(self, severity: Severity) -> list[Finding]:
+        return [f for f in self.findings if f.severity == severity]
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT_VERSION, "outcome": str(self.outcome), "outcome_label": self.outcome_label,
+            "missing": self.missing, "missing_materials": self.missing_materials, "needs_review": self.needs_review,
+            "id_number": self.id_number, "name": self.name, "ref_no": self.ref_no, "region": self.region,
+            "party_member": self.party_member, "declared_pages": self.declared_pages,
+            "content_pages": self.content_pages, "blank_pages": self.blank_pages,
+            "duplicate_pages": self.duplicate_pages, "images": self.images, "materials": self.materials,
+            "checked_at": self.checked_at, "volume_dir": self.volume_dir,
+            "counts": {str(s): len(self.by_severity(s)) for s in Severity},
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CheckReport":
+        return cls(outcome=Outcome(data["outcome"]), findings=[Finding.from_json(f) for f in data["findings"]],
+                   missing=list(data.get("missing", [])), id_number=data.get("id_number", ""),
+                   name=data.get("name", ""), ref_no=data.get("ref_no"), region=data.get("region", ""),
+                   party_member=bool(data.get("party_member")), declared_pages=data.get("declared_pages"),
+                   content_pages=data.get("content_pages", 0), blank_pages=data.get("blank_pages", 0),
+                   duplicate_pages=data.get("duplicate_pages", 0), images=data.get("images", 0),
+                   materials=list(data.get("materials", [])), checked_at=data.get("checked_at", ""),
+                   volume_dir=data.get("volume_dir", ""))
+
+
+def person_of(volume: Volume, retiree: Retiree | None) -> identity.Person:
+    if retiree is not None:
+        return identity.Person(retiree.name, idnumber.normalize(retiree.id_number), retiree.sex.value)
+    return identity.Person(volume.name or "", idnumber.normalize(volume.id_number))
+
+
+def missing_items(findings: list[Finding], declared: int | None, found: int) -> list[str]:
+    """What the volume lacks, for the report and the 备考表: material names, then page shortfalls."""
+    out = [f.material for f in findings if f.code == "missing_material" and f.material]
+    if declared is not None and declared > found and any(f.code == "page_count_mismatch" for f in findings):
+        out.append(f"缺{declared - found}页（申报{declared}页，实有{found}页）")
+    for f in findings:
+        if f.code == "page_number_gap" and (m := re.search(r"缺第[^。]+页", f.message_zh)):
+            out.append(f"原件{m[0][1:]}")
+    return out
+
+
+def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
+               declared_pages: int | None = None, now: dt.datetime | None = None) -> CheckReport:
+    """Every check over one volume's records (pure: no files, no clock unless ``now`` is None)."""
+    per_material = profile.pagination.scope == "per_material"
+    person = person_of(volume, retiree)
+    owner = catalog.page_rows(volume.pages, volume.rows, per_material)
+    formed = catalog.formed_on_by_page(owner)
+    material_of = {i: r.title for i, r in owner.items()}
+    idents = [identity.page_identity(p) for p in volume.pages if not p.blank and p.duplicate_of is None]
+    try:
+        birth = idnumber.parse(person.id_number).birth_date
+    except idnumber.IdNumberError:
+        birth = None
+    foreign = identity.foreign_pages(idents, person, birth)
+    id_findings = identity.check_id_numbers(idents, person)
+    alien = set(foreign) | {f.page for f in id_findings if f.page}
+    own = [i for i in idents if i.page not in alien]
+    party = retiree.party_member if retiree is not None else identity.party_member_in_file(own)
+    if declared_pages is None and retiree is not None:
+        declared_pages = retiree.archive_pages
+    # Rows made only of another person's pages, or of unreadable pages, satisfy no requirement.
+    unreadable = {f.page for f in legibility.check_unreadable(volume.pages) if f.code == "unreadable_page"}
+    bad = alien | unreadable
+    rows_pages: dict[str, list[int]] = {}
+    for i, r in owner.items():
+        if any(p.index == i and p.counted for p in volume.pages):
+            rows_pages.setdefault(r.seq, []).append(i)
+    excluded = [seq for seq, idx in rows_pages.items() if idx and all(i in bad for i in idx)]
+
+    findings: list[Finding] = []
+    findings += identity.check_roster_id(person, volume.id_number)
+    findings += materials.check_required_materials(volume.rows, profile.required_for(party), excluded)
+    findings += pages.check_has_content(volume.pages)
+    findings += pages.check_page_count(volume.pages, declared_pages)
+    starts = frozenset(min(idx) for idx in rows_pages.values() if idx)
+    findings += pages.check_written_numbers(volume.pages, per_material, starts)
+    findings += pages.check_duplicates(volume.pages)
+    findings += pages.check_blank_counted(volume.pages, profile.pagination.count_blank_pages)
+    findings += legibility.check_unreadable(volume.pages)
+    findings += legibility.check_resolution(volume.pages)
+    findings += legibility.check_colour_modes(volume.pages)
+    findings += legibility.check_residual_skew(volume.pages)
+    findings += identity.check_foreign(idents, person, birth, material_of)
+    findings += id_findings
+    findings += identity.check_name_present(own, volume.pages, person)
+    findings += identity.check_birth_dates(own, person, formed)
+    findings += identity.check_sex(own, person)
+    findings += catalog.check_catalog(volume.pages, volume.rows, per_material)
+    findings += catalog.check_rows_identified(volume.rows)
+    findings = [_with_material(f, material_of) for f in findings]
+    order = list(CODES)
+    findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.page or 0,
+                                 order.index(f.code) if f.code in order else 99))
+    now = now or dt.datetime.now(dt.timezone.utc)
+    found = volume.content_pages - len(pages.suspected_rescans(volume.pages))
+    return CheckReport(
+        outcome=decide(findings), findings=findings, missing=missing_items(findings, declared_pages, found),
+        id_number=person.id_number, name=person.name, ref_no=volume.ref_no, region=profile.region,
+        party_member=party, declared_pages=declared_pages, content_pages=volume.content_pages,
+        blank_pages=volume.blank_pages, duplicate_pages=volume.duplicate_pages, images=len(volume.pages),
+        materials=[{"seq": r.seq, "class_code": r.class_code, "title": r.title, "formed_on": r.formed_on,
+                    "pages": r.pages, "start_page": r.start_page, "end_page": r.end_page, "remarks": r.remarks}
+                   for r in volume.rows],
+        checked_at=now.isoformat(timespec="seconds"))
+
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def _with_material(f: Finding, material_of: dict[int, str]) -> Finding:
+    if f.material is None and f.page is not None and f.page in material_of:
+        return Finding(f.code, f.severity, f.page, material_of[f.page], f.message_zh)
+    return f
+
+
+def check_volume(volume_dir: Path, retiree: Retiree | None, profile: PolicyProfile,
+                 declared_pages: int | None = None, probe_images: bool = True) -> CheckReport:
+    """Check the volume in ``volume_dir`` and write ``check.json`` there.
+
+    Raises ``completeness.volume.VolumeError`` (Chinese message) when the directory is not a
+    digitized volume.
+    """
+    volume_dir = Path(volume_dir)
+    volume = read_volume(volume_dir, probe=probe_images)
+    report = run_checks(volume, retiree, profile, declared_pages)
+    report.volume_dir = str(volume_dir.resolve())
+    write_report(volume_dir, report)
+    log.info("checked volume %s: %s (%d findings)", idnumber.mask(report.id_number) if report.id_number else "?",
+             report.outcome, len(report.findings))
+    return report
+
+
+def write_report(volume_dir: Path, report: CheckReport) -> Path:
+    path = Path(volume_dir) / CHECK_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_report(volume_dir: Path) -> CheckReport:
+    return CheckReport.from_json(json.loads((Path(volume_dir) / CHECK_FILE).read_text(encoding="utf-8")))
