@@ -1,0 +1,5 @@
+"""Long jobs through Celery: embedded (in-process) by default, distributed with Redis and S3.
+
+See workers/README.md. Entry points: ``workers.cli`` (handover worker / ingest / status / requeue),
+``workers.app`` (the Celery app), ``workers.status.batch_status`` (progress for the web UI).
+"""

@@ -1,0 +1,71 @@
+"""Progress of batches and dossiers as plain data (``handover status`` and the web UI)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handover.config import Settings, settings
+from archive_store.audit import redact  # masks whole ID numbers inside free text
+from handover.idnumber import mask
+
+from .page_log import page_log
+from .progress import reading
+from .tables import OCR, PUBLISHED, QUARANTINED, STAGE_LABELS, TERMINAL, BatchRow, DossierRow
+
+RECENT_BATCHES = 5
+
+
+class BatchNotFound(LookupError):
+    pass
+
+
+def _dossier(d: DossierRow, live: dict[int, dict] | None = None) -> dict:
+    done = d.pages_done
+    if live:  # page workers report through Redis until the dossier finishes
+        done = max(done, sum(1 for st in live.values() if st.get("status") == "done"))
+    return {
+        "id": d.id, "id_number": mask(d.id_number) if d.id_number else "", "name": d.name,
+        "stage": d.stage, "stage_label": STAGE_LABELS.get(d.stage, d.stage),
+        "pages_done": done, "pages_total": d.pages_total,
+        "failures": [{**f, "reason": redact(str(f.get("reason", "")))} for f in d.failures or []],
+        "quarantine_code": d.quarantine_code, "quarantine_reason": redact(d.quarantine_reason or ""),
+        "ref_no": d.ref_no, "attempts": d.attempts, "warnings": [redact(str(w)) for w in d.warnings or []],
+        "updated_at": d.updated_at.isoformat(timespec="seconds") if d.updated_at else None,
+    }
+
+
+def _batch(b: BatchRow, dossiers: list[DossierRow], cfg: Settings | None) -> dict:
+    log = page_log(cfg) if cfg is not None and cfg.broker else None
+    rows = [_dossier(d, log.states(d.id) if log and d.stage == OCR else None) for d in dossiers]
+    return {
+        "id": b.id, "name": b.name, "mode": b.mode, "profile": b.profile_region, "engine": b.engine,
+        "created_at": b.created_at.isoformat(timespec="seconds") if b.created_at else None,
+        "dossiers_total": len(dossiers),
+        "published": sum(1 for d in dossiers if d.stage == PUBLISHED),
+        "quarantined": sum(1 for d in dossiers if d.stage == QUARANTINED),
+        "in_progress": sum(1 for d in dossiers if d.stage not in TERMINAL),
+        "pages_done": sum(r["pages_done"] for r in rows),
+        "pages_total": sum(d.pages_total for d in dossiers),
+        "done": all(d.stage in TERMINAL for d in dossiers),
+        "dossiers": rows,
+    }
+
+
+def batch_status(batch: str | int | None = None, cfg: Settings | None = None) -> list[dict]:
+    """One batch (by number or folder name) or the most recent ones, with their dossiers."""
+    with reading(cfg) as s:
+        query = select(BatchRow).order_by(BatchRow.id.desc())
+        if batch is not None:
+            ref = str(batch).strip().lstrip("#")
+            cond = (BatchRow.id == int(ref)) | (BatchRow.name == ref) if ref.isdigit() else BatchRow.name == ref
+            batches = list(s.scalars(query.where(cond)))
+            if not batches:
+                raise BatchNotFound(f"找不到批次“{batch}”")
+            batches = batches[:1]
+        else:
+            batches = list(s.scalars(query.limit(RECENT_BATCHES)))
+        out = []
+        for b in reversed(batches):
+            dossiers = list(s.scalars(select(DossierRow).where(DossierRow.batch_id == b.id).order_by(DossierRow.id)))
+            out.append(_batch(b, dossiers, cfg or settings()))
+        return out
