@@ -1,0 +1,195 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a real uvicorn server.
+
+Screenshots of the main pages go to the test's temp folder, and also to $HANDOVER_WEB_SCREENSHOTS
+when it is set (to look at them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from handover.roster.writer import write_xlsx
+
+from .conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(tmp_path):
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    yield folder
+    target = os.environ.get("HANDOVER_WEB_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        for png in folder.glob("*.png"):
+            shutil.copy(png, Path(target) / png.name)
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    contexts = []
+
+    def make(username: str):
+        ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
+        contexts.append(ctx)
+        pg = ctx.new_page()
+        pg.set_default_timeout(30_000)
+        pg.goto(live_server + "/")
+        assert "/login" in pg.url
+        pg.fill("input[name=username]", username)
+        pg.fill("input[name=password]", PASSWORD)
+        pg.click("button[type=submit]")
+        pg.wait_for_url(live_server + "/")
+        return pg
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def test_sign_in_search_open_dossier_view_page(page_for, live_server, seed, shots, browser):
+    login = browser.new_page(viewport={"width": 1366, "height": 900})
+    login.goto(live_server + "/login")
+    assert "用户登录" in login.content()
+    login.screenshot(path=str(shots / "01-login.png"))
+    login.close()
+
+    pg = page_for("archivist")
+    assert "档案检索" in pg.inner_text("nav.menu")
+    pg.screenshot(path=str(shots / "02-home-archivist.png"))
+    pg.click("text=档案检索")
+    pg.fill("input[name=q]", "档案移交核验")
+    pg.click(".search-box button")
+    pg.wait_for_selector("table.results")
+    assert pg.locator("table.results tbody tr").count() == 2
+    assert pg.locator("table.results mark").count() >= 2
+    pg.screenshot(path=str(shots / "03-search.png"), full_page=True)
+    pg.click(f"table.results a[href^='/dossiers/{seed.volume_a}']")
+    pg.wait_for_selector("#page-image")
+    assert "卷内目录" in pg.content() and seed.person_a.id_number in pg.content()
+    pg.wait_for_function("document.getElementById('page-image').naturalWidth > 0")
+    width = pg.evaluate("document.getElementById('page-image').getBoundingClientRect().width")
+    pg.click("button[data-zoom=in]")
+    assert pg.inner_text("#zoom-level") == "125%"
+    assert pg.evaluate("document.getElementById('page-image').getBoundingClientRect().width") > width
+    pg.screenshot(path=str(shots / "04-dossier.png"), full_page=True)
+    pg.click("#next-page")
+    pg.wait_for_url(re.compile(r".*\?seq=2$"))
+    pg.wait_for_function("document.getElementById('page-image').naturalWidth > 0")
+
+
+def test_enterprise_upload_report_import_and_download_bundle(page_for, seed, shots, tmp_path):
+    path = write_xlsx(tmp_path / "退休人员名册.xlsx", seed.batch_a.retirees, seed.batch_a.enterprise)
+    wb = load_workbook(path)
+    wb.active.cell(row=6, column=7).value = "410105194912310021"
+    wb.save(path)
+
+    pg = page_for("ent_a")
+    pg.click("nav.menu >> text=名册上传与校验")
+    pg.set_input_files("input[type=file]", str(path))
+    pg.screenshot(path=str(shots / "05-roster-upload.png"), full_page=True)
+    pg.click("form[action='/roster/upload'] button")
+    pg.wait_for_selector("table.problems")
+    row = pg.locator("table.problems tbody tr.err").first
+    assert row.locator("td").first.inner_text() == "6" and "校验位" in row.inner_text()
+    assert pg.locator("button:has-text('全部导入')").is_disabled()
+    pg.screenshot(path=str(shots / "06-roster-report.png"), full_page=True)
+    pg.click("button:has-text('仅导入无误的')")
+    pg.wait_for_url(re.compile(r".*/roster/summary$"))
+    assert "已导入 11 人" in pg.content()
+    pg.screenshot(path=str(shots / "07-roster-summary.png"), full_page=True)
+    pg.click("text=生成并下载移交文书")
+    pg.click("button:has-text('按已导入名册生成全部移交文书')")
+    pg.wait_for_selector("#bundle-done", timeout=300_000)
+    pg.screenshot(path=str(shots / "08-documents.png"), full_page=True)
+    with pg.expect_download() as info:
+        pg.click("#bundle-zip")
+    download = info.value
+    assert download.suggested_filename.endswith("_移交材料.zip")
+    saved = tmp_path / "bundle.zip"
+    download.save_as(saved)
+    import zipfile
+
+    assert "manifest.json" in zipfile.ZipFile(saved).namelist()
+
+
+def test_a_community_user_is_denied_another_communitys_dossier(page_for, live_server, seed, shots):
+    pg = page_for("comm_a")
+    pg.goto(live_server + "/search?q=档案移交核验")
+    assert pg.locator("table.results tbody tr").count() == 1
+    assert seed.person_b.name not in pg.content()
+    response = pg.goto(live_server + f"/dossiers/{seed.volume_b}")
+    assert response.status == 403
+    assert "无权访问" in pg.content() and seed.person_b.name not in pg.content()
+    pg.screenshot(path=str(shots / "09-denied.png"))
+    pg.goto(live_server + f"/dossiers/{seed.volume_a}")
+    assert "需经档案馆批准" in pg.content()
+    pg.fill("input[name=reason]", "核实出生日期")
+    pg.click("form[action$='/requests'] button")
+    pg.wait_for_selector(".notice-ok")
+    pg.screenshot(path=str(shots / "10-dossier-community.png"), full_page=True)
+
+
+def test_admin_pages(page_for, live_server, shots):
+    pg = page_for("admin")
+    pg.click("nav.menu >> text=用户管理")
+    assert pg.locator("table.data tbody tr").count() == 6
+    pg.screenshot(path=str(shots / "11-admin-users.png"), full_page=True)
+    pg.click("nav.menu >> text=审计日志")
+    assert "登录" in pg.inner_text("table.data")
+    pg.screenshot(path=str(shots / "12-admin-audit.png"))
+
+
+def test_archive_staff_upload_scans_progress_and_completeness(page_for, live_server, shots, tmp_path):
+    from ocr.sample_scans import generate
+
+    import json
+
+    generated = generate(tmp_path / "scans", dossiers=1, seed=7)[0]
+    dossier = generated.path
+    truth = json.loads(generated.truth_path.read_text(encoding="utf-8"))
+    pages = sorted(dossier.glob("*.jpg"))[:2]
+    pg = page_for("archivist")
+    pg.click("nav.menu >> text=扫描件入库")
+    pg.set_input_files("input[name=files]", [str(p) for p in pages])
+    pg.fill("input[name=id_number]", dossier.name)
+    pg.fill("input[name=name]", truth["name"])
+    pg.fill("input[name=county]", "金水区")
+    pg.fill("input[name=street]", "经八路街道")
+    pg.fill("input[name=community]", "纬五路社区")
+    pg.select_option("select[name=profile]", "henan-zhengzhou")
+    pg.screenshot(path=str(shots / "13-intake-form.png"), full_page=True)
+    pg.click("form[action='/intake'] button[type=submit]")
+    pg.wait_for_url(re.compile(r".*/intake/[0-9a-f]{32}$"))
+    pg.screenshot(path=str(shots / "14-intake-progress.png"))
+    # The page refreshes itself every 2 s until the workers are done.
+    pg.wait_for_selector("#intake-status[data-done=yes]", timeout=300_000)
+    assert "已入库" in pg.inner_text("#intake-status"), pg.inner_text("#intake-status")
+    pg.screenshot(path=str(shots / "15-intake-done.png"))
+    pg.click("#intake-status a[href^='/dossiers/']")
+    pg.wait_for_selector("#page-image")
+    assert "完整性检查" in pg.content() and "卷内目录" in pg.content()
+    pg.wait_for_function("document.getElementById('page-image').naturalWidth > 0")
+    pg.screenshot(path=str(shots / "16-dossier-after-intake.png"), full_page=True)

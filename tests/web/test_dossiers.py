@@ -1,0 +1,209 @@
+"""Search, dossiers, page images, PDF, catalogs, 查阅/外借 requests and the audit log — per role,
+with the denials: another community's dossier is 403 and never appears in search."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from archive_store.tables import AuditRow
+from handover.db import session_scope
+from handover.idnumber import mask
+
+from .conftest import PLANTED
+
+HTML = {"accept": "text/html"}
+
+
+def audit_rows(seed, action=None, actor=None):
+    with session_scope(seed.cfg) as s:
+        q = select(AuditRow).order_by(AuditRow.id)
+        if action:
+            q = q.where(AuditRow.action == action)
+        if actor:
+            q = q.where(AuditRow.actor == actor)
+        return list(s.scalars(q))
+
+
+def volumes(hits):
+    return {h["volume_id"] for h in hits["hits"]}
+
+
+def test_search_is_scoped_by_role(as_user, seed):
+    query = {"q": "档案移交核验"}
+    assert volumes(as_user("archivist").get("/api/search", params=query).json()) == {seed.volume_a, seed.volume_b}
+    assert volumes(as_user("admin").get("/api/search", params=query).json()) == {seed.volume_a, seed.volume_b}
+    assert volumes(as_user("comm_a").get("/api/search", params=query).json()) == {seed.volume_a}
+    assert volumes(as_user("comm_b").get("/api/search", params=query).json()) == {seed.volume_b}
+    # Names and ID numbers of the other community: nothing, not even a count.
+    comm_a = as_user("comm_a")
+    assert comm_a.get("/api/search", params={"q": seed.person_b.name}).json()["count"] == 0
+    assert comm_a.get("/api/search", params={"q": seed.person_b.id_number}).json()["count"] == 0
+    assert comm_a.get("/api/search", params={"q": seed.person_a.id_number}).json()["count"] >= 1
+
+
+def test_a_community_user_cannot_widen_the_scope_with_a_filter(as_user, seed):
+    comm_a = as_user("comm_a")
+    r = comm_a.get("/api/search", params={"q": "退休", "community": str(seed.community_b)})
+    assert r.status_code == 403
+    page = comm_a.get("/search", params={"q": "退休", "community": str(seed.community_b)}, headers=HTML)
+    assert page.status_code == 403 and seed.person_b.name not in page.text
+    assert comm_a.get("/api/communities").json()[0]["id"] == seed.community_a
+    assert len(comm_a.get("/api/communities").json()) == 1
+
+
+def test_search_page_shows_highlighted_snippets_with_page_numbers(as_user, seed):
+    html = as_user("archivist").get("/search", params={"q": "档案移交核验"}, headers=HTML).text
+    assert "<mark>" in html and f"/dossiers/{seed.volume_a}?seq=1" in html
+    assert "检索结果" in html and seed.person_a.name in html
+    assert seed.person_a.id_number not in html  # search results show masked numbers only
+
+
+def test_search_filters(as_user, seed):
+    api = as_user("archivist")
+    r = api.get("/api/search", params={"q": "档案移交核验", "community": str(seed.community_b)}).json()
+    assert volumes(r) == {seed.volume_b}
+    assert api.get("/api/search", params={"q": "退休", "date_from": "2024-13-01"}).status_code == 400
+    assert api.get("/api/search", params={"q": "退休", "class_code": "x' OR 1=1"}).status_code == 400
+    r = api.get("/api/search", params={"q": "档案移交核验", "enterprise": "不存在的企业"}).json()
+    assert r["count"] == 0
+
+
+def test_enterprise_users_cannot_search_or_open_dossiers(as_user, seed):
+    ent = as_user("ent_a")
+    assert ent.get("/api/search", params={"q": "退休"}).status_code == 403
+    assert ent.get(f"/api/dossiers/{seed.volume_a}").status_code == 403
+    assert ent.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 403
+    assert ent.get(f"/catalogs/{seed.community_a}.xlsx").status_code == 403
+    assert ent.get("/api/requests").status_code == 403
+
+
+def test_other_communitys_dossier_is_403_and_audited(as_user, seed):
+    comm_a = as_user("comm_a")
+    for url in (f"/api/dossiers/{seed.volume_b}", f"/dossiers/{seed.volume_b}/pages/1/image",
+                f"/dossiers/{seed.volume_b}/volume.pdf", f"/catalogs/{seed.community_b}.xlsx"):
+        r = comm_a.get(url)
+        assert r.status_code == 403, url
+        assert seed.person_b.name not in r.text
+    page = comm_a.get(f"/dossiers/{seed.volume_b}", headers=HTML)
+    assert page.status_code == 403 and "无权" in page.text and seed.person_b.name not in page.text
+    r = comm_a.post(f"/api/dossiers/{seed.volume_b}/requests", json={"kind": "view", "reason": "核实"})
+    assert r.status_code == 403
+    denied = audit_rows(seed, "denied", "comm_a")
+    assert len(denied) >= 5
+    assert comm_a.get("/api/dossiers/999999").status_code == 404
+
+
+def test_dossier_shows_contents_completeness_and_masks_ids_by_role(as_user, seed):
+    full = as_user("archivist").get(f"/api/dossiers/{seed.volume_a}").json()
+    assert full["id_number"] == seed.person_a.id_number
+    assert full["contents"] and all(m["title"] for m in full["contents"])
+    assert full["completeness"]["label"] == "完整" and full["may_read"] and full["has_pdf"]
+    scoped = as_user("comm_a").get(f"/api/dossiers/{seed.volume_a}").json()
+    assert scoped["id_number"] == mask(seed.person_a.id_number) == seed.person_a.id_number[:6] + "********" + \
+        seed.person_a.id_number[-4:]
+    assert scoped["may_read"] is False
+    html = as_user("comm_a").get(f"/dossiers/{seed.volume_a}", headers=HTML).text
+    assert "卷内目录" in html and seed.person_a.id_number not in html and "需经档案馆批准" in html
+    assert len(audit_rows(seed, "view_dossier")) == 3
+
+
+def test_archive_staff_view_pages_and_pdf_and_every_read_is_audited(as_user, seed):
+    api = as_user("archivist")
+    html = api.get(f"/dossiers/{seed.volume_a}?seq=2", headers=HTML).text
+    assert f"/dossiers/{seed.volume_a}/pages/2/image" in html and "放大" in html and "下一页" in html
+    img = api.get(f"/dossiers/{seed.volume_a}/pages/2/image")
+    assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg" and img.content[:2] == b"\xff\xd8"
+    pdf = api.get(f"/dossiers/{seed.volume_a}/volume.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+    assert api.get(f"/dossiers/{seed.volume_a}/pages/999/image").status_code == 404
+    assert api.get(f"/dossiers/{seed.volume_a}/pages/..%2F..%2Fmanifest.json/image").status_code in (404, 422)
+    targets = [r.target for r in audit_rows(seed, actor="archivist")]
+    assert any(t.endswith("/2") for t in targets) and any(t.endswith("/volume.pdf") for t in targets)
+
+
+def test_request_approve_then_read_then_close(as_user, seed):
+    comm_a, archivist = as_user("comm_a"), as_user("archivist")
+    assert comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 403
+    assert comm_a.post(f"/api/dossiers/{seed.volume_a}/requests", json={"kind": "view", "reason": ""}).status_code == 400
+    assert comm_a.post(f"/api/dossiers/{seed.volume_a}/requests",
+                       json={"kind": "loan", "reason": "借阅"}).status_code == 400  # 外借 needs a due date
+    r = comm_a.post(f"/api/dossiers/{seed.volume_a}/requests", json={"kind": "view", "reason": "核实出生日期",
+                                                                      "organisation": "纬五路社区"})
+    assert r.status_code == 201
+    rid = r.json()["id"]
+    assert comm_a.post(f"/api/requests/{rid}/approve", json={}).status_code == 403  # not their own approval
+    assert as_user("comm_b").get("/api/requests").json() == []
+    pending = archivist.get("/api/requests", params={"status": "pending"}).json()
+    assert [p["id"] for p in pending] == [rid]
+    assert archivist.post(f"/api/requests/{rid}/approve", json={"note": "同意"}).json()["status"] == "approved"
+    img = comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image")
+    assert img.status_code == 200
+    assert comm_a.get(f"/api/dossiers/{seed.volume_a}").json()["may_read"] is True
+    assert comm_a.post(f"/api/requests/{rid}/close", json={}).json()["status"] == "closed"
+    assert comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 403
+    actions = [r.action for r in audit_rows(seed)]
+    assert {"request_view", "request_approved", "request_closed", "view_page"} <= set(actions)
+
+
+def test_reject_needs_a_reason_and_the_page_form_works(as_user, seed):
+    import re
+
+    comm_a, archivist = as_user("comm_a"), as_user("archivist")
+    html = comm_a.get(f"/dossiers/{seed.volume_a}", headers=HTML).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    r = comm_a.client.post(f"/dossiers/{seed.volume_a}/requests", data={"kind": "loan", "reason": "外借复核",
+                                                                        "due_on": "2030-01-31", "csrf_token": token},
+                           follow_redirects=False)
+    assert r.status_code == 303
+    rid = archivist.get("/api/requests").json()[0]["id"]
+    assert archivist.post(f"/api/requests/{rid}/reject", json={"note": ""}).status_code == 400
+    page = archivist.get("/requests", headers=HTML).text
+    assert "批准" in page and "驳回" in page and "外借复核" in page
+    assert archivist.post(f"/api/requests/{rid}/reject", json={"note": "理由不充分"}).json()["status"] == "rejected"
+    assert comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 403
+
+
+def test_catalogs_download_in_scope(as_user, seed):
+    comm_a = as_user("comm_a")
+    assert [c["id"] for c in comm_a.get("/api/catalogs").json()] == [seed.community_a]
+    r = comm_a.get(f"/catalogs/{seed.community_a}.xlsx")
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames == ["案卷目录", "台账"]
+    assert wb["台账"].cell(3, 3).value == seed.person_a.name
+    assert len(as_user("archivist").get("/api/catalogs").json()) == 2
+    assert [r.action for r in audit_rows(seed, actor="comm_a")].count("export_catalog") == 1
+
+
+def test_admin_reads_the_audit_log(as_user, seed):
+    as_user("comm_a").get("/api/search", params={"q": seed.person_a.id_number})
+    rows = as_user("admin").get("/api/audit", params={"actor": "comm_a"}).json()
+    search = next(r for r in rows if r["action"] == "search")
+    assert seed.person_a.id_number not in search["target"] and "*" in search["target"]
+    html = as_user("admin").get("/admin/audit", headers=HTML).text
+    assert "审计日志" in html and "检索" in html and "登录" in html
+
+
+def test_incomplete_volume_is_accepted_on_a_written_statement(as_user, seed):
+    archivist = as_user("archivist")
+    d = archivist.get(f"/api/dossiers/{seed.volume_c}").json()
+    assert d["completeness"]["outcome"] == "incomplete" and d["completeness"]["acceptable"]
+    assert d["completeness"]["missing"] and any(f["error"] for f in d["completeness"]["findings"])
+    html = archivist.get(f"/dossiers/{seed.volume_c}", headers=HTML).text
+    assert "登记书面说明并接收" in html and "不完整" in html
+    assert as_user("comm_a").post(f"/api/dossiers/{seed.volume_c}/accept",
+                                  json={"statement_ref": "x"}).status_code == 403
+    assert archivist.post(f"/api/dossiers/{seed.volume_c}/accept", json={"statement_ref": " "}).status_code == 400
+    r = archivist.post(f"/api/dossiers/{seed.volume_c}/accept", json={"statement_ref": "郑纺〔2026〕12号"})
+    assert r.status_code == 200 and r.json()["statement_ref"] == "郑纺〔2026〕12号"
+    assert archivist.post(f"/api/dossiers/{seed.volume_c}/accept",
+                          json={"statement_ref": "again"}).status_code == 409
+    d = archivist.get(f"/api/dossiers/{seed.volume_c}").json()
+    assert d["completeness"]["accepted"]["statement_ref"] == "郑纺〔2026〕12号" and not d["completeness"]["acceptable"]
+    # A complete volume needs no statement.
+    assert archivist.post(f"/api/dossiers/{seed.volume_a}/accept", json={"statement_ref": "x"}).status_code in (400, 409)
+    assert "accept_incomplete" in [r.action for r in audit_rows(seed, actor="archivist")]

@@ -1,0 +1,97 @@
+"""The FastAPI application: pages (Jinja2, Chinese) and the JSON API under /api."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
+
+from handover.config import Settings, settings
+from handover.db import init_db
+
+from .deps import NotSignedIn
+from .render import make_templates, page
+from .security import SignInLimiter, UploadLimitMiddleware, secret_key
+
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "handover_session"
+SESSION_HOURS = 8
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
+
+
+def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = None,
+               https_only: bool = False, signin_limit: int = 5, bundle_text_pdf: bool | None = None) -> FastAPI:
+    cfg = cfg or settings()
+    engine = init_db(cfg)
+    app = FastAPI(title="退休人员社会化管理移交平台 API", version="1.0",
+                  description="企业名册校验导入、档案检索、案卷查阅与审批、用户管理。"
+                              "除登录外，所有修改操作都需要请求头 X-CSRF-Token（登录后返回）。")
+    app.state.cfg = cfg
+    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    app.state.templates = make_templates()
+    app.state.limiter = SignInLimiter(limit=signin_limit)
+    app.state.max_upload = max_upload_bytes or cfg.max_upload_mb * 1024 * 1024
+    app.state.uploads_dir = Path(cfg.data_dir) / "web" / "uploads"
+    app.state.bundles_dir = Path(cfg.data_dir) / "web" / "bundles"
+    app.state.intake_dir = Path(cfg.data_dir) / "web" / "intake"
+    app.state.bundle_text_pdf = bundle_text_pdf  # None: PDF of the agreement through LibreOffice when installed
+
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(cfg), session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
+    app.add_middleware(UploadLimitMiddleware, max_bytes=app.state.max_upload + 64 * 1024)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                    "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        if request.url.path.startswith(("/api/", "/dossiers/", "/roster/", "/documents", "/intake")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, _exc: NotSignedIn):
+        if _wants_json(request):
+            return JSONResponse({"detail": "请先登录"}, status_code=401)
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        titles = {403: "无权访问", 404: "未找到", 400: "请求有误", 413: "文件过大", 415: "文件类型不支持",
+                  429: "操作过于频繁"}
+        return page(request, "error.html", status_code=exc.status_code,
+                    title=titles.get(exc.status_code, "出错了"), message=exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        fields = "、".join(str(e["loc"][-1]) for e in exc.errors())
+        message = f"请求参数有误：{fields}"
+        if _wants_json(request):
+            return JSONResponse({"detail": message, "errors": jsonable(exc.errors())}, status_code=422)
+        return page(request, "error.html", status_code=422, title="请求有误", message=message)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    from .routes import admin, auth, documents, dossier, home, intake, requests, roster, search
+
+    for module in (auth, home, admin, roster, documents, search, dossier, requests, intake):
+        app.include_router(module.router)
+    return app
+
+
+def jsonable(errors) -> list:
+    return [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in errors]

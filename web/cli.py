@@ -1,0 +1,129 @@
+"""``handover serve`` and ``handover user add/list/disable/enable`` (registered by handover.cli)."""
+
+from __future__ import annotations
+
+import click
+
+from handover.config import settings
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认仅本机）")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--https-only", is_flag=True, help="会话 Cookie 仅通过 HTTPS 发送（在 HTTPS 反向代理之后使用）")
+def serve_command(host: str, port: int, https_only: bool) -> None:
+    """启动网页服务（浏览器访问）。"""
+    import uvicorn
+
+    from .app import create_app
+    from .security import install_log_filters
+
+    app = create_app(settings(), https_only=https_only)
+    install_log_filters()
+    click.echo(f"网页服务已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    config = uvicorn.Config(app, host=host, port=port, proxy_headers=False, server_header=False)
+    server = uvicorn.Server(config)
+    install_log_filters()
+    server.run()
+
+
+@click.group("user")
+def user_group() -> None:
+    """网页用户管理：新增、列出、停用、启用。"""
+
+
+def _community_id(session, ref: str) -> int:
+    from archive_store.communities import CommunityNotFound, get_or_create, resolve
+
+    try:
+        return resolve(session, ref).id
+    except CommunityNotFound as err:
+        parts = ref.split("/")
+        if len(parts) == 3 and all(p.strip() for p in parts):
+            return get_or_create(session, *(p.strip() for p in parts)).id
+        raise click.ClickException(str(err)) from None
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "archive_staff", "community_staff", "enterprise"]),
+              help="角色：admin 系统管理员；archive_staff 档案馆；community_staff 社区；enterprise 企业")
+@click.option("--name", "display_name", default="", help="姓名（显示用）")
+@click.option("--community", default=None, help="社区工作人员所属社区：编号、区划代码、名称或“区县/街道/社区”")
+@click.option("--enterprise", default=None, help="企业经办人所属企业（已登记的企业名称）")
+@click.password_option("--password", help="密码（不填则提示输入）")
+def user_add(username, role, display_name, community, enterprise, password) -> None:
+    """新增网页用户。"""
+    from handover.db import session_scope
+    from handover.registry import RegistryError, enterprise_row
+
+    from .users import UserError, create_user
+
+    try:
+        with session_scope(settings()) as session:
+            community_id = _community_id(session, community) if community else None
+            enterprise_id = enterprise_row(session, enterprise).id if enterprise else None
+            row = create_user(session, username, password, role, display_name=display_name,
+                              community_id=community_id, enterprise_id=enterprise_id)
+            _audit(session, "user_add", row.username, role=role)
+    except (UserError, RegistryError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"已新增用户：{username}（{role}）")
+
+
+def _audit(session, action: str, target: str, **detail) -> None:
+    from archive_store import audit
+    from archive_store.cli import current_actor
+
+    audit.record(session, current_actor(), action, target, "命令行", **detail)
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """列出网页用户。"""
+    from sqlalchemy import select
+
+    from archive_store.tables import CommunityRow
+    from handover.db import EnterpriseRow, session_scope
+
+    from .users import ROLES, list_users
+
+    with session_scope(settings()) as session:
+        communities = {c.id: c.label for c in session.scalars(select(CommunityRow))}
+        enterprises = {e.id: e.name for e in session.scalars(select(EnterpriseRow))}
+        rows = list_users(session)
+        if not rows:
+            click.echo("还没有用户。用 handover user add 新增。")
+        for u in rows:
+            scope = communities.get(u.community_id, "") or enterprises.get(u.enterprise_id, "") or "全部"
+            state = "启用" if u.active else "停用"
+            click.echo(f"{u.username}\t{u.display_name}\t{ROLES[u.role]}\t{scope}\t{state}")
+
+
+def _set_active(username: str, active: bool) -> None:
+    from handover.db import session_scope
+
+    from .users import UserError, set_active
+
+    try:
+        with session_scope(settings()) as session:
+            set_active(session, username, active)
+            _audit(session, "user_enable" if active else "user_disable", username)
+    except UserError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@user_group.command("disable")
+@click.argument("username")
+def user_disable(username) -> None:
+    """停用用户（其已登录的会话立即失效）。"""
+    _set_active(username, False)
+    click.echo(f"已停用用户：{username}")
+
+
+@user_group.command("enable")
+@click.argument("username")
+def user_enable(username) -> None:
+    """重新启用用户。"""
+    _set_active(username, True)
+    click.echo(f"已启用用户：{username}")

@@ -1,0 +1,122 @@
+"""Request dependencies: the database session, the signed-in user, role checks and scopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from archive_store import audit
+from archive_store.tables import CommunityRow
+from handover.db import EnterpriseRow
+from handover.idnumber import mask
+
+from .tables import UserRow
+from .users import ARCHIVE, ADMIN, COMMUNITY, ENTERPRISE, FULL_ID_ROLES, ROLES
+
+
+class NotSignedIn(Exception):
+    """Raised for pages (redirect to the sign-in page) and the API (401)."""
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    community_id: int | None
+    community_label: str
+    enterprise_id: int | None
+    enterprise_name: str
+
+    @property
+    def role_label(self) -> str:
+        return ROLES[self.role]
+
+    @property
+    def scope(self) -> list[int] | None:
+        """Community ids this user may see; None = all; [] = none."""
+        if self.role in (ADMIN, ARCHIVE):
+            return None
+        if self.role == COMMUNITY and self.community_id is not None:
+            return [self.community_id]
+        return []
+
+    def sees_community(self, community_id: int) -> bool:
+        return self.scope is None or community_id in self.scope
+
+    def id_text(self, number: str) -> str:
+        return number if self.role in FULL_ID_ROLES else mask(number)
+
+
+def db(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def optional_user(request: Request, session: Session = Depends(db)) -> CurrentUser | None:
+    uid, version = request.session.get("uid"), request.session.get("ver")
+    if uid is None:
+        return None
+    row = session.get(UserRow, uid)
+    if row is None or not row.active or row.session_version != version:
+        request.session.clear()
+        return None
+    community = session.get(CommunityRow, row.community_id) if row.community_id else None
+    enterprise = session.get(EnterpriseRow, row.enterprise_id) if row.enterprise_id else None
+    user = CurrentUser(row.id, row.username, row.display_name, row.role, row.community_id,
+                       community.label if community else "", row.enterprise_id,
+                       enterprise.name if enterprise else "")
+    request.state.user = user
+    return user
+
+
+def current_user(user: CurrentUser | None = Depends(optional_user)) -> CurrentUser:
+    if user is None:
+        raise NotSignedIn
+    return user
+
+
+def audit_now(request: Request, actor: str, action: str, target: str, reason: str = "", **detail) -> None:
+    """An audit row in its own transaction: kept even when the request fails and rolls back."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        audit.record(session, actor, action, target, reason, **detail)
+        session.commit()
+    finally:
+        session.close()
+
+
+def record_denial(request: Request, user: CurrentUser, target: str, why: str) -> None:
+    audit_now(request, user.username, "denied", target, why, method=request.method, path=request.url.path)
+
+
+def deny(request: Request, user: CurrentUser, target: str, message: str = "无权访问该内容") -> HTTPException:
+    record_denial(request, user, target, message)
+    return HTTPException(403, message)
+
+
+def require(*roles: str):
+    """A dependency: the signed-in user, who must have one of ``roles`` (403 otherwise)."""
+
+    def check(request: Request, user: CurrentUser = Depends(current_user)) -> CurrentUser:
+        if user.role not in roles:
+            raise deny(request, user, request.url.path, "您的角色无权使用此功能")
+        return user
+
+    return check
+
+
+STAFF = (ADMIN, ARCHIVE, COMMUNITY)
+ARCHIVE_ROLES = (ADMIN, ARCHIVE)
+ENTERPRISE_ROLES = (ENTERPRISE,)

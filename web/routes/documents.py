@@ -1,0 +1,143 @@
+"""Enterprise: generate the transfer documents (zip bundle) and download the bundle or one document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from archive_store import audit
+from handover.db import RetireeRow
+
+from .. import bundles
+from ..deps import ENTERPRISE_ROLES, CurrentUser, db, deny, require
+from ..render import page
+from ..security import verify_csrf
+from ..tables import BundleRow
+from ..uploads import check_token, new_token
+
+router = APIRouter()
+enterprise_only = require(*ENTERPRISE_ROLES)
+TYPE_LABELS = {"transfer_agreement": "移交协议", "community_roster": "花名册", "archive_transfer_roster": "档案移交名册表",
+               "basic_info_form": "基本信息表", "destination_survey": "移交地调查表",
+               "party_transfer_roster": "党员组织关系转接名册", "contact_card": "联系卡", "volume_catalog": "案卷目录",
+               "ledger": "台账", "contents_list": "卷内目录", "note_sheet": "备考表",
+               "missing_statement": "档案材料缺失情况说明", "not_transferred": "未移交人员名单"}
+
+
+def _folder(request: Request, token: str) -> Path:
+    return request.app.state.bundles_dir / check_token(token)
+
+
+def _own(request: Request, session: Session, user: CurrentUser, token: str) -> BundleRow:
+    row = session.scalar(select(BundleRow).where(BundleRow.token == check_token(token)))
+    if row is None:
+        raise HTTPException(404, "未找到该批文书")
+    if row.enterprise_id != user.enterprise_id:
+        raise deny(request, user, f"bundle/{token}", "该批文书不属于您的企业")
+    return row
+
+
+def _json(row: BundleRow) -> dict:
+    return {"token": row.token, "status": row.status, "done": row.done, "total": row.total, "label": row.label,
+            "error": row.error, "persons": row.persons,
+            "created_at": row.created_at.isoformat(timespec="seconds") if row.created_at else None,
+            "documents": [{"index": i, "type": d["type"], "title": d["title"], "path": d["path"],
+                           "format": d["format"], "community": d["community"], "rows": d["rows"],
+                           "pages": d.get("pages")} for i, d in enumerate(row.manifest.get("documents", []))],
+            "warnings": row.manifest.get("warnings", []), "zip": row.manifest.get("zip", "")}
+
+
+def _generate(request: Request, session: Session, user: CurrentUser) -> BundleRow:
+    running = session.scalar(select(BundleRow).where(BundleRow.enterprise_id == user.enterprise_id,
+                                                     BundleRow.status == "running"))
+    if running is not None:
+        return running
+    people = session.scalar(select(func.count()).select_from(RetireeRow)
+                            .where(RetireeRow.enterprise_id == user.enterprise_id)) or 0
+    if people == 0:
+        raise HTTPException(400, "本企业还没有导入任何退休人员，请先上传并导入名册")
+    row = BundleRow(token=new_token(), enterprise_id=user.enterprise_id, user_id=user.id, status="running",
+                    persons=people, label="排队中")
+    session.add(row)
+    audit.record(session, user.username, "generate_bundle", user.enterprise_name, "", persons=people)
+    session.commit()  # the thread reads the row
+    bundles.start(request.app.state.sessionmaker, row.id, user.enterprise_name, _folder(request, row.token),
+                  request.app.state.bundle_text_pdf)
+    return row
+
+
+def _file(request: Request, session: Session, user: CurrentUser, token: str, index: int | None):
+    row = _own(request, session, user, token)
+    if row.status != "done":
+        raise HTTPException(409, "文书尚未生成完成")
+    folder = _folder(request, token).resolve()
+    if index is None:
+        rel, name = row.manifest.get("zip", ""), row.manifest.get("zip", "")
+    else:
+        docs = row.manifest.get("documents", [])
+        if not 0 <= index < len(docs):
+            raise HTTPException(404, "没有该文书")
+        rel = docs[index]["path"]
+        name = Path(rel).name
+    path = (folder / rel).resolve()
+    if not rel or not path.is_relative_to(folder) or not path.is_file():
+        raise HTTPException(404, "文件不存在")
+    audit.record(session, user.username, "download", f"{user.enterprise_name}/{rel}", "")
+    return FileResponse(path, filename=name)
+
+
+def grouped(documents: list[dict]) -> list[dict]:
+    """One line per document (type, community) with its formats side by side; per-person files left out."""
+    lines: dict[tuple, dict] = {}
+    for d in documents:
+        if "/个人/" in d["path"]:
+            continue
+        key = (d["path"].split("/", 1)[0], d["type"], d["title"], d["community"])
+        line = lines.setdefault(key, {"type": d["type"], "title": d["title"], "community": d["community"],
+                                      "rows": d["rows"], "pages": None, "formats": []})
+        line["formats"].append((d["format"].upper(), d["index"]))
+        line["pages"] = line["pages"] or d.get("pages")
+    return [lines[k] for k in sorted(lines, key=lambda k: k[0])]
+
+
+@router.get("/documents", include_in_schema=False)
+def documents_page(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+    rows = list(session.scalars(select(BundleRow).where(BundleRow.enterprise_id == user.enterprise_id)
+                                .order_by(BundleRow.id.desc()).limit(10)))
+    latest = _json(rows[0]) if rows else None
+    return page(request, "documents.html", rows=rows, latest=latest, labels=TYPE_LABELS,
+                lines=grouped(latest["documents"]) if latest else [])
+
+
+@router.post("/documents/generate", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def documents_generate(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+    _generate(request, session, user)
+    return RedirectResponse("/documents", status_code=303)
+
+
+@router.get("/documents/{token}/bundle.zip", tags=["移交文书"], summary="下载全部移交文书（zip）")
+def bundle_zip(request: Request, token: str, user: CurrentUser = Depends(enterprise_only),
+               session: Session = Depends(db)):
+    return _file(request, session, user, token, None)
+
+
+@router.get("/documents/{token}/files/{index}", tags=["移交文书"], summary="下载单个文书")
+def bundle_file(request: Request, token: str, index: int, user: CurrentUser = Depends(enterprise_only),
+                session: Session = Depends(db)):
+    return _file(request, session, user, token, index)
+
+
+@router.post("/api/documents", tags=["移交文书"], summary="开始生成本企业的移交文书", status_code=202,
+             dependencies=[Depends(verify_csrf)])
+def api_generate(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+    return _json(_generate(request, session, user))
+
+
+@router.get("/api/documents/{token}", tags=["移交文书"], summary="生成进度与文书清单")
+def api_bundle(request: Request, token: str, user: CurrentUser = Depends(enterprise_only),
+               session: Session = Depends(db)):
+    return _json(_own(request, session, user, token))

@@ -1,0 +1,285 @@
+"""Dossier page (卷内目录, page images, completeness, searchable PDF) and community catalogs."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+
+from archive_store import audit
+from archive_store.access import KINDS, STATUS_LABELS
+from archive_store.catalog import export_xlsx
+from archive_store.storage import ObjectNotFound, StorageError, open_storage
+from archive_store.tables import (PUBLISHED, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
+                                  StoredObjectRow, VolumeRow)
+
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
+from ..render import flash, page
+from ..security import verify_csrf
+from ..users import ARCHIVE, ADMIN
+
+router = APIRouter()
+staff_only = require(*STAFF)
+archive_only = require(*ARCHIVE_ROLES)
+
+
+class Acceptance(BaseModel):
+    statement_ref: str  # 《档案材料缺失情况说明》的文号或文件名
+OUTCOMES = {"complete": "完整", "incomplete": "不完整", "rejected": "退回", "": "未检查"}
+SEVERITIES = {"error": "问题", "warning": "需人工复核", "info": "提示"}
+
+
+def visible_volume(request: Request, session: Session, user: CurrentUser, volume_id: int) -> VolumeRow:
+    vol = session.get(VolumeRow, volume_id)
+    if vol is None or vol.status != PUBLISHED:
+        raise HTTPException(404, "未找到该案卷")
+    if not user.sees_community(vol.community_id):
+        raise deny(request, user, vol.ref_no, "该案卷不属于您所在的社区，无权查阅")
+    return vol
+
+
+def approved_request(session: Session, user: CurrentUser, vol: VolumeRow) -> AccessRequestRow | None:
+    return session.scalar(select(AccessRequestRow).where(
+        AccessRequestRow.volume_id == vol.id, AccessRequestRow.requester == user.username,
+        AccessRequestRow.status == "approved").order_by(AccessRequestRow.id.desc()))
+
+
+def may_read_images(session: Session, user: CurrentUser, vol: VolumeRow) -> bool:
+    """Custodians read directly; community staff need an approved 查阅/外借 request (报批登记)."""
+    return user.role in (ADMIN, ARCHIVE) or approved_request(session, user, vol) is not None
+
+
+def _storage(request: Request):
+    return open_storage(request.app.state.cfg)
+
+
+def _check_report(request: Request, session: Session, vol: VolumeRow) -> dict:
+    """The completeness report (check.json stored with the volume; completeness package format)."""
+    has = session.scalar(select(StoredObjectRow.id).where(StoredObjectRow.volume_id == vol.id,
+                                                          StoredObjectRow.key == "check.json"))
+    data: dict = {}
+    if has:
+        try:
+            data = json.loads(_storage(request).get(f"{vol.prefix}/check.json"))
+        except (StorageError, ValueError):
+            data = {}
+    outcome = str(data.get("outcome") or vol.check_outcome or "")
+    findings = []
+    for f in data.get("findings") or data.get("problems") or []:
+        if isinstance(f, dict):
+            findings.append({"severity": SEVERITIES.get(str(f.get("severity", "")), str(f.get("severity", ""))),
+                             "error": f.get("severity") == "error",
+                             "message": str(f.get("message_zh") or f.get("message") or f.get("code") or ""),
+                             "page": f.get("page"), "material": f.get("material") or ""})
+        else:
+            findings.append({"severity": "", "error": False, "message": str(f), "page": None, "material": ""})
+    accepted = _acceptance(session, vol)
+    return {"outcome": outcome, "label": str(data.get("outcome_label") or OUTCOMES.get(outcome, outcome)),
+            "missing": [str(m) for m in data.get("missing") or []], "findings": findings,
+            "checked_at": str(data.get("checked_at") or ""),
+            "acceptable": outcome == "incomplete" and bool(data.get("findings") is not None) and accepted is None,
+            "accepted": accepted}
+
+
+def _acceptance(session: Session, vol: VolumeRow) -> dict | None:
+    try:
+        from completeness.acceptance import acceptance_of
+    except ModuleNotFoundError:
+        return None
+    row = acceptance_of(session, vol.id_number)
+    if row is None:
+        return None
+    return {"accepted_by": row.accepted_by, "statement_ref": row.statement_ref,
+            "accepted_at": row.accepted_at.isoformat(timespec="minutes") if row.accepted_at else ""}
+
+
+def accept_volume(request: Request, session: Session, user: CurrentUser, vol: VolumeRow, statement_ref: str) -> dict:
+    """接收 an incomplete volume on the enterprise's signed 《档案材料缺失情况说明》 (completeness package)."""
+    try:
+        from completeness.acceptance import AcceptanceError, accept_incomplete
+        from completeness.check import CheckReport
+    except ModuleNotFoundError:
+        raise HTTPException(501, "完整性检查模块未安装，不能办理接收") from None
+
+    try:
+        data = json.loads(_storage(request).get(f"{vol.prefix}/check.json"))
+        report = CheckReport.from_json(data)
+    except (StorageError, ValueError, KeyError):
+        raise HTTPException(409, "本卷没有完整性检查报告，不能办理接收") from None
+    report.ref_no = report.ref_no or vol.ref_no
+    if _acceptance(session, vol) is not None:
+        raise HTTPException(409, "本卷已登记书面说明并接收")
+    try:
+        row = accept_incomplete(session, report, user.display_name or user.username, statement_ref,
+                                enterprise=vol.enterprise_name)
+    except AcceptanceError as err:
+        raise HTTPException(400, str(err)) from None
+    audit.record(session, user.username, "accept_incomplete", vol.ref_no, statement_ref.strip())
+    return {"ref_no": vol.ref_no, "accepted_by": row.accepted_by, "statement_ref": row.statement_ref}
+
+
+def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> dict:
+    community = session.get(CommunityRow, vol.community_id)
+    materials = list(session.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id)
+                                     .order_by(MaterialRow.ordinal)))
+    pages = list(session.execute(select(PageRow.seq, PageRow.page_no, PageRow.blank, PageRow.material_id)
+                                 .where(PageRow.volume_id == vol.id).order_by(PageRow.seq)))
+    titles = {m.id: m.title for m in materials}
+    has_pdf = session.scalar(select(func.count()).select_from(StoredObjectRow).where(
+        StoredObjectRow.volume_id == vol.id, StoredObjectRow.key == "volume.pdf")) > 0
+    return {
+        "id": vol.id, "ref_no": vol.ref_no, "volume_no": vol.volume_no, "name": vol.name,
+        "id_number": user.id_text(vol.id_number), "community_id": vol.community_id,
+        "community": community.label if community else "", "enterprise": vol.enterprise_name,
+        "content_pages": vol.content_pages, "blank_pages": vol.blank_pages, "materials_count": vol.materials,
+        "date_from": vol.date_from.isoformat() if vol.date_from else None,
+        "date_to": vol.date_to.isoformat() if vol.date_to else None,
+        "published_at": vol.published_at.isoformat(timespec="minutes") if vol.published_at else None,
+        "contents": [{"seq": m.seq, "class_code": m.class_code, "title": m.title,
+                      "formed_on": m.formed_on.isoformat() if m.formed_on else "", "pages": m.pages,
+                      "start_page": m.start_page, "end_page": m.end_page, "remarks": m.remarks} for m in materials],
+        "pages": [{"seq": s, "page_no": n, "blank": b, "material": titles.get(mid, "")} for s, n, b, mid in pages],
+        "completeness": _check_report(request, session, vol),
+        "has_pdf": has_pdf,
+        "may_read": may_read_images(session, user, vol),
+    }
+
+
+def _my_requests(session: Session, user: CurrentUser, vol: VolumeRow) -> list[AccessRequestRow]:
+    q = select(AccessRequestRow).where(AccessRequestRow.volume_id == vol.id).order_by(AccessRequestRow.id.desc())
+    if user.role not in (ADMIN, ARCHIVE):
+        q = q.where(AccessRequestRow.requester == user.username)
+    return list(session.scalars(q.limit(20)))
+
+
+@router.get("/dossiers/{volume_id}", include_in_schema=False)
+def dossier_page(request: Request, volume_id: int, seq: int | None = None, user: CurrentUser = Depends(staff_only),
+                 session: Session = Depends(db)):
+    vol = visible_volume(request, session, user, volume_id)
+    data = _dossier(request, session, user, vol)
+    audit.record(session, user.username, "view_dossier", vol.ref_no, "")
+    seqs = [p["seq"] for p in data["pages"]]
+    current = seq if seq in seqs else (seqs[0] if seqs else None)
+    position = seqs.index(current) if current in seqs else -1
+    return page(request, "dossier.html", d=data, current=current,
+                current_page=data["pages"][position] if position >= 0 else None,
+                prev_seq=seqs[position - 1] if position > 0 else None,
+                next_seq=seqs[position + 1] if 0 <= position < len(seqs) - 1 else None,
+                requests=_my_requests(session, user, vol), kinds=KINDS, status_labels=STATUS_LABELS)
+
+
+def _stream(request: Request, key: str, filename: str | None = None):
+    storage = _storage(request)
+    try:
+        size = storage.stat(key).size
+    except ObjectNotFound:
+        raise HTTPException(404, "存储中没有该文件") from None
+    media = mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+    def body():
+        with storage.open(key) as fh:
+            while chunk := fh.read(256 * 1024):
+                yield chunk
+
+    headers = {"Content-Length": str(size)}
+    if filename:
+        from urllib.parse import quote
+
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return StreamingResponse(body(), media_type=media, headers=headers)
+
+
+def _need_read(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> None:
+    if not may_read_images(session, user, vol):
+        raise deny(request, user, vol.ref_no, "调阅档案原件需经档案馆批准的查阅申请")
+
+
+@router.post("/dossiers/{volume_id}/accept", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def accept_form(request: Request, volume_id: int, statement_ref: str = Form(""),
+                user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    vol = visible_volume(request, session, user, volume_id)
+    accept_volume(request, session, user, vol, statement_ref)
+    flash(request, "已登记书面说明，本卷按不完整案卷接收。")
+    return RedirectResponse(f"/dossiers/{volume_id}", status_code=303)
+
+
+@router.post("/api/dossiers/{volume_id}/accept", tags=["案卷"], summary="凭书面说明接收不完整案卷（档案馆）",
+             dependencies=[Depends(verify_csrf)])
+def api_accept(request: Request, volume_id: int, body: Acceptance, user: CurrentUser = Depends(archive_only),
+               session: Session = Depends(db)):
+    vol = visible_volume(request, session, user, volume_id)
+    return accept_volume(request, session, user, vol, body.statement_ref)
+
+
+@router.get("/dossiers/{volume_id}/pages/{seq}/image", tags=["案卷"], summary="页面图像")
+def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = Depends(staff_only),
+               session: Session = Depends(db)):
+    vol = visible_volume(request, session, user, volume_id)
+    _need_read(request, session, user, vol)
+    row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == seq))
+    if row is None or not row.image_key:
+        raise HTTPException(404, "没有该页的图像")
+    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{seq}", "")
+    return _stream(request, f"{vol.prefix}/{row.image_key}")
+
+
+@router.get("/dossiers/{volume_id}/volume.pdf", tags=["案卷"], summary="下载可检索的PDF")
+def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(staff_only),
+               session: Session = Depends(db)):
+    vol = visible_volume(request, session, user, volume_id)
+    _need_read(request, session, user, vol)
+    audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", "")
+    return _stream(request, f"{vol.prefix}/volume.pdf", f"{vol.ref_no}.pdf")
+
+
+@router.get("/api/dossiers/{volume_id}", tags=["案卷"], summary="案卷信息、卷内目录与齐全性")
+def api_dossier(request: Request, volume_id: int, user: CurrentUser = Depends(staff_only),
+                session: Session = Depends(db)):
+    vol = visible_volume(request, session, user, volume_id)
+    data = _dossier(request, session, user, vol)
+    audit.record(session, user.username, "view_dossier", vol.ref_no, "")
+    return data
+
+
+# ---------------------------------------------------------------- community catalogs
+
+def _catalog_rows(session: Session, user: CurrentUser) -> list[dict]:
+    q = (select(CommunityRow, func.count(VolumeRow.id))
+         .join(VolumeRow, (VolumeRow.community_id == CommunityRow.id) & (VolumeRow.status == PUBLISHED), isouter=True)
+         .group_by(CommunityRow.id).order_by(CommunityRow.county, CommunityRow.street, CommunityRow.name))
+    if user.scope is not None:
+        q = q.where(CommunityRow.id.in_(user.scope))
+    return [{"id": c.id, "label": c.label, "code": c.code, "volumes": n} for c, n in session.execute(q)]
+
+
+@router.get("/catalogs", include_in_schema=False)
+def catalogs_page(request: Request, user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+    return page(request, "catalogs.html", rows=_catalog_rows(session, user))
+
+
+@router.get("/api/catalogs", tags=["目录"], summary="可下载案卷目录/台账的社区")
+def api_catalogs(user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+    return _catalog_rows(session, user)
+
+
+@router.get("/catalogs/{community_id}.xlsx", tags=["目录"], summary="下载社区的案卷目录与台账（XLSX）")
+def catalog_xlsx(request: Request, community_id: int, user: CurrentUser = Depends(staff_only),
+                 session: Session = Depends(db)):
+    community = session.get(CommunityRow, community_id)
+    if community is None:
+        raise HTTPException(404, "未找到该社区")
+    if not user.sees_community(community_id):
+        raise deny(request, user, f"catalog/{community_id}", "无权下载其他社区的目录")
+    tmp = Path(tempfile.mkdtemp(prefix="handover-catalog-"))
+    out = export_xlsx(session, community_id, tmp / "catalog.xlsx", actor=user.username, reason="网页下载")
+    return FileResponse(out, filename=f"{community.label}-案卷目录与台账.xlsx",
+                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))

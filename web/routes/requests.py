@@ -1,0 +1,138 @@
+"""查阅/外借 requests: filed by staff for a dossier in their scope, approved by archive staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from archive_store import access
+from archive_store.tables import AccessRequestRow, CommunityRow, VolumeRow
+
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
+from ..render import flash, page
+from ..security import verify_csrf
+from ..users import ARCHIVE, ADMIN
+from .dossier import visible_volume
+
+router = APIRouter()
+staff_only = require(*STAFF)
+archive_only = require(*ARCHIVE_ROLES)
+
+
+def _file(request: Request, session: Session, user: CurrentUser, volume_id: int, kind: str, reason: str,
+          organisation: str, due_on: str) -> AccessRequestRow:
+    vol = visible_volume(request, session, user, volume_id)
+    due = None
+    if due_on:
+        try:
+            due = dt.date.fromisoformat(due_on)
+        except ValueError:
+            raise HTTPException(400, "归还日期格式应为 YYYY-MM-DD") from None
+    try:
+        return access.request_access(session, vol.ref_no, kind, user.username, reason.strip(),
+                                     organisation=organisation.strip(), due_on=due)
+    except access.AccessError as err:
+        raise HTTPException(400, str(err)) from None
+
+
+def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict]:
+    q = (select(AccessRequestRow, VolumeRow, CommunityRow)
+         .join(VolumeRow, VolumeRow.id == AccessRequestRow.volume_id)
+         .join(CommunityRow, CommunityRow.id == VolumeRow.community_id)
+         .order_by(case((AccessRequestRow.status == "pending", 0), else_=1), AccessRequestRow.id.desc()))
+    if user.role not in (ADMIN, ARCHIVE):
+        q = q.where(AccessRequestRow.requester == user.username)
+    if status:
+        q = q.where(AccessRequestRow.status == status)
+    return [{"id": r.id, "kind": r.kind, "kind_label": access.KINDS[r.kind], "status": r.status,
+             "status_label": access.STATUS_LABELS[r.status], "requester": r.requester,
+             "organisation": r.organisation, "reason": r.reason, "volume_id": v.id, "ref_no": v.ref_no,
+             "name": v.name, "community": c.label,
+             "requested_at": r.requested_at.isoformat(timespec="minutes"),
+             "due_on": r.due_on.isoformat() if r.due_on else None, "decided_by": r.decided_by,
+             "decision_note": r.decision_note} for r, v, c in session.execute(q.limit(300))]
+
+
+def _decide(request: Request, session: Session, user: CurrentUser, request_id: int, action: str,
+            note: str) -> AccessRequestRow:
+    row = session.get(AccessRequestRow, request_id)
+    if row is None:
+        raise HTTPException(404, "未找到该申请")
+    decide = {"approve": access.approve, "reject": access.reject, "close": access.close,
+              "cancel": access.cancel}.get(action)
+    if decide is None:
+        raise HTTPException(400, "未知的操作")
+    custodian = user.role in (ADMIN, ARCHIVE)
+    if action in ("approve", "reject") and not custodian:
+        raise deny(request, user, f"access_request/{request_id}", "只有档案馆工作人员可以审批查阅/外借申请")
+    if action in ("close", "cancel") and not custodian and row.requester != user.username:
+        raise deny(request, user, f"access_request/{request_id}", "只能办理自己的申请")
+    if action == "reject" and not note.strip():
+        raise HTTPException(400, "驳回申请必须填写理由")
+    try:
+        return decide(session, request_id, user.username, note.strip())
+    except access.AccessError as err:
+        raise HTTPException(400, str(err)) from None
+
+
+@router.get("/requests", include_in_schema=False)
+def requests_page(request: Request, status: str = "", user: CurrentUser = Depends(staff_only),
+                  session: Session = Depends(db)):
+    return page(request, "requests.html", rows=_listing(session, user, status), status=status,
+                status_labels=access.STATUS_LABELS)
+
+
+@router.post("/dossiers/{volume_id}/requests", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def request_form(request: Request, volume_id: int, kind: str = Form("view"), reason: str = Form(""),
+                 organisation: str = Form(""), due_on: str = Form(""), user: CurrentUser = Depends(staff_only),
+                 session: Session = Depends(db)):
+    row = _file(request, session, user, volume_id, kind, reason, organisation, due_on)
+    flash(request, f"已提交{access.KINDS[row.kind]}申请（编号 {row.id}），等待档案馆审批。")
+    return RedirectResponse(f"/dossiers/{volume_id}", status_code=303)
+
+
+@router.post("/requests/{request_id}/{action}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def decide_form(request: Request, request_id: int, action: str, note: str = Form(""),
+                user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+    row = _decide(request, session, user, request_id, action, note)
+    flash(request, f"申请 {row.id} 已{access.STATUS_LABELS[row.status]}")
+    return RedirectResponse("/requests", status_code=303)
+
+
+# ---------------------------------------------------------------- API
+
+class NewRequest(BaseModel):
+    kind: str = "view"  # "view" 查阅 | "loan" 外借
+    reason: str
+    organisation: str = ""
+    due_on: str = ""
+
+
+class Decision(BaseModel):
+    note: str = ""
+
+
+@router.get("/api/requests", tags=["查阅外借"], summary="查阅/外借申请（档案馆：全部；其他：本人的）")
+def api_requests(status: str = "", user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+    return _listing(session, user, status)
+
+
+@router.post("/api/dossiers/{volume_id}/requests", tags=["查阅外借"], summary="提交查阅/外借申请",
+             status_code=201, dependencies=[Depends(verify_csrf)])
+def api_file(request: Request, volume_id: int, body: NewRequest, user: CurrentUser = Depends(staff_only),
+             session: Session = Depends(db)):
+    row = _file(request, session, user, volume_id, body.kind, body.reason, body.organisation, body.due_on)
+    return {"id": row.id, "status": row.status, "kind": row.kind}
+
+
+@router.post("/api/requests/{request_id}/{action}", tags=["查阅外借"],
+             summary="审批或办结申请：approve | reject | close | cancel", dependencies=[Depends(verify_csrf)])
+def api_decide(request: Request, request_id: int, action: str, body: Decision,
+               user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+    row = _decide(request, session, user, request_id, action, body.note)
+    return {"id": row.id, "status": row.status}

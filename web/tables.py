@@ -1,0 +1,78 @@
+"""Tables of the web front end (declared on handover.db.Base; init_db imports this module)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+import archive_store.tables  # noqa: F401 - the communities table our users point at
+from handover.db import Base
+
+
+class UserRow(Base):
+    __tablename__ = "web_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), nullable=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on disable / password change: every existing session of the user stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RosterUploadRow(Base):
+    """A roster file uploaded through the browser, kept between the check and the import."""
+
+    __tablename__ = "web_roster_uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # random hex, names the folder
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))  # sanitised original name
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="checked")  # checked | imported
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    rows_imported: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class BundleRow(Base):
+    """A generation of the enterprise's transfer documents (docgen bundle), run in the background."""
+
+    __tablename__ = "web_bundles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # random hex, names the folder
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done | failed
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(String(400), default="")
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    manifest: Mapped[dict] = mapped_column(JSON, default=dict)  # documents, warnings, zip name
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class IntakeRow(Base):
+    """A scanned dossier uploaded by archive staff, handed to the workers as a one-entry batch."""
+
+    __tablename__ = "web_intakes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # random hex, names the batch folder
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    id_number: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(64), default="")
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # workers' batch
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    error: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

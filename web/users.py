@@ -1,0 +1,95 @@
+"""Users and roles: creation, sign-in checks, disabling. Passwords are argon2 hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handover.db import EnterpriseRow
+
+from .tables import UserRow
+
+ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE = "admin", "archive_staff", "community_staff", "enterprise"
+ROLES = {ADMIN: "系统管理员", ARCHIVE: "档案馆工作人员", COMMUNITY: "社区工作人员", ENTERPRISE: "企业经办人"}
+# Roles that work with whole ID numbers; the others see them masked.
+FULL_ID_ROLES = {ADMIN, ARCHIVE}
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
+
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash("handover-dummy-password")
+
+
+class UserError(ValueError):
+    """A user request that cannot be met; the message is Chinese, for the user."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"密码至少需要{MIN_PASSWORD}个字符")
+    return _hasher.hash(password)
+
+
+def create_user(session: Session, username: str, password: str, role: str, *, display_name: str = "",
+                community_id: int | None = None, enterprise_id: int | None = None) -> UserRow:
+    username = username.strip()
+    if not _USERNAME.match(username):
+        raise UserError("用户名须为3–32位字母、数字或 _ . -")
+    if role not in ROLES:
+        raise UserError(f"未知的角色“{role}”，可选：" + "、".join(f"{k}（{v}）" for k, v in ROLES.items()))
+    if role == COMMUNITY and community_id is None:
+        raise UserError("社区工作人员必须指定所属社区")
+    if role == ENTERPRISE and enterprise_id is None:
+        raise UserError("企业经办人必须指定所属企业")
+    if role == ENTERPRISE and session.get(EnterpriseRow, enterprise_id) is None:
+        raise UserError("所选企业不存在")
+    if session.scalar(select(UserRow).where(UserRow.username == username)):
+        raise UserError(f"用户名“{username}”已被使用")
+    row = UserRow(username=username, display_name=display_name.strip() or username,
+                  password_hash=hash_password(password), role=role,
+                  community_id=community_id if role == COMMUNITY else None,
+                  enterprise_id=enterprise_id if role == ENTERPRISE else None, active=True,
+                  session_version=1)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def authenticate(session: Session, username: str, password: str) -> UserRow | None:
+    """The active user with this password, or None (same work either way)."""
+    row = session.scalar(select(UserRow).where(UserRow.username == username.strip()))
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if row is None or not row.active:
+        return None
+    if _hasher.check_needs_rehash(row.password_hash):
+        row.password_hash = _hasher.hash(password)
+    row.last_login_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return row
+
+
+def set_active(session: Session, username: str, active: bool) -> UserRow:
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None:
+        raise UserError(f"没有用户“{username}”")
+    if row.active != active:
+        row.active = active
+        row.session_version += 1
+    return row
+
+
+def set_password(session: Session, row: UserRow, password: str) -> None:
+    row.password_hash = hash_password(password)
+    row.session_version += 1
+
+
+def list_users(session: Session) -> list[UserRow]:
+    return list(session.scalars(select(UserRow).order_by(UserRow.id)))
