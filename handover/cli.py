@@ -303,6 +303,7 @@ _PLUGGED = [
     ("archive_store.cli", "verify_command", None, "verify"),
     ("archive_store.cli", "catalog_command", None, "catalog"),
     ("completeness.cli", "check_command", None, "check"),
+    ("completeness.cli", "accept_command", None, "accept"),
     ("workers.cli", "worker_command", None, "worker"),
     ("workers.cli", "ingest_command", None, "ingest"),
     ("workers.cli", "status_command", None, "status"),
