@@ -114,7 +114,7 @@ def test_heading_is_the_tall_title_line_in_the_top_third():
     lines = [OcrLine("中国共产党", (800, 400, 1600, 510), 0.99), OcrLine("入党志愿书", (700, 620, 1700, 750), 0.99),
              OcrLine("姓名", (220, 1100, 320, 1150), 0.99), OcrLine("刘卫", (600, 1100, 700, 1150), 0.99),
              OcrLine("入党志愿：", (220, 1400, 480, 1452), 0.99)]
-    assert materials.heading(lines, 3508) == "入党志愿书"
+    assert materials.heading(lines, 3508, 2480) == "入党志愿书"
     body = [OcrLine("参加工作以来，在车间党支部的教育和帮助下", (210, 260, 2270, 320), 0.99),
             OcrLine("我认识到只有在党的领导下才能把本职工作做好", (210, 365, 2270, 425), 0.99)]
-    assert materials.heading(body, 3508) == ""
+    assert materials.heading(body, 3508, 2480) == ""

@@ -100,9 +100,10 @@ def test_tesseract_character_error_rate(dossier, tmp_path):
         _, text = process_page(PageTask(p["index"], pages[p["index"] - 1], "tesseract", tmp_path))
         rates[p["quality"]] = cer(p["text"], text.text)
         assert not re.search(f"{CJK} +{CJK}", text.text)
-    # FIELD-NOTES: ≈8% on prose, far worse on forms with handwriting-like values.
-    assert rates["office"] < 0.15, rates
-    assert rates["form"] < 0.6, rates
+    # Measured on the sample pages: ≈2% on prose, ≈30% on ruled forms with 楷体 values (the issue
+    # quotes ≈8% and ≈90% without speck and rule removal); limits leave a margin.
+    assert rates["office"] < 0.08, rates
+    assert rates["form"] < 0.5, rates
 
 
 def test_pdf_text_layer_round_trip(dossier, volume):
@@ -113,18 +114,14 @@ def test_pdf_text_layer_round_trip(dossier, volume):
                           check=True).stdout
     lines = [l.text for p in result.pages for l in p.lines]
     compact = re.sub(r"\s+", "", text)
-    missing = [l for l in lines if len(l) >= 4 and l not in text]
-    assert not missing, missing[:5]
+    # Page by page, every OCR line comes back whole: no space slipped between its characters.
+    for page, page_text in zip(result.pages, text.split("\f")):
+        missing = [l.text for l in page.lines if len(l.text) >= 2 and l.text not in page_text]
+        assert not missing, (page.index, missing[:5])
     # What searches look for: the name and the employer, spelled without spaces.
     assert dossier.truth["name"] in text
     employer = next(l for l in lines if l.endswith("有限公司") or l.endswith("厂") or l.endswith("公司"))
     assert employer in text
-    # No spaces inside any line's run of CJK characters.
-    for page_text in text.split("\f"):
-        for row in page_text.splitlines():
-            for l in lines:
-                if l in row.replace(" ", "") and len(l) >= 6:
-                    assert l in row
     assert len(compact) > 0.95 * sum(len(l) for l in lines)
 
 
@@ -139,7 +136,7 @@ def test_page_labels_metadata_and_images(dossier, volume):
         assert dossier.truth["id_number"] not in str(pdf.docinfo.get("/Subject", ""))
         # Each page's image is the published JPEG, embedded without re-encoding.
         for i, page in enumerate(pdf.pages, 1):
-            (img,) = page.images.values()
+            (img,) = page.Resources.XObject.values()
             assert img.Filter == "/DCTDecode"
             assert img.read_raw_bytes() == (out / "pages" / f"{i:04d}.jpg").read_bytes()
 
@@ -168,10 +165,20 @@ def test_volume_directory_contract(dossier, volume):
     assert set(row) == {"seq", "class_code", "title", "formed_on", "pages", "start_page", "end_page", "remarks"}
 
 
-def test_unreadable_page_is_flagged_not_blank(small_dossier, tmp_path):
+def test_unreadable_page_flagged_and_numbering_per_material(small_dossier, tmp_path):
+    from handover.policy import Pagination
+
     from ocr.pipeline import digitize
 
-    result = digitize(small_dossier.path, small_dossier.truth["id_number"], tmp_path / "v", jobs=1)
+    out = tmp_path / "v"
+    result = digitize(small_dossier.path, small_dossier.truth["id_number"], out, jobs=1,
+                      pagination=Pagination(scope="per_material", corner="front_top_right"), stamp_page_numbers=True)
     assert [p.blank for p in result.pages] == [False, False]
-    assert [(w.code, w.page) for w in result.warnings] == [("unreadable_page", 1)]
-    assert result.contents[-1].title == "自传"
+    assert ("unreadable_page", 1) in [(w.code, w.page) for w in result.warnings]
+    assert not any(w.code == "unreadable_page" and w.page == 2 for w in result.warnings)
+    # The illegible sheet is still counted, cannot be named, and numbering restarts per material.
+    assert [r.title for r in result.contents] == ["未识别材料", "自传"]
+    assert [p.page_no for p in result.pages] == [1, 1]
+    with pikepdf.open(out / "volume.pdf") as pdf:
+        assert [p.label for p in pdf.pages] == ["十-1-1", "二-1-1"]
+        assert b"(1) Tj" in pdf.pages[1].Contents.read_bytes()  # the visible stamp

@@ -1,0 +1,37 @@
+"""Reading order of text boxes on a page (pure). Shared by the OCR stage and the ground truth of
+the sample scans, so both sides of a character-error-rate comparison are ordered the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+Box = tuple[int, int, int, int]
+
+
+def rows(items: Sequence[tuple[Box, T]]) -> list[list[tuple[Box, T]]]:
+    """Group boxes into visual rows (top to bottom), each row left to right.
+
+    Two boxes share a row when their vertical centres are closer than half the smaller height:
+    table cells on one row have different heights, so a fixed pixel tolerance would split them.
+    """
+    ordered = sorted(items, key=lambda it: (it[0][1] + it[0][3]) / 2)
+    out: list[list[tuple[Box, T]]] = []
+    centre = height = 0.0
+    for it in ordered:
+        b = it[0]
+        c, h = (b[1] + b[3]) / 2, max(1, b[3] - b[1])
+        if out and abs(c - centre) < 0.5 * min(h, height):
+            out[-1].append(it)
+            n = len(out[-1])
+            centre += (c - centre) / n
+            height += (h - height) / n
+        else:
+            out.append([it])
+            centre, height = c, h
+    return [sorted(r, key=lambda it: it[0][0]) for r in out]
+
+
+def in_reading_order(items: Sequence[tuple[Box, T]]) -> list[tuple[Box, T]]:
+    return [it for r in rows(items) for it in r]

@@ -1,0 +1,137 @@
+"""Records passed between the stages, and the shape of the volume files written at the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """One page as delivered: where it came from, its pixels' encoded form and its resolution."""
+
+    file: str  # file name inside the dossier
+    page: int  # 1-based page inside that file
+    data: bytes  # encoded image (JPEG, PNG, TIFF…) exactly as found
+    fmt: str  # "JPEG", "PNG", "TIFF", …
+    dpi: int
+    width: int
+    height: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.file}#{self.page}"
+
+
+@dataclass
+class Warning_:
+    code: str
+    page: int | None
+    message: str
+
+
+@dataclass
+class OcrLine:
+    text: str
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the cleaned page
+    confidence: float
+
+
+@dataclass
+class CleanPage:
+    """A page after orientation, deskew and crop; the image lives on disk to keep workers cheap."""
+
+    index: int  # 1-based position in the volume
+    source: SourcePage
+    image_path: Path  # cleaned page, JPEG
+    rotation: int  # degrees clockwise applied to make the page upright
+    skew_degrees: float  # skew found (and removed)
+    width: int
+    height: int
+    blank: bool
+    reused_original: bool  # the source JPEG was kept byte for byte
+
+
+@dataclass
+class PageText:
+    lines: list[OcrLine]
+    text: str
+    confidence: float
+
+
+@dataclass
+class PageRecord:
+    index: int
+    source: str
+    page_no: int | None
+    blank: bool
+    duplicate_of: int | None
+    rotation: int
+    skew_degrees: float
+    dpi: int
+    width: int
+    height: int
+    confidence: float
+    text: str
+    lines: list[OcrLine] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["lines"] = [{"text": l.text, "box": list(l.box), "confidence": round(l.confidence, 4)}
+                        for l in self.lines]
+        out["skew_degrees"] = round(self.skew_degrees, 2)
+        out["confidence"] = round(self.confidence, 4)
+        return out
+
+
+@dataclass
+class Material:
+    """A run of pages forming one document (份) of the file."""
+
+    title: str
+    class_code: str  # "一".."十", "四-1".."九-4"
+    first_index: int  # 1-based volume positions, inclusive
+    last_index: int
+    formed_on: dt.date | None
+    pages: int  # counted (numbered) pages
+    start_page: int | None
+    end_page: int | None
+    remarks: str = ""
+
+
+@dataclass
+class ContentsRow:
+    seq: str
+    class_code: str
+    title: str
+    formed_on: str | None
+    pages: int
+    start_page: int | None
+    end_page: int | None
+    remarks: str = ""
+
+
+@dataclass
+class VolumeResult:
+    out_dir: Path
+    id_number: str
+    name: str | None
+    ref_no: str | None
+    engine: str
+    pages: list[PageRecord]
+    contents: list[ContentsRow]
+    warnings: list[Warning_]
+    created_at: str
+
+    @property
+    def content_pages(self) -> int:
+        return sum(1 for p in self.pages if p.page_no is not None)
+
+    @property
+    def blank_pages(self) -> int:
+        return sum(1 for p in self.pages if p.blank)
+
+    @property
+    def duplicate_pages(self) -> int:
+        return sum(1 for p in self.pages if p.duplicate_of is not None)

@@ -1,0 +1,58 @@
+"""Text clean-up rules for OCR output (pure functions).
+
+Chinese has no word spaces: engines that insert them between CJK characters break every phrase
+and bigram search (DOMAIN.md §7.3), so they are removed before anything is stored or indexed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
+# Also between CJK and digits/latin: "1985 年" reads as one token in Chinese forms.
+_SPACE_CJK_ASCII = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[0-9])|(?<=[0-9])[ \t]+(?=[{_CJK}])")
+
+
+def strip_cjk_spaces(text: str) -> str:
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    return _SPACE_CJK_ASCII.sub("", text)
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and brackets to ASCII) and CJK spaces removed."""
+    return strip_cjk_spaces(unicodedata.normalize("NFKC", text))
+
+
+def comparable(text: str) -> str:
+    """The form on which character error rates are computed: normalized, whitespace dropped."""
+    return re.sub(r"\s+", "", normalize(text))
+
+
+def edit_distance(a: str, b: str) -> int:
+    # Two-row Levenshtein: pages are a few thousand characters, well within pure Python's reach.
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def cer(truth: str, found: str) -> float:
+    """Character error rate of ``found`` against ``truth`` (both compared without whitespace)."""
+    t, f = comparable(truth), comparable(found)
+    if not t:
+        return 0.0 if not f else 1.0
+    return edit_distance(t, f) / len(t)
+
+
+def similarity(a: str, b: str) -> float:
+    a, b = comparable(a), comparable(b)
+    if not a and not b:
+        return 1.0
+    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
