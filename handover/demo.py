@@ -12,9 +12,12 @@ from docgen.bundle import generate_bundle
 from rich.console import Console
 from rich.progress import Progress
 from rich.rule import Rule
+from rich.table import Table
 
 from .config import settings
 from .db import session_scope
+from .idnumber import mask
+from .models import Destination
 from .policy import load_profile
 from .registry import RegistryError, add_enterprise, find_enterprise, retirees_of
 from .report import community_summary, print_problems
@@ -69,8 +72,60 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
     console.print("、".join(dict.fromkeys(doc.title for doc in manifest.documents)))
     console.print(f"清单：{docs_dir / 'manifest.json'}")
 
+    first = next(a.destination for _, a in people if a.destination)
+    archive_dir = _archive_steps(console, out, first, region, batch.enterprise.name)
+
     console.print(Rule("演示完成", style="green"))
     console.print(f"[green]全部步骤成功。[/green] 数据目录：{Path(cfg.data_dir).resolve()}")
     console.print(f"  名册：{roster.resolve()}")
     console.print(f"  移交文书：{docs_dir.resolve()}（压缩包 {Path(manifest.zip_path).name}）")
+    console.print(f"  数字化档案、检查报告与缺失情况说明：{archive_dir.resolve()}")
+    console.print(f"  档案存储：{cfg.objects_dir.resolve()}")
     console.print(f"  数据库：{cfg.db_url}")
+
+
+def _archive_steps(console: Console, out: Path, destination: Destination, region: str, enterprise: str) -> Path:
+    """Digitize two sample dossiers (one complete, one missing a material), check, publish, search."""
+    from archive_store.catalog import volume_catalog
+    from archive_store.publish import publish_volume
+    from archive_store.search import search
+    from completeness.demo import run_demo as completeness_demo
+
+    console.print(Rule("5. 数字化样例人事档案并检查完整性（OCR 约需一两分钟）"))
+    archive_dir = out / "档案数字化"
+    with console.status("处理中……") as status:
+        volumes = completeness_demo(archive_dir, region=region, enterprise=enterprise,
+                                    progress=lambda msg: status.update(msg))
+    for v in volumes:
+        r = v.report
+        line = f"{mask(r.id_number)}：{r.outcome_label}，内容页 {r.content_pages} 页"
+        if r.missing:
+            line += f"，缺少 {'、'.join(r.missing)}"
+        console.print(line)
+        for path in v.documents.values():
+            console.print(f"    {path.stem}：{path}")
+        console.print(f"    检查报告：{v.html}")
+
+    console.print(Rule(f"6. 入库到 {destination.label}，编档号"))
+    published = []
+    with session_scope() as session:
+        for v in volumes:
+            published.append(publish_volume(session, v.volume_dir, destination, region, actor="演示"))
+    for p in published:
+        console.print(f"档号 {p.ref_no}（{'新入库' if p.created else '已入库，未重复'}）")
+
+    console.print(Rule("7. 社区案卷目录与全文检索"))
+    with session_scope() as session:
+        records = volume_catalog(session, published[0].community_id)
+        table = Table(title=f"案卷目录 · {destination.label}", header_style="bold")
+        for col in ("档号", "姓名", "原工作单位", "材料份数", "页数", "备注"):
+            table.add_column(col)
+        for rec in records:
+            table.add_row(rec.ref_no, rec.name, rec.former_employer, str(rec.materials), str(rec.pages), rec.remarks)
+        console.print(table)
+        for query in ("退休审批", "工资"):
+            hits = search(session, query, None, limit=3, actor="演示", reason="演示检索")
+            console.print(f"检索“{query}”：{len(hits)} 条结果")
+            for h in hits:
+                console.print(f"    {h.ref_no} {h.name} 第{h.page_no}页 {h.material_title}：{h.snippet[:60]}")
+    return archive_dir
