@@ -76,7 +76,14 @@ def test_unknown_enterprise_and_bad_uscc(workdir):
 
 def test_demo_ends_green_and_says_where_outputs_are(workdir):
     proc = run("demo", "--retirees", 50, "--communities", 4, data_dir=workdir / "demo-data")
-    assert "全部步骤成功" in proc.stdout
-    assert str(workdir / "demo-data") in proc.stdout
+    out = proc.stdout
+    assert "全部步骤成功" in out
+    assert str(workdir / "demo-data") in out
+    assert "manifest.json" in out and "移交材料.zip" in out
+    assert "完整，内容页" in out and "不完整" in out and "缺少 基本养老金核定表" in out
+    assert "档案材料缺失情况说明.docx" in out
+    assert out.count("（新入库）") == 2 and "-0001" in out and "-0002" in out
+    assert "检索“退休审批”：2 条结果" in out
     again = run("demo", "--retirees", 50, "--communities", 4, data_dir=workdir / "demo-data")
     assert "全部步骤成功" in again.stdout  # rerunnable on the same data folder
+    assert again.stdout.count("已入库，未重复") == 2  # the same originals are not published twice
