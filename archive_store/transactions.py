@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from handover.db import managed
+
 from .tables import CounterRow, VolumeRow
 
 
@@ -20,17 +22,10 @@ def write_transaction(engine: Engine) -> Iterator[Session]:
     "database is locked" when a read came first and another process wrote meanwhile; BEGIN
     IMMEDIATE takes it up front (waiting up to busy_timeout), so read-then-write is safe.
     """
-    session = Session(engine, expire_on_commit=False, autoflush=True)
-    try:
+    with managed(Session(engine, expire_on_commit=False, autoflush=True)) as session:
         if engine.dialect.name == "sqlite":
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def next_volume_no(session: Session, community_id: int) -> int:

@@ -126,9 +126,8 @@ def _import_table_modules() -> None:
 
 
 @contextmanager
-def session_scope(cfg: Settings | None = None) -> Iterator[Session]:
-    engine = init_db(cfg)
-    session = sessionmaker(engine, expire_on_commit=False)()
+def managed(session: Session) -> Iterator[Session]:
+    """Commit when the block ends normally, roll back on any error, always close."""
     try:
         yield session
         session.commit()
@@ -137,3 +136,9 @@ def session_scope(cfg: Settings | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def session_scope(cfg: Settings | None = None) -> Iterator[Session]:
+    with managed(sessionmaker(init_db(cfg), expire_on_commit=False)()) as session:
+        yield session

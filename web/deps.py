@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from archive_store import audit
 from archive_store.tables import CommunityRow
-from handover.db import EnterpriseRow
+from handover.db import EnterpriseRow, managed
 from handover.idnumber import mask
 
 from .tables import UserRow
@@ -53,15 +53,8 @@ class CurrentUser:
 
 
 def db(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with managed(request.app.state.sessionmaker()) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def optional_user(request: Request, session: Session = Depends(db)) -> CurrentUser | None:

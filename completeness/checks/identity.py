@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from handover import idnumber
 
+from ocr.textnorm import edit_distance
+
 from ..findings import Finding, finding
 from ..volume import Page
-from .text import cjk_only, edit_distance, norm
+from .text import cjk_only, norm
 
 NAME_LABELS = ("姓名",)
 SEX_LABELS = ("性别",)

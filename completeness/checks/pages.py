@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ocr.textnorm import edit_distance
+
 from ..findings import Finding, Severity, finding
 from ..volume import Page
-from .text import edit_distance, norm
+from .text import norm
 
 # A page number written in a corner: "12", "-12-", "第12页", or the 类别号-顺序号-总页数 mark "3-2-7".
 _WRITTEN = re.compile(r"^(?:第)?[-—(（]?(\d{1,3})[-—)）]?(?:页)?$")
