@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from .pdf_tables import Measure, _Drawer
+from .pdf_streams import binary_streams
 from .pdffont import PdfFonts, pdf_fonts
 from .text_docs import CARD_LABELS
 
@@ -22,9 +22,7 @@ def render_cards_pdf(context: dict, out: Path, fonts: PdfFonts | None = None) ->
     fonts = fonts or pdf_fonts()
     cards = [card for pair in context["pairs"] for card in pair]
     per_page = COLS * ROWS
-    saved = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
+    with binary_streams():
         c = Canvas(str(out), pagesize=A4, pageCompression=1, initialFontName=fonts.main, initialFontSize=10)
         c.setTitle("社会化管理服务联系卡")
         d = _Drawer(c, Measure(fonts), fonts)
@@ -47,6 +45,4 @@ def render_cards_pdf(context: dict, out: Path, fonts: PdfFonts | None = None) ->
             c.showPage()
             pages += 1
         c.save()
-    finally:
-        rl_config.useA85 = saved
     return pages

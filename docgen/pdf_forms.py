@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from .forms import BOX, CHECKED, FormSpec
 from .pdf_tables import LEADING, PAD, Measure, _Drawer
+from .pdf_streams import binary_streams
 from .pdffont import PdfFonts, pdf_fonts
 
 MARGINS = {"landscape": dict(top=15, bottom=12, left=15, right=15),
@@ -64,10 +64,8 @@ def render_forms_pdf(spec: FormSpec, people: Iterable[dict[str, str]], out: Path
     xs = [left]
     for w in spec.widths:
         xs.append(xs[-1] + (right - left) * w / sum(spec.widths))
-    saved = rl_config.useA85
-    rl_config.useA85 = 0
     pages = 0
-    try:
+    with binary_streams():
         c = Canvas(str(out), pagesize=page, pageCompression=1, initialFontName=fonts.main,
                    initialFontSize=SIZE)
         c.setTitle(spec.title)
@@ -78,8 +76,6 @@ def render_forms_pdf(spec: FormSpec, people: Iterable[dict[str, str]], out: Path
             c.showPage()
             pages += 1
         c.save()
-    finally:
-        rl_config.useA85 = saved
     return pages
 
 

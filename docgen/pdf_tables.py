@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from .model import TableDocument, TableSection, fields_line
+from .pdf_streams import binary_streams
 from .pdffont import PdfFonts, pdf_fonts
 
 MARGINS = {"landscape": dict(top=18, bottom=18, left=15, right=15),
@@ -207,9 +207,7 @@ def render_table_pdf(doc: TableDocument, out: Path, fonts: PdfFonts | None = Non
     m = Measure(fonts)
     lay = lay or layout(doc, m)
     out.parent.mkdir(parents=True, exist_ok=True)
-    saved_a85 = rl_config.useA85
-    rl_config.useA85 = 0  # binary (Flate only) streams: smaller, and no base-85 pass in Python
-    try:
+    with binary_streams():
         c = Canvas(str(out), pagesize=lay.page_size, pageCompression=1, initialFontName=fonts.main,
                    initialFontSize=BODY)
         c.setTitle(doc.title)
@@ -223,8 +221,6 @@ def render_table_pdf(doc: TableDocument, out: Path, fonts: PdfFonts | None = Non
                 _draw_page(d, doc, lay, page, number, pages_per_copy, label)
                 c.showPage()
         c.save()
-    finally:
-        rl_config.useA85 = saved_a85
     return pages_per_copy * len(doc.copies)
 
 
