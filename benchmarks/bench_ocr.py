@@ -9,6 +9,8 @@ OCRmyPDF (Tesseract, ``-l chi_sim --jobs N``) is installed into this benchmark's
 ``benchmarks/.venv-ocrmypdf`` (created on first run with pip; not a project dependency) and runs on
 a PDF of the very same JPEG pages, once plain and once with ``--rotate-pages --deskew`` (the work
 our pipeline does too); its text layer is read back with ``pdftotext``, as a search indexer would.
+Our volumes are PDF/A-2b (the default); OCRmyPDF writes plain PDF (``--output-type pdf``), because
+its PDF/A route needs Ghostscript, which is not installed here — so that side does slightly less.
 "Office" pages are the printed prose pages (自传), the issue's office-quality target (CER ≤ 2 %).
 """
 

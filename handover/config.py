@@ -43,6 +43,8 @@ class Settings:
     finish_time_limit: int = 1800
     # OCR
     ocr_engine: str = "rapidocr"
+    # Volume PDFs as PDF/A-2b (sRGB output intent, XMP identification) for long-term keeping.
+    pdfa: bool = True
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     # PDF font for the reportlab documents ("path[#index]"); Noto via a cached TrueType conversion.
     pdf_font: str = ""

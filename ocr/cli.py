@@ -30,9 +30,12 @@ class OcrCommandError(click.ClickException):
 @click.option("--ref-no", default=None, help="档号（写入PDF元数据）")
 @click.option("--profile", "region", default=None, help="地区政策配置（决定编页方式）")
 @click.option("--stamp/--no-stamp", default=False, help="在页面角上加印页号")
+@click.option("--pdfa/--no-pdfa", default=None, help="生成 PDF/A-2b 长期保存格式（默认按配置 HANDOVER_PDFA，开启）")
 def digitize_command(dossier: Path, id_number: str, engine: str, jobs: int | None, out_dir: Path,
-                     name: str | None, ref_no: str | None, region: str | None, stamp: bool) -> None:
+                     name: str | None, ref_no: str | None, region: str | None, stamp: bool, pdfa: bool | None) -> None:
     """将一份扫描的人事档案数字化：纠偏、识别、编页、拆分材料，生成可检索的卷。"""
+    from handover.config import settings
+
     from .pipeline import digitize
 
     pagination = None
@@ -52,7 +55,8 @@ def digitize_command(dossier: Path, id_number: str, engine: str, jobs: int | Non
             bar.update(task, completed=done, total=total)
         try:
             result = digitize(dossier, id_number, out_dir, engine=engine, jobs=jobs, pagination=pagination,
-                              progress=progress, name=name, ref_no=ref_no, stamp_page_numbers=stamp)
+                              progress=progress, name=name, ref_no=ref_no, stamp_page_numbers=stamp,
+                              pdfa=settings().pdfa if pdfa is None else pdfa)
         except OcrError as err:
             raise OcrCommandError(str(err)) from None
     console.print(f"已生成卷：{out_dir}（{result.content_pages}页，空白页{result.blank_pages}，"

@@ -4,6 +4,7 @@ Each page is its JPEG embedded as is (DCTDecode, no re-encoding) with an invisib
 (render mode 3) placed at the OCR boxes. The text font is glyphless and maps character codes
 1:1 to Unicode, and each line is drawn as one run horizontally scaled to its box, so extractors
 see contiguous glyphs and put no spaces between CJK characters (DOMAIN.md §7.3).
+With ``pdfa`` the file is also PDF/A-2b (see ``pdfa``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
+from . import pdfa as pdfa_parts
 from .numbering import page_label_ranges
 from .records import OcrLine
 
@@ -111,20 +113,20 @@ def _image(pdf: pikepdf.Pdf, jpeg: bytes) -> tuple[pikepdf.Object, int, int]:
     return stream, w, h
 
 
-def write_pdf(path: Path, pages: Sequence[PdfPage], title: str, subject: str, keywords: str = "") -> None:
+def write_pdf(path: Path, pages: Sequence[PdfPage], title: str, subject: str, keywords: str = "",
+              pdfa: bool = False) -> None:
     pdf = pikepdf.new()
     font = _text_font(pdf)
-    helv = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica))
+    stamp_font = pdfa_parts.stamp_font(pdf) if any(p.stamp for p in pages) else None
     for p in pages:
         img, w_px, h_px = _image(pdf, p.jpeg)
         scale = 72.0 / p.dpi
         w, h = w_px * scale, h_px * scale
         content = f"q {w:.3f} 0 0 {h:.3f} 0 0 cm /Im0 Do Q\n" + _text_ops(p.lines, scale, h) + "\n" + _stamp_ops(p, w, h)
+        fonts = pikepdf.Dictionary(Ft=font, Fs=stamp_font) if p.stamp else pikepdf.Dictionary(Ft=font)
         page = pikepdf.Page(pikepdf.Dictionary(
             Type=pikepdf.Name.Page, MediaBox=[0, 0, round(w, 3), round(h, 3)],
-            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=img),
-                                         Font=pikepdf.Dictionary(Ft=font, Fs=helv)),
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=img), Font=fonts),
             Contents=pdf.make_stream(content.encode("ascii"))))
         pdf.pages.append(page)
     nums: list = []
@@ -138,12 +140,8 @@ def write_pdf(path: Path, pages: Sequence[PdfPage], title: str, subject: str, ke
         nums += [first, label]
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
     pdf.Root.Lang = pikepdf.String("zh-CN")
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        meta["dc:title"] = title
-        meta["dc:description"] = subject
-        meta["xmp:CreatorTool"] = "handover ocr"
-    pdf.docinfo[pikepdf.Name.Title] = pikepdf.String(title)
-    pdf.docinfo[pikepdf.Name.Subject] = pikepdf.String(subject)
-    if keywords:
-        pdf.docinfo[pikepdf.Name.Keywords] = pikepdf.String(keywords)
-    pdf.save(path, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    if pdfa:
+        pdfa_parts.add_output_intent(pdf)
+    pdfa_parts.write_metadata(pdf, title, subject, keywords, pdfa)
+    pdf.save(path, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             min_version="1.7" if pdfa else "")

@@ -34,28 +34,41 @@ def default_jobs() -> int:
 
 def digitize(source: Path, id_number: str, out_dir: Path, engine: str = "rapidocr", jobs: int | None = None,
              pagination=None, progress: Progress | None = None, name: str | None = None,
-             ref_no: str | None = None, stamp_page_numbers: bool = False) -> VolumeResult:
+             ref_no: str | None = None, stamp_page_numbers: bool = False, pdfa: bool = True) -> VolumeResult:
     """Digitize ``source`` (folder of page images, a scanned PDF or a multi-page TIFF) into ``out_dir``.
 
     ``pagination`` is a ``handover.policy.Pagination`` (defaults: per volume, blank sides not
     counted). Raises ``DossierRejected`` before writing anything if any page is unacceptable.
     """
     engines.get(engine)  # unknown engine: fail before any work
-    scope = getattr(pagination, "scope", "per_volume")
-    count_blank = bool(getattr(pagination, "count_blank_pages", False))
-    corner = getattr(pagination, "corner", "front_bottom_right")
     loaded = loading.load(Path(source))
     with volume_files.staging(Path(out_dir)) as tmp:
         pages_dir = tmp / "pages"
         pages_dir.mkdir()
         tasks = [page_worker.PageTask(i, p, engine, pages_dir) for i, p in enumerate(loaded.pages, 1)]
         results = sorted(page_worker.run(tasks, jobs or default_jobs(), progress), key=lambda r: r[0].index)
-        records, contents, warns, seqs = assemble(results, scope, count_blank)
-        result = VolumeResult(Path(out_dir), id_number, name, ref_no, engine, records, contents,
-                              loaded.warnings + warns, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-        volume_files.copy_originals(loaded.files, tmp)
-        write_volume_pdf(tmp / "volume.pdf", results, records, seqs, result, scope, corner, stamp_page_numbers)
-        volume_files.write_records(tmp, result)
+        return write_volume(tmp, results, Path(out_dir), id_number, engine, loaded.files, loaded.warnings,
+                            pagination, name, ref_no, stamp_page_numbers, pdfa)
+
+
+def write_volume(folder: Path, results: list[tuple[CleanPage, PageText]], out_dir: Path, id_number: str,
+                 engine: str, originals: list[Path], load_warnings: list[Warning_], pagination=None,
+                 name: str | None = None, ref_no: str | None = None, stamp_page_numbers: bool = False,
+                 pdfa: bool = True) -> VolumeResult:
+    """Stages 4–7 for pages already cleaned and OCR'd, whose images are under ``folder/pages``.
+
+    ``folder`` is the staging directory that becomes ``out_dir``; the workers call this with
+    page results computed on other machines.
+    """
+    scope = getattr(pagination, "scope", "per_volume")
+    count_blank = bool(getattr(pagination, "count_blank_pages", False))
+    corner = getattr(pagination, "corner", "front_bottom_right")
+    records, contents, warns, seqs = assemble(results, scope, count_blank)
+    result = VolumeResult(out_dir, id_number, name, ref_no, engine, records, contents, load_warnings + warns,
+                          dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    volume_files.copy_originals(originals, folder)
+    write_volume_pdf(folder / "volume.pdf", results, records, seqs, result, scope, corner, stamp_page_numbers, pdfa)
+    volume_files.write_records(folder, result)
     return result
 
 
@@ -95,7 +108,7 @@ def material_of_pages(rows, mats) -> dict[int, str]:
 
 
 def write_volume_pdf(path: Path, results, records: list[PageRecord], seqs: dict[int, str], result: VolumeResult,
-                     scope: str, corner: str, stamp: bool) -> None:
+                     scope: str, corner: str, stamp: bool, pdfa: bool) -> None:
     pages = []
     for (c, _), rec in zip(results, records):
         # Per-material numbering restarts, so the label carries the material: "九-1-2-1".
@@ -110,4 +123,4 @@ def write_volume_pdf(path: Path, results, records: list[PageRecord], seqs: dict[
             str(rec.page_no) if stamp and rec.page_no else None, corner_now))
     title = " ".join(x for x in (result.ref_no, result.name, "人事档案") if x)
     subject = f"公民身份号码 {volume_files.mask_id(result.id_number)}"
-    pdf_volume.write_pdf(path, pages, title, subject)
+    pdf_volume.write_pdf(path, pages, title, subject, pdfa=pdfa)

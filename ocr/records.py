@@ -37,6 +37,13 @@ class OcrLine:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the cleaned page
     confidence: float
 
+    def to_json(self) -> dict:
+        return {"text": self.text, "box": list(self.box), "confidence": round(self.confidence, 4)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> OcrLine:
+        return cls(data["text"], tuple(data["box"]), data["confidence"])
+
 
 @dataclass
 class CleanPage:
@@ -52,12 +59,30 @@ class CleanPage:
     blank: bool
     reused_original: bool  # the source JPEG was kept byte for byte
 
+    def to_json(self) -> dict:
+        """Everything but the source bytes and the image path, which travel separately."""
+        return {"index": self.index, "rotation": self.rotation, "skew_degrees": self.skew_degrees,
+                "width": self.width, "height": self.height, "blank": self.blank,
+                "reused_original": self.reused_original}
+
+    @classmethod
+    def from_json(cls, data: dict, source: SourcePage, image_path: Path) -> CleanPage:
+        return cls(data["index"], source, image_path, data["rotation"], data["skew_degrees"], data["width"],
+                   data["height"], data["blank"], data["reused_original"])
+
 
 @dataclass
 class PageText:
     lines: list[OcrLine]
     text: str
     confidence: float
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "confidence": self.confidence, "lines": [l.to_json() for l in self.lines]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PageText:
+        return cls([OcrLine.from_json(l) for l in data["lines"]], data["text"], data["confidence"])
 
 
 @dataclass
@@ -78,8 +103,7 @@ class PageRecord:
 
     def to_json(self) -> dict:
         out = asdict(self)
-        out["lines"] = [{"text": l.text, "box": list(l.box), "confidence": round(l.confidence, 4)}
-                        for l in self.lines]
+        out["lines"] = [l.to_json() for l in self.lines]
         out["skew_degrees"] = round(self.skew_degrees, 2)
         out["confidence"] = round(self.confidence, 4)
         return out

@@ -14,7 +14,6 @@ a local process pool. These functions know nothing of either.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import logging
 import shutil
@@ -29,7 +28,7 @@ from handover.config import Settings, settings
 from handover.idnumber import mask
 from ocr import loading, page_worker, pipeline, volume_files
 from ocr.errors import DossierRejected
-from ocr.records import CleanPage, OcrLine, PageText, SourcePage, VolumeResult, Warning_
+from ocr.records import CleanPage, PageText, SourcePage, VolumeResult, Warning_
 
 from . import progress, staging
 from .checking import REJECTED, run_check
@@ -146,7 +145,7 @@ def ocr_page(dossier_id: int, digest: str, seq: int, sha: str, engine: str, work
         with tempfile.TemporaryDirectory(prefix="handover-page-") as tmp:
             clean, text = page_worker.process_page(page_worker.PageTask(seq, source, engine, Path(tmp)))
             storage.put(staging.result_key(digest, engine, seq, sha, "jpg"), clean.image_path)
-        staging.put_json(storage, json_key, {"clean": _clean_json(clean), "text": _text_json(text)})
+        staging.put_json(storage, json_key, {"clean": clean.to_json(), "text": text.to_json()})
     except TRANSIENT:
         raise
     except Exception as err:  # noqa: BLE001 - a poison page must not stop the batch
@@ -170,24 +169,9 @@ def _page_reason(seq: int, err: BaseException, timed_out: bool = False) -> str:
     return f"第{seq}页处理失败（{type(err).__name__}），请检查该页扫描件"
 
 
-def _clean_json(c: CleanPage) -> dict:
-    return {"index": c.index, "rotation": c.rotation, "skew_degrees": c.skew_degrees, "width": c.width,
-            "height": c.height, "blank": c.blank, "reused_original": c.reused_original}
-
-
-def _text_json(t: PageText) -> dict:
-    return {"text": t.text, "confidence": t.confidence,
-            "lines": [{"text": l.text, "box": list(l.box), "confidence": l.confidence} for l in t.lines]}
-
-
 def _restore(meta: dict, data: dict, image_path: Path) -> tuple[CleanPage, PageText]:
     src = SourcePage(meta["file"], meta["page"], b"", meta["fmt"], meta["dpi"], meta["width"], meta["height"])
-    c = data["clean"]
-    clean = CleanPage(c["index"], src, image_path, c["rotation"], c["skew_degrees"], c["width"], c["height"],
-                      c["blank"], c["reused_original"])
-    t = data["text"]
-    lines = [OcrLine(l["text"], tuple(l["box"]), l["confidence"]) for l in t["lines"]]
-    return clean, PageText(lines, t["text"], t["confidence"])
+    return CleanPage.from_json(data["clean"], src, image_path), PageText.from_json(data["text"])
 
 
 # ---------------------------------------------------------------- 3. finish
@@ -233,7 +217,7 @@ def _finish(dossier_id: int, engine: str, cfg: Settings, actor: str) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="handover-volume-"))
     try:
         volume_dir = tmp / "volume"
-        result = _assemble(storage, row, listing, engine, filing, tmp, volume_dir)
+        result = _assemble(storage, row, listing, engine, filing, tmp, volume_dir, cfg)
         progress.set_stage(dossier_id, CHECKING, cfg)
         try:
             check = run_check(volume_dir, filing.region, row.id_number, cfg)
@@ -249,16 +233,12 @@ def _finish(dossier_id: int, engine: str, cfg: Settings, actor: str) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _assemble(storage, row, listing: dict, engine: str, filing, tmp: Path, volume_dir: Path) -> VolumeResult:
+def _assemble(storage, row, listing: dict, engine: str, filing, tmp: Path, volume_dir: Path, cfg: Settings) -> VolumeResult:
     """The tail of ocr.pipeline.digitize, fed with the stored per-page results."""
     from handover.policy import load_profile
 
     digest = row.source_sha256
     originals = staging.download_originals(storage, digest, row.files, tmp / "originals")
-    pagination = load_profile(filing.region).pagination
-    scope = getattr(pagination, "scope", "per_volume")
-    count_blank = bool(getattr(pagination, "count_blank_pages", False))
-    corner = getattr(pagination, "corner", "front_bottom_right")
     with volume_files.staging(volume_dir) as stage:
         pages_dir = stage / "pages"
         pages_dir.mkdir()
@@ -268,15 +248,9 @@ def _assemble(storage, row, listing: dict, engine: str, filing, tmp: Path, volum
             storage.get_to(staging.result_key(digest, engine, p["seq"], p["sha"], "jpg"), image)
             data = staging.get_json(storage, staging.result_key(digest, engine, p["seq"], p["sha"], "json"))
             results.append(_restore(p, data, image))
-        records, contents, warns, seqs = pipeline.assemble(results, scope, count_blank)
         loaded_warnings = [Warning_(w["code"], w["page"], w["message"]) for w in listing["warnings"]]
-        result = VolumeResult(volume_dir, row.id_number, filing.name or None, None, engine, records, contents,
-                              loaded_warnings + warns,
-                              dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-        volume_files.copy_originals(originals, stage)
-        pipeline.write_volume_pdf(stage / "volume.pdf", results, records, seqs, result, scope, corner, False)
-        volume_files.write_records(stage, result)
-    return result
+        return pipeline.write_volume(stage, results, volume_dir, row.id_number, engine, originals, loaded_warnings,
+                                     load_profile(filing.region).pagination, filing.name or None, pdfa=cfg.pdfa)
 
 
 def _publish(dossier_id, row, volume_dir, filing, result, check, cfg, storage, actor) -> dict:

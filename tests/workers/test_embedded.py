@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from archive_store.storage import open_storage
 from archive_store.tables import PUBLISHED, VolumeRow
 from handover import config
 from handover.config import settings
@@ -22,6 +23,8 @@ from workers.cli import ingest_command, requeue_command, status_command, worker_
 from workers.ingest import Watcher, ingest
 from workers.manifest import read_manifest
 from workers.tables import DossierPageRow, DossierRow
+
+from tests.ocr.test_pdfa import assert_pdfa_2b
 
 from .conftest import PLACE, REGION, write_manifest
 
@@ -84,6 +87,10 @@ def test_embedded_batch_files_by_roster_and_holds_back_bad_entries(embedded, sca
     assert rows[truncated.id_number].quarantine_code == "corrupt"
     assert rows["张三的档案"].quarantine_code == "bad_name"
     assert rows[good.id_number].pages_done == rows[good.id_number].pages_total == good.pages
+    # The volume assembled from per-page results is the same kind of file digitize writes: PDF/A-2b.
+    stored = tmp_path / "published.pdf"
+    open_storage(embedded).get_to(f"{vols[good.id_number].prefix.rstrip('/')}/volume.pdf", stored)
+    assert_pdfa_2b(stored)
 
     status = CliRunner().invoke(status_command, ["--json"])
     data = json.loads(status.output)
