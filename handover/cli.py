@@ -285,7 +285,7 @@ def sample_roster(n, communities, region, seed, out: Path, encoding) -> None:
 @click.option("--communities", type=int, default=8, show_default=True)
 @click.option("--region", default="henan-zhengzhou", show_default=True)
 def demo_command(n: int, communities: int, region: str) -> None:
-    """用内置默认配置演示主流程：样例名册 → 校验导入 → 分配移交地 → 汇总。"""
+    """用内置默认配置演示主流程：样例名册 → 校验导入 → 分配移交地 → 移交文书 → 档案数字化与完整性检查 → 入库编号 → 检索。"""
     from .demo import run_demo
 
     run_demo(console, n, communities, region)
