@@ -1,8 +1,11 @@
-"""Pages scanned twice (pure): the same text, the same figures.
+"""Pages scanned twice (pure): the same text, the same figures — or, for pages with almost no
+text (a photograph, a sheet of seals or drawings), the same picture.
 
-Compared on OCR text rather than pixels: a rescan differs in skew, crop and noise, while two
-different forms of one person (two 工资变动审批表) share their printed labels and the name and
-differ exactly in their dates and amounts — so the digits must agree as well as the words.
+Text pages are compared on OCR text rather than pixels: a rescan differs in skew, crop and noise,
+while two different forms of one person (two 工资变动审批表) share their printed labels and the
+name and differ exactly in their dates and amounts — so the digits must agree as well as the
+words. Pages without enough text fall back to comparing thumbnails of the cleaned (upright,
+deskewed, trimmed) images, which survive rescanning noise but not a different picture.
 """
 
 from __future__ import annotations
@@ -11,11 +14,42 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+import cv2
+import numpy as np
+
 from .textnorm import comparable, similarity
 
 MIN_CHARS = 15
 TEXT_SIMILARITY = 0.9
 DIGIT_SIMILARITY = 0.9
+THUMB_SIDE = 32  # grey thumbnail, 1 KiB: each cell ~70 px, so skew and crop shifts blur away
+MIN_CORRELATION = 0.97  # rescans of one picture measured at ≥ 0.999, different pictures ≤ 0.71
+MARGIN = 0.05  # of each side, ignored: scanner edges and crop differences live there
+
+
+def image_fingerprint(img: np.ndarray) -> str:
+    """A small grey thumbnail of the page's inner area, as hex."""
+    gray = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    h, w = gray.shape
+    inner = gray[int(h * MARGIN):h - int(h * MARGIN), int(w * MARGIN):w - int(w * MARGIN)]
+    return cv2.resize(inner, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA).tobytes().hex()
+
+
+def picture_similarity(a: str, b: str) -> float:
+    """Correlation of two fingerprints: 1 for the same picture, whatever the scan's brightness."""
+    x = np.frombuffer(bytes.fromhex(a), np.uint8).astype(np.float64)
+    y = np.frombuffer(bytes.fromhex(b), np.uint8).astype(np.float64)
+    x, y = x - x.mean(), y - y.mean()
+    norm = np.sqrt((x * x).sum() * (y * y).sum())
+    return float((x * y).sum() / norm) if norm else 0.0
+
+
+def _same_picture(text_a: str, text_b: str, print_a: str, print_b: str) -> bool:
+    if not print_a or not print_b or len(print_a) != len(print_b):
+        return False
+    if max(len(comparable(text_a)), len(comparable(text_b))) >= MIN_CHARS:
+        return False  # text pages are judged by their text alone
+    return picture_similarity(print_a, print_b) >= MIN_CORRELATION
 
 
 def _digits(text: str) -> str:
@@ -39,8 +73,10 @@ def is_duplicate(a: str, b: str) -> bool:
     return (not da and not db) or similarity(da, db) >= DIGIT_SIMILARITY
 
 
-def find_duplicates(texts: Sequence[str], skip: Sequence[bool]) -> list[int | None]:
+def find_duplicates(texts: Sequence[str], skip: Sequence[bool],
+                    fingerprints: Sequence[str] | None = None) -> list[int | None]:
     """For each page the 1-based index of the earlier page it repeats, or None."""
+    prints = fingerprints or [""] * len(texts)
     out: list[int | None] = [None] * len(texts)
     for i, t in enumerate(texts):
         if skip[i]:
@@ -48,7 +84,7 @@ def find_duplicates(texts: Sequence[str], skip: Sequence[bool]) -> list[int | No
         for j in range(i):
             if skip[j] or out[j] is not None:
                 continue
-            if is_duplicate(texts[j], t):
+            if is_duplicate(texts[j], t) or _same_picture(texts[j], t, prints[j], prints[i]):
                 out[i] = j + 1
                 break
     return out

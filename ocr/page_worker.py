@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cleaning, engines, models
+from . import cleaning, duplicates, engines, models
 from .records import CleanPage, PageText, SourcePage
 
 
@@ -39,7 +39,8 @@ def process_page(task: PageTask) -> tuple[CleanPage, PageText]:
     # An untouched JPEG scan is kept byte for byte: re-encoding would only lose detail.
     path.write_bytes(task.source.data if reused else cleaning.encode_jpeg(c.image, task.source.dpi))
     h, w = c.image.shape[:2]
-    page = CleanPage(task.index, task.source, path, c.rotation, c.skew, w, h, c.blank, reused)
+    page = CleanPage(task.index, task.source, path, c.rotation, c.skew, w, h, c.blank, reused,
+                     "" if c.blank else duplicates.image_fingerprint(c.image))
     if c.blank:
         return page, PageText([], "", 0.0)
     engine = engines.get(task.engine)

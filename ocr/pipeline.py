@@ -76,7 +76,7 @@ def assemble(results: list[tuple[CleanPage, PageText]], scope: str, count_blank:
     """Pure part after OCR: duplicates, numbering, materials, warnings."""
     texts = [t.text for _, t in results]
     blanks = [c.blank for c, _ in results]
-    dup = duplicates.find_duplicates(texts, blanks)
+    dup = duplicates.find_duplicates(texts, blanks, [c.fingerprint for c, _ in results])
     counted = [(count_blank or not c.blank) and d is None for (c, _), d in zip(results, dup)]
     headings = [materials.heading(t.lines, c.height, c.width) if not c.blank else "" for c, t in results]
     infos = [materials.PageInfo(c.index, h, t.text, k) for (c, t), h, k in zip(results, headings, counted)]

@@ -58,17 +58,19 @@ class CleanPage:
     height: int
     blank: bool
     reused_original: bool  # the source JPEG was kept byte for byte
+    fingerprint: str = ""  # duplicates.image_fingerprint of the cleaned image; "" for blank sides
 
     def to_json(self) -> dict:
         """Everything but the source bytes and the image path, which travel separately."""
         return {"index": self.index, "rotation": self.rotation, "skew_degrees": self.skew_degrees,
                 "width": self.width, "height": self.height, "blank": self.blank,
-                "reused_original": self.reused_original}
+                "reused_original": self.reused_original, "fingerprint": self.fingerprint}
 
     @classmethod
     def from_json(cls, data: dict, source: SourcePage, image_path: Path) -> CleanPage:
+        # Page results stored before fingerprints existed have none: text comparison still works.
         return cls(data["index"], source, image_path, data["rotation"], data["skew_degrees"], data["width"],
-                   data["height"], data["blank"], data["reused_original"])
+                   data["height"], data["blank"], data["reused_original"], data.get("fingerprint", ""))
 
 
 @dataclass
