@@ -120,6 +120,25 @@ def run_pipeline(dossiers, engine: str, jobs: int, work: Path) -> dict:
     return summarize(f"handover {engine}", seconds, n, truth, texts, own)
 
 
+def pdf_writing_cost(volume_dir: Path, repeat: int = 3) -> tuple[float, float]:
+    """Seconds to write one volume's PDF plain and as PDF/A-2b, from its pages and ocr.json."""
+    from ocr.pdf_volume import PdfPage, write_pdf
+    from ocr.records import OcrLine
+
+    data = json.loads((volume_dir / "ocr.json").read_text(encoding="utf-8"))
+    pages = [PdfPage((volume_dir / "pages" / f"{p['index']:04d}.jpg").read_bytes(), p["dpi"], p["width"],
+                     p["height"], [OcrLine.from_json(l) for l in p["lines"]], p["page_no"], stamp=str(p["page_no"] or ""))
+             for p in data["pages"]]
+    write_pdf(volume_dir / "bench.pdf", pages, "bench", "bench", pdfa=True)  # warm: font subset, ICC profile
+    out = []
+    for pdfa in (False, True):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            write_pdf(volume_dir / "bench.pdf", pages, "bench", "bench", pdfa=pdfa)
+        out.append((time.perf_counter() - start) / repeat)
+    return out[0], out[1]
+
+
 def run_ocrmypdf(exe: Path, dossiers, jobs: int, work: Path, extra: list[str], label: str) -> dict | None:
     truth, texts, seconds, n = [], [], 0.0, 0
     for k, d in enumerate(dossiers):
@@ -185,6 +204,9 @@ def main() -> None:
         rapid = by["handover rapidocr"]
         ok = rapid["own_text"]["office"] is not None and rapid["own_text"]["office"] <= 0.02
         print(f"target RapidOCR CER ≤ 2% on office pages: {'met' if ok else 'NOT met'}")
+        plain, pdfa = pdf_writing_cost(work / "rapidocr-0")
+        print(f"volume PDF writing ({len(dossiers[0].truth['pages'])} pages, stamped): plain {plain:.3f} s, "
+              f"PDF/A-2b {pdfa:.3f} s ({pdfa / plain:.2f}×)")
         if args.json:
             args.json.write_text(json.dumps(results, indent=1))
     finally:

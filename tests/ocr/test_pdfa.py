@@ -26,6 +26,9 @@ def _fonts(pdf_path) -> list[list[str]]:
 
 def assert_pdfa_2b(path) -> None:
     assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+    header = path.read_bytes()[:32].split(b"\n")
+    assert header[0].startswith(b"%PDF-1.") and header[1].startswith(b"%") and \
+        sum(b > 127 for b in header[1][1:5]) == 4  # the binary-file marker comment (6.1.2)
     with pikepdf.open(path) as pdf:
         assert pdf.pdf_version >= "1.7" and not pdf.is_encrypted
         assert len(pdf.trailer.ID) == 2
@@ -35,6 +38,8 @@ def assert_pdfa_2b(path) -> None:
         assert intent.DestOutputProfile.N == 3 and icc[16:20] == b"RGB " and icc[12:16] == b"mntr" and icc[8] <= 4
         ImageCms.ImageCmsProfile(io.BytesIO(icc))  # a profile lcms can read
         assert "/Filter" not in pdf.Root.Metadata  # XMP stays readable without decoding
+        xpacket = re.search(rb"<\?xpacket begin=[^>]*\?>", pdf.Root.Metadata.read_bytes())
+        assert xpacket and b"bytes=" not in xpacket[0] and b"encoding=" not in xpacket[0]  # 6.6.2.1
         meta = pdf.open_metadata()
         assert meta.pdfa_status == "2B"
         assert meta["dc:title"] == str(pdf.docinfo.Title)
