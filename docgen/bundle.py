@@ -126,6 +126,9 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         by_community[d].append(r)
     by_community = dict(sorted(by_community.items(), key=lambda kv: (kv[0].county, kv[0].street,
                                                                      kv[0].community)))
+    if pdf:
+        from .pdffont import cover
+        cover(enterprise.name + "".join(r.name + r.residence.full() + r.hukou.full() for r, _ in routed))
     w = _Writer(out_dir, progress)
     manifest = Manifest(enterprise=enterprise.name, uscc=enterprise.uscc, region=profile.region,
                         generated_at=dt.datetime.now().isoformat(timespec="seconds"),
@@ -315,8 +318,8 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         if lacking:
             chars = "".join(sorted(set().union(*lacking.values())))
             manifest.warnings.append(
-                f"PDF字体（{fonts.label}）缺少字符“{chars}”，涉及{len(lacking)}人，PDF中这些字无法显示；"
-                "请以DOCX为准，或运行 python -m docgen.pdffont 安装完整字体后重新生成")
+                f"已安装的字体都缺少字符“{chars}”，涉及{len(lacking)}人，PDF中这些字无法显示；"
+                "请以DOCX为准，或用 HANDOVER_PDF_FONT 指定含这些字的字体后重新生成")
     if unassigned:
         manifest.warnings.append(f"{len(unassigned)}名退休人员未能确定移交地，需人工指定（见未移交人员名单）")
     (out_dir / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")

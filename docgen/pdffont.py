@@ -5,19 +5,23 @@ reportlab embeds TrueType (glyf) outlines only; the Noto CJK collections on Debi
 
 1. ``HANDOVER_PDF_FONT`` (a .ttf/.ttc path, optional ``#index``) — e.g. a bureau's licensed 仿宋;
 2. a TrueType conversion of Noto Serif CJK SC (宋体 look), if it has been built once with
-   ``python -m docgen.pdffont`` (needs fontTools; ~1–4 minutes, 31 MB, cached under
+   ``python -m docgen.pdffont`` (~1–4 minutes, 31 MB, cached under
    ``~/.cache/handover/``; the SC face of the .ttc is picked by name — index 0 is JP). It is never
    built implicitly, so a document run never stalls on it;
 3. AR PL KaitiM GB (Debian ``fonts-arphic-gkai00mp``, installed by ``make install``): GB 2312
    coverage, the 仿宋 stand-in of DOMAIN.md §7.2.
 
-Characters the chosen face lacks are drawn with the next available face (``font_for``).
+Characters the chosen face lacks are drawn with the next available face (``font_for``). Rare
+name characters outside GB 2312 (堃, 喆, 玥, 䶮, 𬌗 …) are covered by ``cover(text)``: the few
+glyphs a document run needs are taken from Noto Serif CJK SC and converted on the spot (a
+fraction of a second, cached by character set), so no retiree's name is left blank in a PDF.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -68,25 +72,22 @@ def noto_cache() -> Path:
     return CACHE / "NotoSerifCJKsc-Regular-glyf.ttf"
 
 
-def _noto_sc_truetype(build: bool = False) -> Path | None:
-    """Noto Serif CJK SC converted to TrueType outlines (cached; built only when asked)."""
-    target = noto_cache()
-    if target.is_file():
-        return target
-    if not build:
-        return None
-    try:
-        from fontTools.pens.cu2quPen import Cu2QuPen
-        from fontTools.pens.ttGlyphPen import TTGlyphPen
-        from fontTools.ttLib import TTCollection, newTable
-    except ImportError:
-        return None
+def _noto_sc_face():
+    """The Simplified Chinese face of the Noto Serif CJK collection (index 0 is Japanese)."""
+    from fontTools.ttLib import TTCollection
+
     if not NOTO_SERIF.is_file():
         return None
-    faces = TTCollection(str(NOTO_SERIF)).fonts
-    face = next((f for f in faces if "SC" in f["name"].getDebugName(1)), None)
-    if face is None:
-        return None
+    return next((f for f in TTCollection(str(NOTO_SERIF), lazy=True).fonts if "SC" in f["name"].getDebugName(1)),
+                None)
+
+
+def _to_truetype(face) -> None:
+    """Replace the face's CFF outlines by quadratic glyf outlines, which reportlab can embed."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
     glyph_order = face.getGlyphOrder()
     glyph_set = face.getGlyphSet()
     glyf = newTable("glyf")
@@ -111,15 +112,77 @@ def _noto_sc_truetype(build: bool = False) -> Path | None:
     if "VORG" in face:
         del face["VORG"]
     face.sfntVersion = "\x00\x01\x00\x00"
+
+
+def _save(face, target: Path) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     face.save(str(tmp))
-    tmp.replace(target)
+    tmp.replace(target)  # atomic: concurrent runs never read half a font
     return target
 
 
-@lru_cache(maxsize=1)
+def _noto_sc_truetype(build: bool = False) -> Path | None:
+    """Noto Serif CJK SC converted to TrueType outlines (cached; built only when asked)."""
+    target = noto_cache()
+    if target.is_file():
+        return target
+    if not build:
+        return None
+    face = _noto_sc_face()
+    if face is None:
+        return None
+    _to_truetype(face)
+    return _save(face, target)
+
+
+def _noto_glyphs(chars: str) -> Path | None:
+    """A small TrueType font holding just ``chars`` from Noto Serif CJK SC (cached by character set)."""
+    from fontTools import subset
+
+    target = CACHE / f"noto-sc-{hashlib.sha1(''.join(sorted(chars)).encode()).hexdigest()[:16]}.ttf"
+    if target.is_file():
+        return target
+    face = _noto_sc_face()
+    if face is None or not any(ord(c) in face.getBestCmap() for c in chars):
+        return None
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.desubroutinize = True
+    sub = subset.Subsetter(options)
+    sub.populate(text=chars)
+    sub.subset(face)
+    _to_truetype(face)
+    return _save(face, target)
+
+
+_EXTRA: list[str] = []  # fallback faces added by cover(), process-wide like reportlab's registry
+
+
+def cover(text: str) -> PdfFonts:
+    """Make every character of ``text`` drawable if any installed face has it; the fonts to use."""
+    fonts = pdf_fonts()
+    lacking = fonts.missing(text)
+    if lacking and settings().pdf_noto:
+        chars = "".join(sorted(lacking))
+        path = _noto_glyphs(chars)
+        if path is not None:
+            name = _register(f"NotoSC-{path.stem[8:]}", path)
+            if name not in _EXTRA:
+                _EXTRA.append(name)
+            fonts = pdf_fonts()
+    return fonts
+
+
 def pdf_fonts() -> PdfFonts:
+    base = _base_fonts()
+    return replace(base, fallbacks=base.fallbacks + tuple(_EXTRA)) if _EXTRA else base
+
+
+@lru_cache(maxsize=1)
+def _base_fonts() -> PdfFonts:
     names: list[tuple[str, str]] = []
     custom = settings().pdf_font
     if custom:
@@ -139,7 +202,7 @@ def main() -> None:
     """Build the Noto Serif CJK SC TrueType cache for the PDF renderer."""
     path = _noto_sc_truetype(build=True)
     if path is None:
-        raise SystemExit("无法生成：需要 fontTools（pip install fonttools）和 fonts-noto-cjk")
+        raise SystemExit("无法生成：需要 fonts-noto-cjk（make install）")
     print(path)
 
 

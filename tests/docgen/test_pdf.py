@@ -143,14 +143,29 @@ def test_pdf_cost_is_independent_of_copies_layout(bundle):
     assert entry.pages % 4 == 0
 
 
-def test_rare_characters_the_pdf_font_lacks_are_reported(batch, profile, tmp_path):
+def test_rare_name_characters_are_drawn_from_a_fallback_face(batch, profile, tmp_path):
+    """堃 and 喆 are outside GB 2312 (the Kaiti face): their glyphs come from Noto Serif CJK SC."""
     from docgen.bundle import generate_bundle
 
-    fonts = pdf_fonts()
-    people = [batch.retirees[0].model_copy(update={"name": "王堃喆"})] + batch.retirees[1:5]
+    rare = "王堃喆"
+    assert pdf_fonts().missing("堃喆") or pdf_fonts().fallbacks  # the main face alone cannot draw them
+    people = [batch.retirees[0].model_copy(update={"name": rare})] + batch.retirees[1:5]
     m = generate_bundle(batch.enterprise, people, profile, tmp_path, text_pdf=False, per_person=False)
-    lacking = fonts.missing("王堃喆")
-    assert bool(lacking) == any("缺少字符" in w for w in m.warnings)
+    assert not pdf_fonts().missing(rare)
+    assert not any("缺少字符" in w for w in m.warnings)
+    roster = next(e for e in m.by_type("community_roster", "pdf")
+                  if rare in _flat("".join(pdftotext_pages(tmp_path / e.path))))
+    fonts = subprocess.run(["pdffonts", str(tmp_path / roster.path)], capture_output=True, text=True).stdout
+    assert "NotoSerifCJKsc" in fonts  # the glyphs come from the fallback face, embedded
+
+
+def test_a_character_no_face_has_is_reported(batch, profile, tmp_path):
+    from docgen.bundle import generate_bundle
+
+    odd = "王\U000f0001"  # private use: no installed face draws it
+    people = [batch.retirees[0].model_copy(update={"name": odd})] + batch.retirees[1:3]
+    m = generate_bundle(batch.enterprise, people, profile, tmp_path, text_pdf=False, per_person=False)
+    assert any("缺少字符" in w and "\U000f0001" in w for w in m.warnings)
 
 
 def test_contact_cards_pdf(bundle, routed):
