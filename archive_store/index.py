@@ -15,6 +15,16 @@ _DELETE = text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, uni, bi, scope) "
                "VALUES ('delete', :id, :uni, :bi, :scope)")
 
 
+class IndexUnsupported(RuntimeError):
+    pass
+
+
+def require_fts(session: Session) -> None:
+    """The index is an SQLite FTS5 table: say so plainly rather than fail with a SQL error."""
+    if session.get_bind().dialect.name != "sqlite":
+        raise IndexUnsupported("全文索引与检索目前只支持 SQLite 数据库（HANDOVER_DATABASE_URL 留空时的默认设置）")
+
+
 def scope_token(community_id: int) -> str:
     return f"c{int(community_id)}"
 
@@ -32,6 +42,7 @@ def index_pages(session: Session, pages: Iterable[tuple[int, str, int]]) -> int:
     """Index (page id, text, community id) in the caller's transaction; returns the count."""
     params = _params(pages)
     if params:
+        require_fts(session)
         session.execute(_INSERT, params)
     return len(params)
 
@@ -40,4 +51,5 @@ def unindex_pages(session: Session, pages: Iterable[tuple[int, str, int]]) -> No
     """Remove pages (contentless FTS5 needs the indexed values back: regenerated from the text)."""
     params = _params(pages)
     if params:
+        require_fts(session)
         session.execute(_DELETE, params)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from handover.idnumber import mask
 
 from . import audit
-from .index import scope_token
+from .index import require_fts, scope_token
 from .tables import FTS_TABLE, PUBLISHED
 from .tokens import compile_query, id_query, normalize, snippet
 
@@ -214,6 +214,7 @@ def search(session: Session, query: str, scope_communities: list[int] | None, *,
 
     Every search is written to the audit log (in the caller's transaction).
     """
+    require_fts(session)
     filters = Filters(class_code or None, enterprise or None, date_from, date_to)
     scope = None if scope_communities is None else list(scope_communities)
     hits: list[Hit] = []

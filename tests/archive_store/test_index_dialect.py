@@ -1,0 +1,23 @@
+"""Another database than SQLite gets a plain answer from search and indexing, not a SQL error.
+
+No PostgreSQL server runs here; SQLAlchemy's mock engine gives a real PostgreSQL dialect without
+one, which is all the check looks at (nothing is executed).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_mock_engine
+from sqlalchemy.orm import Session
+
+from archive_store.index import IndexUnsupported, index_pages
+from archive_store.search import search
+
+
+def test_search_and_indexing_say_they_need_sqlite():
+    engine = create_mock_engine("postgresql://", lambda *a, **k: pytest.fail("nothing may be executed"))
+    with Session(bind=engine) as session:
+        with pytest.raises(IndexUnsupported, match="SQLite"):
+            search(session, "张三", None)
+        with pytest.raises(IndexUnsupported, match="SQLite"):
+            index_pages(session, [(1, "职工登记表", 1)])
