@@ -23,7 +23,7 @@ class OcrCommandError(click.ClickException):
 @click.command("digitize")
 @click.argument("dossier", type=click.Path(path_type=Path))
 @click.option("--id", "id_number", required=True, help="退休人员公民身份号码")
-@click.option("--engine", type=click.Choice(ENGINES), default="rapidocr", show_default=True, help="OCR引擎")
+@click.option("--engine", type=click.Choice(ENGINES), default=None, help="OCR引擎（默认按配置 HANDOVER_OCR_ENGINE，即 rapidocr）")
 @click.option("--jobs", type=int, default=None, help="并行处理的页数（默认按CPU核数）")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="输出的卷目录")
 @click.option("--name", default=None, help="姓名（写入PDF元数据）")
@@ -31,13 +31,15 @@ class OcrCommandError(click.ClickException):
 @click.option("--profile", "region", default=None, help="地区政策配置（决定编页方式）")
 @click.option("--stamp/--no-stamp", default=False, help="在页面角上加印页号")
 @click.option("--pdfa/--no-pdfa", default=None, help="生成 PDF/A-2b 长期保存格式（默认按配置 HANDOVER_PDFA，开启）")
-def digitize_command(dossier: Path, id_number: str, engine: str, jobs: int | None, out_dir: Path,
+def digitize_command(dossier: Path, id_number: str, engine: str | None, jobs: int | None, out_dir: Path,
                      name: str | None, ref_no: str | None, region: str | None, stamp: bool, pdfa: bool | None) -> None:
     """将一份扫描的人事档案数字化：纠偏、识别、编页、拆分材料，生成可检索的卷。"""
     from handover.config import settings
 
     from .pipeline import digitize
 
+    cfg = settings()
+    engine = engine or cfg.ocr_engine
     pagination = None
     if region:
         from handover.policy import PolicyError, load_profile
@@ -56,7 +58,7 @@ def digitize_command(dossier: Path, id_number: str, engine: str, jobs: int | Non
         try:
             result = digitize(dossier, id_number, out_dir, engine=engine, jobs=jobs, pagination=pagination,
                               progress=progress, name=name, ref_no=ref_no, stamp_page_numbers=stamp,
-                              pdfa=settings().pdfa if pdfa is None else pdfa)
+                              pdfa=cfg.pdfa if pdfa is None else pdfa)
         except OcrError as err:
             raise OcrCommandError(str(err)) from None
     console.print(f"已生成卷：{out_dir}（{result.content_pages}页，空白页{result.blank_pages}，"

@@ -85,3 +85,24 @@ def test_cli_commands(tmp_path, inputs):
     bad_engine = runner.invoke(digitize_command, [str(inputs / "linn.pdf"), "--id", "1", "--engine", "x",
                                                   "--out", str(tmp_path / "v")])
     assert bad_engine.exit_code == 2
+
+
+def test_cli_digitize_follows_the_configuration(tmp_path, monkeypatch):
+    import pikepdf
+
+    from handover import config
+
+    d = generate(tmp_path / "s", dossiers=1, seed=4, options=TINY)[0]
+    monkeypatch.setenv("HANDOVER_PDFA", "0")
+    monkeypatch.setenv("HANDOVER_OCR_ENGINE", "tesseract")
+    config.settings.cache_clear()
+    try:
+        done = CliRunner().invoke(digitize_command, [str(d.path), "--id", d.truth["id_number"], "--jobs", "1",
+                                                     "--out", str(tmp_path / "v")])
+    finally:
+        config.settings.cache_clear()
+    assert done.exit_code == 0, done.output
+    assert "已生成卷" in done.output and "引擎 tesseract" in done.output
+    with pikepdf.open(tmp_path / "v" / "volume.pdf") as pdf:
+        assert "/OutputIntents" not in pdf.Root  # HANDOVER_PDFA=0: a plain PDF
+    assert json.loads((tmp_path / "v" / "volume.json").read_text(encoding="utf-8"))["engine"] == "tesseract"
