@@ -3,10 +3,11 @@ checked, with the incomplete one's 书面说明 and 备考表 (about a minute of
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from handover.models import Retiree
 from handover.policy import load_profile
 
 from .check import CheckReport, check_volume
@@ -25,7 +26,9 @@ class DemoVolume:
 
 
 def run_demo(out_dir: Path, region: str = "henan-zhengzhou", seed: int = 3, enterprise: str = "",
-             progress: Callable[[str], None] | None = None) -> list[DemoVolume]:
+             progress: Callable[[str], None] | None = None, people: Sequence[Retiree] | None = None
+             ) -> list[DemoVolume]:
+    """``people``: two retirees (e.g. of the demo's imported roster) whose files are drawn."""
     from ocr.pipeline import digitize
     from ocr.sample_scans import ALL_MATERIALS, DossierFaults, SampleOptions, generate
 
@@ -35,7 +38,8 @@ def run_demo(out_dir: Path, region: str = "henan-zhengzhou", seed: int = 3, ente
     opts = SampleOptions(materials=tuple(m for m in ALL_MATERIALS if m != "自传"), wage_changes=1, blank_backs=False)
     say("生成两份样例扫描档案……")
     dossiers = generate(out_dir / "scans", dossiers=2, seed=seed, region=region, options=opts,
-                        faults={1: DossierFaults(drop_materials=(DEMO_MISSING,))})
+                        faults={1: DossierFaults(drop_materials=(DEMO_MISSING,))}, people=people,
+                        employer=enterprise)
     out = []
     for i, d in enumerate(dossiers):
         vol = out_dir / "volumes" / d.truth["id_number"]

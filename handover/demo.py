@@ -73,7 +73,9 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
     console.print(f"清单：{docs_dir / 'manifest.json'}")
 
     first = next(a.destination for _, a in people if a.destination)
-    archive_dir = _archive_steps(console, out, first, region, batch.enterprise.name)
+    # The personnel files digitized next are those of two retirees the roster sends to that community.
+    residents = [r for r, a in people if a.destination == first][:2]
+    archive_dir = _archive_steps(console, out, first, region, batch.enterprise.name, residents)
 
     console.print(Rule("演示完成", style="green"))
     console.print(f"[green]全部步骤成功。[/green] 数据目录：{Path(cfg.data_dir).resolve()}")
@@ -84,18 +86,20 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
     console.print(f"  数据库：{cfg.db_url}")
 
 
-def _archive_steps(console: Console, out: Path, destination: Destination, region: str, enterprise: str) -> Path:
+def _archive_steps(console: Console, out: Path, destination: Destination, region: str, enterprise: str,
+                   residents: list) -> Path:
     """Digitize two sample dossiers (one complete, one missing a material), check, publish, search."""
     from archive_store.catalog import volume_catalog
     from archive_store.publish import publish_volume
     from archive_store.search import search
     from completeness.demo import run_demo as completeness_demo
 
-    console.print(Rule("5. 数字化样例人事档案并检查完整性（OCR 约需一两分钟）"))
+    console.print(Rule("5. 数字化其中两人的人事档案（样例扫描件）并检查完整性（OCR 约需一两分钟）"))
     archive_dir = out / "档案数字化"
     with console.status("处理中……") as status:
         volumes = completeness_demo(archive_dir, region=region, enterprise=enterprise,
-                                    progress=lambda msg: status.update(msg))
+                                    progress=lambda msg: status.update(msg),
+                                    people=residents if len(residents) == 2 else None)
     for v in volumes:
         r = v.report
         line = f"{mask(r.id_number)}：{r.outcome_label}，内容页 {r.content_pages} 页"

@@ -193,14 +193,23 @@ def _write_images(folder: Path, images: list[Image.Image], fmt: str) -> None:
 
 def generate(out_dir: Path, dossiers: int = 3, seed: int = 1, region: str = "henan-zhengzhou",
              options: SampleOptions | None = None,
-             faults: dict[int, DossierFaults] | None = None) -> list[GeneratedDossier]:
-    """Write ``dossiers`` scanned files under ``out_dir``; ``faults`` maps dossier index → defects."""
+             faults: dict[int, DossierFaults] | None = None, people: Sequence[Retiree] | None = None,
+             employer: str = "") -> list[GeneratedDossier]:
+    """Write ``dossiers`` scanned files under ``out_dir``; ``faults`` maps dossier index → defects.
+
+    ``people`` (and their ``employer``): draw the files of these retirees — e.g. rows of an
+    imported roster — instead of invented ones.
+    """
     out_dir = Path(out_dir)
     opts = options or SampleOptions()
     batch = make_batch(region, max(dossiers, 2), seed=seed)
-    people = list(batch.retirees)
+    if people is not None and len(people) < dossiers:
+        raise ValueError(f"需要至少 {dossiers} 名退休人员，只给了 {len(people)} 名")
+    employer = employer or batch.enterprise.name
+    invented = people is None
+    people = list(batch.retirees if invented else people)
     # At least one party member, so the 入党志愿书 is exercised even in a one-dossier run.
-    if dossiers and not any(p.party_member for p in people[:dossiers]):
+    if invented and dossiers and not any(p.party_member for p in people[:dossiers]):
         people[0] = people[0].model_copy(update={"political_status": "中共党员",
                                                  "party_joined_on": dt.date(people[0].birth_date.year + 26, 7, 1)})
     out = []
@@ -208,7 +217,7 @@ def generate(out_dir: Path, dossiers: int = 3, seed: int = 1, region: str = "hen
         r = people[i]
         other = people[(i + 1) % len(people)]
         folder = out_dir / r.id_number
-        truth = _dossier(r, other, batch.enterprise.name, seed, opts, (faults or {}).get(i, DossierFaults()),
+        truth = _dossier(r, other, employer, seed, opts, (faults or {}).get(i, DossierFaults()),
                          folder)
         truth_path = out_dir / f"{r.id_number}.json"
         truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")

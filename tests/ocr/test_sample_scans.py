@@ -106,3 +106,14 @@ def test_cli_digitize_follows_the_configuration(tmp_path, monkeypatch):
     with pikepdf.open(tmp_path / "v" / "volume.pdf") as pdf:
         assert "/OutputIntents" not in pdf.Root  # HANDOVER_PDFA=0: a plain PDF
     assert json.loads((tmp_path / "v" / "volume.json").read_text(encoding="utf-8"))["engine"] == "tesseract"
+
+
+def test_files_of_given_retirees(tmp_path):
+    from handover.sample import make_batch
+
+    batch = make_batch("henan-zhengzhou", 5, seed=9)
+    chosen = list(batch.retirees[2:4])
+    made = generate(tmp_path, dossiers=2, seed=9, options=TINY, people=chosen, employer="郑州第九纺织厂")
+    assert [(d.truth["id_number"], d.truth["name"]) for d in made] == [(r.id_number, r.name) for r in chosen]
+    assert [d.truth["party_member"] for d in made] == [r.party_member for r in chosen]  # not made up
+    assert any("郑州第九纺织厂" in p["text"] for d in made for p in d.truth["pages"])
