@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -102,8 +103,9 @@ def _value(record: CatalogRecord, attr: str):
 
 
 def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = "system",
-                reason: str = "导出案卷目录与台账") -> Path:
-    """Write an XLSX with two sheets, 案卷目录 and 台账, for one community."""
+                reason: str = "导出案卷目录与台账", mask_ids: bool = False) -> Path:
+    """Write an XLSX with two sheets, 案卷目录 and 台账, for one community (``mask_ids``: ID numbers
+    as 410105********1234, for readers whose role does not need them)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -112,6 +114,8 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
     if community is None:
         raise LookupError(f"未找到社区（编号{community_id}）")
     records = volume_catalog(session, community_id)
+    if mask_ids:
+        records = [dataclasses.replace(r, id_number=idnumber.mask(r.id_number)) for r in records]
     wb = Workbook()
     for sheet_no, (title, columns) in enumerate((("案卷目录", CATALOG_COLUMNS), ("台账", LEDGER_COLUMNS))):
         ws = wb.active if sheet_no == 0 else wb.create_sheet()
@@ -136,7 +140,7 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     audit.record(session, actor, "export_catalog", community.label, reason, volumes=len(records),
-                 file=out.name)
+                 file=out.name, masked=mask_ids)
     return out
 
 

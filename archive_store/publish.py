@@ -2,7 +2,9 @@
 
 1. Reserve (one short write transaction): find the volume by the digest of its originals. Already
    published → return it unchanged. Pending (an earlier run crashed) → resume with its 档号.
-   Otherwise take the community's next 案卷号 and insert a *pending* row (invisible).
+   Withdrawn (退回), or the same person's withdrawn volume in this community → pending again with
+   that 档号, its new files in a new storage folder (archive_store.withdraw). Otherwise take the
+   community's next 案卷号 and insert a *pending* row (invisible).
 2. Store every object under county/street/community/<档号>/, skipping objects already stored with
    the right SHA-256 (resume); manifest.json last.
 3. Verify: re-read every stored object and compare SHA-256 and size with the source.
@@ -36,11 +38,12 @@ from .communities import get_or_create
 from .index import index_pages
 from .numbering import check_format, format_ref_no, ref_no_to_filename
 from .storage import ObjectNotFound, Storage, open_storage
-from .tables import (PENDING, PUBLISHED, VOID, CommunityRow, MaterialRow, PageRow, PageTextRow,
+from .tables import (PENDING, PUBLISHED, VOID, WITHDRAWN, CommunityRow, MaterialRow, PageRow, PageTextRow,
                      StoredObjectRow, VolumeRow)
 from .tokens import normalize
 from .transactions import next_volume_no, write_transaction
 from .volume_source import VolumeSource, assign_materials, read_volume
+from .withdraw import reopen, revision_prefix, withdrawn_of
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +138,16 @@ def publish_volume(session_or_cfg: Session | Settings | None, volume_dir: Path,
             return PublishedVolume(vol.id, community.id, community.label, vol.volume_no, vol.ref_no,
                                    vol.prefix, vol.originals_sha256, created=False, resumed=False,
                                    objects_written=0, warnings=src.warnings)
-        resumed = vol is not None
+        if vol is None:  # 退回 earlier: the same person keeps the 档号
+            vol = withdrawn_of(s, src.id_number, community.id)
+        if vol is not None and vol.status == WITHDRAWN:
+            base = volume_prefix(destination, vol.ref_no)
+            reopen(s, vol, src.originals_sha256, revision_prefix(base, s, vol.id), actor)
+            vol.id_number, vol.id_reversed, vol.name = src.id_number, src.id_number[::-1], src.name
+            vol.profile_region, vol.created_by, vol.source = profile_region, actor, src.meta
+            resumed = False
+        else:
+            resumed = vol is not None
         if vol is None:
             number = next_volume_no(s, community.id)
             ref_no = format_ref_no(fmt, profile.numbering.fonds, community.code, number)

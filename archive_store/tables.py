@@ -2,7 +2,9 @@
 
 Visibility rule: a volume is visible (catalog, search, export) only with status "published". A
 "pending" row holds the 档号 reserved for a publish in progress, so a crashed publish resumes with
-the same number and numbers stay gap-free.
+the same number and numbers stay gap-free. A "withdrawn" volume (退回 by the archive after it was
+published, archive_store.withdraw) keeps its 档号, row and stored files; only archive staff see it,
+and the next publish of the same person in the same community reuses it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from handover.db import Base
 PENDING = "pending"
 PUBLISHED = "published"
 VOID = "void"  # a reservation given up by an operator: the number stays used (never reissued)
+WITHDRAWN = "withdrawn"  # 退回 after publishing: invisible, 档号 kept for the same person
 
 
 class CommunityRow(Base):
@@ -141,6 +144,23 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(String(400))
     reason: Mapped[str] = mapped_column(String(400), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class VolumeWithdrawalRow(Base):
+    """A 退回 of a published volume: why, by whom, and where that version's files stay."""
+
+    __tablename__ = "volume_withdrawals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), index=True)
+    ref_no: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(String(400))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The withdrawn version: its originals' digest and storage folder (described by its manifest.json).
+    originals_sha256: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(400))
+    manifest_sha256: Mapped[str] = mapped_column(String(64), default="")
+    republished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AccessRequestRow(Base):

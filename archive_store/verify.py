@@ -12,7 +12,7 @@ from handover.db import session_scope
 from . import audit
 from .communities import resolve
 from .storage import ObjectNotFound, Storage, open_storage
-from .tables import PENDING, PUBLISHED, StoredObjectRow, VolumeRow
+from .tables import PENDING, PUBLISHED, WITHDRAWN, StoredObjectRow, VolumeRow
 
 MISSING, ALTERED, UNEXPECTED = "missing", "altered", "unexpected"
 KIND_LABELS = {MISSING: "缺失", ALTERED: "被修改", UNEXPECTED: "多余（目录中无记录）"}
@@ -57,12 +57,13 @@ class VerifyReport:
 
 def verify(cfg: Settings | None = None, community: str | int | None = None, *,
            storage: Storage | None = None, actor: str = "system") -> VerifyReport:
-    """Re-hash the objects of every published volume (of one community, if given)."""
+    """Re-hash the objects of every published or withdrawn volume (of one community, if given)."""
     cfg = cfg or settings()
     storage = storage or open_storage(cfg)
     report = VerifyReport()
     with session_scope(cfg) as session:
-        query = select(VolumeRow).where(VolumeRow.status == PUBLISHED).order_by(VolumeRow.id)
+        # Withdrawn volumes keep their files, so their fixity is checked too.
+        query = select(VolumeRow).where(VolumeRow.status.in_((PUBLISHED, WITHDRAWN))).order_by(VolumeRow.id)
         pending = select(VolumeRow.ref_no).where(VolumeRow.status == PENDING).order_by(VolumeRow.id)
         target = "全部社区"
         if community is not None:

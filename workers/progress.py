@@ -189,3 +189,18 @@ def absorb_pages(dossier_id: int, states: dict[int, dict], cfg: Settings | None 
         if dossier is not None:
             dossier.failures = failures
             dossier.pages_done = _count_done(s, dossier_id)
+
+
+def withdrawn(volume_id: int, reason: str, cfg: Settings | None = None) -> int | None:
+    """The archive withdrew (退回) the volume this dossier published: quarantine it with the reason,
+    so ``handover requeue`` can run it again once the missing materials are added. Returns the
+    dossier id, or None when no worker dossier published that volume (e.g. ``handover publish``)."""
+    with writing(cfg) as s:
+        row = s.scalar(select(DossierRow).where(DossierRow.volume_id == volume_id, DossierRow.stage == PUBLISHED)
+                       .order_by(DossierRow.id.desc()))
+        if row is None:
+            return None
+        reason = f"档案馆退回：{reason}"[:MAX_REASON]
+        row.failures = list(row.failures or []) + [{"stage": PUBLISHED, "page": None, "reason": reason, "at": _now()}]
+        row.stage, row.quarantine_code, row.quarantine_reason = QUARANTINED, "withdrawn", reason
+        return row.id
