@@ -54,6 +54,10 @@ class Settings:
     # Web
     secret_key: str = ""
     max_upload_mb: int = 200
+    # Scanning-room folder whose sub-folders archive staff may ingest from the browser (empty: off).
+    intake_root: Path | None = None
+    # Hours after which the web front end's finished temporary files are removed.
+    web_temp_hours: int = 72
 
     @property
     def db_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from handover.config import Settings, settings
 from handover.db import init_db
 
+from .cleanup import Sweeper
 from .deps import NotSignedIn
 from .render import make_templates, page
 from .security import SignInLimiter, UploadLimitMiddleware, secret_key
@@ -28,17 +30,27 @@ def _wants_json(request: Request) -> bool:
 
 
 def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = None,
-               https_only: bool = False, signin_limit: int = 5, bundle_text_pdf: bool | None = None) -> FastAPI:
+               https_only: bool = False, signin_limit: int = 5, bundle_text_pdf: bool | None = None,
+               max_unzipped_bytes: int | None = None) -> FastAPI:
     cfg = cfg or settings()
     engine = init_db(cfg)
-    app = FastAPI(title="退休人员社会化管理移交平台 API", version="1.0",
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        sweeper = Sweeper(Path(cfg.data_dir) / "web", app.state.sessionmaker, cfg.web_temp_hours).start()
+        yield
+        sweeper.stop()
+
+    app = FastAPI(title="退休人员社会化管理移交平台 API", version="1.0", lifespan=lifespan,
                   description="企业名册校验导入、档案检索、案卷查阅与审批、用户管理。"
                               "除登录外，所有修改操作都需要请求头 X-CSRF-Token（登录后返回）。")
     app.state.cfg = cfg
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
     app.state.templates = make_templates()
-    app.state.limiter = SignInLimiter(limit=signin_limit)
+    app.state.limiter = SignInLimiter(engine, limit=signin_limit)
     app.state.max_upload = max_upload_bytes or cfg.max_upload_mb * 1024 * 1024
+    # A batch ZIP may unpack to this much (scans barely compress; more is a zip bomb).
+    app.state.max_unzipped = max_unzipped_bytes or 4 * app.state.max_upload
     app.state.uploads_dir = Path(cfg.data_dir) / "web" / "uploads"
     app.state.bundles_dir = Path(cfg.data_dir) / "web" / "bundles"
     app.state.intake_dir = Path(cfg.data_dir) / "web" / "intake"

@@ -1,6 +1,9 @@
-"""Archive staff intake: an uploaded scanned dossier becomes a one-entry batch folder that the
-workers ingest, digitize, check and publish (embedded in a background thread, or queued to Celery
-when a broker is configured). Progress comes from ``workers.status.batch_status``."""
+"""Archive staff intake: a batch folder handed to the workers, which ingest, digitize, check and
+publish it (embedded in a background thread, or queued to Celery when a broker is configured).
+The folder is one of three: an uploaded scanned dossier made into a one-entry batch, an uploaded
+ZIP of a batch unpacked (web.batch_zip), or a sub-folder of the scanning room (``intake_root``),
+ingested in place — the workers only read it. Progress comes from ``workers.status.batch_status``.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from handover.config import Settings
 
 from .tables import IntakeRow
-from .uploads import CHUNK
+from .uploads import write_upload
 
 log = logging.getLogger(__name__)
 SCAN_TYPES = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8",), ".jpeg": (b"\xff\xd8",), ".png": (b"\x89PNG",),
@@ -45,14 +48,7 @@ def save_scans(files: list[UploadFile], entry_dir: Path, max_bytes: int) -> int:
         suffix = scan_suffix(upload.filename or "", head)
         if suffix in (".pdf", ".tif", ".tiff") and len(files) > 1:
             raise HTTPException(400, "PDF 或多页 TIFF 请单独上传（一卷一个文件）")
-        with (entry_dir / f"{i:04d}{suffix}").open("wb") as out:
-            out.write(head)
-            total += len(head)
-            while chunk := upload.file.read(CHUNK):
-                total += len(chunk)
-                if total > max_bytes:
-                    raise HTTPException(413, f"上传文件过大：不能超过{max(1, max_bytes // CHUNK)} MB")
-                out.write(chunk)
+        total = write_upload(upload, head, entry_dir / f"{i:04d}{suffix}", max_bytes, total)
     return len(files)
 
 
@@ -64,10 +60,34 @@ def write_manifest(batch_dir: Path, id_number: str, name: str, county: str, stre
         w.writerow([id_number, name, county, street, community, profile])
 
 
-def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_dir: Path, profile: str) -> None:
-    from workers.dispatch import submit
-    from workers.ingest import ingest
+# ---------------------------------------------------------------- the scanning room
 
+def room_folders(root: Path | None) -> list[str]:
+    """The immediate sub-folders of the scanning-room root (no hidden ones, no symbolic links)."""
+    if root is None or not Path(root).is_dir():
+        return []
+    return sorted(p.name for p in Path(root).iterdir()
+                  if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def room_folder(root: Path | None, name: str) -> Path:
+    """The chosen sub-folder; only a name from the listing is accepted (never a typed path)."""
+    if root is None:
+        raise HTTPException(404, "未配置扫描室文件夹（HANDOVER_INTAKE_ROOT）")
+    if name not in room_folders(root):
+        raise HTTPException(400, "请从列表中选择扫描室的批次文件夹")
+    return Path(root) / name
+
+
+def entry_count(batch_dir: Path) -> int:
+    from workers.ingest import list_entries
+
+    return len(list_entries(batch_dir))
+
+
+# ---------------------------------------------------------------- background work
+
+def _updater(make_session: sessionmaker, intake_id: int):
     def update(**values) -> None:
         with make_session() as s:
             row = s.get(IntakeRow, intake_id)
@@ -75,6 +95,14 @@ def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_
                 setattr(row, k, v)
             s.commit()
 
+    return update
+
+
+def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_dir: Path, profile: str) -> None:
+    from workers.dispatch import submit
+    from workers.ingest import ingest
+
+    update = _updater(make_session, intake_id)
     try:
         report = ingest(batch_dir, profile=profile, cfg=cfg)
         update(batch_id=report.batch_id, status="running")
@@ -88,6 +116,18 @@ def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_
                                        else "处理扫描件时出错，请联系管理员")[:400])
 
 
-def start(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_dir: Path, profile: str) -> None:
-    threading.Thread(target=run_intake, name=f"intake-{intake_id}", daemon=True,
-                     args=(make_session, cfg, intake_id, batch_dir, profile)).start()
+def run_requeued(make_session: sessionmaker, cfg: Settings, intake_id: int, dossier_id: int) -> None:
+    """Process one dossier that ``workers.requeue.requeue`` put back in the queue."""
+    from workers.dispatch import submit
+
+    update = _updater(make_session, intake_id)
+    try:
+        submit([dossier_id], cfg, jobs=1)
+        update(status="done")
+    except Exception as err:  # noqa: BLE001 - shown to the user
+        log.warning("requeue of dossier #%s failed: %s", dossier_id, type(err).__name__)
+        update(status="failed", error="重新处理时出错，请联系管理员")
+
+
+def start(target, *args) -> None:
+    threading.Thread(target=target, name=f"intake-{args[2]}", daemon=True, args=args).start()

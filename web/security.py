@@ -3,19 +3,23 @@ and the access-log filter that keeps personal data out of the server logs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import os
 import re
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 
 from fastapi import HTTPException, Request
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from archive_store.transactions import write_transaction
 from handover.config import Settings
+
+from .tables import SignInFailureRow
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -60,35 +64,38 @@ async def verify_csrf(request: Request) -> None:
 
 class SignInLimiter:
     """At most ``limit`` failed sign-ins per user name in ``window`` s, and ``ip_factor`` times as
-    many per client address (an office behind one NAT address shares that allowance)."""
+    many per client address (an office behind one NAT address shares that allowance). Failures
+    are rows in the database, so every server process (``uvicorn --workers N``, several machines)
+    counts the same attempts."""
 
-    def __init__(self, limit: int = 5, window: float = 300.0, ip_factor: int = 4) -> None:
+    def __init__(self, engine: Engine, limit: int = 5, window: float = 300.0, ip_factor: int = 4) -> None:
+        self.engine = engine
         self.limit, self.window, self.ip_factor = limit, window, ip_factor
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
+    def _since(self) -> dt.datetime:
+        return _utcnow() - dt.timedelta(seconds=self.window)
 
     def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._recent(k, now)) >= self.limit * (self.ip_factor if k.startswith("ip:") else 1)
-                       for k in keys)
+        with Session(self.engine) as s:
+            for k in keys:
+                count = s.scalar(select(func.count()).select_from(SignInFailureRow)
+                                 .where(SignInFailureRow.key == k[:200], SignInFailureRow.at > self._since()))
+                if count >= self.limit * (self.ip_factor if k.startswith("ip:") else 1):
+                    return True
+        return False
 
     def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
+        with write_transaction(self.engine) as s:
+            s.execute(delete(SignInFailureRow).where(SignInFailureRow.at <= self._since()))  # expired
+            s.add_all(SignInFailureRow(key=k[:200], at=_utcnow()) for k in keys)
 
     def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._failures.pop(k, None)
+        with write_transaction(self.engine) as s:
+            s.execute(delete(SignInFailureRow).where(SignInFailureRow.key.in_([k[:200] for k in keys])))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class BodyTooLarge(Exception):

@@ -76,3 +76,13 @@ class IntakeRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
     error: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class SignInFailureRow(Base):
+    """One failed sign-in per key ("user:<name>", "ip:<address>"): the rate limit, shared by every
+    server process using this database."""
+
+    __tablename__ = "web_signin_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

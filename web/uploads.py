@@ -61,16 +61,23 @@ def save_roster(upload: UploadFile, folder: Path, max_bytes: int) -> tuple[str, 
     target_dir = folder / token
     target_dir.mkdir(parents=True, exist_ok=False)
     path = target_dir / safe_name(upload.filename or "", suffix)
-    size = len(head)
     try:
-        with path.open("wb") as out:
-            out.write(head)
-            while chunk := upload.file.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise HTTPException(413, f"上传文件过大：不能超过{max(1, max_bytes // CHUNK)} MB")
-                out.write(chunk)
+        size = write_upload(upload, head, path, max_bytes)
     except BaseException:
         shutil.rmtree(target_dir, ignore_errors=True)
         raise
     return token, path, size
+
+
+def write_upload(upload: UploadFile, head: bytes, path: Path, max_bytes: int, total: int = 0) -> int:
+    """Write ``head`` (already read and checked) and the rest of the upload to the new file ``path``;
+    returns ``total`` plus the bytes written, refusing (413) once that exceeds ``max_bytes``."""
+    with path.open("xb") as out:
+        out.write(head)
+        total += len(head)
+        while chunk := upload.file.read(CHUNK):
+            total += len(chunk)
+            if total > max_bytes:
+                raise HTTPException(413, f"上传文件过大：不能超过{max(1, max_bytes // CHUNK)} MB")
+            out.write(chunk)
+    return total

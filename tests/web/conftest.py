@@ -163,6 +163,16 @@ def as_user(app):
     return get
 
 
+@pytest.fixture(scope="session")
+def scans(tmp_path_factory) -> list[tuple[str, str, Path]]:
+    """Two generated scanned dossiers of two pages each: (ID number, name, folder of JPEG pages)."""
+    from ocr.sample_scans import SampleOptions, generate
+
+    small = SampleOptions(materials=("职工登记表", "自传"), blank_backs=False, rotations=False, duplicates=False)
+    made = generate(tmp_path_factory.mktemp("scans"), dossiers=2, seed=21, options=small)
+    return [(d.truth["id_number"], d.truth["name"], d.path) for d in made]
+
+
 # ---------------------------------------------------------------- a real server for the browser
 
 def free_port() -> int:

@@ -65,6 +65,21 @@ def test_sign_in_is_rate_limited(seed):
     assert r.status_code == 429 and "次数过多" in r.json()["detail"]
 
 
+def test_the_sign_in_limit_is_shared_by_server_processes(seed):
+    from web.app import create_app
+
+    # Two applications on one database stand for two server processes.
+    first, second = (TestClient(create_app(seed.cfg, signin_limit=3)) for _ in range(2))
+    bad = {"username": "comm_b", "password": "bad-password"}
+    assert first.post("/api/session", json=bad).status_code == 401
+    assert second.post("/api/session", json=bad).status_code == 401
+    assert first.post("/api/session", json=bad).status_code == 401
+    for client in (first, second):
+        r = client.post("/api/session", json={"username": "comm_b", "password": PASSWORD})
+        assert r.status_code == 429
+    assert second.post("/api/session", json={"username": "comm_a", "password": PASSWORD}).status_code == 200
+
+
 def test_page_sign_in_needs_the_csrf_token(app):
     client = TestClient(app)
     page = client.get("/login", headers={"accept": "text/html"})

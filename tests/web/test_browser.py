@@ -193,3 +193,46 @@ def test_archive_staff_upload_scans_progress_and_completeness(page_for, live_ser
     assert "完整性检查" in pg.content() and "卷内目录" in pg.content()
     pg.wait_for_function("document.getElementById('page-image').naturalWidth > 0")
     pg.screenshot(path=str(shots / "16-dossier-after-intake.png"), full_page=True)
+
+
+def test_archive_staff_batch_zip_progress_requeue_and_withdraw(page_for, live_server, shots, tmp_path, scans):
+    import zipfile
+
+    from .test_intake import STRANGER, jpeg
+
+    number, name, folder = scans[1]
+    archive = tmp_path / "第二批.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted(folder.glob("*.jpg")):
+            zf.write(p, f"第二批/{number}/{p.name}")
+        zf.writestr(f"第二批/{STRANGER}/0001.jpg", jpeg())  # no receiving community known
+        zf.writestr("第二批/manifest.csv", f"公民身份号码,姓名,接收区县,接收街道,接收社区\n"
+                                        f"{number},{name},金水区,经八路街道,纬五路社区\n")
+    pg = page_for("archivist")
+    pg.click("nav.menu >> text=扫描件入库")
+    pg.set_input_files("#zip-form input[name=archive]", str(archive))
+    pg.select_option("#zip-form select[name=profile]", "henan-zhengzhou")
+    pg.screenshot(path=str(shots / "17-intake-batch-form.png"), full_page=True)
+    pg.click("#zip-form button[type=submit]")
+    pg.wait_for_url(re.compile(r".*/intake/[0-9a-f]{32}$"))
+    assert "批次数字化进度" in pg.content()
+    pg.wait_for_selector("#intake-status[data-done=yes]", timeout=300_000)
+    status = pg.inner_text("#intake-status")
+    assert "已入库" in status and "已隔离" in status and "接收社区" in status, status
+    assert pg.inner_text("#count-published") == "1" and pg.inner_text("#count-quarantined") == "1"
+    pg.screenshot(path=str(shots / "18-batch-done.png"), full_page=True)
+
+    pg.click("form.requeue button")  # unchanged: it is held back again, with the same reason
+    pg.wait_for_selector(".notice-ok")
+    assert "已重新排队" in pg.inner_text(".notice-ok")
+    pg.wait_for_selector("#intake-status[data-done=yes]", timeout=120_000)
+    assert pg.inner_text("#count-quarantined") == "1"
+
+    pg.click("#intake-status a[href^='/dossiers/']")
+    pg.wait_for_selector("#page-image")
+    pg.click("#withdraw summary")
+    pg.fill("#withdraw input[name=reason]", "缺少入党志愿书原件，退回移交单位补充")
+    pg.click("#withdraw button[type=submit]")
+    pg.wait_for_selector("#withdrawn")
+    assert "缺少入党志愿书原件" in pg.inner_text("#withdrawn") and "已退回" in pg.inner_text(".notice-ok")
+    pg.screenshot(path=str(shots / "19-dossier-withdrawn.png"), full_page=True)

@@ -179,6 +179,20 @@ def test_catalogs_download_in_scope(as_user, seed):
     assert [r.action for r in audit_rows(seed, actor="comm_a")].count("export_catalog") == 1
 
 
+def test_catalog_id_numbers_are_masked_for_community_staff(as_user, seed):
+    def cells(username: str) -> str:
+        r = as_user(username).get(f"/catalogs/{seed.community_a}.xlsx")
+        assert r.status_code == 200
+        wb = load_workbook(io.BytesIO(r.content))
+        return " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
+
+    full, masked = seed.person_a.id_number, mask(seed.person_a.id_number)
+    community, archive = cells("comm_a"), cells("archivist")
+    assert masked in community and full not in community
+    assert full in archive
+    assert [r.detail.get("masked") for r in audit_rows(seed, actor="comm_a") if r.action == "export_catalog"] == [True]
+
+
 def test_admin_reads_the_audit_log(as_user, seed):
     as_user("comm_a").get("/api/search", params={"q": seed.person_a.id_number})
     rows = as_user("admin").get("/api/audit", params={"actor": "comm_a"}).json()

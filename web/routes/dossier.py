@@ -19,13 +19,14 @@ from archive_store import audit
 from archive_store.access import KINDS, STATUS_LABELS
 from archive_store.catalog import export_xlsx
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
-from archive_store.tables import (PUBLISHED, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
+from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
+from archive_store.withdraw import WithdrawError, latest_withdrawal, withdraw_volume
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
 from ..render import flash, page
 from ..security import verify_csrf
-from ..users import ARCHIVE, ADMIN
+from ..users import ARCHIVE, ADMIN, FULL_ID_ROLES
 
 router = APIRouter()
 staff_only = require(*STAFF)
@@ -34,13 +35,20 @@ archive_only = require(*ARCHIVE_ROLES)
 
 class Acceptance(BaseModel):
     statement_ref: str  # 《档案材料缺失情况说明》的文号或文件名
+
+
+class Withdrawal(BaseModel):
+    reason: str  # 退回原因，如缺少的材料
 OUTCOMES = {"complete": "完整", "incomplete": "不完整", "rejected": "退回", "": "未检查"}
 SEVERITIES = {"error": "问题", "warning": "需人工复核", "info": "提示"}
 
 
-def visible_volume(request: Request, session: Session, user: CurrentUser, volume_id: int) -> VolumeRow:
+def visible_volume(request: Request, session: Session, user: CurrentUser, volume_id: int, *,
+                   withdrawn: bool = False) -> VolumeRow:
+    """A published volume in the user's scope; ``withdrawn``: archive staff also get 退回 ones."""
     vol = session.get(VolumeRow, volume_id)
-    if vol is None or vol.status != PUBLISHED:
+    shown = (PUBLISHED, WITHDRAWN) if withdrawn and user.role in (ADMIN, ARCHIVE) else (PUBLISHED,)
+    if vol is None or vol.status not in shown:
         raise HTTPException(404, "未找到该案卷")
     if not user.sees_community(vol.community_id):
         raise deny(request, user, vol.ref_no, "该案卷不属于您所在的社区，无权查阅")
@@ -127,6 +135,25 @@ def accept_volume(request: Request, session: Session, user: CurrentUser, vol: Vo
     return {"ref_no": vol.ref_no, "accepted_by": row.accepted_by, "statement_ref": row.statement_ref}
 
 
+def withdraw(request: Request, session: Session, user: CurrentUser, vol: VolumeRow, reason: str) -> dict:
+    """退回: out of search, catalogs and non-archive views (档号 and files kept); the workers' dossier
+    is quarantined with the reason, ready for ``handover requeue`` once materials are supplied."""
+    from workers.progress import withdrawn
+
+    try:
+        row = withdraw_volume(session, vol.ref_no, user.username, reason)
+    except WithdrawError as err:
+        raise HTTPException(400, str(err)) from None
+    session.commit()  # before the workers' own write transaction
+    dossier_id = withdrawn(vol.id, row.reason, request.app.state.cfg)
+    return {"ref_no": vol.ref_no, "status": WITHDRAWN, "reason": row.reason, "dossier": dossier_id}
+
+
+def _withdrawal(session: Session, vol: VolumeRow) -> dict | None:
+    row = latest_withdrawal(session, vol.id) if vol.status == WITHDRAWN else None
+    return {"reason": row.reason, "actor": row.actor, "at": row.at.isoformat(sep=" ", timespec="minutes")} if row else None
+
+
 def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> dict:
     community = session.get(CommunityRow, vol.community_id)
     materials = list(session.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id)
@@ -137,7 +164,8 @@ def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeR
     has_pdf = session.scalar(select(func.count()).select_from(StoredObjectRow).where(
         StoredObjectRow.volume_id == vol.id, StoredObjectRow.key == "volume.pdf")) > 0
     return {
-        "id": vol.id, "ref_no": vol.ref_no, "volume_no": vol.volume_no, "name": vol.name,
+        "id": vol.id, "ref_no": vol.ref_no, "volume_no": vol.volume_no, "name": vol.name, "status": vol.status,
+        "withdrawal": _withdrawal(session, vol),
         "id_number": user.id_text(vol.id_number), "community_id": vol.community_id,
         "community": community.label if community else "", "enterprise": vol.enterprise_name,
         "content_pages": vol.content_pages, "blank_pages": vol.blank_pages, "materials_count": vol.materials,
@@ -164,7 +192,7 @@ def _my_requests(session: Session, user: CurrentUser, vol: VolumeRow) -> list[Ac
 @router.get("/dossiers/{volume_id}", include_in_schema=False)
 def dossier_page(request: Request, volume_id: int, seq: int | None = None, user: CurrentUser = Depends(staff_only),
                  session: Session = Depends(db)):
-    vol = visible_volume(request, session, user, volume_id)
+    vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     data = _dossier(request, session, user, vol)
     audit.record(session, user.username, "view_dossier", vol.ref_no, "")
     seqs = [p["seq"] for p in data["pages"]]
@@ -220,10 +248,27 @@ def api_accept(request: Request, volume_id: int, body: Acceptance, user: Current
     return accept_volume(request, session, user, vol, body.statement_ref)
 
 
+@router.post("/dossiers/{volume_id}/withdraw", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def withdraw_form(request: Request, volume_id: int, reason: str = Form(""),
+                  user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    vol = visible_volume(request, session, user, volume_id)
+    withdraw(request, session, user, vol, reason)
+    flash(request, f"档号 {vol.ref_no} 已退回：不再出现在检索、目录和导出中，档号保留。")
+    return RedirectResponse(f"/dossiers/{volume_id}", status_code=303)
+
+
+@router.post("/api/dossiers/{volume_id}/withdraw", tags=["案卷"], summary="退回已入库的案卷（档案馆，须填写原因）",
+             dependencies=[Depends(verify_csrf)])
+def api_withdraw(request: Request, volume_id: int, body: Withdrawal, user: CurrentUser = Depends(archive_only),
+                 session: Session = Depends(db)):
+    vol = visible_volume(request, session, user, volume_id)
+    return withdraw(request, session, user, vol, body.reason)
+
+
 @router.get("/dossiers/{volume_id}/pages/{seq}/image", tags=["案卷"], summary="页面图像")
 def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = Depends(staff_only),
                session: Session = Depends(db)):
-    vol = visible_volume(request, session, user, volume_id)
+    vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     _need_read(request, session, user, vol)
     row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == seq))
     if row is None or not row.image_key:
@@ -235,7 +280,7 @@ def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = D
 @router.get("/dossiers/{volume_id}/volume.pdf", tags=["案卷"], summary="下载可检索的PDF")
 def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(staff_only),
                session: Session = Depends(db)):
-    vol = visible_volume(request, session, user, volume_id)
+    vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     _need_read(request, session, user, vol)
     audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", "")
     return _stream(request, f"{vol.prefix}/volume.pdf", f"{vol.ref_no}.pdf")
@@ -244,7 +289,7 @@ def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(sta
 @router.get("/api/dossiers/{volume_id}", tags=["案卷"], summary="案卷信息、卷内目录与齐全性")
 def api_dossier(request: Request, volume_id: int, user: CurrentUser = Depends(staff_only),
                 session: Session = Depends(db)):
-    vol = visible_volume(request, session, user, volume_id)
+    vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     data = _dossier(request, session, user, vol)
     audit.record(session, user.username, "view_dossier", vol.ref_no, "")
     return data
@@ -280,6 +325,7 @@ def catalog_xlsx(request: Request, community_id: int, user: CurrentUser = Depend
     if not user.sees_community(community_id):
         raise deny(request, user, f"catalog/{community_id}", "无权下载其他社区的目录")
     tmp = Path(tempfile.mkdtemp(prefix="handover-catalog-"))
-    out = export_xlsx(session, community_id, tmp / "catalog.xlsx", actor=user.username, reason="网页下载")
+    out = export_xlsx(session, community_id, tmp / "catalog.xlsx", actor=user.username, reason="网页下载",
+                      mask_ids=user.role not in FULL_ID_ROLES)
     return FileResponse(out, filename=f"{community.label}-案卷目录与台账.xlsx",
                         background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))

@@ -1,4 +1,6 @@
-"""Archive staff: upload a scanned dossier → live progress → completeness report (dossier page)."""
+"""Archive staff: start digitizing — one uploaded dossier, an uploaded batch ZIP, or a scanning-room
+folder — then follow the batch live (stage and pages per dossier), re-queue a held-back dossier
+and open the published ones."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import shutil
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,19 +18,28 @@ from handover import idnumber
 from handover.policy import available_profiles
 
 from .. import intake
+from ..batch_zip import extract_batch
 from ..deps import ARCHIVE_ROLES, CurrentUser, db, require
-from ..render import page
+from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import IntakeRow
-from ..uploads import check_token, new_token
+from ..uploads import check_token, new_token, safe_name, write_upload
 
 router = APIRouter()
 archive_only = require(*ARCHIVE_ROLES)
+TAG = "档案入库"
+
+
+class FolderChoice(BaseModel):
+    folder: str  # a name from GET /api/intake/folders
+    profile: str = ""
 
 
 def _status(request: Request, session: Session, row: IntakeRow) -> dict:
     out = {"token": row.token, "status": row.status, "error": row.error, "name": row.name,
-           "id_number": idnumber.mask(row.id_number), "files": row.files, "batch": None, "done": row.status == "failed"}
+           "kind": "dossier" if row.id_number else "batch",
+           "id_number": idnumber.mask(row.id_number) if row.id_number else "", "files": row.files,
+           "batch": None, "done": row.status == "failed"}
     if row.batch_id is not None:
         from workers.status import BatchNotFound, batch_status
 
@@ -37,9 +49,8 @@ def _status(request: Request, session: Session, row: IntakeRow) -> dict:
             batch = None
         if batch:
             for d in batch["dossiers"]:
-                vol = session.scalar(select(VolumeRow.id).where(VolumeRow.ref_no == d["ref_no"],
-                                                                VolumeRow.status == PUBLISHED)) if d["ref_no"] else None
-                d["volume_id"] = vol
+                d["volume_id"] = session.scalar(select(VolumeRow.id).where(
+                    VolumeRow.ref_no == d["ref_no"], VolumeRow.status == PUBLISHED)) if d["ref_no"] else None
             out["batch"] = batch
             out["done"] = batch["done"] and row.status in ("done", "failed")
     return out
@@ -52,14 +63,30 @@ def _own(session: Session, token: str) -> IntakeRow:
     return row
 
 
+def _profile(profile: str) -> str:
+    if profile and profile not in available_profiles():
+        raise HTTPException(400, "未知的地区政策配置")
+    return profile
+
+
+def _begin(request: Request, session: Session, user: CurrentUser, batch_dir, profile: str, *, token: str,
+           name: str, files: int, action: str, id_number: str = "") -> IntakeRow:
+    row = IntakeRow(token=token, user_id=user.id, id_number=id_number, name=name[:64], files=files, status="queued")
+    session.add(row)
+    audit.record(session, user.username, action, id_number or name, "", files=files)
+    session.commit()
+    intake.start(intake.run_intake, request.app.state.sessionmaker, request.app.state.cfg, row.id, batch_dir,
+                 profile)
+    return row
+
+
 def _create(request: Request, session: Session, user: CurrentUser, files: list[UploadFile], id_number: str,
             name: str, county: str, street: str, community: str, profile: str) -> IntakeRow:
     try:
         number = idnumber.parse(id_number).number
     except idnumber.IdNumberError as err:
         raise HTTPException(400, f"公民身份号码有误：{err}") from None
-    if profile and profile not in available_profiles():
-        raise HTTPException(400, "未知的地区政策配置")
+    _profile(profile)
     place = [county.strip(), street.strip(), community.strip()]
     if any(place) and not all(place):
         raise HTTPException(400, "接收地须同时填写区县、街道和社区，或都不填（按名册中的移交地）")
@@ -74,19 +101,81 @@ def _create(request: Request, session: Session, user: CurrentUser, files: list[U
     except BaseException:
         shutil.rmtree(batch_dir, ignore_errors=True)
         raise
-    row = IntakeRow(token=token, user_id=user.id, id_number=number, name=name.strip()[:64], files=count,
-                    status="queued")
-    session.add(row)
-    audit.record(session, user.username, "upload_scans", number, "", files=count)
-    session.commit()
-    intake.start(request.app.state.sessionmaker, request.app.state.cfg, row.id, batch_dir, profile)
-    return row
+    return _begin(request, session, user, batch_dir, profile, token=token, name=name.strip(), files=count,
+                  action="upload_scans", id_number=number)
 
+
+def _create_from_zip(request: Request, session: Session, user: CurrentUser, upload: UploadFile,
+                     profile: str) -> IntakeRow:
+    _profile(profile)
+    if not (upload.filename or "").lower().endswith(".zip"):
+        raise HTTPException(415, "批量上传只能是 .zip 压缩包")
+    head = upload.file.read(8192)
+    if not head.startswith(b"PK\x03\x04"):
+        raise HTTPException(415, "上传的文件不是有效的 ZIP 压缩包")
+    token = new_token()
+    folder = request.app.state.intake_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    archive, batch_dir = folder / f"{token}.zip", folder / token
+    try:
+        write_upload(upload, head, archive, request.app.state.max_upload)
+        extract_batch(archive, batch_dir, request.app.state.max_unzipped)
+        entries = intake.entry_count(batch_dir)
+    except BaseException:
+        shutil.rmtree(batch_dir, ignore_errors=True)
+        raise
+    finally:
+        archive.unlink(missing_ok=True)
+    if not entries:
+        shutil.rmtree(batch_dir, ignore_errors=True)
+        raise HTTPException(400, "压缩包中没有以身份证号命名的档案文件夹或 PDF / TIFF 文件")
+    name = safe_name(upload.filename or "", ".zip")[:-4]
+    return _begin(request, session, user, batch_dir, profile, token=token, name=name, files=entries,
+                  action="upload_batch")
+
+
+def _create_from_folder(request: Request, session: Session, user: CurrentUser, folder: str,
+                        profile: str) -> IntakeRow:
+    _profile(profile)
+    batch_dir = intake.room_folder(request.app.state.cfg.intake_root, folder)
+    entries = intake.entry_count(batch_dir)
+    if not entries:
+        raise HTTPException(400, f"文件夹“{folder}”中没有以身份证号命名的档案文件夹或 PDF / TIFF 文件")
+    return _begin(request, session, user, batch_dir, profile, token=new_token(), name=folder, files=entries,
+                  action="ingest_folder")
+
+
+def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeRow, dossier_id: int) -> None:
+    from workers.progress import get_dossier
+    from workers.requeue import RequeueError, requeue
+
+    cfg = request.app.state.cfg
+    try:
+        dossier = get_dossier(dossier_id, cfg)
+    except LookupError:
+        dossier = None
+    if dossier is None or row.batch_id is None or dossier.batch_id != row.batch_id:
+        raise HTTPException(404, "本批次中没有该档案任务")
+    if dossier.stage != "quarantined":
+        raise HTTPException(409, "只有已隔离的档案可以重新排队")
+    try:
+        requeue(str(dossier_id), cfg)
+    except RequeueError as err:
+        raise HTTPException(409, str(err)) from None
+    row.status, row.error = "running", ""
+    audit.record(session, user.username, "requeue", dossier.id_number, "", dossier=dossier_id)
+    session.commit()
+    intake.start(intake.run_requeued, request.app.state.sessionmaker, cfg, row.id, dossier_id)
+
+
+# ---------------------------------------------------------------- pages
 
 @router.get("/intake", include_in_schema=False)
 def intake_page(request: Request, user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
     rows = list(session.scalars(select(IntakeRow).order_by(IntakeRow.id.desc()).limit(20)))
+    cfg = request.app.state.cfg
     return page(request, "intake.html", rows=rows, profiles=available_profiles(),
+                room=cfg.intake_root is not None, folders=intake.room_folders(cfg.intake_root),
                 max_mb=max(1, request.app.state.max_upload // (1024 * 1024)))
 
 
@@ -95,6 +184,20 @@ def intake_upload(request: Request, files: list[UploadFile] = File(...), id_numb
                   name: str = Form(""), county: str = Form(""), street: str = Form(""), community: str = Form(""),
                   profile: str = Form(""), user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
     row = _create(request, session, user, files, id_number, name, county, street, community, profile)
+    return RedirectResponse(f"/intake/{row.token}", status_code=303)
+
+
+@router.post("/intake/batch", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def intake_batch(request: Request, archive: UploadFile = File(...), profile: str = Form(""),
+                 user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    row = _create_from_zip(request, session, user, archive, profile)
+    return RedirectResponse(f"/intake/{row.token}", status_code=303)
+
+
+@router.post("/intake/folder", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def intake_folder(request: Request, folder: str = Form(""), profile: str = Form(""),
+                  user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    row = _create_from_folder(request, session, user, folder, profile)
     return RedirectResponse(f"/intake/{row.token}", status_code=303)
 
 
@@ -107,7 +210,17 @@ def intake_status_page(request: Request, token: str, user: CurrentUser = Depends
     return page(request, "intake_status.html", s=_status(request, session, _own(session, token)), steps=steps)
 
 
-@router.post("/api/intake", tags=["档案入库"], summary="上传一卷扫描件并开始数字化", status_code=202,
+@router.post("/intake/{token}/requeue", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def intake_requeue(request: Request, token: str, dossier_id: int = Form(...),
+                   user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    _requeue(request, session, user, _own(session, token), dossier_id)
+    flash(request, f"档案任务 #{dossier_id} 已重新排队。")
+    return RedirectResponse(f"/intake/{token}", status_code=303)
+
+
+# ---------------------------------------------------------------- JSON API
+
+@router.post("/api/intake", tags=[TAG], summary="上传一卷扫描件并开始数字化", status_code=202,
              dependencies=[Depends(verify_csrf)])
 def api_intake(request: Request, files: list[UploadFile] = File(...), id_number: str = Form(...),
                name: str = Form(""), county: str = Form(""), street: str = Form(""), community: str = Form(""),
@@ -116,7 +229,40 @@ def api_intake(request: Request, files: list[UploadFile] = File(...), id_number:
     return _status(request, session, row)
 
 
-@router.get("/api/intake/{token}", tags=["档案入库"], summary="数字化进度")
+@router.post("/api/intake/batch", tags=[TAG], summary="上传一批扫描件（ZIP 压缩包）并开始数字化", status_code=202,
+             dependencies=[Depends(verify_csrf)])
+def api_intake_batch(request: Request, archive: UploadFile = File(...), profile: str = Form(""),
+                     user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    row = _create_from_zip(request, session, user, archive, profile)
+    return _status(request, session, row)
+
+
+@router.get("/api/intake/folders", tags=[TAG], summary="扫描室中可入库的批次文件夹")
+def api_intake_folders(request: Request, user: CurrentUser = Depends(archive_only)):
+    root = request.app.state.cfg.intake_root
+    if root is None:
+        raise HTTPException(404, "未配置扫描室文件夹（HANDOVER_INTAKE_ROOT）")
+    return [{"folder": name, "entries": intake.entry_count(root / name)} for name in intake.room_folders(root)]
+
+
+@router.post("/api/intake/folder", tags=[TAG], summary="从扫描室文件夹开始数字化（原文件不被修改）", status_code=202,
+             dependencies=[Depends(verify_csrf)])
+def api_intake_folder(request: Request, body: FolderChoice, user: CurrentUser = Depends(archive_only),
+                      session: Session = Depends(db)):
+    row = _create_from_folder(request, session, user, body.folder, body.profile)
+    return _status(request, session, row)
+
+
+@router.get("/api/intake/{token}", tags=[TAG], summary="数字化进度（每卷的阶段、页数、隔离原因）")
 def api_intake_status(request: Request, token: str, user: CurrentUser = Depends(archive_only),
                       session: Session = Depends(db)):
     return _status(request, session, _own(session, token))
+
+
+@router.post("/api/intake/{token}/requeue/{dossier_id}", tags=[TAG], summary="已隔离的档案修正后重新排队",
+             status_code=202, dependencies=[Depends(verify_csrf)])
+def api_intake_requeue(request: Request, token: str, dossier_id: int, user: CurrentUser = Depends(archive_only),
+                       session: Session = Depends(db)):
+    row = _own(session, token)
+    _requeue(request, session, user, row, dossier_id)
+    return _status(request, session, row)

@@ -11,7 +11,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from archive_store import access
-from archive_store.tables import AccessRequestRow, CommunityRow, VolumeRow
+from archive_store.tables import PUBLISHED, AccessRequestRow, CommunityRow, VolumeRow
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
 from ..render import flash, page
@@ -45,8 +45,8 @@ def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict
          .join(VolumeRow, VolumeRow.id == AccessRequestRow.volume_id)
          .join(CommunityRow, CommunityRow.id == VolumeRow.community_id)
          .order_by(case((AccessRequestRow.status == "pending", 0), else_=1), AccessRequestRow.id.desc()))
-    if user.role not in (ADMIN, ARCHIVE):
-        q = q.where(AccessRequestRow.requester == user.username)
+    if user.role not in (ADMIN, ARCHIVE):  # a withdrawn (退回) volume is no longer theirs to see
+        q = q.where(AccessRequestRow.requester == user.username, VolumeRow.status == PUBLISHED)
     if status:
         q = q.where(AccessRequestRow.status == status)
     return [{"id": r.id, "kind": r.kind, "kind_label": access.KINDS[r.kind], "status": r.status,
