@@ -308,6 +308,7 @@ _PLUGGED = [
     ("workers.cli", "ingest_command", None, "ingest"),
     ("workers.cli", "status_command", None, "status"),
     ("workers.cli", "requeue_command", None, "requeue"),
+    ("workers.cli", "withdraw_command", None, "withdraw"),
     ("web.cli", "serve_command", None, "serve"),
     ("web.cli", "user_group", None, "user"),
 ]

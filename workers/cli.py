@@ -4,6 +4,7 @@
     handover ingest BATCH_DIR [--profile R] [--manifest CSV] [--watch]
     handover status [BATCH] [--json]
     handover requeue DOSSIER                          task number or ID number
+    handover withdraw REF_NO --reason R               退回 a published volume
 """
 
 from __future__ import annotations
@@ -201,3 +202,29 @@ def requeue_command(dossier: str, jobs: int | None) -> None:
     final = get_dossier(row.id, cfg)
     if final.stage == "quarantined":
         raise WorkerCommandError(f"档案任务 #{row.id} 仍未通过：{final.quarantine_reason}")
+
+
+@click.command("withdraw")
+@click.argument("ref_no")
+@click.option("--reason", required=True, help="退回原因（必填，记入审计日志并显示给档案馆人员）")
+def withdraw_command(ref_no: str, reason: str) -> None:
+    """退回已入库的案卷（档号）：不再出现在检索和目录中，档号与文件保留；补充材料后用 handover requeue 重新处理。"""
+    from archive_store.cli import current_actor
+    from archive_store.withdraw import WithdrawError, withdraw_volume
+    from handover.db import session_scope
+
+    from .progress import withdrawn
+
+    cfg = settings()
+    with session_scope(cfg) as session:
+        try:
+            row = withdraw_volume(session, ref_no.strip(), current_actor(), reason)
+        except WithdrawError as err:
+            raise WorkerCommandError(str(err)) from None
+        volume_id, reason = row.volume_id, row.reason
+    dossier = withdrawn(volume_id, reason, cfg)  # after the catalog commit: its own write transaction
+    console.print(f"已退回 {ref_no}：{reason}")
+    if dossier is not None:
+        console.print(f"档案任务 #{dossier} 已标记为隔离；补充材料后运行 handover requeue {dossier} 重新处理，沿用原档号。")
+    else:
+        console.print("该案卷不是由 handover ingest 入库的；补充材料后重新数字化并 handover publish 到同一社区，沿用原档号。")

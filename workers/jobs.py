@@ -91,18 +91,11 @@ def publish_volume(volume_dir: str, destination: dict, region: str, actor: str =
 
 
 def reindex(ref_no: str | None = None, cfg: Settings | None = None) -> dict:
-    """Rebuild the full-text index of one published volume (or all) from the stored page text.
-
-    Uses ``archive_store.index.reindex`` when archive_store provides one; until then the same
-    through its public ``index_pages``/``unindex_pages``, in one write transaction.
-    """
+    """Rebuild the full-text index of one published volume (or all) from the stored page text,
+    in one write transaction (withdrawn and pending volumes stay out)."""
     import archive_store.index as index
 
     cfg = cfg or settings()
-    own = getattr(index, "reindex", None)
-    if callable(own):
-        result = own(cfg, ref_no) if ref_no else own(cfg)
-        return result if isinstance(result, dict) else {"result": str(result)}
     from sqlalchemy import select, text
 
     from archive_store.tables import FTS_TABLE, PUBLISHED, PageRow, PageTextRow, VolumeRow

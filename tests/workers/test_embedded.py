@@ -19,7 +19,7 @@ from handover.registry import add_enterprise
 from handover.roster.writer import write_xlsx
 from handover.sample import make_batch as sample_batch
 from workers import dossier, jobs, progress
-from workers.cli import ingest_command, requeue_command, status_command, worker_command
+from workers.cli import ingest_command, requeue_command, status_command, withdraw_command, worker_command
 from workers.ingest import Watcher, ingest
 from workers.manifest import read_manifest
 from workers.tables import DossierPageRow, DossierRow
@@ -118,6 +118,18 @@ def test_embedded_batch_files_by_roster_and_holds_back_bad_entries(embedded, sca
     with session_scope() as s:
         hits = search(s, retiree.name, None)
     assert any(h.ref_no == vols[good.id_number].ref_no for h in hits)
+
+    # 退回 from the terminal: out of search (even after a full reindex), the dossier held for requeue.
+    ref = vols[good.id_number].ref_no
+    assert CliRunner().invoke(withdraw_command, [ref]).exit_code == 2  # the reason is required
+    assert CliRunner().invoke(withdraw_command, ["J000-无此档号", "--reason", "x"]).exit_code == 1
+    done = CliRunner().invoke(withdraw_command, [ref, "--reason", "缺少招工审批表"])
+    assert done.exit_code == 0, done.output
+    assert f"handover requeue {rows[good.id_number].id}" in done.output
+    assert progress.get_dossier(rows[good.id_number].id).quarantine_code == "withdrawn"
+    assert jobs.reindex()["volumes"] == 1
+    with session_scope() as s:
+        assert not any(h.ref_no == ref for h in search(s, retiree.name, None))
 
 
 def test_page_results_are_reused_and_a_second_finish_does_not_publish_again(embedded, scans, tmp_path):
