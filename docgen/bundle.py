@@ -152,7 +152,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     counties: dict[str, list[tuple[Retiree, Destination]]] = defaultdict(list)
     for r, d in routed:
         counties[d.county].append((r, d))
-    annexes = [f"企业退休人员移交社区管理花名册（{{n}}个社区）", "企业退休人员移交地情况调查表",
+    annexes = ["企业退休人员移交社区管理花名册（{n}个社区）", "企业退休人员移交地情况调查表",
                "企业退休人员社会化管理服务基本信息表", "档案移交名册表", "党员组织关系转接名册"]
     missing_ids = {i.id_number for i in missing or []}
     for county, items in sorted(counties.items()):

@@ -226,7 +226,6 @@ def render_table_pdf(doc: TableDocument, out: Path, fonts: PdfFonts | None = Non
 
 def _draw_page(d: _Drawer, doc: TableDocument, lay: Layout, page: Page, number: int, total: int,
                label: str) -> None:
-    c = d.c
     w, h = lay.page_size
     mg = lay.margins
     left, right = lay.col_x[0], lay.col_x[-1]

@@ -144,7 +144,7 @@ def _load_pdf(f: Path, problems: _Problems) -> list[SourcePage]:
     except pikepdf.PasswordError:
         problems.add("encrypted", f.name, None, "PDF文件设有密码保护，无法读取，请提供未加密的文件")
         return []
-    except pikepdf.PdfError as err:
+    except pikepdf.PdfError:
         problems.add("corrupt", f.name, None, "PDF文件已损坏或不完整，无法读取")
         return []
     out = []

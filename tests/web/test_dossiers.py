@@ -12,7 +12,6 @@ from archive_store.tables import AuditRow
 from handover.db import session_scope
 from handover.idnumber import mask
 
-from .conftest import PLANTED
 
 HTML = {"accept": "text/html"}
 

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from handover.idnumber import mask
 from handover.roster.writer import write_csv, write_xlsx
 
-from .conftest import sign_in
 
 
 def roster(tmp_path, batch, bad_row: int | None = None, name="名册.xlsx"):
