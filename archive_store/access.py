@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handover.clock import utcnow
 from . import audit
 from .storage import Storage
 from .tables import PUBLISHED, AccessRequestRow, VolumeRow
@@ -24,10 +25,6 @@ _TRANSITIONS = {PENDING: {APPROVED, REJECTED, CANCELLED}, APPROVED: {CLOSED}}
 
 class AccessError(PermissionError):
     """Refused; ``str(err)`` is a Chinese message."""
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def get_volume(session: Session, ref_no: str, actor: str, reason: str = "") -> VolumeRow:
@@ -50,7 +47,7 @@ def request_access(session: Session, ref_no: str, kind: str, requester: str, rea
         raise AccessError("外借申请必须填写归还日期")
     vol = get_volume(session, ref_no, requester, reason)
     row = AccessRequestRow(volume_id=vol.id, kind=kind, requester=requester, organisation=organisation,
-                           reason=reason, status=PENDING, requested_at=_now(), due_on=due_on)
+                           reason=reason, status=PENDING, requested_at=utcnow(), due_on=due_on)
     session.add(row)
     session.flush()
     audit.record(session, requester, f"request_{kind}", ref_no, reason, request_id=row.id)
@@ -67,9 +64,9 @@ def _transition(session: Session, request_id: int, new: str, actor: str, note: s
         raise AccessError("申请人不能审批自己的申请")
     row.status = new
     if new in (APPROVED, REJECTED):
-        row.decided_by, row.decided_at, row.decision_note = actor, _now(), note
+        row.decided_by, row.decided_at, row.decision_note = actor, utcnow(), note
     if new in (CLOSED, CANCELLED):
-        row.closed_at = _now()
+        row.closed_at = utcnow()
     vol = session.get(VolumeRow, row.volume_id)
     audit.record(session, actor, f"request_{new}", vol.ref_no if vol else str(row.volume_id), note,
                  request_id=row.id, kind=row.kind)

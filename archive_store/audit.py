@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handover.idnumber import mask
+from handover.clock import utcnow
 
 from .tables import AuditRow
 
@@ -34,7 +34,7 @@ def _redact_value(value: Any) -> Any:
 def record(session: Session, actor: str, action: str, target: str, reason: str = "",
            **detail: Any) -> AuditRow:
     """Add one audit row to the session's transaction (committed with the caller's work)."""
-    row = AuditRow(at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), actor=actor or "未知",
+    row = AuditRow(at=utcnow(), actor=actor or "未知",
                    action=action, target=redact(target)[:400], reason=(reason or "")[:400],
                    detail=_redact_value(detail))
     session.add(row)

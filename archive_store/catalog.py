@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handover import idnumber
+from handover import clock, idnumber
 
 from . import audit
 from .tables import PUBLISHED, CommunityRow, VolumeRow
@@ -90,7 +90,7 @@ def volume_catalog(session: Session, community_id: int, *,
             name=vol.name, sex=sex, birth_date=birth, id_number=vol.id_number,
             former_employer=vol.enterprise_name, community=community.label, materials=vol.materials,
             pages=vol.content_pages, date_from=vol.date_from, date_to=vol.date_to,
-            retention=retention, received_on=vol.published_at.date() if vol.published_at else None,
+            retention=retention, received_on=clock.local(vol.published_at).date() if vol.published_at else None,
             location=vol.prefix, remarks=_remarks(vol)))
     return out
 

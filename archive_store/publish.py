@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -32,6 +31,7 @@ from handover.db import EnterpriseRow, RetireeRow, init_db
 from handover.idnumber import mask
 from handover.models import Destination
 from handover.policy import load_profile
+from handover.clock import utcnow
 
 from . import audit
 from .communities import get_or_create
@@ -206,7 +206,7 @@ def publish_volume(session_or_cfg: Session | Settings | None, volume_dir: Path,
                                    objects_written=written, warnings=src.warnings)
         _fill_catalog(s, vol, src, objects + [(MANIFEST, manifest_sha, len(manifest))])
         vol.status = PUBLISHED
-        vol.published_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        vol.published_at = utcnow()
         audit.record(s, actor, "publish", ref_no, "档案入库", community=community_label,
                      objects=len(objects) + 1, resumed=resumed)
         return PublishedVolume(vol.id, community_id, community_label, vol.volume_no, ref_no, prefix,

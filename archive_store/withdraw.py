@@ -11,11 +11,11 @@ withdrawal row.
 
 from __future__ import annotations
 
-import datetime as dt
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from handover.clock import utcnow
 from . import audit
 from .index import unindex_pages
 from .tables import (PENDING, PUBLISHED, WITHDRAWN, MaterialRow, PageRow, PageTextRow, StoredObjectRow,
@@ -24,10 +24,6 @@ from .tables import (PENDING, PUBLISHED, WITHDRAWN, MaterialRow, PageRow, PageTe
 
 class WithdrawError(ValueError):
     """Refused; ``str(err)`` is the Chinese reason."""
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def withdraw_volume(session: Session, ref_no: str, actor: str, reason: str) -> VolumeWithdrawalRow:
@@ -43,7 +39,7 @@ def withdraw_volume(session: Session, ref_no: str, actor: str, reason: str) -> V
                             .where(PageRow.volume_id == vol.id, PageRow.duplicate_of.is_(None)))
     unindex_pages(session, ((pid, text, vol.community_id) for pid, text in pages if (text or "").strip()))
     vol.status = WITHDRAWN
-    row = VolumeWithdrawalRow(volume_id=vol.id, ref_no=vol.ref_no, reason=reason[:400], actor=actor, at=_now(),
+    row = VolumeWithdrawalRow(volume_id=vol.id, ref_no=vol.ref_no, reason=reason[:400], actor=actor, at=utcnow(),
                               originals_sha256=vol.originals_sha256, prefix=vol.prefix,
                               manifest_sha256=vol.manifest_sha256)
     session.add(row)
@@ -73,7 +69,7 @@ def reopen(session: Session, vol: VolumeRow, originals_sha256: str, prefix: str,
         raise WithdrawError(f"档号 {vol.ref_no} 未被退回")
     last = latest_withdrawal(session, vol.id)
     if last is not None:
-        last.republished_at = _now()
+        last.republished_at = utcnow()
     pages = select(PageRow.id).where(PageRow.volume_id == vol.id)
     session.execute(delete(PageTextRow).where(PageTextRow.page_id.in_(pages)))
     session.execute(delete(PageRow).where(PageRow.volume_id == vol.id))

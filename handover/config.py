@@ -49,6 +49,8 @@ class Settings:
     # PDF font for the reportlab documents ("path[#index]"); Noto via a cached TrueType conversion.
     pdf_font: str = ""
     pdf_noto: bool = True
+    # The office's time zone: times are stored in UTC and shown in this zone.
+    timezone: str = "Asia/Shanghai"
     # Who runs CLI commands, for the audit log (default: the login name).
     user: str = ""
     # Web

@@ -3,7 +3,6 @@ progress kept in the database so any request can show it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -14,14 +13,11 @@ from sqlalchemy.orm import sessionmaker
 
 from handover.policy import load_profile
 from handover.registry import find_enterprise, retirees_of
+from handover.clock import utcnow
 
 from .tables import BundleRow
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def run_bundle(make_session: sessionmaker, bundle_id: int, enterprise_name: str, out_dir: Path,
@@ -53,14 +49,14 @@ def run_bundle(make_session: sessionmaker, bundle_id: int, enterprise_name: str,
                                    assignments=[a for _, a in pairs], progress=progress, text_pdf=text_pdf)
         documents = [{k: v for k, v in asdict(d).items() if k != "sha256"} | {"sha256": d.sha256}
                      for d in manifest.documents]
-        update(status="done", finished_at=_now(), persons=len(pairs), label="完成",
+        update(status="done", finished_at=utcnow(), persons=len(pairs), label="完成",
                manifest={"documents": documents, "warnings": manifest.warnings, "zip": manifest.zip_path,
                          "transferred": manifest.transferred, "excluded": manifest.excluded,
                          "unassigned": manifest.unassigned})
     except Exception as err:  # noqa: BLE001 - the failure is shown to the user
         log.warning("bundle %s failed: %s", bundle_id, type(err).__name__)
         message = str(err) if isinstance(err, ValueError) else "生成移交文书时出错，请联系管理员"
-        update(status="failed", finished_at=_now(), error=message[:400])
+        update(status="failed", finished_at=utcnow(), error=message[:400])
 
 
 def start(make_session: sessionmaker, bundle_id: int, enterprise_name: str, out_dir: Path,

@@ -9,6 +9,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from handover import clock
+
 from .security import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -20,8 +22,11 @@ def highlight(snippet: str) -> Markup:
     return Markup(text.replace("【", "<mark>").replace("】", "</mark>"))
 
 
-def cn_datetime(value: dt.datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+def cn_datetime(value: dt.datetime | str | None) -> str:
+    """A stored time (naive UTC) or an API time string (ISO 8601), in the office's time zone."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if value else None
+    return clock.shown(value)
 
 
 def cn_date(value: dt.date | None) -> str:

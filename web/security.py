@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from archive_store.transactions import write_transaction
 from handover.config import Settings
+from handover.clock import utcnow
 
 from .tables import SignInFailureRow
 
@@ -73,7 +74,7 @@ class SignInLimiter:
         self.limit, self.window, self.ip_factor = limit, window, ip_factor
 
     def _since(self) -> dt.datetime:
-        return _utcnow() - dt.timedelta(seconds=self.window)
+        return utcnow() - dt.timedelta(seconds=self.window)
 
     def blocked(self, *keys: str) -> bool:
         with Session(self.engine) as s:
@@ -87,15 +88,11 @@ class SignInLimiter:
     def failed(self, *keys: str) -> None:
         with write_transaction(self.engine) as s:
             s.execute(delete(SignInFailureRow).where(SignInFailureRow.at <= self._since()))  # expired
-            s.add_all(SignInFailureRow(key=k[:200], at=_utcnow()) for k in keys)
+            s.add_all(SignInFailureRow(key=k[:200], at=utcnow()) for k in keys)
 
     def succeeded(self, *keys: str) -> None:
         with write_transaction(self.engine) as s:
             s.execute(delete(SignInFailureRow).where(SignInFailureRow.key.in_([k[:200] for k in keys])))
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class BodyTooLarge(Exception):

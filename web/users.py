@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from argon2 import PasswordHasher
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handover.db import EnterpriseRow
+from handover.clock import utcnow
 
 from .tables import UserRow
 
@@ -72,7 +72,7 @@ def authenticate(session: Session, username: str, password: str) -> UserRow | No
         return None
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = _hasher.hash(password)
-    row.last_login_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    row.last_login_at = utcnow()
     return row
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from archive_store.transactions import write_transaction
+from handover.clock import utcnow
 from handover.config import Settings, settings
 from handover.db import init_db
 
-from .tables import (OCR, PUBLISHED, QUARANTINED, QUEUED, TERMINAL, DossierPageRow, DossierRow,
-                     utcnow)
+from .tables import OCR, PUBLISHED, QUARANTINED, QUEUED, TERMINAL, DossierPageRow, DossierRow
 
 MAX_REASON = 2000
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from handover import clock
 from handover.config import Settings, settings
 from archive_store.audit import redact  # masks whole ID numbers inside free text
 from handover.idnumber import mask
@@ -30,7 +31,7 @@ def _dossier(d: DossierRow, live: dict[int, dict] | None = None) -> dict:
         "failures": [{**f, "reason": redact(str(f.get("reason", "")))} for f in d.failures or []],
         "quarantine_code": d.quarantine_code, "quarantine_reason": redact(d.quarantine_reason or ""),
         "ref_no": d.ref_no, "attempts": d.attempts, "warnings": [redact(str(w)) for w in d.warnings or []],
-        "updated_at": d.updated_at.isoformat(timespec="seconds") if d.updated_at else None,
+        "updated_at": clock.iso(d.updated_at, "seconds"),
     }
 
 
@@ -39,7 +40,7 @@ def _batch(b: BatchRow, dossiers: list[DossierRow], cfg: Settings | None) -> dic
     rows = [_dossier(d, log.states(d.id) if log and d.stage == OCR else None) for d in dossiers]
     return {
         "id": b.id, "name": b.name, "mode": b.mode, "profile": b.profile_region, "engine": b.engine,
-        "created_at": b.created_at.isoformat(timespec="seconds") if b.created_at else None,
+        "created_at": clock.iso(b.created_at, "seconds"),
         "dossiers_total": len(dossiers),
         "published": sum(1 for d in dossiers if d.stage == PUBLISHED),
         "quarantined": sum(1 for d in dossiers if d.stage == QUARANTINED),

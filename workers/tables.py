@@ -12,6 +12,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from handover.db import Base
+from handover.clock import utcnow
 
 # Dossier stages, in order; the last two are terminal.
 QUEUED = "queued"
@@ -26,10 +27,6 @@ STAGES = (QUEUED, LOADING, OCR, ASSEMBLING, CHECKING, PUBLISHING, PUBLISHED, QUA
 STAGE_LABELS = {QUEUED: "排队中", LOADING: "读取校验", OCR: "识别中", ASSEMBLING: "组卷",
                 CHECKING: "完整性检查", PUBLISHING: "入库中", PUBLISHED: "已入库", QUARANTINED: "已隔离"}
 TERMINAL = (PUBLISHED, QUARANTINED)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class BatchRow(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from archive_store import audit
 from archive_store.tables import AuditRow, CommunityRow
+from handover import clock
 from handover.db import EnterpriseRow
 from handover.registry import list_enterprises
 
@@ -43,7 +44,7 @@ def _user_rows(session: Session) -> list[dict]:
              "role_label": ROLES[u.role], "active": u.active,
              "community": communities.get(u.community_id, "") if u.community_id else "",
              "enterprise": enterprises.get(u.enterprise_id, "") if u.enterprise_id else "",
-             "last_login_at": u.last_login_at.isoformat(timespec="minutes") if u.last_login_at else None}
+             "last_login_at": clock.iso(u.last_login_at)}
             for u in list_users(session)]
 
 
@@ -169,5 +170,5 @@ def api_audit(action: str = "", actor: str = "", limit: int = 200, user: Current
               session: Session = Depends(db)):
     rows = _audit_rows(session, action, actor, max(1, min(limit, 1000)))
     audit.record(session, user.username, "view_audit", "audit_log", "")
-    return [{"id": r.id, "at": r.at.isoformat(timespec="seconds"), "actor": r.actor, "action": r.action,
+    return [{"id": r.id, "at": clock.iso(r.at, "seconds"), "actor": r.actor, "action": r.action,
              "target": r.target, "reason": r.reason, "detail": r.detail} for r in rows]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive_store import audit
+from handover import clock
 from handover.db import RetireeRow
 
 from .. import bundles
@@ -44,7 +45,7 @@ def _own(request: Request, session: Session, user: CurrentUser, token: str) -> B
 def _json(row: BundleRow) -> dict:
     return {"token": row.token, "status": row.status, "done": row.done, "total": row.total, "label": row.label,
             "error": row.error, "persons": row.persons,
-            "created_at": row.created_at.isoformat(timespec="seconds") if row.created_at else None,
+            "created_at": clock.iso(row.created_at, "seconds"),
             "documents": [{"index": i, "type": d["type"], "title": d["title"], "path": d["path"],
                            "format": d["format"], "community": d["community"], "rows": d["rows"],
                            "pages": d.get("pages")} for i, d in enumerate(row.manifest.get("documents", []))],

@@ -22,6 +22,7 @@ from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
 from archive_store.withdraw import WithdrawError, latest_withdrawal, withdraw_volume
+from handover import clock
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
 from ..render import flash, page
@@ -107,7 +108,7 @@ def _acceptance(session: Session, vol: VolumeRow) -> dict | None:
     if row is None:
         return None
     return {"accepted_by": row.accepted_by, "statement_ref": row.statement_ref,
-            "accepted_at": row.accepted_at.isoformat(timespec="minutes") if row.accepted_at else ""}
+            "accepted_at": clock.iso(row.accepted_at) or ""}
 
 
 def accept_volume(request: Request, session: Session, user: CurrentUser, vol: VolumeRow, statement_ref: str) -> dict:
@@ -151,7 +152,7 @@ def withdraw(request: Request, session: Session, user: CurrentUser, vol: VolumeR
 
 def _withdrawal(session: Session, vol: VolumeRow) -> dict | None:
     row = latest_withdrawal(session, vol.id) if vol.status == WITHDRAWN else None
-    return {"reason": row.reason, "actor": row.actor, "at": row.at.isoformat(sep=" ", timespec="minutes")} if row else None
+    return {"reason": row.reason, "actor": row.actor, "at": clock.iso(row.at)} if row else None
 
 
 def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> dict:
@@ -171,7 +172,7 @@ def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeR
         "content_pages": vol.content_pages, "blank_pages": vol.blank_pages, "materials_count": vol.materials,
         "date_from": vol.date_from.isoformat() if vol.date_from else None,
         "date_to": vol.date_to.isoformat() if vol.date_to else None,
-        "published_at": vol.published_at.isoformat(timespec="minutes") if vol.published_at else None,
+        "published_at": clock.iso(vol.published_at),
         "contents": [{"seq": m.seq, "class_code": m.class_code, "title": m.title,
                       "formed_on": m.formed_on.isoformat() if m.formed_on else "", "pages": m.pages,
                       "start_page": m.start_page, "end_page": m.end_page, "remarks": m.remarks} for m in materials],

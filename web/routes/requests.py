@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from archive_store import access
 from archive_store.tables import PUBLISHED, AccessRequestRow, CommunityRow, VolumeRow
+from handover import clock
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
 from ..render import flash, page
@@ -53,7 +54,7 @@ def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict
              "status_label": access.STATUS_LABELS[r.status], "requester": r.requester,
              "organisation": r.organisation, "reason": r.reason, "volume_id": v.id, "ref_no": v.ref_no,
              "name": v.name, "community": c.label,
-             "requested_at": r.requested_at.isoformat(timespec="minutes"),
+             "requested_at": clock.iso(r.requested_at),
              "due_on": r.due_on.isoformat() if r.due_on else None, "decided_by": r.decided_by,
              "decision_note": r.decision_note} for r, v, c in session.execute(q.limit(300))]
 
