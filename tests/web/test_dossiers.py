@@ -220,3 +220,28 @@ def test_incomplete_volume_is_accepted_on_a_written_statement(as_user, seed):
     # A complete volume needs no statement.
     assert archivist.post(f"/api/dossiers/{seed.volume_a}/accept", json={"statement_ref": "x"}).status_code in (400, 409)
     assert "accept_incomplete" in [r.action for r in audit_rows(seed, actor="archivist")]
+
+
+def test_completeness_paperwork_is_drafted_for_archive_staff(as_user, seed):
+    from urllib.parse import unquote
+
+    from docx import Document
+
+    archivist = as_user("archivist")
+    d = archivist.get(f"/api/dossiers/{seed.volume_c}").json()
+    html = archivist.get(f"/dossiers/{seed.volume_c}", headers=HTML).text
+    assert f"/dossiers/{seed.volume_c}/check/statement.docx" in html
+    r = archivist.get(f"/dossiers/{seed.volume_c}/check/statement.docx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert f"{d['ref_no']}-档案材料缺失情况说明.docx" in unquote(r.headers["content-disposition"])
+    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    text += "\n".join(c.text for t in Document(io.BytesIO(r.content)).tables for row in t.rows for c in row.cells)
+    assert "孙立平" in text and all(m in text for m in d["completeness"]["missing"])
+    sheet = archivist.get(f"/dossiers/{seed.volume_c}/check/note-sheet.docx")
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    assert f"{d['ref_no']}/档案材料缺失情况说明.docx" in [a.target for a in audit_rows(seed, "download", "archivist")]
+    # Only custodians draft them; nothing to draft where nothing is missing or nothing was checked.
+    assert as_user("comm_a").get(f"/dossiers/{seed.volume_c}/check/statement.docx").status_code == 403
+    assert as_user("ent_a").get(f"/dossiers/{seed.volume_c}/check/statement.docx").status_code == 403
+    assert archivist.get(f"/dossiers/{seed.volume_c}/check/other.docx").status_code == 404
+    assert archivist.get(f"/dossiers/{seed.volume_a}/check/statement.docx").status_code == 404
