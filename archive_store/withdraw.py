@@ -11,6 +11,8 @@ withdrawal row.
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -50,6 +52,13 @@ def withdraw_volume(session: Session, ref_no: str, actor: str, reason: str) -> V
 def latest_withdrawal(session: Session, volume_id: int) -> VolumeWithdrawalRow | None:
     return session.scalar(select(VolumeWithdrawalRow).where(VolumeWithdrawalRow.volume_id == volume_id)
                           .order_by(VolumeWithdrawalRow.id.desc()))
+
+
+def withdrawn_volumes(session: Session) -> list[tuple[VolumeRow, VolumeWithdrawalRow | None]]:
+    """Every volume now withdrawn, newest withdrawal first, with its latest withdrawal."""
+    vols = session.scalars(select(VolumeRow).where(VolumeRow.status == WITHDRAWN))
+    pairs = [(v, latest_withdrawal(session, v.id)) for v in vols]
+    return sorted(pairs, key=lambda p: p[1].at if p[1] else dt.datetime.min, reverse=True)
 
 
 def withdrawn_of(session: Session, id_number: str, community_id: int) -> VolumeRow | None:

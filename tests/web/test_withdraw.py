@@ -80,6 +80,14 @@ def test_a_withdrawn_volume_is_gone_for_everyone_but_archive_staff(as_user, seed
     with session_scope(seed.cfg) as s:
         row = s.scalar(select(AuditRow).where(AuditRow.action == "withdraw"))
         assert (row.actor, row.target, row.reason) == ("archivist", ref_no, REASON)
+    # Archive staff find it again in the list of withdrawn volumes; nobody else has that list.
+    (listed,) = archivist.get("/api/withdrawn").json()
+    assert (listed["ref_no"], listed["reason"], listed["volume_id"]) == (ref_no, REASON, seed.volume_a)
+    assert seed.person_a.id_number not in str(listed) and listed["at"].endswith("+08:00")
+    catalogs = archivist.get("/catalogs", headers=HTML).text
+    assert "已退回的案卷" in catalogs and ref_no in catalogs and f"/dossiers/{seed.volume_a}" in catalogs
+    assert comm.get("/api/withdrawn").status_code == 403
+    assert "已退回的案卷" not in comm.get("/catalogs", headers=HTML).text
 
 
 def test_withdrawing_a_worker_published_dossier_quarantines_it_and_requeue_keeps_the_number(seed, scans):

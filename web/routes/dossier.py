@@ -21,8 +21,9 @@ from archive_store.catalog import export_xlsx
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
-from archive_store.withdraw import WithdrawError, latest_withdrawal, withdraw_volume
+from archive_store.withdraw import WithdrawError, latest_withdrawal, withdraw_volume, withdrawn_volumes
 from handover import clock
+from handover.idnumber import mask
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
 from ..render import flash, page
@@ -307,9 +308,23 @@ def _catalog_rows(session: Session, user: CurrentUser) -> list[dict]:
     return [{"id": c.id, "label": c.label, "code": c.code, "volumes": n} for c, n in session.execute(q)]
 
 
+def _withdrawn_rows(session: Session) -> list[dict]:
+    communities = {c.id: c.label for c in session.scalars(select(CommunityRow))}
+    return [{"volume_id": v.id, "ref_no": v.ref_no, "name": v.name, "id_number": mask(v.id_number),
+             "community": communities.get(v.community_id, ""), "reason": w.reason if w else "",
+             "actor": w.actor if w else "", "at": clock.iso(w.at) if w else None}
+            for v, w in withdrawn_volumes(session)]
+
+
 @router.get("/catalogs", include_in_schema=False)
 def catalogs_page(request: Request, user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
-    return page(request, "catalogs.html", rows=_catalog_rows(session, user))
+    withdrawn = _withdrawn_rows(session) if user.role in (ADMIN, ARCHIVE) else []
+    return page(request, "catalogs.html", rows=_catalog_rows(session, user), withdrawn=withdrawn)
+
+
+@router.get("/api/withdrawn", tags=["案卷"], summary="已退回的案卷（档案馆）")
+def api_withdrawn(user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    return _withdrawn_rows(session)
 
 
 @router.get("/api/catalogs", tags=["目录"], summary="可下载案卷目录/台账的社区")
