@@ -236,3 +236,8 @@ def test_archive_staff_batch_zip_progress_requeue_and_withdraw(page_for, live_se
     pg.wait_for_selector("#withdrawn")
     assert "缺少入党志愿书原件" in pg.inner_text("#withdrawn") and "已退回" in pg.inner_text(".notice-ok")
     pg.screenshot(path=str(shots / "19-dossier-withdrawn.png"), full_page=True)
+    pg.click("nav.menu >> text=案卷目录与台账")
+    pg.click("#withdrawn-list a")  # found again from the list of withdrawn volumes
+    pg.wait_for_selector("#withdrawn")
+    pg.go_back()
+    pg.screenshot(path=str(shots / "20-catalogs-withdrawn.png"), full_page=True)
