@@ -101,6 +101,16 @@ def load_settings(env: dict[str, str] | None = None, config_file: Path | None = 
     return Settings(**values)
 
 
+def to_env(cfg: Settings) -> dict[str, str]:
+    """``cfg`` as HANDOVER_* variables, for a child process that must see the same settings."""
+    out = {}
+    for f in fields(Settings):
+        value = getattr(cfg, f.name)
+        out[f"HANDOVER_{f.name.upper()}"] = ("1" if value else "0") if isinstance(value, bool) else \
+            "" if value is None else str(value)
+    return out
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     """The process-wide settings, read once."""

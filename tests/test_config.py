@@ -27,3 +27,10 @@ def test_config_file_named_by_environment(tmp_path):
     conf.write_text('database_url = "postgresql://db/handover"\n', encoding="utf-8")
     s = load_settings(env={"HANDOVER_CONFIG": str(conf)})
     assert s.db_url == "postgresql://db/handover"
+
+
+def test_settings_travel_to_a_child_process_through_the_environment(tmp_path):
+    from handover.config import Settings, load_settings, to_env
+
+    cfg = Settings(data_dir=tmp_path / "d", broker="", pdfa=False, jobs=3, intake_root=None, timezone="Asia/Urumqi")
+    assert load_settings(env=to_env(cfg), config_file=tmp_path / "none.toml") == cfg

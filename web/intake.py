@@ -1,5 +1,6 @@
 """Archive staff intake: a batch folder handed to the workers, which ingest, digitize, check and
-publish it (embedded in a background thread, or queued to Celery when a broker is configured).
+publish it (without a broker in a child process started from a background thread, or queued to
+Celery when a broker is configured).
 The folder is one of three: an uploaded scanned dossier made into a one-entry batch, an uploaded
 ZIP of a batch unpacked (web.batch_zip), or a sub-folder of the scanning room (``intake_root``),
 ingested in place — the workers only read it. Progress comes from ``workers.status.batch_status``.
@@ -9,13 +10,16 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 from fastapi import HTTPException, UploadFile
 from sqlalchemy.orm import sessionmaker
 
-from handover.config import Settings
+from handover.config import Settings, to_env
 
 from .tables import IntakeRow
 from .uploads import write_upload
@@ -98,8 +102,23 @@ def _updater(make_session: sessionmaker, intake_id: int):
     return update
 
 
+def process(dossier_ids: list[int], cfg: Settings) -> None:
+    """Queue the dossiers to the workers, or (no broker) digitize them in a child process: its
+    page pool uses every core, and the OCR load stays out of the web server's process."""
+    if cfg.broker:
+        from workers.dispatch import submit
+
+        submit(dossier_ids, cfg)
+        return
+    if not dossier_ids:
+        return
+    done = subprocess.run([sys.executable, "-m", "workers", "run", "--jobs", str(max(1, cfg.jobs)),
+                           *map(str, dossier_ids)], env={**os.environ, **to_env(cfg)}, capture_output=True)
+    if done.returncode != 0:  # its output may name people: only the code goes to the log
+        raise RuntimeError(f"workers run exited with {done.returncode}")
+
+
 def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_dir: Path, profile: str) -> None:
-    from workers.dispatch import submit
     from workers.ingest import ingest
 
     update = _updater(make_session, intake_id)
@@ -108,7 +127,7 @@ def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_
         update(batch_id=report.batch_id, status="running")
         if report.problems and not report.to_dispatch and not report.quarantined:
             raise ValueError("；".join(report.problems)[:400])
-        submit(report.to_dispatch, cfg, jobs=1)
+        process(report.to_dispatch, cfg)
         update(status="done")
     except Exception as err:  # noqa: BLE001 - shown to the user
         log.warning("intake %s failed: %s", intake_id, type(err).__name__)
@@ -118,11 +137,9 @@ def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_
 
 def run_requeued(make_session: sessionmaker, cfg: Settings, intake_id: int, dossier_id: int) -> None:
     """Process one dossier that ``workers.requeue.requeue`` put back in the queue."""
-    from workers.dispatch import submit
-
     update = _updater(make_session, intake_id)
     try:
-        submit([dossier_id], cfg, jobs=1)
+        process([dossier_id], cfg)
         update(status="done")
     except Exception as err:  # noqa: BLE001 - shown to the user
         log.warning("requeue of dossier #%s failed: %s", dossier_id, type(err).__name__)

@@ -228,3 +228,13 @@ def withdraw_command(ref_no: str, reason: str) -> None:
         console.print(f"档案任务 #{dossier} 已标记为隔离；补充材料后运行 handover requeue {dossier} 重新处理，沿用原档号。")
     else:
         console.print("该案卷不是由 handover ingest 入库的；补充材料后重新数字化并 handover publish 到同一社区，沿用原档号。")
+
+
+@click.command("run", hidden=True)
+@click.argument("dossier_ids", nargs=-1, type=int, required=True)
+@click.option("--jobs", type=click.IntRange(1, 64), default=None)
+def run_command(dossier_ids: tuple[int, ...], jobs: int | None) -> None:
+    """Process already-ingested dossiers here and now (the web server starts this in a child process)."""
+    from .dispatch import submit
+
+    submit(list(dossier_ids), settings(), jobs)

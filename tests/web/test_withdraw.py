@@ -4,12 +4,14 @@ everyone else, the workers' dossier is quarantined and re-queueing files it agai
 from __future__ import annotations
 
 import io
+import os
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from archive_store.tables import AuditRow
 from handover.db import session_scope
+from workers.tables import DossierPageRow
 
 from .conftest import JINSHUI, PLANTED, sign_in
 from .test_intake import HTML, wait
@@ -103,6 +105,9 @@ def test_withdrawing_a_worker_published_dossier_quarantines_it_and_requeue_keeps
     token = r.json()["token"]
     first = wait(api, token, timeout=400)["batch"]["dossiers"][0]
     assert first["stage"] == "published", first
+    with session_scope(seed.cfg) as s:  # the pages were OCR'd in a child process, not in the web server
+        workers = set(s.scalars(select(DossierPageRow.worker).where(DossierPageRow.dossier_id == first["id"])))
+    assert workers and all(w.startswith("embedded@") and w != f"embedded@{os.getpid()}" for w in workers), workers
 
     r = api.post(f"/api/dossiers/{first['volume_id']}/withdraw", json={"reason": REASON})
     assert r.status_code == 200, r.text
