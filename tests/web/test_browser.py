@@ -184,8 +184,10 @@ def test_archive_staff_upload_scans_progress_and_completeness(page_for, live_ser
     pg.click("form[action='/intake'] button[type=submit]")
     pg.wait_for_url(re.compile(r".*/intake/[0-9a-f]{32}$"))
     pg.screenshot(path=str(shots / "14-intake-progress.png"))
-    # The page refreshes itself every 2 s until the workers are done.
-    pg.wait_for_selector("#intake-status[data-done=yes]", timeout=300_000)
+    # The progress block updates in place every 2 s until the workers are done: no page reload.
+    pg.evaluate("window.sameDocument = true")
+    pg.wait_for_selector("#intake-live[data-done=yes]", timeout=300_000)
+    assert pg.evaluate("window.sameDocument === true")
     assert "已入库" in pg.inner_text("#intake-status"), pg.inner_text("#intake-status")
     pg.screenshot(path=str(shots / "15-intake-done.png"))
     pg.click("#intake-status a[href^='/dossiers/']")
