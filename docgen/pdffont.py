@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -140,7 +141,8 @@ def _noto_glyphs(chars: str) -> Path | None:
     """A small TrueType font holding just ``chars`` from Noto Serif CJK SC (cached by character set)."""
     from fontTools import subset
 
-    target = CACHE / f"noto-sc-{hashlib.sha1(''.join(sorted(chars)).encode()).hexdigest()[:16]}.ttf"
+    digest = hashlib.sha1(("v2:" + "".join(sorted(chars))).encode()).hexdigest()[:16]  # v2: own PostScript name
+    target = CACHE / f"noto-sc-{digest}.ttf"
     if target.is_file():
         return target
     face = _noto_sc_face()
@@ -155,25 +157,31 @@ def _noto_glyphs(chars: str) -> Path | None:
     sub.populate(text=chars)
     sub.subset(face)
     _to_truetype(face)
+    # reportlab keeps one font object per PostScript name: each subset needs a name of its own.
+    for record in face["name"].names:
+        if record.nameID == 6:
+            record.string = f"NotoSerifCJKsc-{digest}"
     return _save(face, target)
 
 
-_EXTRA: list[str] = []  # fallback faces added by cover(), process-wide like reportlab's registry
+# The one extra face cover() made: it holds every rare character this process has needed so far,
+# so a long-running server keeps a single small fallback rather than one per document run.
+_EXTRA: list[str] = []
+_COVERED: set[str] = set()
+_LOCK = threading.Lock()
 
 
 def cover(text: str) -> PdfFonts:
     """Make every character of ``text`` drawable if any installed face has it; the fonts to use."""
-    fonts = pdf_fonts()
-    lacking = fonts.missing(text)
+    lacking = pdf_fonts().missing(text)
     if lacking and settings().pdf_noto:
-        chars = "".join(sorted(lacking))
-        path = _noto_glyphs(chars)
-        if path is not None:
-            name = _register(f"NotoSC-{path.stem[8:]}", path)
-            if name not in _EXTRA:
-                _EXTRA.append(name)
-            fonts = pdf_fonts()
-    return fonts
+        with _LOCK:
+            chars = "".join(sorted(_COVERED | lacking))
+            path = _noto_glyphs(chars)
+            if path is not None:
+                _EXTRA[:] = [_register(f"NotoSC-{path.stem[8:]}", path)]
+                _COVERED.update(lacking)
+    return pdf_fonts()
 
 
 def pdf_fonts() -> PdfFonts:

@@ -177,3 +177,12 @@ def test_contact_cards_pdf(bundle, routed):
     text = _flat("".join(pages))
     for r in people:
         assert _flat(r.name) in text and r.person_no in text
+
+
+def test_rare_characters_accumulate_in_one_fallback_face():
+    from docgen.pdffont import cover
+
+    first = cover("堃")
+    second = cover("喆玥")
+    assert not second.missing("堃喆玥")
+    assert len(second.fallbacks) == len(first.fallbacks)  # replaced, not one more face per run
