@@ -33,7 +33,9 @@ AUDIT_LABELS = {
     "request_loan": "申请外借", "request_approved": "批准申请", "request_rejected": "驳回申请",
     "request_closed": "办结申请", "request_cancelled": "撤销申请", "publish": "档案入库",
     "reserve_ref_no": "预留档号", "view_audit": "查看审计日志", "generate_bundle": "生成移交文书",
-    "upload_scans": "上传扫描件", "accept_incomplete": "凭书面说明接收",
+    "upload_scans": "上传扫描件", "accept_incomplete": "凭书面说明接收", "withdraw": "退回案卷",
+    "reuse_ref_no": "退回后重新入库（沿用档号）", "requeue": "重新排队", "publish_noop": "重复入库（未改动）",
+    "void_ref_no": "作废预留档号", "verify": "存储校验", "upload_batch": "上传批次压缩包", "ingest_folder": "扫描室文件夹入库",
 }
 
 
