@@ -198,7 +198,17 @@ def test_admin_reads_the_audit_log(as_user, seed):
     search = next(r for r in rows if r["action"] == "search")
     assert seed.person_a.id_number not in search["target"] and "*" in search["target"]
     html = as_user("admin").get("/admin/audit", headers=HTML).text
-    assert "审计日志" in html and "检索" in html and "登录" in html
+    assert "审计日志" in html and "检索" in html and "登录" in html and "/admin/audit.xlsx" in html
+    # The export follows the filters, in Chinese, and is itself audited; nobody else may export.
+    r = as_user("admin").get("/admin/audit.xlsx", params={"actor": "comm_a"})
+    assert r.status_code == 200
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    lines = list(sheet.iter_rows(values_only=True))
+    assert lines[0] == ("时间", "用户", "操作", "对象", "事由", "详情")
+    assert len(lines) > 1 and {line[1] for line in lines[1:]} == {"comm_a"} and "检索" in {line[2] for line in lines[1:]}
+    assert all(seed.person_a.id_number not in str(line) for line in lines)
+    assert "export_audit" in [a.action for a in audit_rows(seed, actor="admin")]
+    assert as_user("archivist").get("/admin/audit.xlsx").status_code == 403
 
 
 def test_incomplete_volume_is_accepted_on_a_written_statement(as_user, seed):

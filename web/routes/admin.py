@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +39,7 @@ AUDIT_LABELS = {
     "reserve_ref_no": "预留档号", "view_audit": "查看审计日志", "generate_bundle": "生成移交文书",
     "upload_scans": "上传扫描件", "accept_incomplete": "凭书面说明接收", "withdraw": "退回案卷",
     "reuse_ref_no": "退回后重新入库（沿用档号）", "requeue": "重新排队", "publish_noop": "重复入库（未改动）",
-    "void_ref_no": "作废预留档号", "verify": "存储校验", "upload_batch": "上传批次压缩包", "ingest_folder": "扫描室文件夹入库",
+    "void_ref_no": "作废预留档号", "verify": "存储校验", "upload_batch": "上传批次压缩包", "export_audit": "导出审计日志", "ingest_folder": "扫描室文件夹入库",
 }
 
 
@@ -110,6 +114,28 @@ def users_toggle(request: Request, username: str, active: str = Form("0"),
 
 def _audit_rows(session: Session, action: str | None, actor: str | None, limit: int) -> list[AuditRow]:
     return audit.entries(session, action=action or None, actor=actor or None, limit=limit)
+
+
+@router.get("/admin/audit.xlsx", tags=["审计"], summary="导出审计日志（XLSX，管理员，最多10万条）")
+def audit_xlsx(action: str = "", actor: str = "", user: CurrentUser = Depends(admin_only),
+               session: Session = Depends(db)):
+    from openpyxl import Workbook
+
+    rows = _audit_rows(session, action, actor, 100_000)
+    audit.record(session, user.username, "export_audit", "audit_log", "", filter_action=action, filter_actor=actor,
+                 rows=len(rows))
+    session.commit()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("审计日志")
+    ws.append(["时间", "用户", "操作", "对象", "事由", "详情"])
+    for r in rows:
+        ws.append([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action), r.target, r.reason,
+                   json.dumps(r.detail, ensure_ascii=False) if r.detail else ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    stamp = clock.local(clock.utcnow()).strftime("%Y%m%d-%H%M")
+    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'审计日志-{stamp}.xlsx')}"})
 
 
 @router.get("/admin/audit", include_in_schema=False)
