@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from archive_store.audit import redact  # masks whole ID numbers inside free text
 from handover import clock
 from handover.config import Settings, settings
-from archive_store.audit import redact  # masks whole ID numbers inside free text
 from handover.idnumber import mask
 
 from .page_log import page_log
@@ -70,3 +70,11 @@ def batch_status(batch: str | int | None = None, cfg: Settings | None = None) ->
             dossiers = list(s.scalars(select(DossierRow).where(DossierRow.batch_id == b.id).order_by(DossierRow.id)))
             out.append(_batch(b, dossiers, cfg or settings()))
         return out
+
+
+def quarantined(cfg: Settings | None = None, limit: int = 200) -> list[dict]:
+    """Dossiers held back and waiting for someone to fix them, newest first, across all batches."""
+    with reading(cfg) as s:
+        rows = s.execute(select(DossierRow, BatchRow.name).join(BatchRow, BatchRow.id == DossierRow.batch_id)
+                         .where(DossierRow.stage == QUARANTINED).order_by(DossierRow.updated_at.desc()).limit(limit))
+        return [{**_dossier(d), "batch_id": d.batch_id, "batch_name": name} for d, name in rows]

@@ -66,7 +66,14 @@ def test_a_batch_zip_runs_every_dossier_and_reports_each(seed, scans):
     assert html.count("修正后重新排队") == 2 and f'href="/dossiers/{published["volume_id"]}"' in html
     assert n1 not in html and n2 not in html  # ID numbers masked
     assert name1 in api.get(f"/api/dossiers/{published['volume_id']}").json()["name"]
-    assert "批次：第一批" in api.get("/intake", headers=HTML).text
+    intake_html = api.get("/intake", headers=HTML).text
+    assert "批次：第一批" in intake_html
+    # Both held-back dossiers wait on the intake page's to-do list, linked to their batch page.
+    todo = intake_html[intake_html.index('id="quarantined"'):]
+    assert "待处理的隔离档案（2）" in todo and todo.count(f"/intake/{state['token']}#dossier-") == 2
+    assert idnumber.mask(n2) in todo and n2 not in todo
+    assert "<div class=\"stat-value\">2</div><div class=\"stat-label\">待处理的隔离档案" in \
+        api.get("/", headers=HTML).text
 
 
 def test_a_scanning_room_folder_is_ingested_in_place_and_requeued_after_the_fix(seed, scans, tmp_path):

@@ -98,6 +98,12 @@ def test_embedded_batch_files_by_roster_and_holds_back_bad_entries(embedded, sca
     assert good.id_number not in status.output  # masked
     table = CliRunner().invoke(status_command, [str(data[-1]["id"])])
     assert "已入库" in table.output and "已隔离" in table.output
+    from workers.status import quarantined
+
+    held = quarantined()
+    assert {d["id"] for d in held} == {rows[truncated.id_number].id, rows["张三的档案"].id}
+    assert all(d["batch_id"] == data[-1]["id"] and d["quarantine_reason"] for d in held)
+    assert truncated.id_number not in str(held)  # masked
 
     # Requeue: a published dossier is refused; a still-misnamed one says what to do.
     again = CliRunner().invoke(requeue_command, [good.id_number])

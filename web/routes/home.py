@@ -39,5 +39,9 @@ def home(request: Request, user: CurrentUser = Depends(current_user), session: S
         if user.role == COMMUNITY:
             pending = pending.where(AccessRequestRow.requester == user.username)
         stats.append(("待审批的查阅/外借申请", session.scalar(pending) or 0))
+        if user.role in (ADMIN, ARCHIVE):
+            from workers.status import quarantined
+
+            stats.append(("待处理的隔离档案", len(quarantined(request.app.state.cfg))))
     return page(request, "home.html", stats=stats, ADMIN=ADMIN, ARCHIVE=ARCHIVE, COMMUNITY=COMMUNITY,
                 ENTERPRISE=ENTERPRISE)

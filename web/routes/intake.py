@@ -172,9 +172,16 @@ def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeR
 
 @router.get("/intake", include_in_schema=False)
 def intake_page(request: Request, user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    from workers.status import quarantined
+
     rows = list(session.scalars(select(IntakeRow).order_by(IntakeRow.id.desc()).limit(20)))
     cfg = request.app.state.cfg
-    return page(request, "intake.html", rows=rows, profiles=available_profiles(),
+    held = quarantined(cfg)
+    tokens = dict(session.execute(select(IntakeRow.batch_id, IntakeRow.token)
+                                  .where(IntakeRow.batch_id.in_({d["batch_id"] for d in held}))).all())
+    for d in held:
+        d["token"] = tokens.get(d["batch_id"])
+    return page(request, "intake.html", rows=rows, held=held, profiles=available_profiles(),
                 room=cfg.intake_root is not None, folders=intake.room_folders(cfg.intake_root),
                 max_mb=max(1, request.app.state.max_upload // (1024 * 1024)))
 
