@@ -223,6 +223,13 @@ def test_archive_staff_batch_zip_progress_requeue_and_withdraw(page_for, live_se
     assert "已入库" in status and "已隔离" in status and "接收社区" in status, status
     assert pg.inner_text("#count-published") == "1" and pg.inner_text("#count-quarantined") == "1"
     pg.screenshot(path=str(shots / "18-batch-done.png"), full_page=True)
+    batch_url = pg.url
+    pg.click("nav.menu >> text=扫描件入库")
+    todo = pg.inner_text("#quarantined")
+    assert "接收社区" in todo and "第二批" in todo  # the held-back dossier on the to-do list, by batch name
+    pg.screenshot(path=str(shots / "21-intake-todo.png"), full_page=True)
+    pg.click("#quarantined a.button")
+    pg.wait_for_url(re.compile(re.escape(batch_url) + "#dossier-[0-9]+$"))
 
     pg.click("form.requeue button")  # unchanged: it is held back again, with the same reason
     pg.wait_for_selector(".notice-ok")

@@ -177,10 +177,13 @@ def intake_page(request: Request, user: CurrentUser = Depends(archive_only), ses
     rows = list(session.scalars(select(IntakeRow).order_by(IntakeRow.id.desc()).limit(20)))
     cfg = request.app.state.cfg
     held = quarantined(cfg)
-    tokens = dict(session.execute(select(IntakeRow.batch_id, IntakeRow.token)
-                                  .where(IntakeRow.batch_id.in_({d["batch_id"] for d in held}))).all())
-    for d in held:
-        d["token"] = tokens.get(d["batch_id"])
+    uploads = {r.batch_id: r for r in session.scalars(select(IntakeRow)
+                                                      .where(IntakeRow.batch_id.in_({d["batch_id"] for d in held})))}
+    for d in held:  # a batch started in the browser: its page, and the name the user gave it
+        up = uploads.get(d["batch_id"])
+        d["token"] = up.token if up else None
+        if up:
+            d["batch_name"] = "单卷上传" if up.id_number else up.name
     return page(request, "intake.html", rows=rows, held=held, profiles=available_profiles(),
                 room=cfg.intake_root is not None, folders=intake.room_folders(cfg.intake_root),
                 max_mb=max(1, request.app.state.max_upload // (1024 * 1024)))
