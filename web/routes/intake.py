@@ -52,7 +52,9 @@ def _status(request: Request, session: Session, row: IntakeRow) -> dict:
                 d["volume_id"] = session.scalar(select(VolumeRow.id).where(
                     VolumeRow.ref_no == d["ref_no"], VolumeRow.status == PUBLISHED)) if d["ref_no"] else None
             out["batch"] = batch
-            out["done"] = batch["done"] and row.status in ("done", "failed")
+            # Every dossier at rest is what "done" means: it stays true even when the server was
+            # restarted while a child process finished the work and no thread was left to say so.
+            out["done"] = batch["done"]
     return out
 
 
