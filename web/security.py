@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from archive_store.transactions import write_transaction
-from handover.config import Settings
 from handover.clock import utcnow
+from handover.config import Settings
 
 from .tables import SignInFailureRow
 
