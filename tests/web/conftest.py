@@ -140,6 +140,9 @@ class Api:
     def post(self, url, **kw):
         return self.client.post(url, headers=self._h(kw), **kw)
 
+    def put(self, url, **kw):
+        return self.client.put(url, headers=self._h(kw), **kw)
+
     def delete(self, url, **kw):
         return self.client.request("DELETE", url, headers=self._h(kw), **kw)
 

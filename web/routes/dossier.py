@@ -174,7 +174,7 @@ def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeR
         "date_from": vol.date_from.isoformat() if vol.date_from else None,
         "date_to": vol.date_to.isoformat() if vol.date_to else None,
         "published_at": clock.iso(vol.published_at),
-        "contents": [{"seq": m.seq, "class_code": m.class_code, "title": m.title,
+        "contents": [{"id": m.id, "seq": m.seq, "class_code": m.class_code, "title": m.title,
                       "formed_on": m.formed_on.isoformat() if m.formed_on else "", "pages": m.pages,
                       "start_page": m.start_page, "end_page": m.end_page, "remarks": m.remarks} for m in materials],
         "pages": [{"seq": s, "page_no": n, "blank": b, "material": titles.get(mid, "")} for s, n, b, mid in pages],
