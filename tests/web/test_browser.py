@@ -98,6 +98,14 @@ def test_sign_in_search_open_dossier_view_page(page_for, live_server, seed, shot
     pg.click("#next-page")
     pg.wait_for_url(re.compile(r".*\?seq=2$"))
     pg.wait_for_function("document.getElementById('page-image').naturalWidth > 0")
+    # Correct a 卷内目录 row the OCR misnamed, and come back to the dossier.
+    pg.click("table.contents a:has-text('更正')")
+    pg.fill("#contents-form input[name=title]", "招工审批表（补正）")
+    pg.fill("#contents-form input[name=reason]", "核对原件")
+    pg.screenshot(path=str(shots / "22-contents-edit.png"), full_page=True)
+    pg.click("#contents-form button[type=submit]")
+    pg.wait_for_selector("table.contents")
+    assert "招工审批表（补正）" in pg.inner_text("table.contents") and "已更正卷内目录" in pg.inner_text(".notice-ok")
 
 
 def test_enterprise_upload_report_import_and_download_bundle(page_for, seed, shots, tmp_path):
