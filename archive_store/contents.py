@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docgen.records import MaterialEntry, VolumeRecord
+from handover import clock
 from ocr.classes import CLASSES
 from ocr.numbering import sequence_numbers
 
 from . import audit
-from .tables import MaterialRow, VolumeRow
+from .tables import CommunityRow, MaterialRow, VolumeRow
 
 
 class ContentsError(ValueError):
@@ -65,3 +67,15 @@ def _renumber(session: Session, volume_id: int) -> None:
                                 .order_by(MaterialRow.ordinal)))
     for row, seq in zip(rows, sequence_numbers([r.class_code for r in rows])):
         row.seq = seq
+
+
+def volume_record(session: Session, vol: VolumeRow) -> VolumeRecord:
+    """The volume with its 卷内目录 rows as they stand now (corrections included), for printing."""
+    community = session.get(CommunityRow, vol.community_id)
+    rows = session.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id).order_by(MaterialRow.ordinal))
+    return VolumeRecord(
+        ref_no=vol.ref_no, volume_no=vol.volume_no, name=vol.name, sex="", birth_date=None, id_number=vol.id_number,
+        former_employer=vol.enterprise_name, community=community.label if community else "",
+        pages=vol.content_pages, received_on=clock.local(vol.published_at).date() if vol.published_at else None,
+        start=vol.date_from, end=vol.date_to,
+        materials=[MaterialEntry(r.class_code, r.title, r.formed_on, 1, r.pages, r.remarks) for r in rows])

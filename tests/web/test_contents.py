@@ -58,3 +58,31 @@ def test_contents_corrections_are_checked_and_for_archive_staff_only(as_user, se
                        data={"title": "自传", "class_code": "二", "formed_on": "", "csrf_token": archivist.csrf})
     assert r.status_code == 303 and r.headers["location"] == f"/dossiers/{seed.volume_a}#contents"
     assert archivist.get(f"/api/dossiers/{seed.volume_a}").json()["contents"][0]["title"] == "自传"
+
+
+def test_the_contents_list_prints_as_it_stands_now(as_user, seed, tmp_path):
+    import io
+    import subprocess
+
+    from docx import Document
+
+    archivist = as_user("archivist")
+    first = archivist.get(f"/api/dossiers/{seed.volume_a}").json()["contents"][0]
+    archivist.put(f"/api/dossiers/{seed.volume_a}/contents/{first['id']}",
+                  json={"title": "招工登记表（更正后）", "class_code": first["class_code"], "formed_on": None})
+    pdf = archivist.get(f"/dossiers/{seed.volume_a}/contents.pdf")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    (tmp_path / "c.pdf").write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "c.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    compact = "".join(text.split())
+    ref_no = archivist.get(f"/api/dossiers/{seed.volume_a}").json()["ref_no"]
+    assert f"档号：{ref_no}" in compact and "材料名称" in compact and "招工登记表（更正后）" in compact
+    docx = archivist.get(f"/dossiers/{seed.volume_a}/contents.docx")
+    cells = [c.text for t in Document(io.BytesIO(docx.content)).tables for r in t.rows for c in r.cells]
+    assert "招工登记表（更正后）" in cells
+    # Community staff print their own community's; not another's; enterprises not at all.
+    assert as_user("comm_a").get(f"/dossiers/{seed.volume_a}/contents.pdf").status_code == 200
+    assert as_user("comm_b").get(f"/dossiers/{seed.volume_a}/contents.pdf").status_code == 403
+    assert as_user("ent_a").get(f"/dossiers/{seed.volume_a}/contents.pdf").status_code == 403
+    assert archivist.get(f"/dossiers/{seed.volume_a}/contents.txt").status_code == 404

@@ -4,23 +4,30 @@ row from the dossier page, and the same through the JSON API."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
-from archive_store.contents import ContentsError, Correction, correct_material
+from archive_store import audit
+from archive_store.contents import ContentsError, Correction, correct_material, volume_record
 from archive_store.tables import MaterialRow
 from ocr.classes import CLASSES
 
-from ..deps import ARCHIVE_ROLES, CurrentUser, db, require
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, require
 from ..render import flash, page
 from ..security import verify_csrf
 from .dossier import visible_volume
 
 router = APIRouter()
 archive_only = require(*ARCHIVE_ROLES)
+staff_only = require(*STAFF)
+MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
 
 
 class ContentsEdit(BaseModel):
@@ -50,6 +57,33 @@ def _apply(request: Request, session: Session, user: CurrentUser, volume_id: int
     session.commit()
     return {"id": row.id, "seq": row.seq, "class_code": row.class_code, "title": row.title,
             "formed_on": row.formed_on.isoformat() if row.formed_on else None, "remarks": row.remarks}
+
+
+@router.get("/dossiers/{volume_id}/contents.{fmt}", tags=["案卷"], summary="下载卷内目录（docx 或 pdf，供打印装订）")
+def contents_document(request: Request, volume_id: int, fmt: str, user: CurrentUser = Depends(staff_only),
+                      session: Session = Depends(db)):
+    from docgen.documents import contents_list
+    from docgen.docx_tables import render_table_docx
+    from docgen.pdf_tables import render_table_pdf
+    from docgen.pdffont import cover
+
+    if fmt not in MEDIA:
+        raise HTTPException(404, "卷内目录只提供 docx 和 pdf")
+    vol = visible_volume(request, session, user, volume_id)
+    doc = contents_list(volume_record(session, vol))
+    tmp = Path(tempfile.mkdtemp(prefix="handover-contents-"))
+    out = tmp / f"contents.{fmt}"
+    try:
+        if fmt == "docx":
+            render_table_docx(doc, out)
+        else:
+            render_table_pdf(doc, out, fonts=cover(vol.name + "".join(r[1] for s in doc.sections for r in s.rows)))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    audit.record(session, user.username, "download", f"{vol.ref_no}/卷内目录.{fmt}", "")
+    return FileResponse(out, media_type=MEDIA[fmt], filename=f"{vol.ref_no}-卷内目录.{fmt}",
+                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
 
 
 @router.get("/dossiers/{volume_id}/contents/{material_id}", include_in_schema=False)
