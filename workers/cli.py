@@ -164,6 +164,8 @@ def _print_status(batch: str | None, as_json: bool) -> None:
         for d in b["dossiers"]:
             colour = {"published": "green", "quarantined": "red"}.get(d["stage"])
             stage = f"[{colour}]{d['stage_label']}[/{colour}]" if colour else d["stage_label"]
+            if d.get("stalled"):
+                stage = f"[red]已中断（{d['stage_label']}）[/red]"
             problem = d["quarantine_reason"] or "；".join(f["reason"] for f in d["failures"][-2:])
             table.add_row(f"#{d['id']}", d["id_number"], d["name"], stage, f"{d['pages_done']}/{d['pages_total']}",
                           d["ref_no"], problem)

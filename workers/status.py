@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from archive_store.audit import redact  # masks whole ID numbers inside free text
@@ -20,7 +22,19 @@ class BatchNotFound(LookupError):
     pass
 
 
-def _dossier(d: DossierRow, live: dict[int, dict] | None = None) -> dict:
+def stalled_before(cfg: Settings) -> dt.datetime:
+    """Embedded work records progress at least once per page and once per finishing step: a
+    dossier silent for longer than both limits lost its process (a restart, a crash)."""
+    return clock.utcnow() - dt.timedelta(seconds=cfg.page_time_limit + cfg.finish_time_limit)
+
+
+def is_stalled(d: DossierRow, mode: str, cfg: Settings) -> bool:
+    # Distributed page progress lives in Redis until the dossier finishes: its row may rest long.
+    return mode == "embedded" and d.stage not in TERMINAL and d.updated_at is not None \
+        and d.updated_at < stalled_before(cfg)
+
+
+def _dossier(d: DossierRow, live: dict[int, dict] | None = None, stalled: bool = False) -> dict:
     done = d.pages_done
     if live:  # page workers report through Redis until the dossier finishes
         done = max(done, sum(1 for st in live.values() if st.get("status") == "done"))
@@ -31,13 +45,15 @@ def _dossier(d: DossierRow, live: dict[int, dict] | None = None) -> dict:
         "failures": [{**f, "reason": redact(str(f.get("reason", "")))} for f in d.failures or []],
         "quarantine_code": d.quarantine_code, "quarantine_reason": redact(d.quarantine_reason or ""),
         "ref_no": d.ref_no, "attempts": d.attempts, "warnings": [redact(str(w)) for w in d.warnings or []],
-        "updated_at": clock.iso(d.updated_at, "seconds"),
+        "updated_at": clock.iso(d.updated_at, "seconds"), "stalled": stalled,
     }
 
 
 def _batch(b: BatchRow, dossiers: list[DossierRow], cfg: Settings | None) -> dict:
-    log = page_log(cfg) if cfg is not None and cfg.broker else None
-    rows = [_dossier(d, log.states(d.id) if log and d.stage == OCR else None) for d in dossiers]
+    cfg = cfg or settings()
+    log = page_log(cfg) if cfg.broker else None
+    rows = [_dossier(d, log.states(d.id) if log and d.stage == OCR else None, is_stalled(d, b.mode, cfg))
+            for d in dossiers]
     return {
         "id": b.id, "name": b.name, "mode": b.mode, "profile": b.profile_region, "engine": b.engine,
         "created_at": clock.iso(b.created_at, "seconds"),
@@ -47,7 +63,7 @@ def _batch(b: BatchRow, dossiers: list[DossierRow], cfg: Settings | None) -> dic
         "in_progress": sum(1 for d in dossiers if d.stage not in TERMINAL),
         "pages_done": sum(r["pages_done"] for r in rows),
         "pages_total": sum(d.pages_total for d in dossiers),
-        "done": all(d.stage in TERMINAL for d in dossiers),
+        "done": all(d.stage in TERMINAL or r["stalled"] for d, r in zip(dossiers, rows)),
         "dossiers": rows,
     }
 
@@ -73,8 +89,23 @@ def batch_status(batch: str | int | None = None, cfg: Settings | None = None) ->
 
 
 def quarantined(cfg: Settings | None = None, limit: int = 200) -> list[dict]:
-    """Dossiers held back and waiting for someone to fix them, newest first, across all batches."""
+    """Dossiers waiting for someone: held back, or (embedded) interrupted; newest first, all batches."""
+    cfg = cfg or settings()
     with reading(cfg) as s:
-        rows = s.execute(select(DossierRow, BatchRow.name).join(BatchRow, BatchRow.id == DossierRow.batch_id)
-                         .where(DossierRow.stage == QUARANTINED).order_by(DossierRow.updated_at.desc()).limit(limit))
-        return [{**_dossier(d), "batch_id": d.batch_id, "batch_name": name} for d, name in rows]
+        stuck = (BatchRow.mode == "embedded") & DossierRow.stage.not_in(TERMINAL) & \
+            (DossierRow.updated_at < stalled_before(cfg))
+        rows = s.execute(select(DossierRow, BatchRow.name, BatchRow.mode)
+                         .join(BatchRow, BatchRow.id == DossierRow.batch_id)
+                         .where((DossierRow.stage == QUARANTINED) | stuck)
+                         .order_by(DossierRow.updated_at.desc()).limit(limit))
+        return [{**_dossier(d, stalled=is_stalled(d, mode, cfg)), "batch_id": d.batch_id, "batch_name": name}
+                for d, name, mode in rows]
+
+
+def waiting(dossier_id: int, cfg: Settings | None = None) -> bool:
+    """Whether the dossier waits for a person: held back, or interrupted (embedded)."""
+    cfg = cfg or settings()
+    with reading(cfg) as s:
+        row = s.execute(select(DossierRow, BatchRow.mode).join(BatchRow, BatchRow.id == DossierRow.batch_id)
+                        .where(DossierRow.id == dossier_id)).first()
+    return row is not None and (row[0].stage == QUARANTINED or is_stalled(row[0], row[1], cfg))

@@ -170,6 +170,43 @@ def test_page_results_are_reused_and_a_second_finish_does_not_publish_again(embe
     assert [p.runs for p in pages] == [1] * len(refs)  # no page was OCR'd twice
 
 
+def test_a_dossier_interrupted_by_a_restart_waits_for_requeue_and_resumes(embedded, scans, tmp_path):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from workers.dispatch import submit
+    from workers.requeue import requeue
+    from workers.status import batch_status, quarantined, waiting
+
+    s = scans[2]
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    shutil.copytree(s.folder, batch / s.id_number)
+    write_manifest(batch, [(s.id_number, s.name)])
+    report = ingest(batch, profile=REGION)
+    (dossier_id,) = report.queued
+    refs = dossier.prepare(dossier_id)
+    digest = progress.get_dossier(dossier_id).source_sha256
+    dossier.ocr_page(dossier_id, digest, refs[0]["seq"], refs[0]["sha"], "rapidocr")
+    assert not waiting(dossier_id)  # recently active: still in the hands of its process
+    # The process died (server restart) and nothing has moved for two hours.
+    with session_scope() as db:
+        db.execute(update(DossierRow).where(DossierRow.id == dossier_id)
+                   .values(updated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=2)))
+    (state,) = batch_status(report.batch_id)
+    assert state["dossiers"][0]["stalled"] and state["done"]  # no page waits for a dead process
+    assert [d["id"] for d in quarantined()] == [dossier_id] and waiting(dossier_id)
+    status = CliRunner().invoke(status_command, [str(report.batch_id)])
+    assert "已中断" in status.output
+    requeue(str(dossier_id))
+    assert submit([dossier_id], settings(), 1)[dossier_id]["stage"] == "published"
+    with session_scope() as db:
+        pages = list(db.scalars(select(DossierPageRow).where(DossierPageRow.dossier_id == dossier_id)
+                                .order_by(DossierPageRow.seq)))
+    assert pages[0].runs == 1  # the page finished before the restart was not OCR'd again
+
+
 def test_manifest_headers_encodings_and_bad_rows(tmp_path):
     path = tmp_path / "清单.csv"
     path.write_bytes(("公民身份号码（必填）, 姓名 ,接收区县,接收街道,接收社区,区划代码\n"

@@ -42,6 +42,6 @@ def home(request: Request, user: CurrentUser = Depends(current_user), session: S
         if user.role in (ADMIN, ARCHIVE):
             from workers.status import quarantined
 
-            stats.append(("待处理的隔离档案", len(quarantined(request.app.state.cfg))))
+            stats.append(("待处理的档案", len(quarantined(request.app.state.cfg))))
     return page(request, "home.html", stats=stats, ADMIN=ADMIN, ARCHIVE=ARCHIVE, COMMUNITY=COMMUNITY,
                 ENTERPRISE=ENTERPRISE)

@@ -150,6 +150,7 @@ def _create_from_folder(request: Request, session: Session, user: CurrentUser, f
 def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeRow, dossier_id: int) -> None:
     from workers.progress import get_dossier
     from workers.requeue import RequeueError, requeue
+    from workers.status import waiting
 
     cfg = request.app.state.cfg
     try:
@@ -158,8 +159,8 @@ def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeR
         dossier = None
     if dossier is None or row.batch_id is None or dossier.batch_id != row.batch_id:
         raise HTTPException(404, "本批次中没有该档案任务")
-    if dossier.stage != "quarantined":
-        raise HTTPException(409, "只有已隔离的档案可以重新排队")
+    if not waiting(dossier_id, cfg):
+        raise HTTPException(409, "只有已隔离或处理中断的档案可以重新排队")
     try:
         requeue(str(dossier_id), cfg)
     except RequeueError as err:
