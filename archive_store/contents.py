@@ -45,7 +45,7 @@ def correct_material(session: Session, vol: VolumeRow, material_id: int, change:
         raise ContentsError("材料名称不能为空，且不超过200字")
     if change.class_code not in CLASSES:
         raise ContentsError(f"类号“{change.class_code}”不是十大类（含四-1…四-4、九-1…九-4）之一")
-    if change.formed_on and not dt.date(1900, 1, 1) <= change.formed_on <= dt.date.today():
+    if change.formed_on and not dt.date(1900, 1, 1) <= change.formed_on <= clock.today():
         raise ContentsError("形成时间应在1900年以后且不晚于今天")
     before = {"title": row.title, "class_code": row.class_code,
               "formed_on": row.formed_on.isoformat() if row.formed_on else None, "remarks": row.remarks}

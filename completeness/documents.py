@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from docgen.records import MissingItem, MissingStatement, NoteSheet
+from handover import clock
 
 from .check import CheckReport
 from .findings import Severity
@@ -66,7 +67,7 @@ def write_documents(report: CheckReport, out_dir: Path, enterprise: str = "", re
     """Render the 备考表 and, when something is missing, the 书面说明 into ``out_dir`` (DOCX)."""
     from docgen.text_docs import missing_statement_context, note_sheet_context, render
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     out_dir = Path(out_dir)
     written = {}
     sheet = note_sheet(report, transferor=enterprise, received_on=received_on, compiler=compiler, checker=checker,

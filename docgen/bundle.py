@@ -22,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Sequence
 
+from handover import clock
 from handover.models import Destination, Enterprise, Retiree
 from handover.policy import PolicyProfile
 from handover.routing import Assignment, route
@@ -106,7 +107,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    today = today or dt.date.today()
+    today = today or clock.today()
     pairs = _assign(enterprise, retirees, profile, assignments)
     routed = [(r, a.destination) for r, a in pairs if a.destination is not None]
     excluded = [(r, a) for r, a in pairs if a.excluded]

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from docxtpl import DocxTemplate
 
+from handover import clock
 from handover.models import Destination, Enterprise, Retiree
 from handover.policy import PolicyProfile
 
@@ -179,4 +180,4 @@ def render(template: str, context: dict, out: Path, template_dir: Path | None = 
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return clock.today()

@@ -26,6 +26,11 @@ def local(value: dt.datetime) -> dt.datetime:
     return aware.astimezone(_zone(settings().timezone))
 
 
+def today() -> dt.date:
+    """Today in the office's zone: the date documents are dated and volumes received."""
+    return local(utcnow()).date()
+
+
 def shown(value: dt.datetime | None) -> str:
     """For pages: 2026-11-30 22:58 in local time; empty for no time."""
     return local(value).strftime("%Y-%m-%d %H:%M") if value else ""

@@ -32,3 +32,8 @@ def test_web_pages_show_local_time():
     assert cn_datetime(dt.datetime(2026, 6, 1, 16, 5)) == "2026-06-02 00:05"
     assert cn_datetime("2026-06-02T00:05+08:00") == "2026-06-02 00:05"  # API strings pass through
     assert cn_datetime("") == "" and cn_datetime(None) == ""
+
+
+def test_today_is_the_office_day():
+    assert clock.today() == clock.local(clock.utcnow()).date()
+    assert abs((clock.today() - dt.datetime.now(dt.timezone.utc).date()).days) <= 1

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from .. import gazetteer, idnumber
+from .. import clock, gazetteer, idnumber
 from ..models import Address, Destination, Retiree
 from . import problems as P
 from .address import parse_address
@@ -34,7 +34,7 @@ class RowValidator:
         self.by_key: dict[str, tuple[int, Column]] = {c.key: (i, c) for i, c in header.columns.items()}
         self.merged_rows = merged_rows
         self.formulas = formulas
-        self.today = today or dt.date.today()
+        self.today = today or clock.today()
 
     def label(self, key: str) -> str:
         if key not in self.by_key:

@@ -13,7 +13,8 @@ from archive_store.catalog import LEDGER_COLUMNS, export_xlsx, volume_catalog
 from archive_store.communities import CommunityNotFound, resolve
 from archive_store.publish import publish_volume
 from archive_store.storage import open_storage
-from archive_store.tables import AuditRow
+from archive_store.tables import AuditRow, VolumeRow
+from handover import clock
 from handover.db import session_scope
 
 from .helpers import ERQI, JINSHUI
@@ -38,7 +39,11 @@ def test_volume_catalog_records(cfg, published):
     assert first.title == "张建国人事档案" and first.community == "金水区经八路街道纬五路社区"
     assert first.sex == "男" and first.birth_date == pa.birth
     assert first.materials == 3 and first.pages > 0 and first.retention == "永久"
-    assert first.date_from <= first.date_to and first.received_on == dt.datetime.now(dt.timezone.utc).date()
+    with session_scope(cfg) as s:
+        published_at = s.get(VolumeRow, a.volume_id).published_at  # stored in UTC
+    # 接收日期 is the day in the office's zone (Beijing): after 16:00 UTC that is already tomorrow.
+    assert first.date_from <= first.date_to and first.received_on == clock.local(published_at).date()
+    assert first.received_on == (published_at + dt.timedelta(hours=8)).date()
     assert first.location == a.prefix and "空白页" in first.remarks
 
 

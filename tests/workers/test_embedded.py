@@ -138,17 +138,22 @@ def test_embedded_batch_files_by_roster_and_holds_back_bad_entries(embedded, sca
         assert not any(h.ref_no == ref for h in search(s, retiree.name, None))
 
 
-def test_page_results_are_reused_and_a_second_finish_does_not_publish_again(embedded, scans, tmp_path):
-    s = scans[1]
+def ingested_one(scan, tmp_path):
+    """One dossier ingested and loaded, not yet OCR'd: (batch report, dossier id, page refs, digest)."""
     batch = tmp_path / "batch"
     batch.mkdir()
-    shutil.copytree(s.folder, batch / s.id_number)
-    write_manifest(batch, [(s.id_number, s.name)])
+    shutil.copytree(scan.folder, batch / scan.id_number)
+    write_manifest(batch, [(scan.id_number, scan.name)])
     report = ingest(batch, profile=REGION)
     (dossier_id,) = report.queued
     refs = dossier.prepare(dossier_id)
+    return report, dossier_id, refs, progress.get_dossier(dossier_id).source_sha256
+
+
+def test_page_results_are_reused_and_a_second_finish_does_not_publish_again(embedded, scans, tmp_path):
+    s = scans[1]
+    _, dossier_id, refs, digest = ingested_one(s, tmp_path)
     assert dossier.prepare(dossier_id) == refs  # loading is done once, then read back
-    digest = progress.get_dossier(dossier_id).source_sha256
     first = dossier.ocr_page(dossier_id, digest, refs[0]["seq"], refs[0]["sha"], "rapidocr")
     again = dossier.ocr_page(dossier_id, digest, refs[0]["seq"], refs[0]["sha"], "rapidocr")
     assert first["ok"] and again.get("reused")  # keyed by the page's content hash
@@ -179,15 +184,7 @@ def test_a_dossier_interrupted_by_a_restart_waits_for_requeue_and_resumes(embedd
     from workers.requeue import requeue
     from workers.status import batch_status, quarantined, waiting
 
-    s = scans[2]
-    batch = tmp_path / "batch"
-    batch.mkdir()
-    shutil.copytree(s.folder, batch / s.id_number)
-    write_manifest(batch, [(s.id_number, s.name)])
-    report = ingest(batch, profile=REGION)
-    (dossier_id,) = report.queued
-    refs = dossier.prepare(dossier_id)
-    digest = progress.get_dossier(dossier_id).source_sha256
+    report, dossier_id, refs, digest = ingested_one(scans[2], tmp_path)
     dossier.ocr_page(dossier_id, digest, refs[0]["seq"], refs[0]["sha"], "rapidocr")
     assert not waiting(dossier_id)  # recently active: still in the hands of its process
     # The process died (server restart) and nothing has moved for two hours.
