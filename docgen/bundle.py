@@ -127,9 +127,11 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         by_community[d].append(r)
     by_community = dict(sorted(by_community.items(), key=lambda kv: (kv[0].county, kv[0].street,
                                                                      kv[0].community)))
-    if pdf:
+    fonts = None
+    if pdf:  # rare name characters get their glyphs before any PDF is drawn
         from .pdffont import cover
-        cover(enterprise.name + "".join(r.name + r.residence.full() + r.hukou.full() for r, _ in routed))
+        person_text = {r.id_number: r.name + r.residence.full() + r.hukou.full() for r, _ in routed}
+        fonts = cover(enterprise.name + "".join(person_text.values()))
     w = _Writer(out_dir, progress)
     manifest = Manifest(enterprise=enterprise.name, uscc=enterprise.uscc, region=profile.region,
                         generated_at=dt.datetime.now().isoformat(timespec="seconds"),
@@ -311,11 +313,8 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     for entry in w.entries:
         entry.sha256 = sha256(out_dir / entry.path)
     manifest.documents = w.entries
-    if pdf:
-        from .pdffont import pdf_fonts
-        fonts = pdf_fonts()
-        lacking = {r.id_number: fonts.missing(r.name + r.residence.full() + r.hukou.full()) for r, _ in routed}
-        lacking = {k: v for k, v in lacking.items() if v}
+    if fonts is not None:
+        lacking = {k: v for k, text in person_text.items() if (v := fonts.missing(text))}
         if lacking:
             chars = "".join(sorted(set().union(*lacking.values())))
             manifest.warnings.append(

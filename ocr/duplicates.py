@@ -35,21 +35,20 @@ def image_fingerprint(img: np.ndarray) -> str:
     return cv2.resize(inner, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA).tobytes().hex()
 
 
+def _unit(fingerprint: str) -> np.ndarray | None:
+    """The thumbnail centred and scaled to length 1, so a dot product is the correlation."""
+    if len(fingerprint) != 2 * THUMB_SIDE * THUMB_SIDE:
+        return None
+    x = np.frombuffer(bytes.fromhex(fingerprint), np.uint8).astype(np.float64)
+    x -= x.mean()
+    norm = np.sqrt((x * x).sum())
+    return x / norm if norm else None
+
+
 def picture_similarity(a: str, b: str) -> float:
     """Correlation of two fingerprints: 1 for the same picture, whatever the scan's brightness."""
-    x = np.frombuffer(bytes.fromhex(a), np.uint8).astype(np.float64)
-    y = np.frombuffer(bytes.fromhex(b), np.uint8).astype(np.float64)
-    x, y = x - x.mean(), y - y.mean()
-    norm = np.sqrt((x * x).sum() * (y * y).sum())
-    return float((x * y).sum() / norm) if norm else 0.0
-
-
-def _same_picture(text_a: str, text_b: str, print_a: str, print_b: str) -> bool:
-    if not print_a or not print_b or len(print_a) != len(print_b):
-        return False
-    if max(len(comparable(text_a)), len(comparable(text_b))) >= MIN_CHARS:
-        return False  # text pages are judged by their text alone
-    return picture_similarity(print_a, print_b) >= MIN_CORRELATION
+    x, y = _unit(a), _unit(b)
+    return float(x @ y) if x is not None and y is not None else 0.0
 
 
 def _digits(text: str) -> str:
@@ -64,7 +63,10 @@ def _close_bags(a: str, b: str) -> bool:
 
 
 def is_duplicate(a: str, b: str) -> bool:
-    ta, tb = comparable(a), comparable(b)
+    return _same_text(comparable(a), comparable(b))
+
+
+def _same_text(ta: str, tb: str) -> bool:
     if min(len(ta), len(tb)) < MIN_CHARS or not _close_bags(ta, tb):
         return False
     if similarity(ta, tb) < TEXT_SIMILARITY:
@@ -76,15 +78,23 @@ def is_duplicate(a: str, b: str) -> bool:
 def find_duplicates(texts: Sequence[str], skip: Sequence[bool],
                     fingerprints: Sequence[str] | None = None) -> list[int | None]:
     """For each page the 1-based index of the earlier page it repeats, or None."""
-    prints = fingerprints or [""] * len(texts)
+    # Normalised once per page, not once per pair: the comparison below is quadratic.
+    comps = [comparable(t) for t in texts]
+    units = [_unit(f) for f in fingerprints] if fingerprints else [None] * len(texts)
     out: list[int | None] = [None] * len(texts)
-    for i, t in enumerate(texts):
+    for i in range(len(texts)):
         if skip[i]:
             continue
         for j in range(i):
             if skip[j] or out[j] is not None:
                 continue
-            if is_duplicate(texts[j], t) or _same_picture(texts[j], t, prints[j], prints[i]):
+            if _same_text(comps[j], comps[i]) or _same_picture(comps[j], comps[i], units[j], units[i]):
                 out[i] = j + 1
                 break
     return out
+
+
+def _same_picture(ta: str, tb: str, ua: np.ndarray | None, ub: np.ndarray | None) -> bool:
+    if ua is None or ub is None or max(len(ta), len(tb)) >= MIN_CHARS:
+        return False  # no picture to compare, or text pages: judged by their text alone
+    return float(ua @ ub) >= MIN_CORRELATION
