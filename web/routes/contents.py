@@ -4,15 +4,12 @@ row from the dossier page, and the same through the JSON API."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from archive_store import audit
 from archive_store.contents import ContentsError, Correction, correct_material, volume_record
@@ -20,6 +17,7 @@ from archive_store.tables import MaterialRow
 from ocr.classes import CLASSES
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, require
+from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
 from .dossier import visible_volume
@@ -71,19 +69,18 @@ def contents_document(request: Request, volume_id: int, fmt: str, user: CurrentU
         raise HTTPException(404, "卷内目录只提供 docx 和 pdf")
     vol = visible_volume(request, session, user, volume_id)
     doc = contents_list(volume_record(session, vol))
-    tmp = Path(tempfile.mkdtemp(prefix="handover-contents-"))
-    out = tmp / f"contents.{fmt}"
-    try:
+
+    def build(tmp: Path) -> Path:
+        out = tmp / f"contents.{fmt}"
         if fmt == "docx":
             render_table_docx(doc, out)
         else:
             render_table_pdf(doc, out, fonts=cover(vol.name + "".join(r[1] for s in doc.sections for r in s.rows)))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        return out
+
+    response = built_file(build, f"{vol.ref_no}-卷内目录.{fmt}", MEDIA[fmt])
     audit.record(session, user.username, "download", f"{vol.ref_no}/卷内目录.{fmt}", "")
-    return FileResponse(out, media_type=MEDIA[fmt], filename=f"{vol.ref_no}-卷内目录.{fmt}",
-                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
+    return response
 
 
 @router.get("/dossiers/{volume_id}/contents/{material_id}", include_in_schema=False)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import shutil
-import tempfile
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from archive_store import audit
 from archive_store.access import KINDS, STATUS_LABELS
@@ -26,6 +22,7 @@ from handover import clock
 from handover.idnumber import mask
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
+from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
 from ..users import ARCHIVE, ADMIN, FULL_ID_ROLES
@@ -112,20 +109,28 @@ def _acceptance(session: Session, vol: VolumeRow) -> dict | None:
             "accepted_at": clock.iso(row.accepted_at) or ""}
 
 
+def stored_report(request: Request, vol: VolumeRow):
+    """The volume's completeness report (a ``completeness.check.CheckReport``), or None."""
+    from completeness.check import CheckReport
+
+    try:
+        report = CheckReport.from_json(json.loads(_storage(request).get(f"{vol.prefix}/check.json")))
+    except (StorageError, ValueError, KeyError):
+        return None
+    report.ref_no = report.ref_no or vol.ref_no
+    return report
+
+
 def accept_volume(request: Request, session: Session, user: CurrentUser, vol: VolumeRow, statement_ref: str) -> dict:
     """接收 an incomplete volume on the enterprise's signed 《档案材料缺失情况说明》 (completeness package)."""
     try:
         from completeness.acceptance import AcceptanceError, accept_incomplete
-        from completeness.check import CheckReport
     except ModuleNotFoundError:
         raise HTTPException(501, "完整性检查模块未安装，不能办理接收") from None
 
-    try:
-        data = json.loads(_storage(request).get(f"{vol.prefix}/check.json"))
-        report = CheckReport.from_json(data)
-    except (StorageError, ValueError, KeyError):
-        raise HTTPException(409, "本卷没有完整性检查报告，不能办理接收") from None
-    report.ref_no = report.ref_no or vol.ref_no
+    report = stored_report(request, vol)
+    if report is None:
+        raise HTTPException(409, "本卷没有完整性检查报告，不能办理接收")
     if _acceptance(session, vol) is not None:
         raise HTTPException(409, "本卷已登记书面说明并接收")
     try:
@@ -340,8 +345,6 @@ def catalog_xlsx(request: Request, community_id: int, user: CurrentUser = Depend
         raise HTTPException(404, "未找到该社区")
     if not user.sees_community(community_id):
         raise deny(request, user, f"catalog/{community_id}", "无权下载其他社区的目录")
-    tmp = Path(tempfile.mkdtemp(prefix="handover-catalog-"))
-    out = export_xlsx(session, community_id, tmp / "catalog.xlsx", actor=user.username, reason="网页下载",
-                      mask_ids=user.role not in FULL_ID_ROLES)
-    return FileResponse(out, filename=f"{community.label}-案卷目录与台账.xlsx",
-                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
+    return built_file(lambda tmp: export_xlsx(session, community_id, tmp / "catalog.xlsx", actor=user.username,
+                                              reason="网页下载", mask_ids=user.role not in FULL_ID_ROLES),
+                      f"{community.label}-案卷目录与台账.xlsx")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from archive_store import audit
 from handover.registry import RegistryError, retirees_of
@@ -21,6 +19,7 @@ from handover.roster import Problem, RosterFileError, Severity
 from handover.roster.importer import import_roster
 
 from ..deps import CurrentUser, ENTERPRISE_ROLES, db, deny, require
+from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import RosterUploadRow
@@ -181,11 +180,9 @@ def roster_report_xlsx(request: Request, token: str, user: CurrentUser = Depends
     row = _own_upload(request, session, user, token)
     problems = [Problem(p["row"], p["column"], p["code"], p["message"], Severity(p["severity"]))
                 for p in row.report.get("problems", [])]
-    tmp = Path(tempfile.mkdtemp(prefix="handover-report-"))
-    out = write_problems_xlsx(tmp / "校验报告.xlsx", problems, row.file_name)
     audit.record(session, user.username, "download", f"校验报告/{row.file_name}", "")
-    return FileResponse(out, filename=f"校验报告-{Path(row.file_name).stem}.xlsx",
-                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
+    return built_file(lambda tmp: write_problems_xlsx(tmp / "校验报告.xlsx", problems, row.file_name),
+                      f"校验报告-{Path(row.file_name).stem}.xlsx")
 
 
 @router.get("/roster/summary", include_in_schema=False)
