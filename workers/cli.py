@@ -212,19 +212,18 @@ def requeue_command(dossier: str, jobs: int | None) -> None:
 def withdraw_command(ref_no: str, reason: str) -> None:
     """退回已入库的案卷（档号）：不再出现在检索和目录中，档号与文件保留；补充材料后用 handover requeue 重新处理。"""
     from archive_store.cli import current_actor
-    from archive_store.withdraw import WithdrawError, withdraw_volume
+    from archive_store.withdraw import WithdrawError
     from handover.db import session_scope
 
-    from .progress import withdrawn
+    from .requeue import withdraw
 
     cfg = settings()
     with session_scope(cfg) as session:
         try:
-            row = withdraw_volume(session, ref_no.strip(), current_actor(), reason)
+            row, dossier = withdraw(session, ref_no.strip(), current_actor(), reason, cfg)
         except WithdrawError as err:
             raise WorkerCommandError(str(err)) from None
-        volume_id, reason = row.volume_id, row.reason
-    dossier = withdrawn(volume_id, reason, cfg)  # after the catalog commit: its own write transaction
+        reason = row.reason
     console.print(f"已退回 {ref_no}：{reason}")
     if dossier is not None:
         console.print(f"档案任务 #{dossier} 已标记为隔离；补充材料后运行 handover requeue {dossier} 重新处理，沿用原档号。")

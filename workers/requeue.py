@@ -77,3 +77,14 @@ def _refresh_from_manifest(dossier_id: int, batch_dir: Path, number: str, cfg: S
             row.name = info.name or row.name
             row.destination = info.destination or row.destination
             row.profile_region = info.profile or row.profile_region
+
+
+def withdraw(session, ref_no: str, actor: str, reason: str, cfg: Settings | None = None):
+    """退回 the published volume ``ref_no`` (archive_store) and hold its workers' dossier for
+    ``requeue``: (the withdrawal row, the dossier id or None when no ingest published it).
+    Commits ``session`` first, because the dossier is marked in a write transaction of its own."""
+    from archive_store.withdraw import withdraw_volume
+
+    row = withdraw_volume(session, ref_no, actor, reason)
+    session.commit()
+    return row, progress.withdrawn(row.volume_id, row.reason, cfg or settings())

@@ -17,7 +17,7 @@ from archive_store.catalog import export_xlsx
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
-from archive_store.withdraw import WithdrawError, latest_withdrawal, withdraw_volume, withdrawn_volumes
+from archive_store.withdraw import WithdrawError, latest_withdrawal, withdrawn_volumes
 from handover import clock
 from handover.idnumber import mask
 
@@ -145,14 +145,12 @@ def accept_volume(request: Request, session: Session, user: CurrentUser, vol: Vo
 def withdraw(request: Request, session: Session, user: CurrentUser, vol: VolumeRow, reason: str) -> dict:
     """退回: out of search, catalogs and non-archive views (档号 and files kept); the workers' dossier
     is quarantined with the reason, ready for ``handover requeue`` once materials are supplied."""
-    from workers.progress import withdrawn
+    from workers.requeue import withdraw as withdraw_dossier
 
     try:
-        row = withdraw_volume(session, vol.ref_no, user.username, reason)
+        row, dossier_id = withdraw_dossier(session, vol.ref_no, user.username, reason, request.app.state.cfg)
     except WithdrawError as err:
         raise HTTPException(400, str(err)) from None
-    session.commit()  # before the workers' own write transaction
-    dossier_id = withdrawn(vol.id, row.reason, request.app.state.cfg)
     return {"ref_no": vol.ref_no, "status": WITHDRAWN, "reason": row.reason, "dossier": dossier_id}
 
 
