@@ -47,8 +47,7 @@ def correct_material(session: Session, vol: VolumeRow, material_id: int, change:
         raise ContentsError(f"类号“{change.class_code}”不是十大类（含四-1…四-4、九-1…九-4）之一")
     if change.formed_on and not dt.date(1900, 1, 1) <= change.formed_on <= clock.today():
         raise ContentsError("形成时间应在1900年以后且不晚于今天")
-    before = {"title": row.title, "class_code": row.class_code,
-              "formed_on": row.formed_on.isoformat() if row.formed_on else None, "remarks": row.remarks}
+    before = _fields(row)
     row.title, row.class_code, row.formed_on = title, change.class_code, change.formed_on
     row.remarks = " ".join(change.remarks.split())[:200]
     if before["class_code"] != row.class_code:
@@ -57,9 +56,13 @@ def correct_material(session: Session, vol: VolumeRow, material_id: int, change:
              if d is not None]
     vol.date_from, vol.date_to = (min(dates), max(dates)) if dates else (None, None)  # 起止日期
     audit.record(session, actor, "edit_contents", f"{vol.ref_no}/{row.seq}", reason, before=before,
-                 after={"title": row.title, "class_code": row.class_code,
-                        "formed_on": row.formed_on.isoformat() if row.formed_on else None, "remarks": row.remarks})
+                 after=_fields(row))
     return row
+
+
+def _fields(row: MaterialRow) -> dict:
+    return {"title": row.title, "class_code": row.class_code,
+            "formed_on": row.formed_on.isoformat() if row.formed_on else None, "remarks": row.remarks}
 
 
 def _renumber(session: Session, volume_id: int) -> None:

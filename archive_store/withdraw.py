@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from handover.clock import utcnow
+
 from . import audit
 from .index import unindex_pages
 from .tables import (PENDING, PUBLISHED, WITHDRAWN, MaterialRow, PageRow, PageTextRow, StoredObjectRow,
@@ -92,6 +92,5 @@ def reopen(session: Session, vol: VolumeRow, originals_sha256: str, prefix: str,
 
 def revision_prefix(base: str, session: Session, volume_id: int) -> str:
     """The storage folder of a re-published version: ``<档号>-r2``, ``-r3`` … beside the first."""
-    count = len(list(session.scalars(select(VolumeWithdrawalRow.id)
-                                     .where(VolumeWithdrawalRow.volume_id == volume_id))))
+    count = session.scalar(select(func.count()).where(VolumeWithdrawalRow.volume_id == volume_id))
     return f"{base}-r{count + 1}"
