@@ -48,9 +48,11 @@ def _status(request: Request, session: Session, row: IntakeRow) -> dict:
         except BatchNotFound:
             batch = None
         if batch:
-            for d in batch["dossiers"]:
-                d["volume_id"] = session.scalar(select(VolumeRow.id).where(
-                    VolumeRow.ref_no == d["ref_no"], VolumeRow.status == PUBLISHED)) if d["ref_no"] else None
+            refs = {d["ref_no"] for d in batch["dossiers"] if d["ref_no"]}
+            published = dict(session.execute(select(VolumeRow.ref_no, VolumeRow.id).where(
+                VolumeRow.ref_no.in_(refs), VolumeRow.status == PUBLISHED)).all()) if refs else {}
+            for d in batch["dossiers"]:  # a link only while the volume is published (not 退回)
+                d["volume_id"] = published.get(d["ref_no"])
             out["batch"] = batch
             # Every dossier at rest is what "done" means: it stays true even when the server was
             # restarted while a child process finished the work and no thread was left to say so.
