@@ -53,6 +53,9 @@ def test_contents_corrections_are_checked_and_for_archive_staff_only(as_user, se
     assert as_user("ent_a").put(url, json=body).status_code == 403
     html = as_user("comm_a").get(f"/dossiers/{seed.volume_a}", headers=HTML).text
     assert "/contents/" not in html  # no 更正 buttons for community staff
+    bad = archivist.post(f"/dossiers/{seed.volume_a}/contents/{first['id']}", headers=HTML,
+                         data={"title": "自传", "class_code": "二", "formed_on": "1985年", "csrf_token": archivist.csrf})
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
     # The page form works and comes back to the dossier.
     r = archivist.post(f"/dossiers/{seed.volume_a}/contents/{first['id']}", headers=HTML, follow_redirects=False,
                        data={"title": "自传", "class_code": "二", "formed_on": "", "csrf_token": archivist.csrf})
