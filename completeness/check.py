@@ -18,6 +18,7 @@ from handover.policy import PolicyProfile
 
 from .checks import catalog, identity, legibility, materials, pages
 from .findings import CODES, OUTCOME_LABELS, Finding, Outcome, Severity, decide
+from .review import Corrections, ReviewItem, open_items
 from .volume import Volume, read_volume
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,13 @@ class CheckReport:
     materials: list[dict] = field(default_factory=list)  # the 卷内目录 rows as checked
     checked_at: str = ""
     volume_dir: str = ""
+    review: list[ReviewItem] = field(default_factory=list)  # the 校对 queue still open
+    waived: bool = False  # archive staff declared the open queue settled as it stands
+
+    @property
+    def provisional(self) -> bool:
+        """The outcome rests on values nobody has confirmed yet."""
+        return bool(self.review) and not self.waived
 
     @property
     def outcome_label(self) -> str:
@@ -73,6 +81,7 @@ class CheckReport:
             "checked_at": self.checked_at, "volume_dir": self.volume_dir,
             "counts": {str(s): len(self.by_severity(s)) for s in Severity},
             "findings": [f.to_json() for f in self.findings],
+            "review": [i.to_json() for i in self.review], "waived": self.waived, "provisional": self.provisional,
         }
 
     @classmethod
@@ -84,7 +93,9 @@ class CheckReport:
                    content_pages=data.get("content_pages", 0), blank_pages=data.get("blank_pages", 0),
                    duplicate_pages=data.get("duplicate_pages", 0), images=data.get("images", 0),
                    materials=list(data.get("materials", [])), checked_at=data.get("checked_at", ""),
-                   volume_dir=data.get("volume_dir", ""))
+                   volume_dir=data.get("volume_dir", ""),
+                   review=[ReviewItem.from_json(i) for i in data.get("review", [])],
+                   waived=bool(data.get("waived")))
 
 
 def person_of(volume: Volume, retiree: Retiree | None) -> identity.Person:
@@ -105,8 +116,13 @@ def missing_items(findings: list[Finding], declared: int | None, found: int) -> 
 
 
 def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
-               declared_pages: int | None = None, now: dt.datetime | None = None) -> CheckReport:
-    """Every check over one volume's records (pure: no files, no clock unless ``now`` is None)."""
+               declared_pages: int | None = None, now: dt.datetime | None = None,
+               corrections: Corrections | None = None, waived: bool = False) -> CheckReport:
+    """Every check over one volume's records (pure: no files, no clock unless ``now`` is None).
+
+    ``corrections`` are archive staff's answers to the 校对 queue (``completeness.review``): they
+    take the place of what the machine read; ``waived`` settles the items still open.
+    """
     per_material = profile.pagination.scope == "per_material"
     person = person_of(volume, retiree)
     owner = catalog.page_rows(volume.pages, volume.rows, per_material)
@@ -133,6 +149,7 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
             rows_pages.setdefault(r.seq, []).append(i)
     excluded = [seq for seq, idx in rows_pages.items() if idx and all(i in bad for i in idx)]
 
+    review: list[ReviewItem] = []
     findings: list[Finding] = []
     findings += identity.check_roster_id(person, volume.id_number)
     findings += materials.check_required_materials(volume.rows, profile.required_for(party), excluded)
@@ -167,7 +184,7 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
         materials=[{"seq": r.seq, "class_code": r.class_code, "title": r.title, "formed_on": r.formed_on,
                     "pages": r.pages, "start_page": r.start_page, "end_page": r.end_page, "remarks": r.remarks}
                    for r in volume.rows],
-        checked_at=now.isoformat(timespec="seconds"))
+        checked_at=now.isoformat(timespec="seconds"), review=open_items(review, corrections), waived=waived)
 
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
