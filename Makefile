@@ -9,9 +9,9 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-
 	poppler-utils qpdf libreoffice-writer-nogui redis-server chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-packages demo test bench clean
+.PHONY: install system-packages handfonts demo test bench clean
 
-install: system-packages $(VENV)/.installed
+install: system-packages $(VENV)/.installed handfonts
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -28,6 +28,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
+
+# Handwriting faces of the sample generator (ocr/handfonts.py): `npm pack` of pinned fontsource
+# packages, converted to TTF under .cache/handfonts/. Installs Debian's npm first if it is missing.
+handfonts: $(VENV)/.installed
+	@command -v npm >/dev/null || { echo "installing system packages: npm"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends npm; }
+	$(BIN)/python -m ocr.handfonts
 
 demo: install
 	$(BIN)/handover demo
