@@ -40,7 +40,17 @@ def own_content_pages(truth: dict) -> int:
 
 
 def expected_findings(truth: dict, profile: PolicyProfile, dropped_content_pages: int = 0) -> list[Expected]:
+    """What a perfect checker reports on a generated dossier.
+
+    A material whose first page was made unreadable (``first_page_unreadable``) is still in the
+    file: it gives ``unreadable_page`` at that page, never ``missing_material``. A form of another
+    person — any name, or one a single character off the retiree's — gives ``foreign_form`` at its
+    page. Content pages without a pencilled number (``written_page_no`` null) are no defect: the
+    archive's numbering is checked against the count, not the pencil marks.
+    """
     out: list[Expected] = []
+    # Present = in the file as the retiree's own, readable or not (an illegible first page
+    # still leaves the material there, so it is not missing).
     present = [m["title"] for m in truth["materials"] if not m.get("foreign")]
     for req in profile.required_for(bool(truth["party_member"])):
         if not any(title_matches(t, a) for t in present for a in req.accepted):

@@ -58,7 +58,7 @@ FACES: dict[str, HandFace] = {f.name: f for f in (
              "钢笔行书", 1.12),
     HandFace("zhi-mang-xing", "5.3.0",
              "sha512-V21yCCm5o2PHdXF2P9KKh7uiqL8QFFuII4DRQkpG24tfyDzJPchXKsxkcvKM43xEPvQKdbhHCBbXEFjcm/TUCQ==",
-             "硬笔行草", 1.0),
+             "硬笔行草", 1.1),
     HandFace("liu-jian-mao-cao", "5.3.0",
              "sha512-OaFm4okm77XoGA9jp1J89tDjdWlzb68yJCUL7LV75QxUWF/qOBRVqmhP7XFFsgcn/PL+nc2dPvRGT/8yit5LZg==",
              "潦草钢笔字", 1.05),

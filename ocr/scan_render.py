@@ -11,12 +11,13 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from .fonts import font
+from .fonts import RING, covers, font, glyph_kind, ring_width
 from .layout import in_reading_order
-from .scan_forms import H, W, Layout, Rule, Seal, Text
+from .scan_forms import H, W, Glyph, Layout, Rule, Seal, Text
 
 PAPER = (246, 243, 234)
 SEAL_RED = (205, 40, 45)
+GRAPHITE = (112, 112, 116)  # pencilled page numbers
 
 
 def draw(layout: Layout) -> Image.Image:
@@ -27,11 +28,90 @@ def draw(layout: Layout) -> Image.Image:
         if isinstance(op, Rule):
             d.line([(op.x0, op.y0), (op.x1, op.y1)], fill=(40, 40, 40), width=op.width)
         elif isinstance(op, Text):
-            d.text((op.x, op.y), op.text, font=font(op.kind, op.size), fill=op.color)
+            if op.glyphs:
+                for g in op.glyphs:
+                    _glyph(img, d, op.kind, g, op.color)
+            else:
+                _typeset(d, op)
+            if op.strike:
+                _strike(d, op)
         elif isinstance(op, Seal):
             seals.append(op)
     for s in seals:
         img = _seal(img, s)
+    return img
+
+
+def _typeset(d: ImageDraw.ImageDraw, op: Text) -> None:
+    """A typeset string; characters its face lacks are substituted one by one (see ``ocr.fonts``)."""
+    if all(covers(op.kind, ch) for ch in op.text):
+        d.text((op.x, op.y), op.text, font=font(op.kind, op.size), fill=op.color)
+        return
+    x = float(op.x)
+    for ch in op.text:
+        k = glyph_kind(op.kind, ch)
+        if k is None:
+            _ring(d, x, op.y, op.size, op.color, 0.0)
+            x += ring_width(op.size)
+        else:
+            d.text((x, op.y), ch, font=font(k, op.size), fill=op.color)
+            x += font(k, op.size).getlength(ch)
+
+
+def _ring(d: ImageDraw.ImageDraw, x: float, y: float, size: int, color, tilt: float) -> None:
+    """The zero 〇 as a pen draws it: a slightly irregular ring in the character box."""
+    w = max(2, round(size / 13))
+    x0, y0 = x + size * (0.1 + tilt), y + size * 0.16
+    x1, y1 = x + size * (0.84 + tilt), y + size * 0.9
+    d.ellipse([x0, y0, x1, y1], outline=color, width=w)
+
+
+def _glyph(img: Image.Image, d: ImageDraw.ImageDraw, kind: str, g: Glyph, color) -> None:
+    """One handwritten character: drawn into a mask at its ink density, slanted, laid on the page."""
+    if g.ch.isspace():
+        return
+    k = glyph_kind(kind, g.ch)
+    pad = g.size // 2
+    side = g.size * 2
+    mask = Image.new("L", (side, side), 0)
+    md = ImageDraw.Draw(mask)
+    ink = int(255 * g.pressure)
+    if k is None:
+        _ring(md, pad, pad, g.size, ink, 0.0)
+    else:
+        md.text((pad, pad), g.ch, font=font(k, g.size), fill=ink)
+    if abs(g.angle) >= 0.3:
+        mask = mask.rotate(g.angle, resample=Image.Resampling.BICUBIC, center=(pad + g.size / 2, pad + g.size / 2))
+    img.paste(color, (g.x - pad, g.y - pad), mask)
+
+
+def _strike(d: ImageDraw.ImageDraw, op: Text) -> None:
+    """Crossed out: one or two pen strokes through the middle of the value."""
+    x0, y0, x1, y1 = op.box
+    h = y1 - y0
+    w = max(3, op.size // 11)
+    seed = sum(map(ord, op.text)) + op.x  # the strokes' slant, repeatable without the caller's rng
+    tilt = ((seed % 7) - 3) * h * 0.04
+    d.line([(x0 - 8, y0 + h * 0.5 + tilt), (x1 + 8, y0 + h * 0.5 - tilt)], fill=op.color, width=w)
+    if seed % 2:
+        d.line([(x0 - 6, y0 + h * 0.62 - tilt), (x1 + 10, y0 + h * 0.4 + tilt)], fill=op.color, width=w)
+
+
+def pencil_number(img: Image.Image, number: int, rng: random.Random, kind: str = "kai") -> Image.Image:
+    """The archive's page number, pencilled in grey graphite in the top-right corner of the sheet."""
+    img = img.copy()
+    s = str(number)
+    size = rng.randint(70, 92)
+    layer = Image.new("L", (size * (len(s) + 2), size * 2), 0)
+    ld = ImageDraw.Draw(layer)
+    ld.text((size // 2, size // 2), s, font=font(kind, size), fill=255)
+    layer = layer.rotate(rng.uniform(-8, 8), resample=Image.Resampling.BICUBIC)
+    grain = np.asarray(layer, np.float32) * np.random.default_rng(rng.randrange(2**32)).uniform(
+        0.45, 0.85, (layer.height, layer.width)).astype(np.float32)
+    mask = Image.fromarray(grain.clip(0, 255).astype(np.uint8))
+    x = W - 150 - rng.randint(60, 160) - layer.width // 2
+    y = rng.randint(70, 150) - size // 2
+    img.paste(GRAPHITE, (x, y), mask)
     return img
 
 
@@ -66,7 +146,8 @@ def _seal(img: Image.Image, s: Seal) -> Image.Image:
 
 
 def truth_text(layout: Layout) -> str:
-    items = [(op.box, op.text) for op in layout.ops if isinstance(op, Text)]
+    """What a perfect OCR reads on the clean page, in reading order (struck-through values left out)."""
+    items = [(op.box, op.text) for op in layout.ops if isinstance(op, Text) and op.truth]
     return "\n".join(t for _, t in in_reading_order(items))
 
 
