@@ -7,7 +7,8 @@ by name rather than trusted to a fixed index.
 Missing glyphs are substituted per character, never refused: ``glyph_kind`` gives the kind that
 draws a character — the requested face if its cmap has it, else the Kai face, else Noto Sans.
 The one character no installed face has, the zero 〇 (U+3007) of dates written in Chinese, is drawn
-as a hand-drawn ring by ``ocr.scan_render`` (``RING``); that is how it looks in a handwritten file.
+as a ring by ``ocr.scan_render`` (``RING``, ``ring_box``); that is how it looks in a handwritten
+file. (Before, the Kai files drew nothing there while their truth said 〇.)
 """
 
 from __future__ import annotations
@@ -85,5 +86,15 @@ def length(kind: str, size: int, s: str) -> float:
                for ch in s)
 
 
+def ring_box(kind: str, size: int) -> tuple[float, float, float, float]:
+    """Where the drawn 〇 goes, relative to the drawing origin: a round ring in the box of the
+    face's 国, as wide as the characters around it."""
+    k = kind if covers(kind, "国") else "kai"
+    x0, y0, x1, y1 = font(k, size).getbbox("国")
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    r = min(x1 - x0, y1 - y0) * 0.43
+    return (cx - r, cy - r * 0.95, cx + r, cy + r * 0.95)
+
+
 def ring_width(size: int) -> float:
-    return size * 0.92
+    return float(size)  # full width, like every CJK character (and the Kai notdef it replaces)

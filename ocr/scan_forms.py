@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from handover.models import Retiree
 
-from .fonts import font, glyph_kind, length
+from .fonts import font, glyph_kind, length, ring_box
 
 W, H = 2480, 3508  # A4 at 300 dpi
 LEFT, RIGHT, TOP = 210, 2270, 260
@@ -67,7 +67,8 @@ class Text:
                 continue
             k = glyph_kind(self.kind, g.ch)
             if k is None:  # the drawn ring
-                boxes.append((g.x + g.size * 0.08, g.y + g.size * 0.12, g.x + g.size * 0.86, g.y + g.size * 0.92))
+                x0, y0, x1, y1 = ring_box(self.kind, g.size)
+                boxes.append((g.x + x0, g.y + y0, g.x + x1, g.y + y1))
                 continue
             x0, y0, x1, y1 = font(k, g.size).getbbox(g.ch)
             boxes.append((g.x + x0, g.y + y0, g.x + x1, g.y + y1))

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from .fonts import RING, covers, font, glyph_kind, ring_width
+from .fonts import RING, covers, font, glyph_kind, ring_box, ring_width
 from .layout import in_reading_order
 from .scan_forms import H, W, Glyph, Layout, Rule, Seal, Text
 
@@ -51,19 +51,17 @@ def _typeset(d: ImageDraw.ImageDraw, op: Text) -> None:
     for ch in op.text:
         k = glyph_kind(op.kind, ch)
         if k is None:
-            _ring(d, x, op.y, op.size, op.color, 0.0)
+            _ring(d, x, op.y, op.kind, op.size, op.color)
             x += ring_width(op.size)
         else:
             d.text((x, op.y), ch, font=font(k, op.size), fill=op.color)
             x += font(k, op.size).getlength(ch)
 
 
-def _ring(d: ImageDraw.ImageDraw, x: float, y: float, size: int, color, tilt: float) -> None:
-    """The zero 〇 as a pen draws it: a slightly irregular ring in the character box."""
-    w = max(2, round(size / 13))
-    x0, y0 = x + size * (0.1 + tilt), y + size * 0.16
-    x1, y1 = x + size * (0.84 + tilt), y + size * 0.9
-    d.ellipse([x0, y0, x1, y1], outline=color, width=w)
+def _ring(d: ImageDraw.ImageDraw, x: float, y: float, kind: str, size: int, color) -> None:
+    """The zero 〇 as a pen draws it: a ring in the box of the face's 口."""
+    x0, y0, x1, y1 = ring_box(kind, size)
+    d.ellipse([x + x0, y + y0, x + x1, y + y1], outline=color, width=max(2, round(size / 13)))
 
 
 def _glyph(img: Image.Image, d: ImageDraw.ImageDraw, kind: str, g: Glyph, color) -> None:
@@ -77,7 +75,7 @@ def _glyph(img: Image.Image, d: ImageDraw.ImageDraw, kind: str, g: Glyph, color)
     md = ImageDraw.Draw(mask)
     ink = int(255 * g.pressure)
     if k is None:
-        _ring(md, pad, pad, g.size, ink, 0.0)
+        _ring(md, pad, pad, kind, g.size, ink)
     else:
         md.text((pad, pad), g.ch, font=font(k, g.size), fill=ink)
     if abs(g.angle) >= 0.3:
