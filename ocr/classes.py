@@ -8,6 +8,7 @@ and the four-class retiree practice are kept as alias maps onto it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 CLASSES: dict[str, str] = {
@@ -143,3 +144,80 @@ def classify(title: str) -> str:
 def looks_like_title(heading: str) -> bool:
     h = re.sub(r"\s+", "", heading)
     return 2 <= len(h) <= 30 and bool(_TITLE_SUFFIX.search(h))
+
+
+# Printed titles of the forms found in retirees' files, for matching a title OCR read with slips
+# (one character misread, a character lost, the line split in two). Longer names first is not
+# needed: the longest title within the allowed slips wins.
+KNOWN_TITLES: tuple[str, ...] = (
+    "职工登记表", "干部履历表", "职工履历表", "干部登记表", "履历表", "自传", "入党志愿书", "入团志愿书",
+    "党员登记表", "入党申请书", "招工审批表", "招工登记表", "录用审批表", "职工录用审批表",
+    "职工转正定级审批表", "转正定级审批表", "职工工资变动审批表", "工资变动审批表", "调资审批表",
+    "基本养老金核定表", "养老金核定表", "基本养老金计发表", "企业职工退休审批表", "职工退休审批表",
+    "退休审批表", "退职审批表", "职工退休申请表", "劳动合同书", "职工调动审批表", "调动审批表",
+    "干部任免审批表", "专业技术职务任职资格评审表", "考核登记表", "鉴定表", "毕业生登记表",
+    "学生登记表", "奖励审批表", "处分决定", "出生日期认定表", "参加工作时间认定表", "政审表",
+)
+_CORE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff0-9A-Za-z]")
+
+
+def core(text: str) -> str:
+    """``text`` reduced to what title matching compares: CJK, digits and letters only."""
+    return _CORE.sub("", unicodedata.normalize("NFKC", text or ""))
+
+
+def allowed_slips(length: int) -> int:
+    """OCR slips tolerated in a title of ``length`` characters: none in 2–3, one up to 7, then two."""
+    return 0 if length <= 3 else 1 if length <= 7 else 2
+
+
+def _approx_in(needle: str, hay: str) -> int:
+    """Fewest edits turning ``needle`` into some substring of ``hay`` (semi-global Levenshtein)."""
+    prev = [0] * (len(hay) + 1)  # needle prefix of length 0 matches anywhere for free
+    for i, cn in enumerate(needle, 1):
+        cur = [i]
+        for j, ch in enumerate(hay, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (cn != ch)))
+        prev = cur
+    return min(prev)
+
+
+def known_title(text: str) -> tuple[str, int] | None:
+    """The known printed title ``text`` contains, allowing OCR slips: (title, slips), or None.
+
+    The title with the fewest slips wins, the longer one on a tie ("企业职工退休审批表" over
+    "退休审批表"). ``text`` may hold more than the title (a unit name, 中国共产党); the caller
+    decides how much more is acceptable.
+    """
+    c = core(text)
+    best: tuple[tuple[int, int], str, int] | None = None
+    for t in KNOWN_TITLES:
+        slips = allowed_slips(len(t))
+        if len(c) < len(t) - slips:
+            continue
+        d = _approx_in(t, c)
+        if d <= slips and (best is None or (d, -len(t)) < best[0]):
+            best = ((d, -len(t)), t, d)
+    return (best[1], best[2]) if best else None
+
+
+def partial_title(text: str, min_chars: int = 3, min_share: float = 0.3) -> str | None:
+    """The title a fragment read off a damaged title names ("退休审" → 退休审批表), or None.
+
+    The fragment (at least ``min_chars`` characters and ``min_share`` of the title) must appear in
+    known titles of one class only — with one slip from five characters on; the answer is the
+    class's canonical title unless a single known title holds it.
+    """
+    c = core(text)
+    if len(c) < min_chars:
+        return None
+    hits = [t for t in KNOWN_TITLES if len(c) >= min_share * len(t) and len(c) <= len(t) + 1
+            and _approx_in(c, t) <= (0 if len(c) < 5 else 1)]
+    if not hits:
+        return None
+    if len(hits) == 1:
+        return hits[0]
+    rules = {match_title(t) for t in hits}
+    if len(rules) == 1 and None not in rules:
+        return next(iter(rules)).title
+    return None

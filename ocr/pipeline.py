@@ -79,11 +79,14 @@ def assemble(results: list[tuple[CleanPage, PageText]], scope: str, count_blank:
     dup = duplicates.find_duplicates(texts, blanks, [c.fingerprint for c, _ in results])
     counted = [(count_blank or not c.blank) and d is None for (c, _), d in zip(results, dup)]
     headings = [materials.heading(t.lines, c.height, c.width) if not c.blank else "" for c, t in results]
-    infos = [materials.PageInfo(c.index, h, t.text, k) for (c, t), h, k in zip(results, headings, counted)]
+    # Unreadable as the warning below says: the material split gives such a page a row of its own.
+    readable = [c.blank or (len(t.text.replace("\n", "")) >= UNREADABLE_CHARS and t.confidence >= UNREADABLE_CONFIDENCE)
+                for c, t in results]
+    infos = [materials.PageInfo(c.index, h, t.text, k, None, tuple(t.lines) if not c.blank else (), c.width, c.height, r)
+             for (c, t), h, k, r in zip(results, headings, counted, readable)]
     starts = materials.material_starts(infos)
     numbers = numbering.page_numbers(counted, starts, scope)
-    infos = [materials.PageInfo(i.index, i.heading, i.text, i.counted, n) for i, n in zip(infos, numbers)]
-    mats = materials.split(infos)
+    mats = materials.split(materials.with_page_numbers(infos, numbers))
     rows = materials.contents_rows(mats)
     warns: list[Warning_] = []
     records = []
