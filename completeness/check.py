@@ -152,7 +152,8 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
     review: list[ReviewItem] = []
     findings: list[Finding] = []
     findings += identity.check_roster_id(person, volume.id_number)
-    findings += materials.check_required_materials(volume.rows, profile.required_for(party), excluded)
+    findings += materials.check_required_materials(volume.rows, profile.required_for(party), excluded, volume.pages,
+                                                   owner, unreadable, corrections, review)
     findings += pages.check_has_content(volume.pages)
     findings += pages.check_page_count(volume.pages, declared_pages)
     starts = frozenset(min(idx) for idx in rows_pages.values() if idx)

@@ -34,6 +34,8 @@ class Code:
 _CODES = [
     # required materials
     Code("missing_material", Severity.ERROR, "materials", "缺少必要材料"),
+    # not found, but an unreadable page could hold it: never stated as absent (rescan first)
+    Code("material_on_unreadable_page", Severity.WARNING, "materials", "必要材料可能在无法辨认的页面上"),
     # page sequence
     Code("page_count_mismatch", Severity.ERROR, "pages", "页数与申报不符"),
     Code("page_number_gap", Severity.ERROR, "pages", "原件页号不连续（缺页）"),
