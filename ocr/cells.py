@@ -13,16 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from . import models
 from .grid import Cell, Grid
+from .reread import DATE_CHARS, ID_CHARS, SEX_CHARS, read_crops
 from .textnorm import strip_cjk_spaces
 
-DATE_CHARS = "0123456789〇零一二三四五六七八九十年月日.-"
-ID_CHARS = "0123456789X"
-SEX_CHARS = "男女"
 # The label words of form fields whose value is of a known kind.
 _DATE_LABEL = re.compile(r"(出生|时间|日期|年月)")
 _ID_LABEL = re.compile(r"(身份证|身份号码|公民身份)")
@@ -66,51 +63,55 @@ def ink_box(gray: np.ndarray, rules: np.ndarray, cell: Cell) -> tuple[np.ndarray
     return crop[a:b, c:d], (x0 + c, y0 + a, x0 + d, y0 + b)
 
 
-def _recognize(crops: list[np.ndarray], charsets: list[str | None], batch: int = 6) -> list[tuple[str, float]]:
-    """The recognizer on each crop, in batches of similar widths (as RapidOCR batches its lines); a
-    crop with a charset is decoded within it."""
-    rec = models.rapidocr().text_rec
-    alphabet = rec.postprocess_op.character
-    _, height, width = rec.rec_image_shape
-    order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0]))
-    out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
-    for k in range(0, len(order), batch):
-        part = order[k:k + batch]
-        ratio = max([width / height] + [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in part])
-        norm = np.stack([rec.resize_norm_img(cv2.cvtColor(crops[i], cv2.COLOR_GRAY2BGR), ratio) for i in part])
-        preds = rec.session(norm.astype(np.float32))[0]
-        for i, p in zip(part, preds):
-            out[i] = ctc_decode(p, alphabet, charsets[i])
-    return out
-
-
-def ctc_decode(preds: np.ndarray, alphabet: list[str], charset: str | None = None) -> tuple[str, float]:
-    """Greedy CTC decoding (class 0 is the blank), optionally limited to ``charset``."""
-    if charset is not None:
-        allowed = np.zeros(preds.shape[1], bool)
-        allowed[0] = True
-        index = {ch: i for i, ch in enumerate(alphabet)}
-        for ch in charset:
-            if ch in index:
-                allowed[index[ch]] = True
-        preds = np.where(allowed[None, :], preds, 0.0)
-    best = preds.argmax(axis=1)
-    probs = preds.max(axis=1)
-    text, scores, prev = [], [], 0
-    for k, p in zip(best, probs):
-        if k != 0 and k != prev:
-            text.append(alphabet[k])
-            scores.append(float(p))
-        prev = k
-    return "".join(text), float(np.mean(scores)) if scores else 0.0
-
-
 def read_cells(gray: np.ndarray, grid: Grid, labels: dict[tuple[int, int], str] | None = None) -> list[CellRead]:
     """Every ruled cell that holds ink, read on its own. ``labels`` maps (row, col) → the printed
     label of the field whose value the cell holds, which sets its charset."""
     labels = labels or {}
     found = [(cell, got) for cell in grid.cells if (got := ink_box(gray, grid.rules, cell)) is not None]
     charsets = [charset_for(labels.get((cell.row, cell.col), "")) for cell, _ in found]
-    results = _recognize([crop for _, (crop, _) in found], charsets)
+    results = read_crops(models.rapidocr_rec(), [crop for _, (crop, _) in found], charsets)
     return [CellRead(cell, box, strip_cjk_spaces(text.strip()), conf)
             for (cell, (_, box)), (text, conf) in zip(found, results)]
+
+
+REREAD_BELOW = 0.95  # a cell whose page-pass lines are all at least this sure is left as read
+
+
+def _inside(box, cell: Cell) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    x0, y0, x1, y1 = cell.box
+    return x0 <= cx <= x1 and y0 <= cy <= y1
+
+
+def refine(gray: np.ndarray, grid: Grid, lines: list) -> list:
+    """The page pass's lines with the doubtful values of ruled cells read again cell by cell.
+
+    A cell is read again when a line in it is less sure than ``REREAD_BELOW`` or when the label
+    to its left says what kind of value it holds; the cell's reading replaces the page pass's
+    lines in it when it is at least as sure (a typed value: when it also fits its kind).
+    """
+    from .records import OcrLine
+
+    by_cell = {c: [l for l in lines if _inside(l.box, c)] for c in grid.cells}
+    text_at = {(c.row, c.col): "".join(l.text for l in ls) for c, ls in by_cell.items()}
+    todo = []
+    for cell, mine in by_cell.items():
+        charset = charset_for(text_at.get((cell.row, cell.col - 1), ""))
+        doubtful = any(l.confidence < REREAD_BELOW for l in mine)
+        if not (doubtful or (charset and mine)):
+            continue
+        got = ink_box(gray, grid.rules, cell)
+        if got is not None:
+            todo.append((cell, mine, charset, got))
+    if not todo:
+        return lines
+    reads = read_crops(models.rapidocr_rec(), [crop for *_, (crop, _) in todo], [charset for _, _, charset, _ in todo])
+    out = list(lines)
+    for (cell, mine, charset, (_, box)), (text, conf) in zip(todo, reads):
+        text = strip_cjk_spaces(text.strip())
+        if not text:
+            continue
+        before = min((l.confidence for l in mine), default=0.0)
+        if conf >= before:
+            out = [l for l in out if l not in mine] + [OcrLine(text, box, conf)]
+    return out

@@ -13,7 +13,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from . import cleaning, models
+from . import cleaning, models, reread
 from .errors import EngineUnavailable
 from .layout import in_reading_order
 from .records import OcrLine, PageText
@@ -63,6 +63,7 @@ class RapidOcrEngine:
             pts = np.asarray(box)
             lines.append(OcrLine(text, (int(pts[:, 0].min()), int(pts[:, 1].min()),
                                         int(pts[:, 0].max()), int(pts[:, 1].max())), float(score)))
+        lines = reread.second_reading(gray, lines, _tidy)
         return page_text(lines)
 
 

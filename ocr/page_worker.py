@@ -29,7 +29,7 @@ class PageTask:
 def _init_worker(child: bool = False) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     if child:
-        models.rapidocr.cache_clear()
+        models.clear()
 
 
 def process_page(task: PageTask) -> tuple[CleanPage, PageText]:

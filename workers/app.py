@@ -72,7 +72,7 @@ def _fresh_process(**_kwargs) -> None:
     from handover.db import engine_for
     from ocr import models
 
-    models.rapidocr.cache_clear()
+    models.clear()
     from . import dossier
 
     dossier.open_storage.cache_clear()

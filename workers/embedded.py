@@ -29,7 +29,7 @@ def _child_init(db_url: str) -> None:
     from handover.db import engine_for
     from ocr import models
 
-    models.rapidocr.cache_clear()
+    models.clear()
     dossier.open_storage.cache_clear()  # no HTTP connection pool shared across the fork
     engine_for(db_url).dispose(close=False)  # connections inherited from the parent stay untouched
 

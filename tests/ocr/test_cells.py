@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr import cells, grid
+from ocr import cells, grid, reread
 
 
 def _form(rows: int = 3, widths=(300, 400, 300, 500), top: int = 400, row_h: int = 150) -> np.ndarray:
@@ -51,8 +51,8 @@ def test_ink_box_whitens_the_rules_and_skips_empty_cells():
 
 
 @pytest.mark.parametrize(("label", "charset"), [
-    ("出生年月", cells.DATE_CHARS), ("参加工作时间", cells.DATE_CHARS), ("身份证号码", cells.ID_CHARS),
-    ("公民身份号码", cells.ID_CHARS), ("性别", cells.SEX_CHARS), ("姓名", None), ("工种", None)])
+    ("出生年月", reread.DATE_CHARS), ("参加工作时间", reread.DATE_CHARS), ("身份证号码", reread.ID_CHARS),
+    ("公民身份号码", reread.ID_CHARS), ("性别", reread.SEX_CHARS), ("姓名", None), ("工种", None)])
 def test_charset_follows_the_label(label, charset):
     assert cells.charset_for(label) == charset
 
@@ -65,6 +65,6 @@ def test_constrained_decoding_keeps_the_handwritten_zero():
         preds[2 * t, alphabet.index(ch)] = 0.6
         preds[2 * t + 1, 0] = 0.9
     preds[6, alphabet.index("〇")] = 0.35  # …with the zero as its second choice
-    assert cells.ctc_decode(preds, alphabet)[0] == "一九五口年"
-    text, conf = cells.ctc_decode(preds, alphabet, cells.DATE_CHARS)
+    assert reread.ctc_decode(preds, alphabet)[0] == "一九五口年"
+    text, conf = reread.ctc_decode(preds, alphabet, reread.DATE_CHARS)
     assert text == "一九五〇年" and 0 < conf < 0.6

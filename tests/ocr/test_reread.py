@@ -1,0 +1,53 @@
+"""The second reading of doubtful handwritten lines (ocr.reread) with the real recognizers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr import handfonts, models, reread
+from ocr.records import OcrLine
+
+
+def _written(text: str, face: str = "zhi-mang-xing", size: int = 64) -> np.ndarray:
+    """``text`` in a handwriting face; 〇, which the faces lack, drawn as the ring a pen makes."""
+    font = ImageFont.truetype(str(handfonts.path(face)), size)
+    img = Image.new("L", (int(size * 1.1 * len(text)) + 80, size + 80), 245)
+    d = ImageDraw.Draw(img)
+    x = 40
+    for ch in text:
+        if ch == "〇":
+            d.ellipse((x + 8, 44, x + size - 8, 40 + size - 4), outline=30, width=5)
+            x += size
+        else:
+            d.text((x, 30), ch, font=font, fill=30)
+            x += int(font.getlength(ch))
+    return np.asarray(img)
+
+
+@pytest.mark.parametrize(("text", "charset"), [
+    ("一九五〇年三月八日", reread.DATE_CHARS), ("一九五口年三月", reread.DATE_CHARS), ("1950年3月", reread.DATE_CHARS),
+    ("二 六年五月", reread.DATE_CHARS), ("本人申请：已到退休年龄", None), ("填表日期1959年5月17日", None)])
+def test_only_date_lines_are_read_within_date_characters(text, charset):
+    assert reread.charset_of_line(text) == charset
+
+
+def test_a_doubtful_line_is_read_again_and_the_surer_reading_wins():
+    gray = _written("申请办理退休手续")
+    h, w = gray.shape
+    box = (30, 20, w - 30, h - 20)
+    wrong = OcrLine("申诱办理退体手续", box, 0.40)  # what a weak first reading gives
+    sure = OcrLine("申诱办理退体手续", box, 0.999)  # a sure reading is left alone
+    again = reread.second_reading(gray, [wrong, sure])
+    assert again[1] is sure
+    assert again[0].confidence > 0.40 and again[0].box == box
+    assert again[0].text == "申请办理退休手续"
+
+
+def test_read_crops_decodes_a_date_within_its_characters():
+    crop = _written("一九五〇年")
+    free, = reread.read_crops(models.ppocrv5_rec(), [crop], [None])
+    dated, = reread.read_crops(models.ppocrv5_rec(), [crop], [reread.DATE_CHARS])
+    assert set(dated[0]) <= set(reread.DATE_CHARS)
+    assert dated[0] == "一九五〇年", (free, dated)
