@@ -229,10 +229,13 @@ def signals(p: PageInfo) -> Signals:
     continued = any(_continued(c.text) for c in cands)
     identity = _identity_row(rows, height)
     title, strength, box = "", 0, None
-    known = [(c.above, k[1], -len(classes.known_title(k[0])[0]), len(classes.core(c.text)), k[0], c.box)
-             for c in cands if (k := _known(c)) is not None]
-    if known:  # the topmost known title; on one row the fewest slips, the longest title, the shortest line
-        *_, title, box = min(known, key=lambda k: k[:4])
+    known = [(c.above, k[1], -len(canon), len(classes.core(c.text)), canon, k[0], c.box)
+             for c in cands if (k := _known(c)) is not None for canon in [classes.known_title(k[0])[0]]]
+    if known:
+        # The topmost known title (on one row: fewest slips, longest title), then its tightest
+        # reading: "入党志愿书" on its own line rather than joined to the 中国共产党 above it.
+        canon = min(known, key=lambda k: k[:4])[4]
+        *_, title, box = min((k for k in known if k[4] == canon), key=lambda k: (k[1], k[3]))
         strength = 2
     h = "".join(p.heading.split())
     if not strength and h and _title_like(h) and len(classes.core(h)) <= MAX_TITLE \

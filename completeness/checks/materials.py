@@ -71,7 +71,7 @@ def check_required_materials(rows: Sequence[Row], required: Sequence[RequiredMat
     by_seq = {r.seq: i for i, r in firsts.items()}
     unread = set(unreadable)
     rows = [replace(r, title=typed.get(by_seq.get(r.seq, -1), r.title)) for r in rows]
-    confirmed = {r.seq for r in rows if by_seq.get(r.seq) in typed and _only_unreadable(r, owner, unread)}
+    confirmed = {r.seq for r in rows if by_seq.get(r.seq) in typed and _only_unreadable(r, owner, pages, unread)}
     skip = set(excluded_seqs) - confirmed
     usable = [r for r in rows if r.seq not in skip and r.pages > 0]
     # A title typed for a page inside a row: staff say a material opens there.
@@ -105,12 +105,13 @@ def check_required_materials(rows: Sequence[Row], required: Sequence[RequiredMat
     return out
 
 
-def _only_unreadable(row: Row, owner: dict[int, Row], unread: set[int]) -> bool:
-    idx = [i for i, r in owner.items() if r.seq == row.seq]
+def _only_unreadable(row: Row, owner: dict[int, Row], pages: Sequence[Page], unread: set[int]) -> bool:
+    idx = [p.index for p in pages if p.counted and (r := owner.get(p.index)) is not None and r.seq == row.seq]
     return bool(idx) and all(i in unread for i in idx)
 
 
-def _holders(pages: Sequence[Page], owner: dict[int, Row], unread: set[int], typed: dict[int, str]) -> list[tuple[int, Row | None]]:
+def _holders(pages: Sequence[Page], owner: dict[int, Row], unread: set[int],
+             typed: dict[int, str]) -> list[tuple[int, Row | None]]:
     """Unreadable counted pages, with their row, whose material nobody has named yet."""
     return [(p.index, owner.get(p.index)) for p in sorted(pages, key=lambda p: p.index)
             if p.counted and p.index in unread and p.index not in typed]
@@ -146,7 +147,9 @@ def boundary_review(pages: Sequence[Page], owner: dict[int, Row], firsts: dict[i
     * a row named 未识别材料, or opened by an unreadable page: its title (``title:<first image>``);
     * an unreadable page inside a row: it may open a material of its own (``boundary:<image>``);
     * a row opened on a weak title only (small, unknown, without the form's identity row):
-      whether a material really starts there (``boundary:<image>``).
+      whether a material really starts there (``boundary:<image>``);
+    * a page inside a row on which the split reads a title (a catalogue split otherwise, by an
+      older rule or by hand): whether a material starts there (``boundary:<image>``).
     """
     out: list[ReviewItem] = []
     infos = [split_rule.PageInfo(p.index, split_rule.heading(list(p.lines), p.height, p.width) if p.lines else "",
@@ -168,9 +171,16 @@ def boundary_review(pages: Sequence[Page], owner: dict[int, Row], firsts: dict[i
                                   f"第{i}幅图像的标题“{b.title}”字迹小或淡，且无表头（姓名、性别等），"
                                   "请核对这一页是否为一份新材料的首页", b.box, row.title))
     for p in sorted(pages, key=lambda p: p.index):
-        if p.counted and p.index in unread and p.index not in firsts:
-            row = owner.get(p.index)
+        if not p.counted or p.index in firsts:
+            continue
+        row = owner.get(p.index)
+        b = bounds.get(p.index)
+        if p.index in unread:
             out.append(ReviewItem("boundary", p.index, "接续",
                                   f"第{p.index}幅图像无法辨认，已并入上一份材料，可能是另一份材料的首页，请核对原件",
                                   _title_box(p), row.title if row else None))
+        elif b is not None and b.start and b.title:  # a catalogue made otherwise (an older split, by hand)
+            out.append(ReviewItem("boundary", p.index, "接续",
+                                  f"第{p.index}幅图像顶部读到标题“{b.title}”，卷内目录却未从这一页起列一份材料，请核对",
+                                  b.box, row.title if row else None))
     return out

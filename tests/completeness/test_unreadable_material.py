@@ -10,7 +10,7 @@ import pytest
 
 from completeness.check import run_checks
 from completeness.findings import CODES, Outcome, Severity
-from completeness.volume import Row
+from completeness.volume import Line, Row
 from handover.policy import load_profile
 
 from .helpers import page, volume
@@ -100,3 +100,18 @@ def test_unnamed_readable_row_is_queued_for_its_title(henan):
     assert ("missing_material", "招工（录用）审批表") in {(f.code, f.material) for f in report.findings}
     fixed = run_checks(replace(vol, rows=tuple(rows)), None, henan, now=NOW, corrections={"title:2": "招工审批表"})
     assert "missing_material" not in fixed.codes()
+
+
+def test_title_read_inside_a_row_is_queued_as_a_boundary(henan):
+    # A catalogue split by an older rule: the small-printed 退休审批表 went into the row before.
+    title = Line("企业职工退休审批表", (900, 270, 1430, 310), 0.7)
+    labels = tuple(Line(t, (x, 560, x + 100, 610), 0.95) for t, x in (("姓名", 230), ("性别", 900)))
+    vol = volume()
+    pages = list(vol.pages)
+    pages[RETIRE_AT - 1] = replace(pages[RETIRE_AT - 1], lines=(title,) + labels)
+    rows = list(vol.rows)
+    rows[RETIRE_AT - 2] = replace(rows[RETIRE_AT - 2], pages=2, end_page=RETIRE_AT)
+    del rows[RETIRE_AT - 1]
+    report = run_checks(replace(vol, pages=tuple(pages), rows=tuple(rows)), None, henan, now=NOW)
+    item = next(i for i in report.review if i.key == f"boundary:{RETIRE_AT}")
+    assert item.value == "接续" and "企业职工退休审批表" in item.reason_zh
