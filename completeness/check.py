@@ -9,14 +9,14 @@ import datetime as dt
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from handover import idnumber
 from handover.models import Retiree
 from handover.policy import PolicyProfile
 
-from .checks import catalog, identity, legibility, materials, pages
+from .checks import catalog, identity, legibility, materials, pages, text
 from .findings import CODES, OUTCOME_LABELS, Finding, Outcome, Severity, decide
 from .review import Corrections, ReviewItem, open_items
 from .volume import Volume, read_volume
@@ -126,9 +126,9 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
     per_material = profile.pagination.scope == "per_material"
     person = person_of(volume, retiree)
     owner = catalog.page_rows(volume.pages, volume.rows, per_material)
-    formed = catalog.formed_on_by_page(owner)
+    formed = text.corrected_formed_on(catalog.formed_on_by_page(owner), owner, corrections)
     material_of = {i: r.title for i, r in owner.items()}
-    idents = [identity.page_identity(p) for p in volume.pages if not p.blank and p.duplicate_of is None]
+    idents = [identity.page_identity(p, corrections) for p in volume.pages if not p.blank and p.duplicate_of is None]
     try:
         birth = idnumber.parse(person.id_number).birth_date
     except idnumber.IdNumberError:
@@ -157,7 +157,7 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
     findings += pages.check_has_content(volume.pages)
     findings += pages.check_page_count(volume.pages, declared_pages)
     starts = frozenset(min(idx) for idx in rows_pages.values() if idx)
-    findings += pages.check_written_numbers(volume.pages, per_material, starts)
+    findings += pages.check_written_numbers(volume.pages, per_material, starts, corrections, review)
     findings += pages.check_duplicates(volume.pages)
     findings += pages.check_blank_counted(volume.pages, profile.pagination.count_blank_pages)
     findings += legibility.check_unreadable(volume.pages)
@@ -165,10 +165,13 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
     findings += legibility.check_colour_modes(volume.pages)
     findings += legibility.check_residual_skew(volume.pages)
     findings += identity.check_foreign(idents, person, birth, material_of)
+    findings += identity.check_identity_review(idents, person, birth, material_of, review)
     findings += id_findings
     findings += identity.check_name_present(own, volume.pages, person)
     findings += identity.check_birth_dates(own, person, formed)
-    findings += identity.check_sex(own, person)
+    findings += identity.check_sex(own, person, review)
+    review += text.formed_on_review(volume.pages, owner)
+    review = [replace(i, material=i.material or material_of.get(i.page or 0)) for i in review]
     findings += catalog.check_catalog(volume.pages, volume.rows, per_material)
     findings += catalog.check_rows_identified(volume.rows)
     findings = [_with_material(f, material_of) for f in findings]

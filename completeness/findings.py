@@ -60,6 +60,8 @@ _CODES = [
     Code("birth_date_mismatch", Severity.WARNING, "identity", "身份证出生日期与档案最早记载不符"),
     Code("birth_date_inconsistent", Severity.WARNING, "identity", "档案各材料记载的出生日期不一致"),
     Code("sex_mismatch", Severity.WARNING, "identity", "材料记载的性别与身份证号不符"),
+    Code("identity_unconfirmed", Severity.WARNING, "identity", "材料归属待人工核对"),
+    Code("name_unread", Severity.INFO, "identity", "姓名未能识别"),
     # catalogue against images
     Code("catalog_row_without_pages", Severity.ERROR, "catalog", "卷内目录条目无对应页面"),
     Code("page_outside_catalog", Severity.ERROR, "catalog", "页面不属于任何卷内目录条目"),

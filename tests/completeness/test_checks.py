@@ -13,7 +13,7 @@ from completeness.volume import Line, Row
 from handover.idnumber import make
 from handover.policy import load_profile
 
-from .helpers import CONFIRM, ID, NAME, REGISTER, RETIRE, WAGE, corner_line, page, volume
+from .helpers import CONFIRM, ID, NAME, PENSION, RECRUIT, REGISTER, RETIRE, WAGE, corner_line, page, volume
 
 
 @pytest.fixture(scope="module")
@@ -286,3 +286,32 @@ def test_outcome_rules():
     assert decide([finding("missing_material", "x", material="退休审批表")]) == Outcome.INCOMPLETE
     assert decide([finding("missing_material", "x"), finding("foreign_form", "x", 4)]) == Outcome.REJECTED
     assert decide([finding("unreadable_page", "x", 2)]) == Outcome.REJECTED
+
+
+# ---------------------------------------------------------------- material dates to be read by a person
+
+def test_a_lost_year_puts_the_materials_date_in_the_review_queue(henan):
+    from completeness.check import run_checks
+
+    # 基本养老金核定表 signed "二 六年…": its year lost a character, so its date is for a person.
+    lost = PENSION.replace("2023年6月17日", "二 六年六月十七日")
+    vol = volume(forms=[f if f[1] != "基本养老金核定表" else (f[0], f[1], None, lost) for f in volume.__defaults__[0]])
+    report = run_checks(vol, None, henan, now=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    assert [(i.key, i.material) for i in report.review] == [("formed_on:6", "基本养老金核定表")]
+    assert "二 六年六月十七日" in report.review[0].reason_zh and report.provisional
+    # A birth year that lost its 〇 cannot be the signing date: nothing to read.
+    early = REGISTER.replace("出生年月\n1963年5月", "出生年月\n一九六年五月十日")
+    vol = volume(forms=[(c, t, d, early if t == "职工登记表" else x) for c, t, d, x in volume.__defaults__[0]])
+    assert not [i for i in run_checks(vol, None, henan).review if i.field == "formed_on"]
+
+
+def test_a_corrected_material_date_is_the_one_the_birth_rule_uses(henan):
+    from completeness.check import run_checks
+
+    # The 招工审批表 (formed first, 1980-05-17) records 1962年5月, the others 1963年5月 like the ID.
+    early = RECRUIT.replace("1963年5月", "1962年5月")
+    vol = volume(forms=[(c, t, d, early if t == "招工审批表" else x) for c, t, d, x in volume.__defaults__[0]])
+    assert "birth_date_mismatch" in run_checks(vol, None, henan).codes()
+    # Staff read the 招工审批表's date as 2024: the 职工登记表 (1980-10-25) records the birth date first.
+    fixed = run_checks(vol, None, henan, corrections={"formed_on:2": "2024-01-01"})
+    assert "birth_date_mismatch" not in fixed.codes() and "birth_date_inconsistent" in fixed.codes()
