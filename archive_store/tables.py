@@ -182,6 +182,56 @@ class AccessRequestRow(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+
+class ReviewAnswerRow(Base):
+    """An answer to one item of a volume's 校对 queue (archive_store.review): the value archive
+    staff confirmed or typed for ``key`` ("<field>:<image index>"), and the machine's reading it
+    replaced. Answers belong to one version of the volume (its originals' digest): a volume
+    re-published after 退回 starts with an empty queue."""
+
+    __tablename__ = "review_answers"
+    __table_args__ = (UniqueConstraint("volume_id", "originals_sha256", "key", name="uq_review_answer"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), index=True)
+    originals_sha256: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str] = mapped_column(String(16))
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)  # image index (None: the volume)
+    value: Mapped[str] = mapped_column(String(400))  # as confirmed or typed (normalised per field)
+    machine_value: Mapped[str] = mapped_column(String(400), default="")  # what the check read
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # value == machine value
+    reason_zh: Mapped[str] = mapped_column(String(400), default="")  # why the check asked
+    box: Mapped[list | None] = mapped_column(JSON, nullable=True)  # the crop shown
+    material: Mapped[str] = mapped_column(String(400), default="")
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ReviewWaiverRow(Base):
+    """Archive staff settled a volume's open 校对 items as they stand (全部放弃/确认现状)."""
+
+    __tablename__ = "review_waivers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), index=True)
+    originals_sha256: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(400))
+    open_items: Mapped[int] = mapped_column(Integer, default=0)  # how many were open when waived
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ReviewStateRow(Base):
+    """How many 校对 items a published volume's stored check.json leaves open: a cache of that
+    file keyed by its SHA-256 (the home page counts without reading every check.json), and the
+    page-image measurements a re-check needs, taken once per version of the volume."""
+
+    __tablename__ = "review_states"
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), primary_key=True)
+    check_sha256: Mapped[str] = mapped_column(String(64), default="")
+    open_items: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    waived: Mapped[bool] = mapped_column(Boolean, default=False)
+    probes: Mapped[dict] = mapped_column(JSON, default=dict)  # {"originals": sha, "pages": {index: [mode, skew]}}
+
 # The full-text index: contentless FTS5 (the text lives in pages.text), rowid = pages.id.
 # Tokens come from archive_store.tokens; unicode61 only splits them on spaces. The "scope"
 # column holds one token per page, "c<community id>", so that the caller's community scope is
