@@ -1,0 +1,393 @@
+"""The 校对 queue: archive staff confirm or correct what the completeness check was unsure of.
+
+The volume used here is built so that the real check (``completeness.check.check_volume``) puts
+items in the queue: a handwritten 姓名 OCR read one character off at low confidence (name), a
+material date whose year lost a character, "一九五年三月八日" (formed_on), and a material whose
+title was not read (title), which leaves the required 退休审批表 missing (outcome 不完整). Its
+pages are rendered images, so the crops show the form around each value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import func, select
+
+from archive_store.tables import AuditRow, ReviewAnswerRow, StoredObjectRow, VolumeRow
+from handover import idnumber
+from handover.db import session_scope
+
+from .conftest import JINSHUI, PROFILE
+
+HTML = {"accept": "text/html"}
+NAME = "赵德明"
+MISREAD = "赵德朋"  # OCR's reading of the handwritten name on image 3
+ID_NUMBER = idnumber.make("410105", dt.date(1936, 3, 12), 7)
+SANS = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+KAI = "/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf"
+W, H = 1240, 1754
+
+# (class code, title in the 卷内目录, formed_on, heading printed on the page or None, lines)
+# A line is (text OCR read, box, confidence, what is drawn when it differs, handwritten).
+MATERIALS = (
+    ("一", "职工登记表", "1954-08-01", "职工登记表", [
+        ("姓名", (120, 300, 220, 344), 0.99, None, False), (NAME, (250, 296, 420, 348), 0.97, None, True),
+        ("性别", (560, 300, 660, 344), 0.99, None, False), ("男", (690, 296, 740, 348), 0.98, None, True),
+        ("出生年月", (120, 390, 300, 434), 0.99, None, False), ("1936年3月", (330, 386, 560, 438), 0.96, None, True),
+        ("公民身份号码", (120, 480, 380, 524), 0.99, None, False), (ID_NUMBER, (410, 476, 900, 528), 0.97, None, True),
+        ("家庭出身工人，本人成分学生。", (120, 600, 800, 640), 0.95, None, False)]),
+    ("九-2", "招工登记表", "1954-09-01", "招工登记表", [
+        ("姓名", (120, 300, 220, 344), 0.99, None, False), (NAME, (250, 296, 420, 348), 0.96, None, True),
+        ("经审查符合招工条件，同意录用为全民所有制固定工。", (120, 420, 1100, 460), 0.95, None, False),
+        ("批准日期：1954年9月1日", (120, 520, 640, 560), 0.95, None, False)]),
+    ("九-1", "转正定级审批表", "1955-09-01", "转正定级审批表", [
+        ("姓名", (120, 300, 220, 344), 0.99, None, False), (MISREAD, (250, 292, 430, 352), 0.72, NAME, True),
+        ("性别", (560, 300, 660, 344), 0.99, None, False), ("男", (690, 296, 740, 348), 0.98, None, True),
+        ("出生年月", (120, 390, 300, 434), 0.99, None, False), ("1936年3月", (330, 386, 560, 438), 0.95, None, True),
+        ("试用期满，同意转正定为二级工。", (120, 520, 800, 560), 0.95, None, False)]),
+    ("九-1", "工资调整审批表", None, "工资调整审批表", [
+        ("根据文件精神，调整工资，增加工资级别。", (120, 320, 1000, 360), 0.95, None, False),
+        ("批准时间：", (120, 440, 330, 480), 0.98, None, False),
+        ("一九五年三月八日", (340, 434, 700, 486), 0.93, "一九五八年三月八日", True)]),
+    ("九", "未识别材料", "1996-03-01", None, [
+        ("符合国家规定的退休条件，同意办理退休手续。", (120, 320, 1000, 360), 0.95, None, False),
+        ("连续工龄四十二年。", (120, 400, 560, 440), 0.95, None, False)]),
+    ("九", "基本养老金核定表", "1996-04-01", "基本养老金核定表", [
+        ("基本养老金、缴费年限、个人账户储存额。", (120, 320, 1000, 360), 0.95, None, False)]),
+)
+# The items the check gives this volume (keys are "<field>:<image index>").
+NAME_KEY, FORMED_KEY, TITLE_KEY = "name:3", "formed_on:4", "title:5"
+
+
+def _draw(lines, heading: str | None) -> Image.Image:
+    img = Image.new("RGB", (W, H), (252, 251, 246))
+    d = ImageDraw.Draw(img)
+    sans, kai = ImageFont.truetype(SANS, 34, index=2), ImageFont.truetype(KAI, 44)
+    if heading:
+        d.text((W // 2, 170), heading, font=ImageFont.truetype(SANS, 56, index=2), fill=(20, 20, 20), anchor="mm")
+    d.rectangle((90, 270, W - 90, 700), outline=(60, 60, 60), width=3)
+    d.ellipse((W - 420, H - 460, W - 160, H - 200), outline=(200, 30, 30), width=8)  # the unit's red seal
+    d.text((W - 290, H - 330), "人事专用章", font=ImageFont.truetype(SANS, 34, index=2), fill=(200, 30, 30), anchor="mm")
+    for text, box, _conf, drawn, hand in lines:
+        d.text((box[0], box[1]), drawn or text, font=kai if hand else sans, fill=(30, 40, 120) if hand else (20, 20, 20))
+    return img
+
+
+def build_review_volume(root: Path) -> Path:
+    """A digitized volume folder (ocr package format), checked by the completeness package."""
+    from completeness.check import check_volume
+    from handover.policy import load_profile
+    from ocr.numbering import sequence_numbers
+
+    root = Path(root)
+    (root / "pages").mkdir(parents=True)
+    (root / "originals").mkdir()
+    pages, rows, images = [], [], []
+    seqs = sequence_numbers([m[0] for m in MATERIALS])
+    for i, ((code, title, formed, heading, lines), seq) in enumerate(zip(MATERIALS, seqs), 1):
+        img = _draw(lines, heading)
+        img.save(root / "pages" / f"{i:04d}.jpg", quality=80)
+        img.save(root / "originals" / f"scan-{i:03d}.jpg", quality=80)
+        images.append(img)
+        ocr_lines = ([{"text": heading, "box": [W // 2 - 30 * len(heading), 140, W // 2 + 30 * len(heading), 200],
+                       "confidence": 0.99}] if heading else [])
+        ocr_lines += [{"text": t, "box": list(b), "confidence": c} for t, b, c, _d, _h in lines]
+        pages.append({"index": i, "page_no": i, "blank": False, "duplicate_of": None, "confidence": 0.95,
+                      "dpi": 300, "width": W, "height": H, "text": "\n".join(l["text"] for l in ocr_lines),
+                      "lines": ocr_lines})
+        rows.append({"seq": seq, "class_code": code, "title": title, "formed_on": formed, "pages": 1,
+                     "start_page": i, "end_page": i, "remarks": ""})
+    images[0].save(root / "volume.pdf", save_all=True, append_images=images[1:])
+    dump = lambda obj: json.dumps(obj, ensure_ascii=False, indent=1)  # noqa: E731
+    (root / "ocr.json").write_text(dump({"engine": "sample", "pages": pages}), encoding="utf-8")
+    (root / "contents.json").write_text(dump({"rows": rows}), encoding="utf-8")
+    (root / "volume.json").write_text(dump({"id_number": ID_NUMBER, "name": NAME, "ref_no": None, "engine": "sample",
+                                            "content_pages": len(pages), "blank_pages": 0, "duplicate_pages": 0,
+                                            "warnings": []}), encoding="utf-8")
+    check_volume(root, None, load_profile(PROFILE))
+    return root
+
+
+@pytest.fixture(scope="session")
+def review_source(tmp_path_factory) -> Path:
+    return build_review_volume(tmp_path_factory.mktemp("review") / "volume")
+
+
+@pytest.fixture
+def vol(seed, review_source) -> int:
+    """The review volume published into this test's data folder (纬五路社区, as comm_a's)."""
+    from archive_store.publish import publish_volume
+
+    return publish_volume(seed.cfg, review_source, JINSHUI, PROFILE, "入库员").volume_id
+
+
+def _queue(api, vol: int) -> dict:
+    r = api.get(f"/api/dossiers/{vol}/review")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _state(seed, vol: int) -> tuple:
+    """What a refused answer must leave alone: answers, audit rows, outcome, stored check.json."""
+    with session_scope(seed.cfg) as s:
+        return (s.scalar(select(func.count()).select_from(ReviewAnswerRow)),
+                s.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.action.in_(
+                    ("review_answer", "review_waive", "edit_contents")))),
+                s.get(VolumeRow, vol).check_outcome,
+                s.scalar(select(StoredObjectRow.sha256).where(StoredObjectRow.volume_id == vol,
+                                                              StoredObjectRow.key == "check.json")))
+
+
+def _stored_check(seed, vol: int) -> dict:
+    from archive_store.storage import open_storage
+
+    with session_scope(seed.cfg) as s:
+        prefix = s.get(VolumeRow, vol).prefix
+    return json.loads(open_storage(seed.cfg).get(f"{prefix}/check.json"))
+
+
+def test_the_queue_lists_each_item_beside_its_crop(as_user, seed, vol):
+    archivist = as_user("archivist")
+    q = _queue(archivist, vol)
+    items = {i["key"]: i for i in q["open"]}
+    assert {NAME_KEY, FORMED_KEY, TITLE_KEY} <= set(items)
+    assert q["outcome"] == "incomplete" and q["provisional"] is True and q["waiver"] is None
+    name = items[NAME_KEY]
+    assert (name["label"], name["page"], name["page_no"], name["value"]) == ("姓名", 3, 3, MISREAD)
+    assert name["material"] == "转正定级审批表" and "姓名" in name["reason_zh"]
+    assert items[FORMED_KEY]["label"] == "材料形成时间" and "一九五年三月八日" in items[FORMED_KEY]["reason_zh"]
+    assert items[TITLE_KEY]["value"] == "" and items[TITLE_KEY]["material"] == "未识别材料"
+
+    html = archivist.get(f"/dossiers/{vol}/review", headers=HTML).text
+    for key in (NAME_KEY, FORMED_KEY, TITLE_KEY):
+        assert f'action="/dossiers/{vol}/review/{key}"' in html and f'src="/dossiers/{vol}/review/{key}/crop"' in html
+    assert f'value="{MISREAD}"' in html and "autofocus" in html and 'name="csrf_token"' in html
+    assert "待校对" in html and "全部放弃 / 确认现状" in html and "/static/review.js" in html
+
+    # The dossier page links the queue with its count and marks the outcome provisional.
+    page = archivist.get(f"/dossiers/{vol}", headers=HTML).text
+    assert f'href="/dossiers/{vol}/review"' in page and f"进入校对（{len(q['open'])}）" in page
+    assert 'id="outcome-provisional"' in page
+    # Across dossiers: the home page count and the list it links to.
+    pending = archivist.get("/api/review").json()
+    assert vol in [p["volume_id"] for p in pending]
+    assert next(p for p in pending if p["volume_id"] == vol)["open_count"] == len(q["open"])
+    home = archivist.get("/", headers=HTML).text
+    assert f"待校对 {len(pending)} 卷" in home and 'href="/review"' in home
+    assert f'href="/dossiers/{vol}/review"' in archivist.get("/review", headers=HTML).text
+    assert f"待校对 {len(pending)} 卷" in as_user("admin").get("/", headers=HTML).text
+
+    # Community staff and enterprises have no queue (the outcome they see is still marked).
+    comm = as_user("comm_a")
+    assert comm.get(f"/dossiers/{vol}/review", headers=HTML).status_code == 403
+    assert comm.get(f"/api/dossiers/{vol}/review").status_code == 403
+    assert comm.get("/api/review").status_code == 403
+    assert as_user("ent_a").get(f"/api/dossiers/{vol}/review").status_code == 403
+    comm_page = comm.get(f"/dossiers/{vol}", headers=HTML).text
+    assert f"/dossiers/{vol}/review" not in comm_page and 'id="outcome-provisional"' in comm_page
+    assert "待校对" not in comm.get("/", headers=HTML).text
+
+
+def test_the_crop_follows_the_page_image_rules(as_user, seed, vol):
+    archivist = as_user("archivist")
+    r = archivist.get(f"/dossiers/{vol}/review/{NAME_KEY}/crop")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(r.content)) as img:
+        assert img.width < W and img.height < H  # the part around the value, not the page
+        assert img.height >= 352 - 292  # the value's box and some of the form around it
+    with session_scope(seed.cfg) as s:
+        row = s.scalar(select(AuditRow).where(AuditRow.action == "view_page").order_by(AuditRow.id.desc()))
+        assert row.actor == "archivist" and row.target.endswith("/3") and row.detail["crop"] == NAME_KEY
+    assert archivist.get(f"/dossiers/{vol}/review/name:99/crop").status_code == 404
+
+    comm_a = as_user("comm_a")
+    assert comm_a.get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 403  # no approved 查阅
+    assert as_user("comm_b").get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 403  # other community
+    assert as_user("ent_a").get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 403
+    rid = comm_a.post(f"/api/dossiers/{vol}/requests", json={"kind": "view", "reason": "核实姓名"}).json()["id"]
+    assert archivist.post(f"/api/requests/{rid}/approve", json={"note": "同意"}).status_code == 200
+    assert comm_a.get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 200  # as for the page image
+    with session_scope(seed.cfg) as s:
+        denied = s.scalars(select(AuditRow).where(AuditRow.action == "denied")).all()
+        assert {"comm_a", "comm_b", "ent_a"} <= {d.actor for d in denied}
+
+
+def test_a_correction_is_audited_and_the_recheck_changes_the_outcome(as_user, seed, vol):
+    from archive_store.verify import verify
+
+    archivist = as_user("archivist")
+    r = archivist.put(f"/api/dossiers/{vol}/review/{TITLE_KEY}", json={"value": "退休审批表"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["answer"]["value"] == "退休审批表" and body["answer"]["confirmed"] is False
+    assert body["outcome_before"] == "incomplete" and body["contents_row"] is not None
+    q = body["queue"]
+    assert q["outcome"] == "complete" and q["outcome_label"] == "完整"  # 退休审批表 is no longer missing
+    assert TITLE_KEY not in {i["key"] for i in q["open"]} and q["provisional"] is True  # others still open
+
+    # The re-check is stored with the volume: check.json, its hash, the volume row, the dossier.
+    stored = _stored_check(seed, vol)
+    assert stored["outcome"] == "complete" and stored["provisional"] is True
+    assert TITLE_KEY not in {i["key"] for i in stored["review"]} and stored["missing"] == []
+    with session_scope(seed.cfg) as s:
+        assert s.get(VolumeRow, vol).check_outcome == "complete"
+        answer = s.scalar(select(AuditRow).where(AuditRow.action == "review_answer"))
+        assert answer.actor == "archivist" and answer.target.endswith(f"/{TITLE_KEY}")
+        assert (answer.detail["before"], answer.detail["after"]) == ("", "退休审批表")
+        assert (answer.detail["outcome_before"], answer.detail["outcome_after"]) == ("incomplete", "complete")
+        contents = s.scalar(select(AuditRow).where(AuditRow.action == "edit_contents"))
+        assert contents.detail["before"]["title"] == "未识别材料" and contents.detail["after"]["title"] == "退休审批表"
+    d = archivist.get(f"/api/dossiers/{vol}").json()
+    assert d["completeness"]["outcome"] == "complete" and "退休审批表" in [m["title"] for m in d["contents"]]
+    assert verify(seed.cfg).ok  # stored-object hashes and the manifest follow the new check.json
+
+    # Answering again with the same value changes nothing; another value is a new, audited answer.
+    again = archivist.put(f"/api/dossiers/{vol}/review/{TITLE_KEY}", json={"value": "退休审批表"}).json()
+    assert again["changed"] is False
+    archivist.put(f"/api/dossiers/{vol}/review/{TITLE_KEY}", json={"value": "职工退休审批表"})
+    with session_scope(seed.cfg) as s:
+        rows = s.scalars(select(AuditRow).where(AuditRow.action == "review_answer").order_by(AuditRow.id)).all()
+        assert [(a.detail["before"], a.detail["after"]) for a in rows] == [("", "退休审批表"), ("退休审批表", "职工退休审批表")]
+    assert verify(seed.cfg).ok
+
+
+def test_a_formed_on_correction_appears_in_the_contents_list(as_user, seed, vol):
+    archivist = as_user("archivist")
+    # The page form (no JavaScript): Enter posts it, the queue comes back at the next item.
+    r = archivist.post(f"/dossiers/{vol}/review/{FORMED_KEY}", headers=HTML, follow_redirects=False,
+                       data={"value": "1958年3月8日", "csrf_token": archivist.csrf})
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/dossiers/{vol}/review#item-")
+    html = archivist.get(r.headers["location"], headers=HTML).text
+    assert "已更正“材料形成时间”" in html and "1958-03-08" in html
+    d = archivist.get(f"/api/dossiers/{vol}").json()
+    row = next(m for m in d["contents"] if m["title"] == "工资调整审批表")
+    assert row["formed_on"] == "1958-03-08"
+    assert d["date_from"] == "1954-08-01" and d["date_to"] == "1996-04-01"  # 起止日期 recomputed
+    page = archivist.get(f"/dossiers/{vol}", headers=HTML).text
+    assert "1958-03-08" in page
+    q = _queue(archivist, vol)
+    answered = {a["key"]: a for a in q["answered"]}
+    assert answered[FORMED_KEY]["machine_value"] == "" and answered[FORMED_KEY]["value"] == "1958-03-08"
+    assert answered[FORMED_KEY]["actor"] == "archivist"
+    assert FORMED_KEY not in {i["key"] for i in q["open"]}
+    # The 形成时间 no longer reads as unknown to the check.
+    assert "formed_on_missing" not in {f["code"] for f in _stored_check(seed, vol)["findings"]}
+
+
+def test_a_name_correction_is_found_by_search(as_user, seed, vol):
+    archivist = as_user("archivist")
+
+    def pages(query: str) -> set[int]:
+        hits = archivist.get("/api/search", params={"q": query}).json()["hits"]
+        return {h["page_seq"] for h in hits if h["volume_id"] == vol and h["matched"] == "text"}
+
+    assert 3 not in pages(NAME) and 3 in pages(MISREAD)
+    r = archivist.put(f"/api/dossiers/{vol}/review/{NAME_KEY}", json={"value": f" {NAME} "})
+    assert r.status_code == 200, r.text
+    assert r.json()["answer"]["value"] == NAME
+    assert 3 in pages(NAME) and 3 not in pages(MISREAD)  # the page's indexed text has the corrected name
+    # The identity check takes the name as staff read it: the page is the person's own.
+    codes = {(f["code"], f.get("page")) for f in _stored_check(seed, vol)["findings"]}
+    assert ("identity_unconfirmed", 3) not in codes
+    # Withdrawing the volume takes the corrected text out of the index again (the index stays consistent).
+    from archive_store.withdraw import withdraw_volume
+
+    with session_scope(seed.cfg) as s:
+        withdraw_volume(s, s.get(VolumeRow, vol).ref_no, "archivist", "测试退回")
+    assert pages(NAME) == set()
+
+
+def test_waiving_the_rest_makes_the_outcome_final(as_user, seed, vol):
+    archivist = as_user("archivist")
+    before = _state(seed, vol)
+    r = archivist.post(f"/api/dossiers/{vol}/review/waive", json={"reason": "  "})
+    assert r.status_code == 400 and "原因" in r.json()["detail"]
+    # The page form: a waiver without a reason is refused in Chinese on the queue page.
+    form = archivist.post(f"/dossiers/{vol}/review/waive", headers=HTML,
+                          data={"reason": "", "csrf_token": archivist.csrf})
+    assert form.status_code == 400 and "必须填写原因" in form.text and 'id="waive" open' in form.text
+    assert _state(seed, vol) == before
+    pending_before = len(archivist.get("/api/review").json())
+
+    r = archivist.post(f"/api/dossiers/{vol}/review/waive", json={"reason": "原件字迹无法辨认，按现状接收"})
+    assert r.status_code == 200, r.text
+    q = r.json()
+    assert q["provisional"] is False and q["waiver"]["reason"] == "原件字迹无法辨认，按现状接收"
+    assert q["waiver"]["open_items"] == len(q["open"]) >= 3 and q["outcome"] == "incomplete"
+    stored = _stored_check(seed, vol)
+    assert stored["waived"] is True and stored["provisional"] is False
+    assert vol not in [p["volume_id"] for p in archivist.get("/api/review").json()]
+    assert len(archivist.get("/api/review").json()) == pending_before - 1
+    page = archivist.get(f"/dossiers/{vol}", headers=HTML).text
+    assert 'id="outcome-provisional"' not in page and "已确认现状" in page
+    with session_scope(seed.cfg) as s:
+        row = s.scalar(select(AuditRow).where(AuditRow.action == "review_waive"))
+        assert row.actor == "archivist" and row.reason == "原件字迹无法辨认，按现状接收"
+        assert set(row.detail["keys"]) >= {NAME_KEY, FORMED_KEY, TITLE_KEY}
+    again = archivist.post(f"/api/dossiers/{vol}/review/waive", json={"reason": "再次"})
+    assert again.status_code == 409 and "已" in again.json()["detail"]
+    # An item can still be answered after the waiver; the outcome stays final.
+    r = archivist.put(f"/api/dossiers/{vol}/review/{TITLE_KEY}", json={"value": "退休审批表"})
+    assert r.json()["queue"]["outcome"] == "complete" and r.json()["queue"]["provisional"] is False
+
+
+def test_bad_input_is_refused_in_chinese_and_changes_nothing(as_user, seed, vol):
+    archivist = as_user("archivist")
+    before = _state(seed, vol)
+    cases = [
+        (NAME_KEY, "", 400, "不能为空"),
+        (NAME_KEY, "Zhao 1", 400, "姓名应为"),
+        ("name:99", "赵德明", 404, "没有"),
+        ("nonsense", "x", 404, "没有"),
+        (FORMED_KEY, "1958-02-30", 400, "材料形成时间应为有效日期"),
+        (FORMED_KEY, "一九五年三月", 400, "材料形成时间应为有效日期"),
+        (FORMED_KEY, "2999-01-01", 400, "不晚于今天"),
+        (TITLE_KEY, "   ", 400, "不能为空"),
+    ]
+    for key, value, status, message in cases:
+        r = archivist.put(f"/api/dossiers/{vol}/review/{key}", json={"value": value})
+        assert r.status_code == status and message in r.json()["detail"], (key, value, r.text)
+    # The page form shows the error beside the item and keeps what was typed.
+    r = archivist.post(f"/dossiers/{vol}/review/{FORMED_KEY}", headers=HTML,
+                       data={"value": "1958年13月8日", "csrf_token": archivist.csrf})
+    assert r.status_code == 400 and "材料形成时间应为有效日期" in r.text and 'value="1958年13月8日"' in r.text
+    # Without the CSRF token, or as community staff: refused.
+    assert archivist.client.put(f"/api/dossiers/{vol}/review/{NAME_KEY}", json={"value": NAME}).status_code == 403
+    assert as_user("comm_a").put(f"/api/dossiers/{vol}/review/{NAME_KEY}", json={"value": NAME}).status_code == 403
+    other = archivist.put(f"/api/dossiers/{seed.volume_b}/review/{NAME_KEY}", json={"value": NAME})
+    assert other.status_code == 409 and "没有完整性检查报告" in other.json()["detail"]  # a volume without a check
+    assert _state(seed, vol) == before
+    assert {i["key"] for i in _queue(archivist, vol)["open"]} >= {NAME_KEY, FORMED_KEY, TITLE_KEY}
+
+
+def test_values_are_normalised_per_field_and_id_numbers_masked_in_the_audit():
+    from archive_store.review import ReviewError, clean_value, shown_value
+
+    assert clean_value("id_number", "11010519491231002x") == "11010519491231002X"
+    assert clean_value("id_number", "110105491231002") == "11010519491231002X"  # 15 digits upgraded
+    with pytest.raises(ReviewError, match="身份证号码无效"):
+        clean_value("id_number", "110105194912310021")
+    assert shown_value("id_number", "11010519491231002X", full_ids=False) == "110105********002X"
+    assert clean_value("birth", "1952-3") == "1952年3月" and clean_value("birth", "1952年3月8日") == "1952年3月8日"
+    assert clean_value("formed_on", "1985.10.1") == "1985-10-01" and clean_value("formed_on", "19851001") == "1985-10-01"
+    assert clean_value("sex", "女性") == "女" and clean_value("page_no", "012") == "12"
+    with pytest.raises(ReviewError, match="性别"):
+        clean_value("sex", "M")
+    with pytest.raises(ReviewError, match="起始"):
+        clean_value("boundary", "是")
+
+
+def test_the_review_api_is_described_in_openapi(app):
+    from fastapi.testclient import TestClient
+
+    paths = TestClient(app).get("/openapi.json").json()["paths"]
+    assert "校对" in paths["/api/dossiers/{volume_id}/review"]["get"]["summary"]
+    assert "更正" in paths["/api/dossiers/{volume_id}/review/{key}"]["put"]["summary"]
+    assert "确认现状" in paths["/api/dossiers/{volume_id}/review/waive"]["post"]["summary"]
+    assert "待校对" in paths["/api/review"]["get"]["summary"]
+    assert "/dossiers/{volume_id}/review/{key}/crop" in paths
