@@ -33,7 +33,11 @@ _YEAR_CHAR = f"[{_NONZERO}{_Z}]"
 _CN_SMALL = "〇零一二三四五六七八九十廿"
 _BEFORE_YEAR = rf"(?<![{_NONZERO}{re.escape(_ZEROS)}0-9])"
 
-_ARABIC = re.compile(r"(?<!\d)(1[89]\d{2}|20\d{2})\s*(?:年|[.\-/．])\s*(\d{1,2})\s*(?:月|[.\-/．])\s*(\d{1,2})\s*日?(?!\d)")
+# Stray marks OCR puts beside 年 and 月 ("1971年-5月26日", "1970年5.月") are passed over.
+_ARABIC = re.compile(r"(?<!\d)(1[89]\d{2}|20\d{2})\s*(?:年\s*[-.·,]?|[.\-/．])\s*(\d{1,2})\s*(?:[.·,]?\s*月\s*[-.·,]?|[.\-/．])"
+                     r"\s*(\d{1,2})\s*[.·,]?\s*日?(?!\d)")
+# A handwritten 月 read as 日: "2000年7日26日" (both 日 there, so it cannot be anything else).
+_ARABIC_MONTH_AS_DAY = re.compile(r"(?<!\d)(1[89]\d{2}|20\d{2})\s*年\s*(\d{1,2})\s*日\s*(\d{1,2})\s*[.·,]?\s*日")
 # 19xx: 一九 + two digits; 20xx: 二 + a zero + two digits. Spaces between the characters allowed.
 _CN_YEAR = rf"一\s*九\s*{_YEAR_CHAR}\s*{_YEAR_CHAR}|二\s*[{_Z}]\s*{_YEAR_CHAR}\s*{_YEAR_CHAR}"
 _CHINESE = re.compile(rf"{_BEFORE_YEAR}({_CN_YEAR})\s*年\s*([{_CN_SMALL}]{{1,3}})\s*月\s*([{_CN_SMALL}]{{1,4}})\s*日")
@@ -93,10 +97,11 @@ def find_dates(text: str, latest: dt.date | None = None) -> list[tuple[int, dt.d
     latest = _latest(latest)
     text = normalize(text)
     found: list[tuple[int, dt.date]] = []
-    for m in _ARABIC.finditer(text):
-        day = _valid(int(m[1]), int(m[2]), int(m[3]), latest)
-        if day:
-            found.append((m.start(), day))
+    for pattern in (_ARABIC, _ARABIC_MONTH_AS_DAY):
+        for m in pattern.finditer(text):
+            day = _valid(int(m[1]), int(m[2]), int(m[3]), latest)
+            if day:
+                found.append((m.start(), day))
     for m in _CHINESE.finditer(text):
         month, dd = _cn_small(m[2]), _cn_small(m[3])
         if month and dd:

@@ -66,3 +66,12 @@ def test_year_month_of_a_birth_cell():
     assert dates.parse_year_month("一九五口年十月") == (1950, 10, None)
     assert dates.parse_year_month("一九五年十月") is None
     assert dates.year_months("1944年3月1944年5月") == [(1944, 3, None), (1944, 5, None)]
+
+
+def test_stray_marks_and_a_month_read_as_day_in_arabic_dates():
+    assert dates.formed_on("1971年-5月26日", LATEST) == dt.date(1971, 5, 26)
+    assert dates.formed_on("1970年5.月3日", LATEST) == dt.date(1970, 5, 3)
+    # A handwritten 月 read as 日: both 日 present, so the date reads only one way.
+    assert dates.formed_on("2000年7日26日", LATEST) == dt.date(2000, 7, 26)
+    # A span of years and months is no date.
+    assert dates.find_dates("1965.9-1977.5 1977,5-", LATEST) == []
