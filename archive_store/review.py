@@ -723,8 +723,8 @@ def crop(storage: Storage, vol: VolumeRow, image_key: str, box: tuple[int, int, 
         area = (0, 0, w, h)
         if box is not None:
             x0, y0, x1, y1 = (int(v) for v in box)
-            bh = max(1, y1 - y0)
-            pad_y, pad_x = max(24, int(bh * 1.2)), max(24, int(bh * 3))
+            bh = max(1, y1 - y0)  # a line's height: show the line above and below, and the label before it
+            pad_y, pad_x = max(24, min(bh, 80)), max(24, min(3 * bh, 240))
             cand = (max(0, x0 - pad_x), max(0, y0 - pad_y), min(w, x1 + pad_x), min(h, y1 + pad_y))
             if cand[2] - cand[0] >= 8 and cand[3] - cand[1] >= 8:
                 area = cand

@@ -258,3 +258,71 @@ def test_archive_staff_batch_zip_progress_requeue_and_withdraw(page_for, live_se
     pg.wait_for_selector("#withdrawn")
     pg.go_back()
     pg.screenshot(path=str(shots / "20-catalogs-withdrawn.png"), full_page=True)
+
+
+@pytest.fixture
+def review_volume(seed, tmp_path_factory) -> int:
+    """A published volume whose real completeness check left name, formed_on and title items open."""
+    from archive_store.publish import publish_volume
+
+    from .conftest import JINSHUI, PROFILE
+    from .test_review import build_review_volume
+
+    source = build_review_volume(tmp_path_factory.mktemp("review-browser") / "volume")
+    return publish_volume(seed.cfg, source, JINSHUI, PROFILE, "入库员").volume_id
+
+
+def test_archive_staff_proofread_a_dossier_with_the_keyboard(page_for, live_server, seed, shots, review_volume):
+    from .test_review import FORMED_KEY, NAME, NAME_KEY, TITLE_KEY
+
+    vol = review_volume
+    pg = page_for("archivist")
+    assert "待校对" in pg.inner_text("#review-pending")
+    pg.screenshot(path=str(shots / "26-home-review-pending.png"))
+    pg.click("#review-pending")
+    pg.wait_for_selector("#review-pending-list")
+    pg.screenshot(path=str(shots / "27-review-pending-list.png"), full_page=True)
+    assert pg.locator(f"#review-pending-list a[href='/dossiers/{vol}/review']").count() == 1
+    pg.goto(f"{live_server}/dossiers/{vol}")  # the dossier page links its queue, with the count
+    assert "3 项待人工确认" in pg.inner_text("#review-link") and pg.is_visible("#outcome-provisional")
+    pg.screenshot(path=str(shots / "28-dossier-review-link.png"), full_page=True)
+    pg.click("#review-link a")
+    pg.wait_for_selector("#review-list")
+    assert "待校对" in pg.inner_text("#review-summary") and pg.is_visible("#review-provisional")
+    assert pg.inner_text("#review-outcome") == "不完整"
+    from playwright.sync_api import expect
+
+    crops = pg.locator(".review-crop img")
+    assert crops.count() >= 3
+    for img in crops.all():  # each item shows the crop of its page image
+        img.scroll_into_view_if_needed()
+        expect(img).to_have_js_property("complete", True)
+        assert img.evaluate("i => i.naturalWidth") > 0
+    pg.evaluate("window.scrollTo(0, 0)")
+    pg.screenshot(path=str(shots / "23-review-queue.png"), full_page=True)
+
+    typed = {TITLE_KEY: "退休审批表", NAME_KEY: NAME, FORMED_KEY: "1958年3月8日"}
+    active = "document.activeElement.closest('li.review-item')?.getAttribute('data-key')"
+    first = pg.evaluate(active)
+    assert first in typed  # the cursor starts in the first open item: no mouse needed
+    for key in [first] + [k for k in typed if k != first]:
+        if pg.evaluate(active) != key:
+            pg.focus(f"li[data-key='{key}'] input[name=value]")
+        pg.keyboard.type(typed[key])  # the machine's value is selected: typing replaces it
+        pg.keyboard.press("Enter")
+        pg.wait_for_selector(f"li[data-key='{key}'].done")
+        moved = pg.evaluate(active)
+        assert moved != key  # one keystroke: the cursor went on to the next open item
+        if key == TITLE_KEY:
+            assert pg.inner_text("#review-outcome") == "完整"  # 退休审批表 found: the re-check follows
+    assert "已更正为“1958-03-08”，卷内目录已同步" in pg.inner_text(f"li[data-key='{FORMED_KEY}']")
+    assert pg.inner_text("#review-open") == "0" and pg.is_visible("#review-final")
+    assert not pg.is_visible("#review-provisional") and not pg.is_visible("#waive")
+    pg.screenshot(path=str(shots / "24-review-done.png"), full_page=True)
+
+    pg.click("#review-summary a:has-text('返回案卷')")
+    pg.wait_for_selector("table.contents")
+    contents = pg.inner_text("table.contents")
+    assert "退休审批表" in contents and "1958-03-08" in contents and "未识别材料" not in contents
+    assert "完整" in pg.inner_text(".facts") and "不完整" not in pg.inner_text(".facts")
+    pg.screenshot(path=str(shots / "25-dossier-after-review.png"), full_page=True)

@@ -41,6 +41,8 @@
     var prov = document.getElementById("review-provisional"), fin = document.getElementById("review-final");
     if (prov) prov.hidden = !q.provisional;
     if (fin) fin.hidden = q.provisional;
+    var waive = document.getElementById("waive");
+    if (waive && (q.open_count === 0 || q.waiver)) waive.closest("section").hidden = true;
   }
 
   function send(li, form) {
