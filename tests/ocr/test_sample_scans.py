@@ -283,3 +283,12 @@ def test_mixed_hands_same_seed_same_bytes(tmp_path):
     b = generate(tmp_path / "b", dossiers=2, seed=13, options=opts)
     assert [_digest(x.path) for x in a] == [_digest(x.path) for x in b]
     assert [x.truth_path.read_bytes() for x in a] == [x.truth_path.read_bytes() for x in b]
+
+
+def test_installed_faces_are_not_fetched_again(monkeypatch):
+    """`make install` runs the font step every time: with the faces in the cache it needs no npm."""
+    from ocr import handfonts
+
+    monkeypatch.setattr(handfonts.shutil, "which", lambda name: None)
+    assert [handfonts.ensure(name) for name in handfonts.FACES] == [handfonts.path(n) for n in handfonts.FACES]
+    assert handfonts.main([]) == 0
