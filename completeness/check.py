@@ -173,7 +173,7 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
     review += text.formed_on_review(volume.pages, owner)
     review = [replace(i, material=i.material or material_of.get(i.page or 0)) for i in review]
     findings += catalog.check_catalog(volume.pages, volume.rows, per_material)
-    findings += catalog.check_rows_identified(volume.rows)
+    findings += catalog.check_rows_identified(volume.rows, excluded)
     findings = [_with_material(f, material_of) for f in findings]
     order = list(CODES)
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.page or 0,

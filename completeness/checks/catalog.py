@@ -4,7 +4,7 @@ the counts agree (DA/T 31-2017 §12.3: catalogue ↔ image correspondence must p
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ..findings import Finding, finding
 from ..volume import Page, Row
@@ -115,10 +115,16 @@ def _per_material(counted: Sequence[Page], rows: Sequence[Row]) -> list[Finding]
     return out
 
 
-def check_rows_identified(rows: Sequence[Row]) -> list[Finding]:
+def check_rows_identified(rows: Sequence[Row], excluded_seqs: Collection[str] = ()) -> list[Finding]:
+    """Rows the split could not name or class, and rows without a 材料形成时间.
+
+    Rows in ``excluded_seqs`` (made only of unreadable pages, or of another person's) are not
+    called unidentified: their own findings (页面无法辨认, 夹有他人材料) say why, and the 校对
+    queue asks for their title.
+    """
     out = []
     for row in rows:
-        if row.title in UNKNOWN_TITLES or row.remarks:
+        if (row.title in UNKNOWN_TITLES or row.remarks) and row.seq not in excluded_seqs:
             out.append(finding("material_unidentified",
                                f"卷内目录第{row.seq}条“{row.title}”：{row.remarks or '未能识别材料名称'}，请人工核对。",
                                material=row.title))

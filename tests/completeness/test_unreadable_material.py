@@ -44,6 +44,7 @@ def test_required_material_maybe_on_the_unreadable_page(henan):
     # Nothing is stated missing: not in the report's list, not in what goes to the 备考表.
     assert report.missing == [] and report.missing_materials == []
     assert report.outcome == Outcome.REJECTED  # the unreadable page itself sends the file back for a rescan
+    assert "material_unidentified" not in report.codes()  # said by unreadable_page and the 校对 item
     item = next(i for i in report.review if i.key == f"title:{RETIRE_AT}")
     assert item.field == "title" and item.page == RETIRE_AT and item.value == ""
     assert "退休审批表" in item.reason_zh and "无法辨认" in item.reason_zh

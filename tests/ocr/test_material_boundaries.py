@@ -85,7 +85,7 @@ def test_untitled_continuation_pages_do_not_open():
     wrapped = [centred("中国共产党", 400, 110), centred("入党志愿书", 620, 130)] + grid(1100)
     pages = [page(1, wrapped), second]
     assert starts(pages) == [1]
-    assert [m.last_index for m in materials.split(pages)] == [2]
+    assert [(m.title, m.last_index) for m in materials.split(pages)] == [("入党志愿书", 2)]
 
 
 def test_continuation_marks_say_not_a_new_material():
