@@ -8,11 +8,15 @@ cell right of the label on the same row, else in the cell directly below it; a p
 next label. A label and its value fused in one OCR line ("姓名：张三") are split. The first
 occurrence on a page is the subject's (a spouse's 姓名 and 出生年月 come later on the 基本信息表).
 
-Deciding whose page it is: a valid ID number decides; otherwise name and birth date are compared.
-Two fields disagreeing make the page another person's (他人材料); one weak disagreement (the name
-one character off, or a doubtful read) asks a person (待人工核对); an unread name is noted for a
-person to read (未能识别), never taken for another person's. Values archive staff typed or confirmed
-in the 校对 queue replace what OCR read on that page.
+Deciding whose page it is: the person's ID number (or it with a digit or two misread) makes the
+page theirs; otherwise name, valid ID number and birth date are compared. Two fields disagreeing
+make the page another person's (他人材料), as does a name read surely that is nothing like theirs;
+one weak disagreement (the name one character off, a doubtful read, an ID two digits off) asks a
+person (待人工核对); an unread name is noted for a person to read (未能识别), never taken for another
+person's. A doubtful name read on a page whose birth date agrees, or read the same way on a page
+the ID or birth date shows to be the person's, is only unread. Values archive staff typed or
+confirmed in the 校对 queue replace what OCR read on that page (a human read has no slips: a
+corrected name other than the person's is another person's).
 """
 
 from __future__ import annotations
@@ -121,6 +125,7 @@ class PageIdentity:
     id_read: Read | None = None  # the 身份证号码 cell
     lost_births: tuple[Read, ...] = ()  # birth dates whose year lost a character (not guessed)
     others_text: str = ""  # the page's CJK text outside the 姓名 cell
+    birth_digits: str = ""  # the digits of the 出生年月 cell ("194111" of "194111日"), for agreement only
 
 
 # ---------------------------------------------------------------- reading the form's grid
@@ -298,8 +303,10 @@ def page_identity(page: Page, corrections: Corrections | None = None) -> PageIde
             ids = []
     names = (name.value,) if name is not None and name.trusted and _name_shaped(name.value) else ()
     sexes = (sex.value[0],) if sex is not None and sex.trusted and sex.value[:1] in ("男", "女") else ()
+    first_birth = first.get("birth")
+    digits = _id_digits(first_birth.value) if first_birth is not None and first_birth.trusted else ""
     return PageIdentity(page.index, names, sexes, tuple(births), tuple(dict.fromkeys(ids)), political,
-                        name, sex, id_read, tuple(lost), others)
+                        name, sex, id_read, tuple(lost), others, digits)
 
 
 def _within(inner: Box, outer: Box) -> bool:
@@ -348,9 +355,10 @@ def _own_id_misread(ident: PageIdentity, person: Person) -> bool:
     """The 身份证号码 cell holds the person's number with a digit or two misread (its check digit
     fails): their own, since another person's number differs in its birth date and sequence."""
     r = ident.id_read
-    if r is None or r.corrected or not r.value or not person.id_number:
+    if r is None or r.corrected or not r.value or not person.id_number or ident.id_numbers:
         return False
-    return _id_distance(_id_digits(r.value), person.id_number) <= ID_SLIP
+    digits = _id_digits(r.value)
+    return len(digits) >= 15 and edit_distance(digits, person.id_number) <= ID_SLIP
 
 
 def _id_distance(a: str, b: str) -> int:
@@ -372,10 +380,38 @@ def _own_births(identities: Sequence[PageIdentity], person: Person, birth: dt.da
 def assess(identities: Sequence[PageIdentity], person: Person, birth: dt.date | None) -> dict[int, Verdict]:
     """Each page's verdict; review items for what a person must read."""
     refs = _own_births(identities, person, birth)
-    return {i.page: _assess(i, person, refs) for i in identities}
+    # How OCR misreads the person's name in this file: the reads on pages their ID number or birth
+    # date shows to be theirs. The same read elsewhere is a misread of the name, not another person.
+    # (A read surely made is no misread: its page is a doubt, not a reference.)
+    misreads: dict[str, set[int]] = {}
+    for i in identities:
+        r = i.name
+        if r is None or not r.value or r.corrected:
+            continue
+        if person.id_number in i.id_numbers or _own_id_misread(i, person) or (
+                not r.firm and _birth_state(i, refs)[0] == "same"):
+            misreads.setdefault(cjk_only(r.value), set()).add(i.page)
+    return {i.page: _assess(i, person, refs, {m for m, pages in misreads.items() if pages - {i.page}})
+            for i in identities}
 
 
-def _assess(ident: PageIdentity, person: Person, refs: set[tuple[int, int]]) -> Verdict:
+def _birth_state(ident: PageIdentity, refs: set[tuple[int, int]]) -> tuple[str | None, bool]:
+    """"same" / "other" (and whether read surely) / None: the page's birth date against the person's."""
+    if not refs:
+        return None, False
+    if ident.births:
+        if any((b.year, b.month) in refs for b in ident.births):
+            return "same", True
+        return "other", any(b.firm for b in ident.births)
+    # The birth cell's digits spell the person's year and month although 年/月 were lost
+    # ("194111日"): not a date to record, but it agrees.
+    if ident.birth_digits and any(ident.birth_digits in (f"{y}{m}", f"{y}{m:02d}") for y, m in refs):
+        return "same", False
+    return None, False
+
+
+def _assess(ident: PageIdentity, person: Person, refs: set[tuple[int, int]],
+            misreads: frozenset[str] | set[str] = frozenset()) -> Verdict:
     page, expected = ident.page, cjk_only(person.name)
     items: list[ReviewItem] = []
     # A doubtful birth read that disagrees, or one whose year lost a character: for a person.
@@ -405,13 +441,11 @@ def _assess(ident: PageIdentity, person: Person, refs: set[tuple[int, int]]) -> 
             name_state = "same"  # the person's name stands elsewhere on the page (a signature, a fused line)
     if name_state == "same":
         return Verdict(page, "other_id") if other_id else Verdict(page, "own", items=tuple(items))
-    birth_state, birth_firm = None, False
-    if refs and ident.births:
-        if any((b.year, b.month) in refs for b in ident.births):
-            birth_state = "same"
-        else:
-            birth_state, birth_firm = "other", any(b.firm for b in ident.births)
+    birth_state, birth_firm = _birth_state(ident, refs)
     shown = r.value if r is not None else ""
+    if name_state in ("near", "other") and not (r is not None and r.corrected) and (
+            (not name_firm and birth_state == "same") or cjk_only(shown) in misreads):
+        name_state = "unread"  # a misread of the name, on a page that agrees otherwise
     disagree: list[tuple[str, bool]] = []
     if name_state in ("near", "other"):
         disagree.append(("name", name_firm))

@@ -151,11 +151,23 @@ def test_only_the_name_one_character_off_asks_a_person():
 
 
 def test_a_doubtful_read_of_another_name_asks_a_person():
-    doubtful = form(2, [["姓名", ("张秀兰", 0.72), "性别", "女", "出生年月", "1944年5月"]])
+    doubtful = form(2, [["姓名", ("张秀兰", 0.72), "性别", "女"]])
     v = verdicts(own_form(1), doubtful)
     assert v[2].kind == "doubt" and [i.key for i in v[2].items] == ["name:2"]
     sure = form(2, [["姓名", "张秀兰", "性别", "女"]])
     assert verdicts(sure)[2].kind == "foreign"
+
+
+def test_a_doubtful_name_on_a_page_that_agrees_otherwise_is_only_unread():
+    # The birth date agrees: the doubtful name is a misread to be read, not a doubt about the page.
+    agrees = form(2, [["姓名", ("张秀兰", 0.72), "性别", "女", "出生年月", "1944年5月"]])
+    v = verdicts(own_form(1), agrees)[2]
+    assert v.kind == "unread" and [i.key for i in v.items] == ["name:2"]
+    # Also when OCR lost 年 and 月 of the birth date but its digits are the person's.
+    lost = form(2, [["姓名", ("至建", 0.7), "性别", "女", "出生年月", "19445日"]])
+    assert ident(lost).births == () and verdicts(lost)[2].kind == "unread"
+    # A name read surely one character off stays a doubt (罗建 may be another person born that month).
+    assert verdicts(form(2, [["姓名", "罗建", "出生年月", "1944年5月"]]))[2].kind == "doubt"
 
 
 def test_an_unread_name_is_never_foreign():
@@ -168,6 +180,18 @@ def test_an_unread_name_is_never_foreign():
         assert [(f.code, f.severity) for f in found] == [("name_unread", Severity.INFO)]
         assert "未能识别" in found[0].message_zh and [i.key for i in review] == ["name:2"]
         assert identity.check_foreign([ident(page)], PERSON, BIRTH) == []
+
+
+def test_a_name_misread_like_on_the_persons_own_pages_is_only_unread():
+    # The ID number shows page 1 is the person's; OCR read its name "至建". The same read on a page
+    # without ID or birth is that misread again, not another person.
+    with_id = form(1, [["姓名", ("至建", 0.75), "性别", "女"], ["身份证号码", ID]])
+    again = form(2, [["姓名", ("至建", 0.8), "性别", "女"]])
+    other = form(3, [["姓名", ("王建", 0.8), "性别", "女"]])
+    v = verdicts(with_id, again, other)
+    assert (v[1].kind, v[2].kind, v[3].kind) == ("own", "unread", "doubt")
+    # A read on its own page alone proves nothing.
+    assert verdicts(again)[2].kind == "doubt"
 
 
 def test_the_persons_name_elsewhere_on_the_page_settles_it():
