@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -644,41 +644,37 @@ def _write_lock(engine: Engine, wait: bool) -> Iterator[Session | None]:
         yield s if locked else None
 
 
-def states(engine: Engine, storage: Storage, volume_ids: list[int] | None = None,
-           wait: bool = True) -> dict[int, tuple[int, bool]]:
-    """(open items, waived) of each published volume with a stored check.json, from the cache of
-    ``ReviewStateRow``s; a check.json whose recorded SHA-256 changed since (new volumes,
-    re-published ones) is read again and the cache refreshed — without waiting for the write
-    lock when ``wait`` is false (then only this answer has the fresh counts)."""
+def _checked(volume_ids: list[int] | None):
+    """Published volumes with a stored check.json, beside their cached counts (outer join)."""
     q = (select(VolumeRow.id, VolumeRow.prefix, StoredObjectRow.sha256, ReviewStateRow.check_sha256,
                 ReviewStateRow.open_items, ReviewStateRow.waived)
          .join(StoredObjectRow, (StoredObjectRow.volume_id == VolumeRow.id) & (StoredObjectRow.key == CHECK))
          .outerjoin(ReviewStateRow, ReviewStateRow.volume_id == VolumeRow.id)
          .where(VolumeRow.status == PUBLISHED))
-    if volume_ids is not None:
-        q = q.where(VolumeRow.id.in_(volume_ids))
-    out: dict[int, tuple[int, bool]] = {}
-    stale = []
+    return q.where(VolumeRow.id.in_(volume_ids)) if volume_ids is not None else q
+
+
+def refresh(engine: Engine, storage: Storage, volume_ids: list[int] | None = None,
+            wait: bool = True) -> dict[int, tuple[int, bool]]:
+    """Read again the check.json of the volumes whose cached counts are stale (new volumes,
+    re-published ones: the file's recorded SHA-256 changed) and cache (open items, waived) — without
+    waiting for the write lock when ``wait`` is false (then only the returned counts are fresh)."""
+    stale_only = or_(ReviewStateRow.check_sha256.is_(None), ReviewStateRow.check_sha256 != StoredObjectRow.sha256)
     with Session(engine) as s:
-        for vid, prefix, sha, have, open_items, waived in s.execute(q):
-            if sha == have:
-                out[vid] = (open_items, bool(waived))
-            else:
-                stale.append((vid, prefix, sha))
-    found = []
+        stale = [(vid, prefix, sha) for vid, prefix, sha, *_ in s.execute(_checked(volume_ids).where(stale_only))]
+    found: dict[int, tuple[str, tuple[int, bool]]] = {}
     for vid, prefix, sha in stale:
         try:
-            found.append((vid, sha, _summary(storage.get(f"{prefix}/{CHECK}"))))
+            found[vid] = (sha, _summary(storage.get(f"{prefix}/{CHECK}")))
         except StorageError:
             continue  # ``handover verify`` reports the missing object
-        out[vid] = found[-1][2]
     if found:
         with _write_lock(engine, wait) as s:
-            for vid, sha, (open_items, waived) in found if s is not None else ():
+            for vid, (sha, (open_items, waived)) in found.items() if s is not None else ():
                 state = s.get(ReviewStateRow, vid) or ReviewStateRow(volume_id=vid, probes={})
                 state.check_sha256, state.open_items, state.waived = sha, open_items, waived
                 s.add(state)
-    return out
+    return {vid: counts for vid, (_, counts) in found.items()}
 
 
 @dataclass(frozen=True)
@@ -693,20 +689,30 @@ class Pending:
 
 def pending(engine: Engine, storage: Storage, scope: list[int] | None = None, wait: bool = True) -> list[Pending]:
     """Published volumes whose 校对 queue has open items and was not waived (provisional outcome)."""
-    ids = {vid: n for vid, (n, waived) in states(engine, storage, wait=wait).items() if n and not waived}
-    if not ids:
+    fresh = refresh(engine, storage, wait=wait)
+    cached = (ReviewStateRow.check_sha256 == StoredObjectRow.sha256) & (ReviewStateRow.open_items > 0) \
+        & ReviewStateRow.waived.is_(False)
+    with Session(engine) as s:
+        counts = {vid: n for vid, *_, n, _w in s.execute(_checked(None).where(cached))}
+    counts.update({vid: n for vid, (n, waived) in fresh.items() if n and not waived})  # if not cached
+    if not counts:
         return []
     q = (select(VolumeRow, CommunityRow).join(CommunityRow, CommunityRow.id == VolumeRow.community_id)
-         .where(VolumeRow.id.in_(list(ids))).order_by(VolumeRow.community_id, VolumeRow.volume_no))
+         .where(VolumeRow.id.in_(list(counts))).order_by(VolumeRow.community_id, VolumeRow.volume_no))
     if scope is not None:
         q = q.where(VolumeRow.community_id.in_(scope))
     with Session(engine) as s:
-        return [Pending(v.id, v.ref_no, v.name, c.label, ids[v.id], v.check_outcome) for v, c in s.execute(q)]
+        return [Pending(v.id, v.ref_no, v.name, c.label, counts[v.id], v.check_outcome) for v, c in s.execute(q)]
 
 
 def open_count(engine: Engine, storage: Storage, volume_id: int, wait: bool = True) -> tuple[int, bool]:
-    """(open items, waived) of one published volume's stored check."""
-    return states(engine, storage, [volume_id], wait=wait).get(volume_id, (0, False))
+    """(open items, waived) of one published volume's stored check ((0, False) without one)."""
+    fresh = refresh(engine, storage, [volume_id], wait=wait)
+    if volume_id in fresh:
+        return fresh[volume_id]
+    with Session(engine) as s:
+        row = s.execute(_checked([volume_id])).first()
+    return (row.open_items or 0, bool(row.waived)) if row is not None else (0, False)
 
 
 # ---------------------------------------------------------------- the crop beside an item
