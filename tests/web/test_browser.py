@@ -326,3 +326,32 @@ def test_archive_staff_proofread_a_dossier_with_the_keyboard(page_for, live_serv
     assert "退休审批表" in contents and "1958-03-08" in contents and "未识别材料" not in contents
     assert "完整" in pg.inner_text(".facts") and "不完整" not in pg.inner_text(".facts")
     pg.screenshot(path=str(shots / "25-dossier-after-review.png"), full_page=True)
+
+
+def test_the_review_queue_works_without_javascript(browser, live_server, seed, shots, review_volume):
+    from .test_review import FORMED_KEY
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", java_script_enabled=False)
+    try:
+        pg = ctx.new_page()
+        pg.goto(live_server + "/login")
+        pg.fill("input[name=username]", "archivist")
+        pg.fill("input[name=password]", PASSWORD)
+        pg.click("button[type=submit]")
+        pg.wait_for_url(live_server + "/")
+        pg.goto(f"{live_server}/dossiers/{review_volume}/review")
+        field = f"li[data-key='{FORMED_KEY}'] input[name=value]"
+        pg.fill(field, "1958年13月8日")
+        pg.press(field, "Enter")  # the plain form posts; the refusal comes back beside the item
+        assert "材料形成时间应为有效日期" in pg.inner_text(f"li[data-key='{FORMED_KEY}']")
+        assert pg.evaluate("document.activeElement.closest('li').getAttribute('data-key')") == FORMED_KEY
+        pg.screenshot(path=str(shots / "29-review-nojs-refused.png"), full_page=True)
+        pg.fill(field, "1958-03-08")
+        pg.press(field, "Enter")
+        pg.wait_for_selector("#review-answered-list")
+        assert "已更正“材料形成时间”" in pg.inner_text(".notice-ok")
+        # The page comes back with the cursor in the next open item: Enter again answers it.
+        assert pg.evaluate("document.activeElement.name") == "value"
+        assert pg.evaluate("document.activeElement.closest('li').getAttribute('data-key')") != FORMED_KEY
+    finally:
+        ctx.close()

@@ -164,7 +164,8 @@ def answer_form(request: Request, volume_id: int, key: str, value: str = Form(""
     label = next((a for a in q.answered if a.key == key), None)
     what = "已确认" if label is not None and label.confirmed else "已更正"
     flash(request, f"{what}“{rv.FIELDS.get(key.partition(':')[0], key)}”。" + _done_message(outcome, q))
-    target = f"#{_anchor(q.open[0].key)}" if q.open else "#review-summary"
+    # No fragment while items are open: browsers skip autofocus on a page opened at a fragment.
+    target = "" if q.open else "#review-summary"
     return RedirectResponse(f"/dossiers/{volume_id}/review{target}", status_code=303)
 
 
