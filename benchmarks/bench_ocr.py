@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,7 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from ocr.pipeline import digitize  # noqa: E402
 from ocr.sample_scans import generate  # noqa: E402
-from ocr.textnorm import cer, comparable  # noqa: E402
+from ocr.textnorm import bag_error, cer, comparable  # noqa: E402
 
 VENV = HERE / ".venv-ocrmypdf"
 
@@ -77,14 +76,6 @@ def pdftotext_pages(pdf: Path, n: int) -> list[str]:
                          check=True).stdout
     pages = out.split("\f")
     return (pages + [""] * n)[:n]
-
-
-def bag_error(truth: str, found: str) -> float:
-    """Character errors ignoring order: reading order through table cells differs between
-    extractors, and this separates misread characters from reordered ones."""
-    t, f = Counter(comparable(truth)), Counter(comparable(found))
-    n = sum(t.values())
-    return (max(n, sum(f.values())) - sum((t & f).values())) / n if n else 0.0
 
 
 def _rate(rows, fn) -> float | None:

@@ -13,7 +13,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from . import cleaning, models, reread
+from . import cleaning, corners, models, reread
 from .errors import EngineUnavailable
 from .layout import in_reading_order
 from .records import OcrLine, PageText
@@ -64,7 +64,7 @@ class RapidOcrEngine:
             lines.append(OcrLine(text, (int(pts[:, 0].min()), int(pts[:, 1].min()),
                                         int(pts[:, 0].max()), int(pts[:, 1].max())), float(score)))
         lines = reread.second_reading(gray, lines, _tidy)
-        return page_text(lines)
+        return page_text(lines + corners.page_numbers(gray, lines))
 
 
 class TesseractEngine:
@@ -103,7 +103,7 @@ class TesseractEngine:
             y1 = max(data["top"][i] + data["height"][i] for i in idx)
             conf = float(np.mean([float(data["conf"][i]) for i in idx])) / 100
             lines.append(OcrLine(text, (x0, y0, x1, y1), conf))
-        return page_text(lines)
+        return page_text(lines + corners.page_numbers(gray, lines))
 
 
 def get(name: str) -> Engine:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
@@ -49,6 +50,14 @@ def cer(truth: str, found: str) -> float:
     if not t:
         return 0.0 if not f else 1.0
     return edit_distance(t, f) / len(t)
+
+
+def bag_error(truth: str, found: str) -> float:
+    """Character error rate ignoring order: misread, missing and extra characters only. Reading
+    order through a form's cells differs between readers; this separates misreading from it."""
+    t, f = Counter(comparable(truth)), Counter(comparable(found))
+    n = sum(t.values())
+    return (max(n, sum(f.values())) - sum((t & f).values())) / n if n else 0.0
 
 
 def similarity(a: str, b: str) -> float:

@@ -51,3 +51,16 @@ def test_read_crops_decodes_a_date_within_its_characters():
     dated, = reread.read_crops(models.ppocrv5_rec(), [crop], [reread.DATE_CHARS])
     assert set(dated[0]) <= set(reread.DATE_CHARS)
     assert dated[0] == "一九五〇年", (free, dated)
+
+
+def test_constrained_decoding_keeps_the_handwritten_zero():
+    alphabet = ["blank", "一", "九", "五", "〇", "口", "年", " "]
+    seq = ["一", "九", "五", "口", "年"]  # the recognizer's best guess reads the circle as 口
+    preds = np.full((len(seq) * 2, len(alphabet)), 0.01, np.float32)
+    for t, ch in enumerate(seq):
+        preds[2 * t, alphabet.index(ch)] = 0.6
+        preds[2 * t + 1, 0] = 0.9
+    preds[6, alphabet.index("〇")] = 0.35  # …with the zero as its second choice
+    assert reread.ctc_decode(preds, alphabet)[0] == "一九五口年"
+    text, conf = reread.ctc_decode(preds, alphabet, reread.DATE_CHARS)
+    assert text == "一九五〇年" and 0 < conf < 0.6
