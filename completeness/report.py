@@ -3,6 +3,7 @@ summary for the command line. The machine form is ``CheckReport.to_json`` (check
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
@@ -11,6 +12,7 @@ from handover import idnumber
 
 from .check import CheckReport
 from .findings import CODES, SEVERITY_LABELS
+from .review import ReviewItem
 
 GROUP_LABELS = {"materials": "必要材料", "pages": "页码与页数", "legibility": "清晰度", "identity": "身份核对",
                 "catalog": "卷内目录与图像"}
@@ -39,6 +41,7 @@ th { background: #eee; } .outcome { font-size: 1.3em; font-weight: bold; padding
 <tr><th>政治面貌</th><td>{{ "中共党员" if r.party_member else "非党员" }}</td><th>检查时间</th><td>{{ r.checked_at }}</td></tr>
 </table>
 <p>检查结论：<span class="outcome {{ r.outcome.value }}">{{ r.outcome_label }}</span>
+{% if r.provisional %}　<strong>（待校对{{ review | length }}项：校对或放弃后结论方为最终）</strong>{% endif %}
 {% if r.needs_review %}　（另有需人工复核事项）{% endif %}</p>
 {% if r.outcome.value == "incomplete" %}
 <p>缺少：{{ r.missing | join("、") }}。移交单位应补齐；无法补齐的，须出具《档案材料缺失情况说明》（注明材料名称和原因，并签字盖章）后方可接收。</p>
@@ -56,6 +59,16 @@ th { background: #eee; } .outcome { font-size: 1.3em; font-weight: bold; padding
 </table>
 {% else %}
 <p>未发现问题。</p>
+{% endif %}
+{% if review %}
+<h2>待校对事项</h2>
+<p>以下识别结果机器没有把握，请档案管理人员对照原件逐项确认或更正（网页“校对”页面）。</p>
+<table>
+<tr><th>序号</th><th>图像</th><th>项目</th><th>识别结果</th><th>原因</th></tr>
+{% for i in review %}
+<tr><td>{{ loop.index }}</td><td>{{ i.page if i.page else "" }}</td><td>{{ i.label }}</td><td>{{ i.value }}</td><td>{{ i.reason_zh }}</td></tr>
+{% endfor %}
+</table>
 {% endif %}
 <h2>卷内目录</h2>
 <table>
@@ -75,6 +88,7 @@ _env = Environment(autoescape=select_autoescape(default=True, default_for_string
 def render_html(report: CheckReport) -> str:
     return _env.from_string(_TEMPLATE).render(
         r=report, findings=report.findings, masked_id=idnumber.mask(report.id_number) if report.id_number else "",
+        review=[shown(i) for i in report.review],
         labels={c: spec.label for c, spec in CODES.items()},
         groups={c: GROUP_LABELS.get(spec.group, spec.group) for c, spec in CODES.items()},
         severities=SEVERITY_LABELS)
@@ -86,12 +100,25 @@ def write_html(report: CheckReport, path: Path) -> Path:
     return path
 
 
+def shown(item: ReviewItem) -> ReviewItem:
+    """The item as a report shows it: an ID number masked like every other one."""
+    if item.field == "id_number" and item.value:
+        return replace(item, value=idnumber.mask(item.value))
+    return item
+
+
 def summary_lines(report: CheckReport) -> list[str]:
     """Plain Chinese lines for the terminal (the ID number masked)."""
     who = f"{report.name or '（无姓名）'} {idnumber.mask(report.id_number) if report.id_number else ''}".strip()
     lines = [f"{who}：检查结论 {report.outcome_label}（内容页{report.content_pages}页，图像{report.images}幅）"]
     if report.missing:
         lines.append("缺少：" + "、".join(report.missing))
+    if report.review:
+        lines.append(f"待校对{len(report.review)}项" + ("（已放弃校对，结论按现状）：" if report.waived else
+                                                   "（校对或放弃后结论方为最终）："))
+        for i in map(shown, report.review):
+            where = f"第{i.page}幅图像" if i.page else "全卷"
+            lines.append(f"  {where} {i.label}：识别为“{i.value}”，{i.reason_zh}")
     for f in report.findings:  # the messages say where (image, page, material) themselves
         lines.append(f"[{SEVERITY_LABELS[f.severity]}] {CODES[f.code].label if f.code in CODES else f.code}："
                      f"{f.message_zh}")

@@ -1,0 +1,42 @@
+"""The 校对 queue as the clerk's report and the terminal show it (completeness.report)."""
+
+from __future__ import annotations
+
+from completeness.check import CheckReport
+from completeness.findings import Outcome
+from completeness.report import render_html, summary_lines
+from completeness.review import ReviewItem
+
+ID = "410102195003051234"
+
+
+def _report(waived: bool = False) -> CheckReport:
+    return CheckReport(outcome=Outcome.COMPLETE, findings=[], missing=[], id_number=ID, name="刘建",
+                       ref_no=None, region="henan-zhengzhou", party_member=False, declared_pages=None,
+                       content_pages=5, blank_pages=0, duplicate_pages=0, images=5, waived=waived,
+                       review=[ReviewItem("name", 3, "刘健", "姓名识别把握不大，与花名册差一字"),
+                               ReviewItem("id_number", 4, "410102195003051235", "校验码不符"),
+                               ReviewItem("formed_on", 6, "一九五年三月八日", "年份缺一位，不作推测")])
+
+
+def test_open_items_make_the_outcome_provisional_and_are_listed():
+    r = _report()
+    assert r.provisional and CheckReport.from_json(r.to_json()).provisional
+    lines = summary_lines(r)
+    assert lines[1].startswith("待校对3项") and "方为最终" in lines[1]
+    assert any("第3幅图像 姓名：识别为“刘健”" in l for l in lines)
+    html = render_html(r)
+    assert "待校对3项" in html and "待校对事项" in html and "一九五年三月八日" in html
+
+
+def test_an_id_number_in_the_queue_is_masked_in_reports():
+    r = _report()
+    text = "\n".join(summary_lines(r)) + render_html(r)
+    assert "410102195003051235" not in text and "410102********1235" in text
+
+
+def test_a_waived_queue_is_final():
+    r = _report(waived=True)
+    assert not r.provisional
+    assert "已放弃校对" in summary_lines(r)[1]
+    assert "校对或放弃后结论方为最终" not in render_html(r)
