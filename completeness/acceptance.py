@@ -20,11 +20,18 @@ class AcceptanceError(ValueError):
 
 def refusal(report: CheckReport) -> str | None:
     """Why ``report`` cannot be accepted on a written statement, or None (pure)."""
+    if report.provisional:
+        return provisional_refusal(report)
     if report.outcome == Outcome.COMPLETE:
         return "本卷检查结论为完整，无需书面说明即可接收"
     if report.outcome == Outcome.REJECTED:
         return "本卷检查结论为退回（无法辨认或夹有他人材料），须处理后重新检查，不能凭书面说明接收"
     return None
+
+
+def provisional_refusal(report: CheckReport) -> str:
+    return (f"本卷尚有{len(report.review)}项待校对，检查结论未定：请先在“校对”页面逐项确认或更正"
+            "（或登记理由放弃校对）后再办理")
 
 
 def accept_incomplete(session: Session, report: CheckReport, accepted_by: str, statement_ref: str,

@@ -64,7 +64,9 @@ def note_sheet(report: CheckReport, transferor: str = "", received_on: dt.date |
 def write_documents(report: CheckReport, out_dir: Path, enterprise: str = "", reasons: Mapping[str, str] | None = None,
                     compiler: str = "", checker: str = "", received_on: dt.date | None = None,
                     today: dt.date | None = None) -> dict[str, Path]:
-    """Render the 备考表 and, when something is missing, the 书面说明 into ``out_dir`` (DOCX)."""
+    """Render the 备考表 and, when something is missing, the 书面说明 into ``out_dir`` (DOCX).
+
+    No 书面说明 is drafted while the 校对 queue is open: what is missing is not settled yet."""
     from docgen.text_docs import missing_statement_context, note_sheet_context, render
 
     today = today or clock.today()
@@ -73,7 +75,7 @@ def write_documents(report: CheckReport, out_dir: Path, enterprise: str = "", re
     sheet = note_sheet(report, transferor=enterprise, received_on=received_on, compiler=compiler, checker=checker,
                        compiled_on=today)
     written["note_sheet"] = render("note_sheet", note_sheet_context(sheet), out_dir / "备考表.docx")
-    statement = missing_statement([report], enterprise, reasons, dated=today)
+    statement = None if report.provisional else missing_statement([report], enterprise, reasons, dated=today)
     if statement is not None:
         written["missing_statement"] = render("missing_statement", missing_statement_context(statement),
                                               out_dir / "档案材料缺失情况说明.docx")

@@ -40,3 +40,19 @@ def test_a_waived_queue_is_final():
     assert not r.provisional
     assert "已放弃校对" in summary_lines(r)[1]
     assert "校对或放弃后结论方为最终" not in render_html(r)
+
+
+def test_no_statement_and_no_acceptance_while_the_queue_is_open(tmp_path):
+    from completeness.acceptance import refusal
+    from completeness.documents import write_documents
+    from completeness.findings import finding
+
+    open_ = _report()
+    open_.outcome = Outcome.INCOMPLETE
+    open_.findings = [finding("missing_material", "缺少必要材料“退休审批表”", material="退休审批表")]
+    open_.missing = ["退休审批表"]
+    assert "3项待校对" in refusal(open_)
+    assert set(write_documents(open_, tmp_path / "open")) == {"note_sheet"}
+    open_.waived = True  # staff settled the queue as it stands: the statement may now be drafted
+    assert refusal(open_) is None
+    assert set(write_documents(open_, tmp_path / "waived")) == {"note_sheet", "missing_statement"}

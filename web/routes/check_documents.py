@@ -35,6 +35,10 @@ def check_document(request: Request, volume_id: int, kind: str, user: CurrentUse
     if report is None:
         raise HTTPException(404, "本卷没有完整性检查报告")
     key, title = KINDS[kind]
+    if key == "missing_statement" and report.provisional:
+        from completeness.acceptance import provisional_refusal
+
+        raise HTTPException(409, provisional_refusal(report))
 
     def build(tmp: Path) -> Path:
         written = write_documents(report, tmp, enterprise=vol.enterprise_name,
