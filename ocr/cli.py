@@ -74,11 +74,11 @@ def digitize_command(dossier: Path, id_number: str, engine: str | None, jobs: in
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--region", default="henan-zhengzhou", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["jpg", "pdf", "tiff"]), default="jpg", show_default=True)
-@click.option("--hand", type=click.Choice(["kai", "mixed", *HAND_FACES]), default="kai", show_default=True,
-              help="填写内容的字迹：kai＝楷体印刷字；mixed＝每份档案随机一种手写字体；或指定一种手写字体（"
+@click.option("--hand", type=click.Choice(["kai", "mixed", *HAND_FACES]), default="mixed", show_default=True,
+              help="填写内容的字迹：mixed＝每份档案随机一种手写字体（默认，如实际档案）；kai＝楷体印刷字；或指定一种手写字体（"
                    + "、".join(f"{k}＝{v.label}" for k, v in HAND_FACES.items()) + "）")
 def sample_scans_command(n: int, out_dir: Path, seed: int, region: str, fmt: str, hand: str) -> None:
-    """生成逼真的扫描人事档案样例（300dpi，含倾斜、旋转、空白页、重复页，可选手写填写内容）及其真值JSON。"""
+    """生成逼真的扫描人事档案样例（300dpi，手写填写内容，含倾斜、旋转、空白页、重复页）及其真值JSON。"""
     from .handfonts import HandFontMissing
     from .sample_scans import SampleOptions, generate
 

@@ -79,6 +79,10 @@ def test_cli_commands(tmp_path, inputs):
     assert made.exit_code == 0 and "份扫描档案" in made.output.replace("\n", "")
     truth = json.loads(next((tmp_path / "s").glob("*.json")).read_text(encoding="utf-8"))
     assert truth["pages"]
+    from ocr import handfonts
+
+    hands = {p["hand"] for p in truth["pages"]} - {None}  # blank sides carry no hand
+    assert hands and hands <= set(handfonts.FACES)  # the command's default: handwriting, like real files
     refused = runner.invoke(digitize_command, [str(inputs / "c02-22.pdf"), "--id", "410105194906111615",
                                                "--out", str(tmp_path / "v")])
     assert refused.exit_code == 1 and "150dpi" in refused.output and not (tmp_path / "v").exists()
