@@ -16,7 +16,7 @@ from handover import idnumber
 from handover.models import Retiree
 from handover.policy import PolicyProfile
 
-from .checks import catalog, identity, legibility, materials, pages, text
+from .checks import catalog, identity, identity_read, legibility, materials, pages, text
 from .findings import CODES, OUTCOME_LABELS, Finding, Outcome, Severity, decide
 from .review import Corrections, ReviewItem, open_items
 from .volume import Volume, read_volume
@@ -128,7 +128,7 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
     owner = catalog.page_rows(volume.pages, volume.rows, per_material)
     formed = text.corrected_formed_on(catalog.formed_on_by_page(owner), owner, corrections)
     material_of = {i: r.title for i, r in owner.items()}
-    idents = [identity.page_identity(p, corrections) for p in volume.pages if not p.blank and p.duplicate_of is None]
+    idents = [identity_read.page_identity(p, corrections) for p in volume.pages if not p.blank and p.duplicate_of is None]
     try:
         birth = idnumber.parse(person.id_number).birth_date
     except idnumber.IdNumberError:
@@ -137,7 +137,7 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
     id_findings = identity.check_id_numbers(idents, person)
     alien = set(foreign) | {f.page for f in id_findings if f.page}
     own = [i for i in idents if i.page not in alien]
-    party = retiree.party_member if retiree is not None else identity.party_member_in_file(own)
+    party = retiree.party_member if retiree is not None else identity_read.party_member_in_file(own)
     if declared_pages is None and retiree is not None:
         declared_pages = retiree.archive_pages
     # Rows made only of another person's pages, or of unreadable pages, satisfy no requirement.

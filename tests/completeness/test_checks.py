@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from completeness.checks import catalog, identity, legibility, materials, pages
+from completeness.checks import catalog, identity, identity_read, legibility, materials, pages
 from completeness.findings import Outcome, Severity, decide, finding
 from completeness.volume import Line, Row
 from handover.idnumber import make
@@ -166,43 +166,43 @@ BIRTH = dt.date(1963, 5, 6)
 
 
 def test_fields_read_from_the_forms():
-    ident = identity.page_identity(page(1, 1, REGISTER))
+    ident = identity_read.page_identity(page(1, 1, REGISTER))
     assert ident.names == (NAME,) and ident.sexes == ("男",) and ident.political == ("群众",)
     assert [(b.year, b.month, b.day) for b in ident.births] == [(1963, 5, None)]
-    prose = identity.page_identity(page(2, 2, "自传\n我叫王振华，男，汉族，1963年5月出生于郑州市金水区。"))
+    prose = identity_read.page_identity(page(2, 2, "自传\n我叫王振华，男，汉族，1963年5月出生于郑州市金水区。"))
     assert [(b.year, b.month) for b in prose.births] == [(1963, 5)]
-    assert identity.field_values(["姓名：李四", "性别", "女"], ["姓名"]) == ["李四"]
+    assert identity_read.field_values(["姓名：李四", "性别", "女"], ["姓名"]) == ["李四"]
 
 
 def test_another_persons_form_is_foreign():
     other = RETIRE.replace(NAME, "张秀兰").replace("1963年5月", "1958年2月")
-    idents = [identity.page_identity(page(1, 1, REGISTER)), identity.page_identity(page(2, 2, other))]
+    idents = [identity_read.page_identity(page(1, 1, REGISTER)), identity_read.page_identity(page(2, 2, other))]
     found = identity.check_foreign(idents, PERSON, BIRTH, {2: "企业职工退休审批表"})
     assert [(f.code, f.page, f.material) for f in found] == [("foreign_form", 2, "企业职工退休审批表")]
     assert "张秀兰" in found[0].message_zh
 
 
 def test_ocr_slip_in_own_name_is_not_foreign_but_other_birth_is():
-    slip = identity.page_identity(page(1, 1, REGISTER.replace(NAME, "王振化")))
+    slip = identity_read.page_identity(page(1, 1, REGISTER.replace(NAME, "王振化")))
     assert identity.check_foreign([slip], PERSON, BIRTH) == []
-    same_surname = identity.page_identity(page(2, 2, RETIRE.replace(NAME, "王振民").replace("1963年5月", "1960年1月")))
+    same_surname = identity_read.page_identity(page(2, 2, RETIRE.replace(NAME, "王振民").replace("1963年5月", "1960年1月")))
     assert [f.page for f in identity.check_foreign([same_surname], PERSON, BIRTH)] == [2]
 
 
 def test_id_number_on_a_form_must_be_the_persons():
     other_id = make("410105", dt.date(1958, 2, 3), 12)
-    own = identity.page_identity(page(1, 1, f"{REGISTER}\n公民身份号码\n{ID}"))
-    alien = identity.page_identity(page(2, 2, f"{RETIRE}\n身份证号：{other_id}"))
+    own = identity_read.page_identity(page(1, 1, f"{REGISTER}\n公民身份号码\n{ID}"))
+    alien = identity_read.page_identity(page(2, 2, f"{RETIRE}\n身份证号：{other_id}"))
     found = identity.check_id_numbers([own, alien], PERSON)
     assert [(f.code, f.page) for f in found] == [("id_number_mismatch", 2)]
     assert other_id not in found[0].message_zh  # masked
-    junk = identity.page_identity(page(3, 3, "合计金额 123456789012345678"))  # checksum fails: not an ID
+    junk = identity_read.page_identity(page(3, 3, "合计金额 123456789012345678"))  # checksum fails: not an ID
     assert junk.id_numbers == ()
 
 
 def test_earliest_recorded_birth_date_prevails():
-    early = identity.page_identity(page(1, 1, REGISTER.replace("1963年5月", "1962年5月")))
-    late = identity.page_identity(page(2, 2, RETIRE))
+    early = identity_read.page_identity(page(1, 1, REGISTER.replace("1963年5月", "1962年5月")))
+    late = identity_read.page_identity(page(2, 2, RETIRE))
     formed = {1: dt.date(1980, 10, 25), 2: dt.date(2023, 5, 20)}
     found = identity.check_birth_dates([late, early], PERSON, formed)
     assert [(f.code, f.page) for f in found] == [("birth_date_mismatch", 1), ("birth_date_inconsistent", 2)]
@@ -214,7 +214,7 @@ def test_earliest_recorded_birth_date_prevails():
 
 
 def test_sex_and_roster_id_checks():
-    she = identity.page_identity(page(1, 1, REGISTER.replace("性别\n男", "性别\n女")))
+    she = identity_read.page_identity(page(1, 1, REGISTER.replace("性别\n男", "性别\n女")))
     assert [(f.code, f.page) for f in identity.check_sex([she], PERSON)] == [("sex_mismatch", 1)]
     assert codes(identity.check_roster_id(identity.Person(NAME, "410105196305066214"), "")) == ["id_number_invalid"]
     assert codes(identity.check_roster_id(PERSON, make("410105", BIRTH, 21))) == ["volume_id_mismatch"]
@@ -223,17 +223,17 @@ def test_sex_and_roster_id_checks():
 
 def test_no_name_to_compare_flags_nothing_foreign():
     nobody = identity.Person("", ID)
-    idents = [identity.page_identity(page(1, 1, REGISTER))]
+    idents = [identity_read.page_identity(page(1, 1, REGISTER))]
     assert identity.check_foreign(idents, nobody, BIRTH) == []
     assert codes(identity.check_name_present(idents, [page(1, 1, REGISTER)], nobody)) == ["name_not_found"]
 
 
 def test_name_not_found():
     pgs = [page(1, 1, "自传\n本人情况如下")]
-    idents = [identity.page_identity(p) for p in pgs]
+    idents = [identity_read.page_identity(p) for p in pgs]
     assert codes(identity.check_name_present(idents, pgs, PERSON)) == ["name_not_found"]
     pgs2 = [page(1, 1, f"自传\n我叫{NAME}，男")]
-    assert identity.check_name_present([identity.page_identity(pgs2[0])], pgs2, PERSON) == []
+    assert identity.check_name_present([identity_read.page_identity(pgs2[0])], pgs2, PERSON) == []
 
 
 # ---------------------------------------------------------------- catalogue against images

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from completeness.check import run_checks
-from completeness.checks import identity
+from completeness.checks import identity, identity_read
 from completeness.checks.text import FORM_LABELS, is_label, leading_label
 from completeness.findings import Outcome, Severity
 from completeness.volume import Line, Page, Row, Volume
@@ -53,7 +53,7 @@ def own_form(index: int, name: str | tuple[str, float] | None = NAME, birth: str
 
 
 def ident(page: Page, corrections=None):
-    return identity.page_identity(page, corrections)
+    return identity_read.page_identity(page, corrections)
 
 
 def verdicts(*pages: Page, person=PERSON):
@@ -76,8 +76,8 @@ def test_a_label_is_never_a_value():
     assert i.name.box[0] >= COLS[0] and i.name.box[2] <= COLS[2]  # the empty cell, for the crop
     # Text without boxes (one line under the other): the next line is a label, not a value.
     for label in ("考核年度", "身份证号", "参加工作时间"):
-        assert identity.page_identity(Page(1, 1, f"姓名\n{label}\n2019")).names == ()
-    assert identity.field_values(["姓名", "性别", "女"], ["姓名"]) == []
+        assert identity_read.page_identity(Page(1, 1, f"姓名\n{label}\n2019")).names == ()
+    assert identity_read.field_values(["姓名", "性别", "女"], ["姓名"]) == []
     assert all(is_label(l) for l in ("姓 名", "民族.", "文化程度·", "姓名："))
 
 
