@@ -367,7 +367,7 @@ def test_bad_input_is_refused_in_chinese_and_changes_nothing(as_user, seed, vol)
 
 
 def test_values_are_normalised_per_field_and_id_numbers_masked_in_the_audit():
-    from archive_store.review import ReviewError, clean_value, shown_value
+    from archive_store.review_values import ReviewError, clean_value, shown_value
 
     assert clean_value("id_number", "11010519491231002x") == "11010519491231002X"
     assert clean_value("id_number", "110105491231002") == "11010519491231002X"  # 15 digits upgraded

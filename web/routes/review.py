@@ -14,8 +14,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive_store import audit
+from archive_store import audit, review_cache
 from archive_store import review as rv
+from archive_store.review_values import ReviewError, shown_value
 from archive_store.storage import StorageError, open_storage
 from archive_store.tables import PageRow
 from handover import clock
@@ -55,7 +56,7 @@ def _item_json(q: rv.Queue, item: rv.Item, user: CurrentUser) -> dict:
     full = user.role in FULL_ID_ROLES
     return {"key": item.key, "field": item.field, "label": item.label, "page": item.page,
             "page_no": q.page_nos.get(item.page) if item.page is not None else None,
-            "value": rv.shown_value(item.field, item.value, full), "reason_zh": item.reason_zh,
+            "value": shown_value(item.field, item.value, full), "reason_zh": item.reason_zh,
             "box": list(item.box) if item.box else None, "material": item.material, "hint": item.hint,
             "crop_url": f"/dossiers/{q.volume.id}/review/{item.key}/crop" if item.page is not None else None}
 
@@ -63,8 +64,8 @@ def _item_json(q: rv.Queue, item: rv.Item, user: CurrentUser) -> dict:
 def _answer_json(q: rv.Queue, row, user: CurrentUser) -> dict:
     full = user.role in FULL_ID_ROLES
     item = rv.Item.of_answer(row)
-    return {**_item_json(q, item, user), "machine_value": rv.shown_value(row.field, row.machine_value, full),
-            "value": rv.shown_value(row.field, row.value, full), "confirmed": row.confirmed,
+    return {**_item_json(q, item, user), "machine_value": shown_value(row.field, row.machine_value, full),
+            "value": shown_value(row.field, row.value, full), "confirmed": row.confirmed,
             "actor": row.actor, "at": clock.iso(row.at)}
 
 
@@ -91,14 +92,14 @@ def _load(request: Request, session: Session, user: CurrentUser, volume_id: int)
 def _answer(request: Request, user: CurrentUser, volume_id: int, key: str, value: str) -> rv.Outcome:
     try:
         return rv.answer(_engine(request), _storage(request), volume_id, key, value, user.username)
-    except rv.ReviewError as err:
+    except ReviewError as err:
         raise HTTPException(err.status, str(err)) from None
 
 
 def _waive(request: Request, user: CurrentUser, volume_id: int, reason: str) -> rv.Outcome:
     try:
         return rv.waive(_engine(request), _storage(request), volume_id, reason, user.username)
-    except rv.ReviewError as err:
+    except ReviewError as err:
         raise HTTPException(err.status, str(err)) from None
 
 
@@ -121,7 +122,7 @@ def _queue_page(request: Request, q: rv.Queue, *, status_code: int = 200, errors
 
 @router.get("/review", include_in_schema=False)
 def pending_page(request: Request, user: CurrentUser = Depends(archive_only)):
-    rows = rv.pending(_engine(request), _storage(request), user.scope)
+    rows = review_cache.pending(_engine(request), _storage(request), user.scope)
     return page(request, "review.html", mode="list", rows=rows, outcomes=OUTCOMES)
 
 
@@ -139,7 +140,7 @@ def waive_form(request: Request, volume_id: int, reason: str = Form(""), user: C
     visible_volume(request, session, user, volume_id)
     try:
         outcome = rv.waive(_engine(request), _storage(request), volume_id, reason, user.username)
-    except rv.ReviewError as err:
+    except ReviewError as err:
         return _queue_page(request, _load(request, session, user, volume_id), status_code=err.status,
                            waive_error=str(err))
     session.expire_all()
@@ -154,7 +155,7 @@ def answer_form(request: Request, volume_id: int, key: str, value: str = Form(""
     visible_volume(request, session, user, volume_id)
     try:
         outcome = rv.answer(_engine(request), _storage(request), volume_id, key, value, user.username)
-    except rv.ReviewError as err:
+    except ReviewError as err:
         if err.status == 404:
             raise HTTPException(404, str(err)) from None
         return _queue_page(request, _load(request, session, user, volume_id), status_code=err.status,
@@ -179,7 +180,7 @@ def crop_image(request: Request, volume_id: int, key: str, user: CurrentUser = D
     q = _load(request, session, user, volume_id)
     try:
         item = rv.find_item(q, key)
-    except rv.ReviewError as err:
+    except ReviewError as err:
         raise HTTPException(404, str(err)) from None
     row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == item.page)) \
         if item.page is not None else None
@@ -199,7 +200,7 @@ def crop_image(request: Request, volume_id: int, key: str, user: CurrentUser = D
 def api_pending(request: Request, user: CurrentUser = Depends(archive_only)):
     return [{"volume_id": p.volume_id, "ref_no": p.ref_no, "name": p.name, "community": p.community,
              "open_count": p.open_items, "outcome": p.outcome, "outcome_label": OUTCOMES.get(p.outcome, p.outcome)}
-            for p in rv.pending(_engine(request), _storage(request), user.scope)]
+            for p in review_cache.pending(_engine(request), _storage(request), user.scope)]
 
 
 @router.get("/api/dossiers/{volume_id}/review", tags=["校对"], summary="案卷的校对清单：待校对项、已校对项与检查结论（档案馆）")
@@ -240,8 +241,8 @@ def api_answer(request: Request, volume_id: int, key: str, body: ReviewAnswer,
 def _review_state(request: Request, volume_id: int) -> dict | None:
     """For the dossier page: {"open": n, "waived": bool, "provisional": bool}; None when unknown."""
     try:
-        n, waived = rv.open_count(_engine(request), _storage(request), volume_id, wait=False)
-    except (StorageError, rv.ReviewError):
+        n, waived = review_cache.open_count(_engine(request), _storage(request), volume_id, wait=False)
+    except (StorageError, ReviewError):
         return None
     return {"open": n, "waived": waived, "provisional": n > 0 and not waived}
 
@@ -250,7 +251,7 @@ def _review_pending(request: Request) -> int:
     """For the home page: how many published volumes have open items not waived."""
     user = getattr(request.state, "user", None)
     try:
-        return len(rv.pending(_engine(request), _storage(request), user.scope if user else [], wait=False))
+        return len(review_cache.pending(_engine(request), _storage(request), user.scope if user else [], wait=False))
     except StorageError:
         return 0
 
