@@ -56,7 +56,7 @@ def candidates(gray: np.ndarray, lines: list[OcrLine]) -> list[tuple[int, int, i
         for i in range(1, n):
             x, y, bw_, bh, area = stats[i]
             if MIN_H <= bh <= MAX_H and bw_ <= 2 * MAX_H and area >= MIN_AREA:
-                marks.append((x0 + x, y0 + y, x0 + x + bw_, y0 + y + bh))
+                marks.append((int(x0 + x), int(y0 + y), int(x0 + x + bw_), int(y0 + y + bh)))
         out += [g for g in _groups(marks) if g[2] - g[0] <= 4 * (g[3] - g[1]) and not _overlaps(g, lines)]
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -25,6 +26,7 @@ def test_a_pencilled_number_in_the_corner_is_read():
     for number in (7, 23, 108):
         found = corners.page_numbers(_sheet(number), [])
         assert [l.text for l in found] == [str(number)]
+        assert json.dumps(found[0].to_json())  # plain ints: the line goes into ocr.json
         x0, y0, x1, y1 = found[0].box
         assert x0 >= W * (1 - corners.CORNER_X) and y1 <= H * corners.CORNER_Y
 
