@@ -105,6 +105,8 @@ def _archive_steps(console: Console, out: Path, destination: Destination, region
         line = f"{mask(r.id_number)}：{r.outcome_label}，内容页 {r.content_pages} 页"
         if r.missing:
             line += f"，缺少 {'、'.join(r.missing)}"
+        if r.provisional:
+            line += f"（待校对 {len(r.review)} 项：在网页“校对”页面确认后结论方为最终）"
         console.print(line)
         for path in v.documents.values():
             console.print(f"    {path.stem}：{path}")
