@@ -8,7 +8,10 @@ Every answer or waiver
 1. is stored (``ReviewAnswerRow`` / ``ReviewWaiverRow``, tied to the version of the volume: its
    originals' digest) and audited with the old and new values (ID numbers masked);
 2. flows into the catalog: 材料形成时间 and 材料名称 through ``contents.correct_material`` (序号,
-   起止日期 and its own audit follow), and every corrected value into the page's indexed text
+   起止日期 and its own audit follow); a 材料起始页 answer reshapes the 卷内目录 — 起始 on an image
+   inside a row splits it there (``contents.split_material``), 接续 on an image that opens a row
+   merges that row into the one before (``contents.merge_material``), an answer matching the
+   rows as they stand changes nothing; every corrected value goes into the page's indexed text
    (searching the corrected name finds the page);
 3. re-runs ``run_checks`` over the volume's stored ocr.json / contents.json / volume.json with all
    its corrections — the 卷内目录 as it stands now, the roster record, the profile the first check
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -34,9 +37,12 @@ from sqlalchemy.orm import Session
 
 from completeness.review import FIELDS, ReviewItem
 from handover import clock
+from ocr.classes import match_title
+from ocr.materials import UNKNOWN_TITLE
 
 from . import audit, review_check
-from .contents import ContentsError, Correction, correct_material
+from .contents import (ContentsError, Correction, catalog_rows, correct_material, merge_material,
+                       split_material)
 from .index import index_pages, unindex_pages
 from .review_values import INDEXED_FIELDS, ReviewError, clean_value, indexed_text, shown_value
 from .storage import Storage
@@ -150,8 +156,33 @@ def _published(session: Session, volume_id: int) -> VolumeRow:
     return vol
 
 
+def _reshape(session: Session, vol: VolumeRow, item: Item, value: str, actor: str) -> MaterialRow | None:
+    """A 材料起始页 answer: 起始 on an image inside a row splits the row there (named after the
+    title staff gave for that image, if any), 接续 on an image that opens a row merges the row
+    into the one before. An answer matching the rows as they stand changes nothing (None)."""
+    image = item.page
+    mid = None if image is None else session.scalar(
+        select(PageRow.material_id).where(PageRow.volume_id == vol.id, PageRow.seq == image))
+    if image is None or mid is None:
+        return None  # a blank side or a duplicate belongs to no row: nothing to reshape
+    first = session.scalar(select(func.min(PageRow.seq)).where(PageRow.volume_id == vol.id,
+                                                               PageRow.material_id == mid))
+    reason = f"校对：{item.label}（{value}）"
+    try:
+        if value == "起始" and first != image:
+            title = next((a.value for a in review_check.answers(session, vol) if a.key == f"title:{image}"), "")
+            return split_material(session, vol, image, actor, reason, title=title)
+        if value == "接续" and first == image:
+            return merge_material(session, vol, image, actor, reason)
+    except ContentsError as err:
+        raise ReviewError(str(err)) from None
+    return None
+
+
 def _to_catalog(session: Session, vol: VolumeRow, item: Item, value: str, actor: str) -> MaterialRow | None:
-    """材料形成时间 and 材料名称 go into the 卷内目录 row the item's page opens."""
+    """材料形成时间 and 材料名称 go into the 卷内目录 row the item's page opens; 材料起始页 reshapes the rows."""
+    if item.field == "boundary":
+        return _reshape(session, vol, item, value, actor)
     if item.field not in ("formed_on", "title") or item.page is None:
         return None
     mid = session.scalar(select(PageRow.material_id).where(PageRow.volume_id == vol.id, PageRow.seq == item.page))
@@ -169,10 +200,13 @@ def _to_catalog(session: Session, vol: VolumeRow, item: Item, value: str, actor:
     row = session.get(MaterialRow, mid)
     title = value if item.field == "title" else row.title
     formed = dt.date.fromisoformat(value) if item.field == "formed_on" else row.formed_on
-    if (title, formed) == (row.title, row.formed_on):
+    code = row.class_code
+    if item.field == "title" and (row.title, code) == (UNKNOWN_TITLE, "十") and (rule := match_title(title)):
+        code = rule.class_code  # a material the machine could not name (split off by hand, say) gets its class
+    if (title, formed, code) == (row.title, row.formed_on, row.class_code):
         return row
     try:
-        return correct_material(session, vol, mid, Correction(title, row.class_code, formed, row.remarks), actor,
+        return correct_material(session, vol, mid, Correction(title, code, formed, row.remarks), actor,
                                 f"校对：{item.label}")
     except ContentsError as err:
         raise ReviewError(str(err)) from None
@@ -248,7 +282,7 @@ def answer(engine: Engine, storage: Storage, volume_id: int, key: str, raw: str,
                 _reindex(s, vol, item.page, inputs.ocr)
             s.flush()
             review_check.save_probes(s, vol, inputs)
-            report = review_check.recheck(s, vol, inputs, waived=_waiver(s, vol) is not None)
+            report = review_check.recheck(s, vol, _now(s, vol, inputs), waived=_waiver(s, vol) is not None)
             outcome_before = vol.check_outcome or str(inputs.report.outcome)  # type: ignore[attr-defined]
             review_check.store_report(s, storage, vol, report, saved)
             audit.record(s, actor, "review_answer", f"{vol.ref_no}/{key}", "确认识别值" if confirmed else "更正识别值",
@@ -261,6 +295,13 @@ def answer(engine: Engine, storage: Storage, volume_id: int, key: str, raw: str,
     except BaseException:
         review_check.restore(storage, vol.prefix, saved)
         raise
+
+
+def _now(session: Session, vol: VolumeRow, inputs):
+    """The re-check's inputs with the 卷内目录 rows as they stand now: a split or merge changes the
+    rows themselves (count, pages, page span), not only their values."""
+    rows = catalog_rows(session, vol)
+    return replace(inputs, contents={**inputs.contents, "rows": rows}) if rows else inputs
 
 
 def _comparable(field_name: str, machine: str) -> str:
@@ -294,7 +335,7 @@ def waive(engine: Engine, storage: Storage, volume_id: int, reason: str, actor: 
             s.add(ReviewWaiverRow(volume_id=vol.id, originals_sha256=vol.originals_sha256, reason=reason[:400],
                                   open_items=len(keys), actor=actor, at=clock.utcnow()))
             review_check.save_probes(s, vol, inputs)
-            report = review_check.recheck(s, vol, inputs, waived=True)
+            report = review_check.recheck(s, vol, _now(s, vol, inputs), waived=True)
             outcome_before = vol.check_outcome or str(inputs.report.outcome)  # type: ignore[attr-defined]
             review_check.store_report(s, storage, vol, report, saved)
             audit.record(s, actor, "review_waive", vol.ref_no, reason, open_items=len(keys), keys=keys,

@@ -78,8 +78,11 @@ def _draw(lines, heading: str | None) -> Image.Image:
     return img
 
 
-def build_review_volume(root: Path) -> Path:
-    """A digitized volume folder (ocr package format), checked by the completeness package."""
+def build_review_volume(root: Path, materials=MATERIALS, spans: tuple[int, ...] | None = None) -> Path:
+    """A digitized volume folder (ocr package format), checked by the completeness package.
+
+    One page per material; ``spans`` (pages per 卷内目录 row) makes rows of several pages, named
+    after their first page's material — a catalogue split otherwise than the pages say."""
     from completeness.check import check_volume
     from handover.policy import load_profile
     from ocr.numbering import sequence_numbers
@@ -88,8 +91,10 @@ def build_review_volume(root: Path) -> Path:
     (root / "pages").mkdir(parents=True)
     (root / "originals").mkdir()
     pages, rows, images = [], [], []
-    seqs = sequence_numbers([m[0] for m in MATERIALS])
-    for i, ((code, title, formed, heading, lines), seq) in enumerate(zip(MATERIALS, seqs), 1):
+    spans = spans or (1,) * len(materials)
+    firsts = [sum(spans[:k]) for k in range(len(spans))]  # 0-based page of each row's first page
+    seqs = iter(sequence_numbers([materials[f][0] for f in firsts]))
+    for i, (code, title, formed, heading, lines) in enumerate(materials, 1):
         img = _draw(lines, heading)
         img.save(root / "pages" / f"{i:04d}.jpg", quality=80)
         img.save(root / "originals" / f"scan-{i:03d}.jpg", quality=80)
@@ -100,8 +105,10 @@ def build_review_volume(root: Path) -> Path:
         pages.append({"index": i, "page_no": i, "blank": False, "duplicate_of": None, "confidence": 0.95,
                       "dpi": 300, "width": W, "height": H, "text": "\n".join(l["text"] for l in ocr_lines),
                       "lines": ocr_lines})
-        rows.append({"seq": seq, "class_code": code, "title": title, "formed_on": formed, "pages": 1,
-                     "start_page": i, "end_page": i, "remarks": ""})
+        if i - 1 in firsts:
+            n = spans[firsts.index(i - 1)]
+            rows.append({"seq": next(seqs), "class_code": code, "title": title, "formed_on": formed, "pages": n,
+                         "start_page": i, "end_page": i + n - 1, "remarks": ""})
     images[0].save(root / "volume.pdf", save_all=True, append_images=images[1:])
     dump = lambda obj: json.dumps(obj, ensure_ascii=False, indent=1)  # noqa: E731
     (root / "ocr.json").write_text(dump({"engine": "sample", "pages": pages}), encoding="utf-8")
@@ -335,6 +342,95 @@ def test_waiving_the_rest_makes_the_outcome_final(as_user, seed, vol):
     # An item can still be answered after the waiver; the outcome stays final.
     r = archivist.put(f"/api/dossiers/{vol}/review/{TITLE_KEY}", json={"value": "退休审批表"})
     assert r.json()["queue"]["outcome"] == "complete" and r.json()["queue"]["provisional"] is False
+
+
+# A catalogue split otherwise than the pages say: the 基本养老金核定表 (image 5, its title read)
+# listed inside the 职工工资变动审批表 row before it, so the required 基本养老金核定表 is missing and
+# the check asks whether a material starts on image 5 (boundary:5, the machine's answer 接续).
+BOUNDARY_MATERIALS = (
+    MATERIALS[0][:4] + ([l for l in MATERIALS[0][4] if not l[0].startswith("家庭")],),
+    ("九-2", "招工登记表", "1954-09-01", "招工登记表", [
+        ("经审查符合招工条件，同意录用为全民所有制固定工。", (120, 420, 1100, 460), 0.95, None, False)]),
+    ("九-1", "转正定级审批表", "1955-09-01", "转正定级审批表", [
+        ("试用期满，同意转正定为二级工。", (120, 520, 800, 560), 0.95, None, False)]),
+    ("九-1", "职工工资变动审批表", "1985-10-01", "职工工资变动审批表", [
+        ("根据文件精神，调整工资，增加工资级别。", (120, 320, 1000, 360), 0.95, None, False)]),
+    ("九-1", "基本养老金核定表", "1996-04-01", "基本养老金核定表", [
+        ("基本养老金、缴费年限、个人账户储存额。", (120, 320, 1000, 360), 0.95, None, False)]),
+    ("九-2", "退休审批表", "1996-03-01", "退休审批表", [
+        ("符合国家规定的退休条件，同意办理退休手续。", (120, 320, 1000, 360), 0.95, None, False)]),
+)
+BOUNDARY_KEY = "boundary:5"
+
+
+@pytest.fixture(scope="session")
+def boundary_source(tmp_path_factory) -> Path:
+    return build_review_volume(tmp_path_factory.mktemp("boundary") / "volume", BOUNDARY_MATERIALS, (1, 1, 1, 2, 1))
+
+
+def test_a_boundary_answer_splits_and_merges_the_contents_rows(as_user, seed, boundary_source):
+    from archive_store.publish import publish_volume
+
+    vol = publish_volume(seed.cfg, boundary_source, JINSHUI, PROFILE, "入库员").volume_id
+    archivist = as_user("archivist")
+
+    def contents() -> list[tuple]:
+        d = archivist.get(f"/api/dossiers/{vol}").json()
+        return [(m["seq"], m["class_code"], m["title"], m["pages"], m["start_page"], m["end_page"])
+                for m in d["contents"]]
+
+    def answer(key: str, value: str) -> dict:
+        r = archivist.put(f"/api/dossiers/{vol}/review/{key}", json={"value": value})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    machine = [("一-1", "一", "职工登记表", 1, 1, 1), ("九-2-1", "九-2", "招工登记表", 1, 2, 2),
+               ("九-1-1", "九-1", "转正定级审批表", 1, 3, 3), ("九-1-2", "九-1", "职工工资变动审批表", 2, 4, 5),
+               ("九-2-2", "九-2", "退休审批表", 1, 6, 6)]
+    q = _queue(archivist, vol)
+    item = next(i for i in q["open"] if i["key"] == BOUNDARY_KEY)
+    assert (item["label"], item["value"], item["material"]) == ("材料起始页", "接续", "职工工资变动审批表")
+    assert q["outcome"] == "incomplete" and _stored_check(seed, vol)["missing"] == ["基本养老金核定表"]
+    assert contents() == machine
+
+    # 接续 matches the rows as they stand: stored, nothing reshaped.
+    body = answer(BOUNDARY_KEY, "接续")
+    assert body["changed"] is True and body["contents_row"] is None and contents() == machine
+
+    # 起始: the row is split at image 5; the new row is 未识别材料 of class 十 until it is named.
+    body = answer(BOUNDARY_KEY, "起始")
+    assert body["contents_row"] is not None
+    split = machine[:3] + [("九-1-2", "九-1", "职工工资变动审批表", 1, 4, 4), ("十-1", "十", "未识别材料", 1, 5, 5),
+                           machine[4]]
+    assert contents() == split
+    d = archivist.get(f"/api/dossiers/{vol}").json()
+    assert [p["material"] for p in d["pages"] if p["seq"] >= 4] == ["职工工资变动审批表", "未识别材料", "退休审批表"]
+    stored = _stored_check(seed, vol)  # the re-check saw the new rows, and asks for the new material's name
+    assert [m["title"] for m in stored["materials"]] == [r[2] for r in split]
+    assert stored["outcome"] == "incomplete" and "title:5" in {i["key"] for i in body["queue"]["open"]}
+
+    # Named, it is the required 基本养老金核定表 (class 九-1, 序号 renumbered): the outcome follows.
+    body = answer("title:5", "基本养老金核定表")
+    assert (body["outcome_before"], body["queue"]["outcome"]) == ("incomplete", "complete")
+    assert contents() == machine[:3] + [("九-1-2", "九-1", "职工工资变动审批表", 1, 4, 4),
+                                        ("九-1-3", "九-1", "基本养老金核定表", 1, 5, 5), machine[4]]
+    assert _stored_check(seed, vol)["missing"] == []
+    with session_scope(seed.cfg) as s:
+        audit = s.scalar(select(AuditRow).where(AuditRow.action == "split_contents"))
+        assert audit.actor == "archivist" and audit.detail["image"] == 5 and "材料起始页" in audit.reason
+        assert [r["title"] for r in audit.detail["after"]] == ["职工工资变动审批表", "未识别材料"]
+        assert audit.detail["before"][0]["pages"] == 2
+
+    # 接续 again: the row opening at image 5 goes back into the one before it.
+    body = answer(BOUNDARY_KEY, "接续")
+    merged = contents()
+    assert [r[:4] for r in merged] == [r[:4] for r in machine] and merged[3][4:] == (4, 5)
+    row = next(m for m in archivist.get(f"/api/dossiers/{vol}").json()["contents"] if m["seq"] == "九-1-2")
+    assert "并入原“基本养老金核定表”" in row["remarks"]
+    assert [m["title"] for m in _stored_check(seed, vol)["materials"]] == [r[2] for r in machine]
+    with session_scope(seed.cfg) as s:
+        audit = s.scalar(select(AuditRow).where(AuditRow.action == "merge_contents"))
+        assert [r["title"] for r in audit.detail["before"]] == ["职工工资变动审批表", "基本养老金核定表"]
 
 
 def test_bad_input_is_refused_in_chinese_and_changes_nothing(as_user, seed, vol):
