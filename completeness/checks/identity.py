@@ -107,6 +107,13 @@ def assess(identities: Sequence[PageIdentity], person: Person, birth: dt.date | 
             for i in identities}
 
 
+def _foreign_fragment(value: str, expected: str) -> bool:
+    """A name cell read as one sure character (the rest hidden by a seal or lost) that is none of
+    the person's: 慧 in 王志强's file is someone else's name, 志 would be a part of his own."""
+    seen = cjk_only(value)
+    return len(seen) == 1 and seen not in expected
+
+
 def _birth_state(ident: PageIdentity, refs: set[tuple[int, int]]) -> tuple[str | None, bool]:
     """"same" / "other" (and whether read surely) / None: the page's birth date against the person's."""
     if not refs:
@@ -119,6 +126,11 @@ def _birth_state(ident: PageIdentity, refs: set[tuple[int, int]]) -> tuple[str |
     # ("194111日"): not a date to record, but it agrees.
     if ident.birth_digits and any(ident.birth_digits in (f"{y}{m}", f"{y}{m:02d}") for y, m in refs):
         return "same", False
+    # …or they begin with a year years away from the person's ("1963日" for one born in 1950): a
+    # weak disagreement, never enough alone.
+    year = ident.birth_digits[:4]
+    if len(year) == 4 and year[:2] in ("18", "19", "20") and all(abs(int(year) - y) >= 2 for y, _ in refs):
+        return "other", False
     return None, False
 
 
@@ -146,6 +158,8 @@ def _assess(ident: PageIdentity, person: Person, refs: set[tuple[int, int]],
             name_state, name_firm = ("same" if expected in cjk_only(r.value) else "other"), True
         elif r.trusted and name_shaped(r.value):
             name_state, name_firm = name_agreement(r.value, person.name), r.firm
+        elif r.firm and _foreign_fragment(r.value, expected):
+            name_state, name_firm = "other", True  # a surely read character the name does not have
         else:
             name_state = "unread"
         if not r.corrected and name_state != "same" and not (name_state == "other" and name_firm) \

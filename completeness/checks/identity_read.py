@@ -36,7 +36,9 @@ ID_LABELS = ("公民身份号码", "身份证号码", "身份证号", "身份号
 _FIELD_OF = {label_key(l): f for f, ls in (("name", NAME_LABELS), ("sex", SEX_LABELS), ("birth", BIRTH_LABELS),
                                            ("political", POLITICAL_LABELS), ("id_number", ID_LABELS))
              for l in ls}
-_ID = re.compile(r"(?<![0-9])([0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
+# A run of digits counts as an ID number only standing alone: OCR reads a handwritten 1 as l or |
+# and X as ×, and the digits between such slips ("4l010219500910455×") are no number of their own.
+_ID = re.compile(r"(?<![0-9A-Za-z|×])([0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z|×])")
 _BIRTH_PROSE = re.compile(r"([0-9一二三四五六七八九〇零○Oo]{4}年[0-9一二三四五六七八九十〇零]{1,3}月"
                           r"(?:[0-9一二三四五六七八九十〇零廿]{1,4}日)?)(?:出生|生于)")
 _LOST_PROSE = re.compile(r"([0-9一二三四五六七八九〇零○Oo\s]{2,5}年[0-9一二三四五六七八九十〇零]{1,3}月"
@@ -226,7 +228,7 @@ def name_shaped(value: str) -> bool:
 # What OCR makes of handwritten digits in an ID number cell (H for 4, s for 5, l for 1 …).
 _ID_LOOKALIKES = str.maketrans({"H": "4", "h": "4", "s": "5", "S": "5", "l": "1", "I": "1", "i": "1", "|": "1",
                                 "O": "0", "o": "0", "D": "0", "Q": "0", "B": "8", "Z": "2", "z": "2", "G": "6",
-                                "b": "6", "g": "9", "q": "9", "T": "7", "x": "X"})
+                                "b": "6", "g": "9", "q": "9", "T": "7", "x": "X", "×": "X"})
 
 
 def id_digits(value: str) -> str:

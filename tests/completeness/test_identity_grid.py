@@ -292,3 +292,23 @@ def test_corrected_birth_and_id_replace_the_reading(henan):
     assert "id_number_mismatch" in report.codes()
     report = run_checks(vol, None, henan, now=NOW, corrections={"birth:1": "1943-05", "name:2": NAME})
     assert "birth_date_mismatch" in report.codes()
+
+
+def test_digits_between_ocr_slips_are_no_id_number_of_their_own():
+    """"4l010219500910455×" is the person's 41010219500910455X misread, not the 15-digit ID 010219500910455."""
+    from completeness.checks.identity_read import _ID
+
+    assert not _ID.search("4l010219500910455×")
+    assert not _ID.search("身份证号码4l010219500910455×")
+    assert _ID.search("身份证号码41010219500910455X")[1] == "41010219500910455X"
+    assert _ID.search("号码 410102500910455 ")[1] == "410102500910455"
+
+
+def test_a_sure_fragment_of_another_name_and_a_distant_birth_year_make_a_foreign_page():
+    """刘慧's form in 刘建's file read as name "慧" (sure, 刘 under a seal) and birth "1963日" (年/月 lost)."""
+    def page(name, birth):
+        return form(9, [["姓名", name, "性别", None, "出生年月", birth]], title="招工审批表")
+
+    assert verdicts(page(("慧", 1.0), ("1963日", 0.85)))[9].kind == "foreign"
+    assert verdicts(page(("建", 1.0), ("1944日", 0.85)))[9].kind != "foreign"  # a part of her own name
+    assert verdicts(page(("慧", 0.5), "1944年5月"))[9].kind != "foreign"  # unsure, and the birth agrees
