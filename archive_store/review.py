@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -41,7 +41,7 @@ from ocr.classes import match_title
 from ocr.materials import UNKNOWN_TITLE
 
 from . import audit, review_check
-from .contents import (ContentsError, Correction, catalog_rows, correct_material, merge_material,
+from .contents import (ContentsError, Correction, correct_material, merge_material,
                        split_material)
 from .index import index_pages, unindex_pages
 from .review_values import INDEXED_FIELDS, ReviewError, clean_value, indexed_text, shown_value
@@ -282,7 +282,7 @@ def answer(engine: Engine, storage: Storage, volume_id: int, key: str, raw: str,
                 _reindex(s, vol, item.page, inputs.ocr)
             s.flush()
             review_check.save_probes(s, vol, inputs)
-            report = review_check.recheck(s, vol, _now(s, vol, inputs), waived=_waiver(s, vol) is not None)
+            report = review_check.recheck(s, vol, inputs, waived=_waiver(s, vol) is not None)
             outcome_before = vol.check_outcome or str(inputs.report.outcome)  # type: ignore[attr-defined]
             review_check.store_report(s, storage, vol, report, saved)
             audit.record(s, actor, "review_answer", f"{vol.ref_no}/{key}", "确认识别值" if confirmed else "更正识别值",
@@ -295,13 +295,6 @@ def answer(engine: Engine, storage: Storage, volume_id: int, key: str, raw: str,
     except BaseException:
         review_check.restore(storage, vol.prefix, saved)
         raise
-
-
-def _now(session: Session, vol: VolumeRow, inputs):
-    """The re-check's inputs with the 卷内目录 rows as they stand now: a split or merge changes the
-    rows themselves (count, pages, page span), not only their values."""
-    rows = catalog_rows(session, vol)
-    return replace(inputs, contents={**inputs.contents, "rows": rows}) if rows else inputs
 
 
 def _comparable(field_name: str, machine: str) -> str:
@@ -335,7 +328,7 @@ def waive(engine: Engine, storage: Storage, volume_id: int, reason: str, actor: 
             s.add(ReviewWaiverRow(volume_id=vol.id, originals_sha256=vol.originals_sha256, reason=reason[:400],
                                   open_items=len(keys), actor=actor, at=clock.utcnow()))
             review_check.save_probes(s, vol, inputs)
-            report = review_check.recheck(s, vol, _now(s, vol, inputs), waived=True)
+            report = review_check.recheck(s, vol, inputs, waived=True)
             outcome_before = vol.check_outcome or str(inputs.report.outcome)  # type: ignore[attr-defined]
             review_check.store_report(s, storage, vol, report, saved)
             audit.record(s, actor, "review_waive", vol.ref_no, reason, open_items=len(keys), keys=keys,

@@ -20,9 +20,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .contents import catalog_rows
 from .review_values import ReviewError
 from .storage import ObjectNotFound, Storage, StorageError
-from .tables import CommunityRow, MaterialRow, PageRow, ReviewAnswerRow, ReviewStateRow, StoredObjectRow, VolumeRow
+from .tables import CommunityRow, PageRow, ReviewAnswerRow, ReviewStateRow, StoredObjectRow, VolumeRow
 
 CHECK = "check.json"
 MANIFEST = "manifest.json"
@@ -105,17 +106,6 @@ def inputs(session: Session, storage: Storage, vol: VolumeRow, report) -> _Input
     return _Inputs(ocr, contents, info, report, probes, fresh)
 
 
-def _contents_now(session: Session, vol: VolumeRow, contents: dict) -> dict:
-    """contents.json with the 卷内目录 as it stands now (hand corrections included): the catalog is
-    the record of what people decided, and the check must see it."""
-    rows = [dict(r) for r in contents.get("rows", [])]
-    for m in session.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id)):
-        if 1 <= m.ordinal <= len(rows):
-            rows[m.ordinal - 1].update(seq=m.seq, class_code=m.class_code, title=m.title, remarks=m.remarks,
-                                       formed_on=m.formed_on.isoformat() if m.formed_on else None)
-    return {**contents, "rows": rows}
-
-
 def _retiree(session: Session, vol: VolumeRow):
     from handover.db import RetireeRow
     from handover.models import Retiree
@@ -132,7 +122,11 @@ def recheck(session: Session, vol: VolumeRow, inputs: _Inputs, waived: bool):
     from handover.policy import load_profile
 
     old = inputs.report
-    volume = volume_from_json(inputs.ocr, _contents_now(session, vol, inputs.contents), inputs.info)
+    # The 卷内目录 as it stands now (hand corrections, rows split or merged by 校对 answers): the
+    # catalog is the record of what people decided, and the check must see it.
+    rows = catalog_rows(session, vol)
+    contents = {**inputs.contents, "rows": rows} if rows else inputs.contents
+    volume = volume_from_json(inputs.ocr, contents, inputs.info)
     volume = replace(volume, pages=tuple(
         replace(p, mode=inputs.probes[p.index][0], residual_skew=inputs.probes[p.index][1])
         if p.index in inputs.probes else p for p in volume.pages))
