@@ -78,6 +78,14 @@ def page_numbers(gray: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
             if text.isdigit() and len(text) <= 3 and (conf >= MIN_CONFIDENCE or _lone_one(text, box, conf))]
 
 
+def number_on(lines: list[OcrLine], width: int, height: int) -> int | None:
+    """The page number pencilled in a corner, among a page's lines (the bottom one if two)."""
+    found = [(l.box[1], int(l.text)) for l in lines if l.text.isdigit() and len(l.text) <= 3
+             and (l.box[2] <= width * CORNER_X or l.box[0] >= width * (1 - CORNER_X))
+             and (l.box[3] <= height * CORNER_Y or l.box[1] >= height * (1 - CORNER_Y))]
+    return max(found)[1] if found else None
+
+
 def _lone_one(text: str, box, conf: float) -> bool:
     """A single upright stroke read as 1: the recognizer is never sure of a bare 1, its shape is."""
     return text == "1" and (box[3] - box[1]) >= 3 * (box[2] - box[0]) and conf >= 0.3

@@ -21,6 +21,7 @@ from .textnorm import comparable, similarity
 
 MIN_CHARS = 15
 TEXT_SIMILARITY = 0.9
+NUMBERED_SIMILARITY = 0.6  # two sheets bearing the same pencilled number
 DIGIT_SIMILARITY = 0.9
 THUMB_SIDE = 32  # grey thumbnail, 1 KiB: each cell ~70 px, so skew and crop shifts blur away
 MIN_CORRELATION = 0.97  # rescans of one picture measured at ≥ 0.999, different pictures ≤ 0.71
@@ -76,14 +77,24 @@ def _same_text(ta: str, tb: str) -> bool:
 
 
 def find_duplicates(texts: Sequence[str], skip: Sequence[bool],
-                    fingerprints: Sequence[str] | None = None) -> list[int | None]:
-    """For each page the 1-based index of the earlier page it repeats, or None."""
+                    fingerprints: Sequence[str] | None = None,
+                    numbers: Sequence[int | None] | None = None) -> list[int | None]:
+    """For each page the 1-based index of the earlier page it repeats, or None.
+
+    ``numbers`` are the page numbers pencilled on the sheets (``ocr.corners``), where read: a
+    handwritten page is read differently on each scan, the number on the sheet is not.
+    """
     # Normalised once per page, not once per pair: the comparison below is quadratic.
     comps = [comparable(t) for t in texts]
     units = [_unit(f) for f in fingerprints] if fingerprints else [None] * len(texts)
+    numbers = numbers or [None] * len(texts)
     out: list[int | None] = [None] * len(texts)
+    prev: int | None = None  # the last page kept
     for i in range(len(texts)):
         if skip[i]:
+            continue
+        if prev is not None and _same_sheet(comps[prev], comps[i], numbers[prev], numbers[i]):
+            out[i] = prev + 1
             continue
         for j in range(i):
             if skip[j] or out[j] is not None:
@@ -91,7 +102,15 @@ def find_duplicates(texts: Sequence[str], skip: Sequence[bool],
             if _same_text(comps[j], comps[i]) or _same_picture(comps[j], comps[i], units[j], units[i]):
                 out[i] = j + 1
                 break
+        if out[i] is None:
+            prev = i
     return out
+
+
+def _same_sheet(ta: str, tb: str, na: int | None, nb: int | None) -> bool:
+    """The sheet just scanned, again: the same pencilled number and texts alike (a cursive page's
+    two readings measured 0.74 alike; different sheets in a row ≤ 0.3)."""
+    return na is not None and na == nb and min(len(ta), len(tb)) >= MIN_CHARS and similarity(ta, tb) >= NUMBERED_SIMILARITY
 
 
 def _same_picture(ta: str, tb: str, ua: np.ndarray | None, ub: np.ndarray | None) -> bool:

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from . import duplicates, engines, loading, materials, numbering, page_worker, pdf_volume, volume_files
+from . import corners, duplicates, engines, loading, materials, numbering, page_worker, pdf_volume, volume_files
 from .errors import where
 from .records import CleanPage, PageRecord, PageText, VolumeResult, Warning_
 
@@ -76,7 +76,8 @@ def assemble(results: list[tuple[CleanPage, PageText]], scope: str, count_blank:
     """Pure part after OCR: duplicates, numbering, materials, warnings."""
     texts = [t.text for _, t in results]
     blanks = [c.blank for c, _ in results]
-    dup = duplicates.find_duplicates(texts, blanks, [c.fingerprint for c, _ in results])
+    numbers = [corners.number_on(t.lines, c.width, c.height) for c, t in results]
+    dup = duplicates.find_duplicates(texts, blanks, [c.fingerprint for c, _ in results], numbers)
     counted = [(count_blank or not c.blank) and d is None for (c, _), d in zip(results, dup)]
     headings = [materials.heading(t.lines, c.height, c.width) if not c.blank else "" for c, t in results]
     # Unreadable as the warning below says: the material split gives such a page a row of its own.

@@ -78,3 +78,15 @@ def test_letters_alone_count_only_where_the_sequence_expects_them():
 
 def test_too_few_numbers_read_checks_nothing():
     assert found([1, None, None, None, 9]) == []
+
+
+def test_a_handwritten_sheet_numbered_twice_in_a_row_is_a_rescan_not_an_extra_page():
+    text_a = "职工转正定级审批表姓名赵玉兰性别女出生年月1966年9月参加工作时间1984年3月学徒期满考核合格"
+    text_b = "职工转正定级审批表姓名赵玉三性别女出生年月1966年4月参加工作时间1981年8月学徒期满者核合格"
+    other = "职工工资变动审批表姓名赵玉兰性别女工种纺织工变动原因调整工资变动时间1990年5月原工资73.00元"
+    lines = lambda n: (Line("材料正文", (300, 400, 1500, 480)), corner_line(str(n)))  # noqa: E731
+    vol = [page(1, 1, text_a, lines=lines(3)), page(2, 2, text_b, lines=lines(3)), page(3, 3, other, lines=lines(4))]
+    assert pages.suspected_rescans(vol) == {2: 1}
+    assert pages.check_page_count(vol, 2) == []  # the rescan is not counted against the declared pages
+    vol[1] = page(2, 2, text_b, lines=lines(4))  # numbered as the next sheet: two sheets after all
+    assert pages.suspected_rescans(vol) == {}

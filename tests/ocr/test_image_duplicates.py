@@ -54,3 +54,24 @@ def test_text_pages_are_judged_by_their_text_not_their_picture():
     assert find_duplicates(texts, [False, False], [form, form]) == [None, None]
     # Pages stored before fingerprints existed compare by text only.
     assert find_duplicates(["", ""], [False, False], ["", ""]) == [None, None]
+
+
+def test_a_handwritten_sheet_scanned_twice_is_known_by_its_pencilled_number():
+    first = "职工转正定级审批表姓名赵玉兰性别女出生年月1966年9月参加工作时间1984年3月学徒期满考核合格"
+    again = "职工转正定级审批表姓名赵玉三性别女出生年月1966年4月参加工作时间1981年8月学徒期满者核合格"  # read anew
+    other = "职工工资变动审批表姓名赵玉兰性别女工种纺织工变动原因调整工资变动时间1990年5月原工资73.00元"
+    texts, skip = [first, again, other], [False] * 3
+    assert find_duplicates(texts, skip) == [None, None, None]  # the two readings differ too much alone
+    assert find_duplicates(texts, skip, numbers=[3, 3, 4]) == [None, 1, None]
+    assert find_duplicates(texts, skip, numbers=[3, 4, 5]) == [None, None, None]  # two sheets, two numbers
+    assert find_duplicates([first, other], [False] * 2, numbers=[3, 3]) == [None, None]  # misnumbered sheets
+
+
+def test_the_pencilled_number_is_the_digits_in_a_corner():
+    from ocr.corners import number_on
+    from ocr.records import OcrLine
+
+    lines = [OcrLine("职工登记表", (900, 280, 1500, 380), 0.99), OcrLine("12", (2200, 100, 2260, 160), 0.8),
+             OcrLine("1958", (600, 1500, 760, 1560), 0.9)]
+    assert number_on(lines, 2480, 3508) == 12
+    assert number_on(lines[:1] + lines[2:], 2480, 3508) is None
