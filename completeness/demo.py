@@ -35,10 +35,10 @@ def run_demo(out_dir: Path, region: str = "henan-zhengzhou", seed: int = 3, ente
     out_dir = Path(out_dir)
     profile = load_profile(region)
     say = progress or (lambda _msg: None)
-    # Filled in by hand, as real files are (the faces the seed picks are legible ones: the demo must
-    # show one complete and one incomplete file, not a queue of scrawls).
+    # Filled in by hand, as real files are, in a neat pen hand: the demo shows one complete and one
+    # incomplete file, not a queue of scrawls (``handover sample scans`` draws every hand).
     opts = SampleOptions(materials=tuple(m for m in ALL_MATERIALS if m != "自传"), wage_changes=1, blank_backs=False,
-                         hand="mixed")
+                         hand="long-cang")
     say("生成两份样例扫描档案……")
     dossiers = generate(out_dir / "scans", dossiers=2, seed=seed, region=region, options=opts,
                         faults={1: DossierFaults(drop_materials=(DEMO_MISSING,))}, people=people,

@@ -110,6 +110,8 @@ def _archive_steps(console: Console, out: Path, destination: Destination, region
         console.print(line)
         for path in v.documents.values():
             console.print(f"    {path.stem}：{path}")
+        if r.provisional and r.missing:
+            console.print("    档案材料缺失情况说明：校对完成（或登记理由放弃校对）后生成")
         console.print(f"    检查报告：{v.html}")
 
     console.print(Rule(f"6. 入库到 {destination.label}，编档号"))
