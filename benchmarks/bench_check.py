@@ -1,149 +1,253 @@
-"""Precision and recall of the completeness checker over generated, OCR'd personnel files.
+"""Judgement on handwritten personnel files: this pipeline beside an earlier one, same scans, same run.
 
-Builds ≥ 50 dossiers with ``ocr.sample_scans`` (some clean, others missing required materials,
-missing a page, with a page scanned twice, another person's form or an unreadable page),
-digitizes each with the real pipeline, checks it with ``completeness.check.check_volume`` and
-compares the findings with the generator's ground truth (``completeness.evaluation``). Prints
-per-code precision/recall, the overall figures, outcome accuracy and the seconds spent.
+Builds ≥ 50 scanned files whose filled-in values are drawn in real handwriting faces
+(``ocr.sample_scans``, ``hand="mixed"``), about a third with nothing planted and the rest with one
+planted defect each (a required material missing, another person's form whose name differs by one
+character, another person's form, an unreadable first page of a material, pencilled page numbers
+missing, a page scanned twice). Each file is digitized and checked by this checkout and by the
+baseline (a git revision, run from its own worktree in a subprocess), and both are scored against
+the generator's truth:
 
-    .venv/bin/python benchmarks/bench_check.py [--dossiers 50] [--work DIR] [--jobs 2]
+- material boundaries: a material's first image starts a 卷内目录 row (recall), a row starts on a
+  material's first image (precision);
+- false 缺少必要材料 and false 他人材料 on files with nothing planted (each is a wrong statement
+  to an enterprise);
+- planted-defect recall: the planted defect reported at the right page or material;
+- handwriting CER: the OCR text of pages with handwritten values against their truth text;
+- pages per minute of digitization (same machine, same run; the two sides run one after the other).
 
-Scans and digitized volumes are kept under --work; a later run resumes where one stopped
-(delete the folder to start over; --existing-only scores what is there).
-OCR takes seconds per page: expect about half an hour for 50 dossiers on two cores.
+    .venv/bin/python benchmarks/bench_check.py [--dossiers 50] [--baseline 6d552dd|none] [--jobs 2]
+
+Scans and volumes are kept under --work and a later run resumes where one stopped (delete a side's
+folder to run it again). Expect about half an hour per side for 50 files on two cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
 
+from completeness.check import CheckReport  # noqa: E402
+from completeness.evaluation import Score, expected_findings  # noqa: E402
 from handover.policy import load_profile  # noqa: E402
-from handover.sample import make_batch  # noqa: E402
-from ocr.pipeline import digitize  # noqa: E402
+from ocr.boundary_score import score_boundaries  # noqa: E402
 from ocr.sample_scans import DossierFaults, SampleOptions, generate  # noqa: E402
-
-from completeness.check import check_volume  # noqa: E402
-from completeness.evaluation import Score, expected_findings, expected_outcome  # noqa: E402
+from ocr.textnorm import bag_error, comparable, edit_distance  # noqa: E402
 
 REGION = "henan-zhengzhou"
-DROP = ("基本养老金核定表", "招工审批表", "职工转正定级审批表", "企业职工退休审批表", "入党志愿书", "职工登记表")
-FOREIGN = ("企业职工退休审批表", "职工登记表", "招工审批表", "基本养老金核定表")
+BASELINE = "6d552dd"  # main before the handwriting work (issue 13)
+DROP = ("基本养老金核定表", "招工审批表", "职工转正定级审批表", "企业职工退休审批表", "职工登记表")
+FORMS = ("企业职工退休审批表", "职工登记表", "招工审批表", "基本养老金核定表", "职工转正定级审批表")
+KINDS = ("clean", "missing", "near_name", "clean", "unreadable_first", "unnumbered", "clean", "repeat", "foreign")
 
-
-def plan_a(n: int) -> dict[int, DossierFaults]:
-    """Default scanning effects (blank backs, turned pages, a rescan) with one fault family each."""
-    out = {}
-    for i in range(n):
-        kind, k = i % 6, i // 6
-        if kind == 1:
-            out[i] = DossierFaults(drop_materials=(DROP[k % len(DROP)],))
-        elif kind == 2:
-            out[i] = DossierFaults(repeat_pages=(1 + 2 * (k % 3),))
-        elif kind == 3:
-            out[i] = DossierFaults(foreign_form=FOREIGN[k % len(FOREIGN)])
-        elif kind == 4:
-            out[i] = DossierFaults(unreadable_page=2 + k % 4)
-        elif kind == 5:
-            out[i] = (DossierFaults(drop_materials=(DROP[k % 4],), unreadable_page=3) if k % 2 == 0
-                      else DossierFaults(foreign_form=FOREIGN[k % 4], repeat_pages=(1,)))
-    return out
-
-
-def plan_b(n: int) -> dict[int, DossierFaults]:
-    """No blank backs, so every planned position is a content page: drop one (or two) of them."""
-    out = {}
-    for i in range(n):
-        drops = (2,) if i % 3 == 0 else (4,) if i % 3 == 1 else (2, 5)
-        out[i] = DossierFaults(drop_pages=drops)
-    return out
-
-
-def build(work: Path, group: str, n: int, seed: int, options: SampleOptions, faults: dict[int, DossierFaults],
-          jobs: int, dropped: bool, timings: dict, existing_only: bool = False) -> list[tuple[str, dict, Path, int]]:
-    """Generate (once) and digitize (resuming where a previous run stopped) one group of dossiers."""
-    gdir = work / group
-    ids = [r.id_number for r in make_batch(REGION, max(n, 2), seed=seed).retirees[:n]]
-    if not existing_only and not all((gdir / "scans" / f"{i}.json").exists() for i in ids):
+# Digitize and check one file with whatever code is first on sys.path (this checkout or a worktree).
+RUNNER = r"""
+import json, sys, time
+from pathlib import Path
+from ocr.pipeline import digitize
+from completeness.check import check_volume
+from handover.policy import load_profile
+scans, out, jobs, region = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+profile = load_profile(region)
+for truth_path in sorted(scans.glob("*.json")):
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    volume = out / truth_path.stem
+    if not (volume / "volume.json").exists():
         t = time.perf_counter()
-        generate(gdir / "scans", dossiers=n, seed=seed, options=options, faults=faults)
-        timings["generate"] += time.perf_counter() - t
-    items = []
-    for i, id_number in enumerate(ids):
-        truth_path = gdir / "scans" / f"{id_number}.json"
-        out = gdir / "volumes" / f"{i:03d}"
-        if not truth_path.exists():
+        digitize(scans / truth_path.stem, truth["id_number"], volume, engine="rapidocr", jobs=jobs, name=truth["name"])
+        (volume / "seconds.txt").write_text(f"{time.perf_counter() - t:.3f}")
+        print(f"  {truth['name']}: {len(truth['pages'])} 幅, {time.perf_counter() - t:.1f} s", flush=True)
+    declared = sum(1 for p in truth["pages"] if p["page_no"])
+    check_volume(volume, None, profile, declared)
+"""
+
+
+def plan(n: int) -> list[tuple[str, DossierFaults]]:
+    out = []
+    for i in range(n):
+        kind, k = KINDS[i % len(KINDS)], i // len(KINDS)
+        faults = {
+            "clean": DossierFaults(),
+            "missing": DossierFaults(drop_materials=(DROP[k % len(DROP)],)),
+            "near_name": DossierFaults(near_name_foreign=FORMS[k % len(FORMS)]),
+            "foreign": DossierFaults(foreign_form=FORMS[(k + 2) % len(FORMS)]),
+            "unreadable_first": DossierFaults(unreadable_first_of=FORMS[(k + 1) % len(FORMS)]),
+            "unnumbered": DossierFaults(unnumbered_pages=(2 + k % 3, 4 + k % 3)),
+            "repeat": DossierFaults(repeat_pages=(1 + 2 * (k % 3),)),
+        }[kind]
+        out.append((kind, faults))
+    return out
+
+
+def make_scans(work: Path, n: int, seed: int) -> dict[str, str]:
+    """Generate the scans once; returns id number → kind of file."""
+    scans = work / "scans"
+    kinds_path = work / "kinds.json"
+    if kinds_path.exists() and len(json.loads(kinds_path.read_text())) == n:
+        return json.loads(kinds_path.read_text())
+    planned = plan(n)
+    t = time.perf_counter()
+    made = generate(scans, dossiers=n, seed=seed, faults={i: f for i, (_, f) in enumerate(planned)},
+                    options=SampleOptions(wage_changes=1, hand="mixed"))
+    kinds = {d.truth["id_number"]: kind for d, (kind, _) in zip(made, planned)}
+    kinds_path.write_text(json.dumps(kinds, ensure_ascii=False))
+    print(f"generated {n} files in {time.perf_counter() - t:.0f} s", flush=True)
+    return kinds
+
+
+def worktree(rev: str, work: Path) -> Path:
+    path = work / f"baseline-{rev}"
+    if not (path / "ocr").exists():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(path), rev],
+                       check=True, capture_output=True)
+    return path
+
+
+def run_side(code_root: Path, work: Path, side: str, jobs: int) -> None:
+    out = work / side
+    out.mkdir(parents=True, exist_ok=True)
+    env = {"PYTHONPATH": str(code_root), "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
+           "OMP_THREAD_LIMIT": "1"}
+    print(f"== {side}: digitize and check ({code_root})", flush=True)
+    subprocess.run([sys.executable, "-c", RUNNER, str(work / "scans"), str(out), str(jobs), REGION],
+                   cwd=code_root, env=env, check=True)
+
+
+@dataclass
+class Side:
+    name: str
+    boundaries: Counter = field(default_factory=Counter)
+    false_missing_clean: int = 0
+    false_foreign_clean: int = 0
+    clean_files: int = 0
+    clean_not_complete: int = 0
+    planted: int = 0
+    planted_found: int = 0
+    missed: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)
+    cer_errors: int = 0  # in reading order
+    bag_errors: float = 0.0  # ignoring reading order: misread, missing and extra characters
+    cer_chars: int = 0
+    faces: Counter = field(default_factory=Counter)  # face → [bag errors, characters] as two keys
+    seconds: float = 0.0
+    images: int = 0
+    false_gaps: int = 0  # 原件页号不连续 on files with nothing missing
+    score: Score = field(default_factory=Score)  # every finding against the truth's expected ones
+
+
+def planted(expected, kind: str):
+    """The defect planted in a file of this kind (the scanning effects' own findings aside)."""
+    codes = {"missing": "missing_material", "near_name": "foreign_form", "foreign": "foreign_form",
+             "unreadable_first": "unreadable_page", "repeat": "duplicate_page"}
+    code = codes.get(kind)
+    return [e for e in expected if e.code == code]
+
+
+def score_side(side: Side, work: Path, kinds: dict[str, str]) -> Side:
+    profile = load_profile(REGION)
+    for id_number, kind in kinds.items():
+        truth = json.loads((work / "scans" / f"{id_number}.json").read_text(encoding="utf-8"))
+        volume = work / side.name / id_number
+        if not (volume / "check.json").exists():
             continue
-        truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        if not (out / "volume.json").exists():
-            if existing_only:
-                continue
-            source = gdir / "scans" / id_number
-            t = time.perf_counter()
-            digitize(source, id_number, out, engine="rapidocr", jobs=jobs, name=truth["name"])
-            timings["ocr"] += time.perf_counter() - t
-            timings["pages"] += len(truth["pages"])
-            print(f"  {group}{i:03d}: {len(truth['pages'])} 幅, {time.perf_counter() - t:.1f} s", flush=True)
-        drop = len(truth["faults"]["drop_pages"]) if dropped else 0
-        items.append((f"{group}{i:03d}", truth, out, drop))
-    return items
+        report = CheckReport.from_json(json.loads((volume / "check.json").read_text(encoding="utf-8")))
+        ocr = json.loads((volume / "ocr.json").read_text(encoding="utf-8"))
+        contents = json.loads((volume / "contents.json").read_text(encoding="utf-8"))
+        side.seconds += float((volume / "seconds.txt").read_text()) if (volume / "seconds.txt").exists() else 0
+        side.images += len(truth["pages"])
+        side.boundaries.update(score_boundaries(truth, ocr, contents))
+        expected = expected_findings(truth, profile)
+        codes = Counter(f.code for f in report.findings)
+        side.score.add(truth["name"], expected, report.findings)
+        side.false_gaps += codes["page_number_gap"]
+        if kind == "clean":
+            side.clean_files += 1
+            side.false_missing_clean += codes["missing_material"]
+            side.false_foreign_clean += codes["foreign_form"]
+            side.clean_not_complete += str(report.outcome) != "complete"
+            side.alarms += [f"{truth['name']}: {f.code} {f.message_zh[:50]}" for f in report.findings
+                            if f.code in ("missing_material", "foreign_form")]
+        for e in planted(expected, kind):
+            side.planted += 1
+            if any(e.matches(f) for f in report.findings):
+                side.planted_found += 1
+            else:
+                side.missed.append(f"{truth['name']} ({kind}): {e.code} page={e.page} material={e.material}")
+        pages = {p["index"]: p for p in ocr["pages"]}
+        for p in truth["pages"]:
+            if p.get("quality") in ("form", "handwriting") and p["text"] and p["index"] in pages:
+                t, found = comparable(p["text"]), pages[p["index"]]["text"]
+                bag = bag_error(p["text"], found) * len(t)
+                side.cer_errors += edit_distance(t, comparable(found))
+                side.bag_errors += bag
+                side.cer_chars += len(t)
+                side.faces[(p.get("hand"), "errors")] += bag
+                side.faces[(p.get("hand"), "chars")] += len(t)
+    return side
+
+
+def report(sides: list[Side]) -> None:
+    def ratio(a, b):
+        return a / b if b else float("nan")
+    rows = [
+        ("boundary recall", lambda s: f"{ratio(s.boundaries['hit'], s.boundaries['hit'] + s.boundaries['miss']):.3f}"),
+        ("boundary precision", lambda s: f"{ratio(s.boundaries['hit'], s.boundaries['hit'] + s.boundaries['false']):.3f}"),
+        ("false 缺少必要材料 (clean files)", lambda s: f"{s.false_missing_clean} in {s.clean_files}"),
+        ("false 他人材料 (clean files)", lambda s: f"{s.false_foreign_clean} in {s.clean_files}"),
+        ("clean files not 完整", lambda s: f"{s.clean_not_complete} in {s.clean_files}"),
+        ("false 原件页号不连续 (all files)", lambda s: str(s.false_gaps)),
+        ("all findings: precision / recall", lambda s: f"{s.score.precision():.3f} / {s.score.recall():.3f}"),
+        ("planted-defect recall", lambda s: f"{ratio(s.planted_found, s.planted):.3f} ({s.planted_found}/{s.planted})"),
+        ("handwriting CER, reading order", lambda s: f"{100 * ratio(s.cer_errors, s.cer_chars):.2f}%"),
+        ("handwriting CER, ignoring order", lambda s: f"{100 * ratio(s.bag_errors, s.cer_chars):.2f}%"),
+        ("pages per minute", lambda s: f"{60 * ratio(s.images, s.seconds):.1f}"),
+    ]
+    print(f"\n{'':34s}" + "".join(f"{s.name:>22s}" for s in sides))
+    for label, fn in rows:
+        print(f"{label:34s}" + "".join(f"{fn(s):>22s}" for s in sides))
+    faces = sorted({face for face, _ in sides[0].faces})
+    for face in faces:
+        print(f"{'  ' + str(face) + ', ignoring order':34s}" + "".join(
+            f"{100 * ratio(s.faces[(face, 'errors')], s.faces[(face, 'chars')]):>21.2f}%" for s in sides))
+    if len(sides) == 2 and sides[0].seconds and sides[1].seconds:
+        a, b = sides[0], sides[1]
+        print(f"time per image, {a.name} ÷ {b.name}: {(a.seconds / a.images) / (b.seconds / b.images):.2f}")
+    for s in sides:
+        for line in s.alarms[:20]:
+            print(f"  [{s.name}] false alarm {line}")
+        for line in s.missed[:20]:
+            print(f"  [{s.name}] missed {line}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dossiers", type=int, default=50)
+    ap.add_argument("--dossiers", type=int, default=54)
     ap.add_argument("--work", type=Path, default=Path("/tmp/handover-bench-check"))
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0, help="shift the generator's seeds (a held-out set)")
-    ap.add_argument("--verbose", action="store_true", help="list every false alarm and miss")
-    ap.add_argument("--existing-only", action="store_true",
-                    help="score only the volumes already digitized under --work (no generation, no OCR)")
+    ap.add_argument("--seed", type=int, default=1301)
+    ap.add_argument("--baseline", default=BASELINE, help="git revision to compare with, or 'none'")
+    ap.add_argument("--score-only", action="store_true", help="score what is under --work, digitize nothing")
     args = ap.parse_args()
-    n_b = max(1, round(args.dossiers * 0.28))
-    n_a = max(1, args.dossiers - n_b)
-    profile = load_profile(REGION)
-    timings = {"generate": 0.0, "ocr": 0.0, "check": 0.0, "pages": 0}
-    start = time.perf_counter()
-    seed_a, seed_b = 101 + 1000 * args.seed, 202 + 1000 * args.seed
-    items = build(args.work, "a", n_a, seed_a, SampleOptions(wage_changes=1), plan_a(n_a), args.jobs, False,
-                  timings, args.existing_only)
-    items += build(args.work, "b", n_b, seed_b, SampleOptions(wage_changes=1, blank_backs=False), plan_b(n_b),
-                   args.jobs, True, timings, args.existing_only)
-    score = Score()
-    outcomes_right = 0
-    for label, truth, volume, dropped in items:
-        declared = sum(1 for p in truth["pages"] if p["page_no"]) + dropped
-        expected = expected_findings(truth, profile, dropped)
-        t = time.perf_counter()
-        report = check_volume(volume, None, profile, declared)
-        timings["check"] += time.perf_counter() - t
-        score.add(label, expected, report.findings)
-        outcomes_right += report.outcome == expected_outcome(expected)
-    total = time.perf_counter() - start
-
-    print(f"\n完整性检查基准：{len(items)} 份档案（{REGION}），期望发现 {sum(score.tp.values()) + sum(score.fn.values())} 项")
-    print(f"{'code':28s} {'TP':>4s} {'FP':>4s} {'FN':>4s} {'precision':>10s} {'recall':>8s}")
-    for code in score.codes():
-        print(f"{code:28s} {score.tp[code]:4d} {score.fp[code]:4d} {score.fn[code]:4d} "
-              f"{score.precision(code):10.3f} {score.recall(code):8.3f}")
-    print(f"{'OVERALL':28s} {sum(score.tp.values()):4d} {sum(score.fp.values()):4d} {sum(score.fn.values()):4d} "
-          f"{score.precision():10.3f} {score.recall():8.3f}")
-    if score.notes:
-        print("not scored (cataloguing notes): " + ", ".join(f"{c} {n}" for c, n in sorted(score.notes.items())))
-    print(f"outcome accuracy: {outcomes_right}/{len(items)} = {outcomes_right / len(items):.3f}")
-    print(f"seconds: total {total:.1f}, generate {timings['generate']:.1f}, ocr {timings['ocr']:.1f} "
-          f"({timings['pages']} images), check {timings['check']:.1f} "
-          f"({timings['check'] / len(items):.2f} s/volume)")
-    if args.verbose or score.false_alarms or score.misses:
-        for label, f in score.false_alarms[:40]:
-            print(f"  FP {label}: {f.code} page={f.page} material={f.material} {f.message_zh[:60]}")
-        for label, e in score.misses[:40]:
-            print(f"  FN {label}: {e.code} page={e.page} material={e.material}")
+    args.work.mkdir(parents=True, exist_ok=True)
+    kinds = make_scans(args.work, args.dossiers, args.seed)
+    sides = [("current", ROOT)]
+    if args.baseline != "none":
+        sides.append((f"baseline {args.baseline}", worktree(args.baseline, args.work)))
+    for name, code in sides:
+        folder = name.split()[0]
+        if not args.score_only:
+            run_side(code, args.work, folder, args.jobs)
+    report([score_side(Side(name.split()[0]), args.work, kinds) for name, _ in sides])
 
 
 if __name__ == "__main__":
