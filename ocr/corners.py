@@ -78,11 +78,17 @@ def page_numbers(gray: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
             if text.isdigit() and len(text) <= 3 and (conf >= MIN_CONFIDENCE or _lone_one(text, box, conf))]
 
 
+def is_page_number(line: OcrLine, width: int, height: int) -> bool:
+    """A number of up to three digits alone in a corner: the sheet's pencilled page number."""
+    x0, y0, x1, y1 = line.box
+    return (line.text.isdigit() and len(line.text) <= 3
+            and (x1 <= width * CORNER_X or x0 >= width * (1 - CORNER_X))
+            and (y1 <= height * CORNER_Y or y0 >= height * (1 - CORNER_Y)))
+
+
 def number_on(lines: list[OcrLine], width: int, height: int) -> int | None:
     """The page number pencilled in a corner, among a page's lines (the bottom one if two)."""
-    found = [(l.box[1], int(l.text)) for l in lines if l.text.isdigit() and len(l.text) <= 3
-             and (l.box[2] <= width * CORNER_X or l.box[0] >= width * (1 - CORNER_X))
-             and (l.box[3] <= height * CORNER_Y or l.box[1] >= height * (1 - CORNER_Y))]
+    found = [(l.box[1], int(l.text)) for l in lines if is_page_number(l, width, height)]
     return max(found)[1] if found else None
 
 

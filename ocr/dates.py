@@ -48,6 +48,8 @@ _ARABIC_YM = re.compile(r"(?<!\d)(1[89]\d{2}|20\d{2})\s*(?:年|[.\-/．])\s*(\d{
 _LOST_CN = re.compile(rf"{_BEFORE_YEAR}((?:一\s*九|二)(?:\s*{_YEAR_CHAR}){{0,2}})(\s*)年\s*([{_CN_SMALL}]{{1,3}})\s*月"
                       rf"(?:\s*([{_CN_SMALL}]{{1,4}})\s*日)?")
 _LOST_AR = re.compile(r"(?<![\d.])((?:1\s*[89]|2\s*0)(?:\s*\d)?)\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+# A year and month whose 月 was read as 日, where no day can follow: "1958年4日", "2000年7日26日".
+_MONTH_READ_AS_DAY = re.compile(r"(?<!\d)((?:1[89]|20)\d{2}\s*年\s*(?:1[0-2]|0?[1-9]))\s*日(?=\s*(?:\d{1,2}\s*日|\D|$))")
 
 # The characters a handwritten Chinese year loses: the circle of 〇 and the single stroke of 一.
 _LOST_CN_CANDIDATES = (0, 1)
@@ -90,6 +92,12 @@ def _valid(y: int, m: int, d: int, latest: dt.date) -> dt.date | None:
 
 def _latest(latest: dt.date | None) -> dt.date:
     return latest or dt.date.today() + dt.timedelta(days=366)
+
+
+def mend_month(text: str) -> str:
+    """A line's 月 restored where a handwritten 月 was read as 日 and the date's form allows
+    nothing else (a year is followed by a month; a day never follows a year directly)."""
+    return _MONTH_READ_AS_DAY.sub(r"\1月", text)
 
 
 def find_dates(text: str, latest: dt.date | None = None) -> list[tuple[int, dt.date]]:

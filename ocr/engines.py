@@ -13,11 +13,11 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from . import cleaning, corners, models, reread
+from . import cleaning, corners, dates, models, reread
 from .errors import EngineUnavailable
 from .layout import in_reading_order
 from .records import OcrLine, PageText
-from .textnorm import strip_cjk_spaces
+from .textnorm import tidy_line
 
 ENGINES = ("rapidocr", "tesseract")
 
@@ -31,19 +31,18 @@ class Engine(Protocol):
     def recognize(self, gray: np.ndarray) -> PageText: ...
 
 
-_SPECKS = "·'‘’`.,，、:：;"
-
-
 def _tidy(text: str) -> str:
-    # A scanner speck at the start of a line is read as a dot or quote mark.
-    text = strip_cjk_spaces(text.strip())
-    return text.lstrip(_SPECKS) if len(text) > 1 else ("" if text in _SPECKS else text)
+    return dates.mend_month(tidy_line(text))
 
 
-def page_text(lines: list[OcrLine]) -> PageText:
+def page_text(lines: list[OcrLine], width: int, height: int) -> PageText:
+    """The page's lines in reading order and its text. The number pencilled in a corner stays
+    among the lines (the page check reads it there) but is no part of the text: it is the sheet's
+    页号, not what the page says, and would be a stray "7" in every search."""
     ordered = [l for _, l in in_reading_order([(l.box, l) for l in lines])]
     conf = float(np.mean([l.confidence for l in ordered])) if ordered else 0.0
-    return PageText(ordered, "\n".join(l.text for l in ordered), conf)
+    body = [l for l in ordered if not corners.is_page_number(l, width, height)]
+    return PageText(ordered, "\n".join(l.text for l in body), conf)
 
 
 class RapidOcrEngine:
@@ -64,7 +63,7 @@ class RapidOcrEngine:
             lines.append(OcrLine(text, (int(pts[:, 0].min()), int(pts[:, 1].min()),
                                         int(pts[:, 0].max()), int(pts[:, 1].max())), float(score)))
         lines = reread.second_reading(gray, lines, _tidy)
-        return page_text(lines + corners.page_numbers(gray, lines))
+        return page_text(lines + corners.page_numbers(gray, lines), gray.shape[1], gray.shape[0])
 
 
 class TesseractEngine:
@@ -103,7 +102,7 @@ class TesseractEngine:
             y1 = max(data["top"][i] + data["height"][i] for i in idx)
             conf = float(np.mean([float(data["conf"][i]) for i in idx])) / 100
             lines.append(OcrLine(text, (x0, y0, x1, y1), conf))
-        return page_text(lines + corners.page_numbers(gray, lines))
+        return page_text(lines + corners.page_numbers(gray, lines), gray.shape[1], gray.shape[0])
 
 
 def get(name: str) -> Engine:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
+
+import opencc
 
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
@@ -19,6 +22,34 @@ _SPACE_CJK_ASCII = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[0-9])|(?<=[0-9])[ \t]+(?
 def strip_cjk_spaces(text: str) -> str:
     text = _SPACE_BETWEEN_CJK.sub("", text)
     return _SPACE_CJK_ASCII.sub("", text)
+
+
+_SPECKS = "·'‘’`.,，、:：;"
+# After a Chinese character an ASCII dot or middle dot ending the line is a speck or the tail of
+# a cell rule ("出生年月.", "中专·"); Chinese text ends with 。 and a decimal point sits between digits.
+_TRAILING_SPECK = re.compile(rf"(?<=[{_CJK}])[.·'`‘’]+$")
+
+
+def tidy_line(text: str) -> str:
+    """One recognized line made fit to store: CJK spaces removed, scanner specks at its ends
+    dropped, and traditional characters written as simplified ones."""
+    text = strip_cjk_spaces(text.strip())
+    if len(text) <= 1:
+        return "" if text in _SPECKS else to_simplified(text)
+    return to_simplified(_TRAILING_SPECK.sub("", text.lstrip(_SPECKS).lstrip()))
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters as simplified ones (鄭州 → 郑州, 員 → 员). Files from before the
+    1956–64 simplification are written in traditional characters, and cursive hands take
+    traditional shapes that the recognizer reads as such; the archive is searched in simplified
+    characters, so one search for 郑州 finds both. The page image keeps what was written."""
+    return _t2s().convert(text)
 
 
 def normalize(text: str) -> str:

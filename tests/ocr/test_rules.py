@@ -76,6 +76,32 @@ def test_cjk_spaces_removed_but_latin_kept():
     assert textnorm.cer("退休人员", "退休人") == pytest.approx(0.25)
 
 
+@pytest.mark.parametrize("read, stored", [
+    ("出生年月.", "出生年月"),  # the tail of a cell rule after a label
+    ("中专·", "中专"),
+    (". 姓名", "姓名"),  # a speck before the line
+    ("550.00元", "550.00元"),  # a decimal point is kept
+    ("买买提·吐尔逊", "买买提·吐尔逊"),  # so is the middle dot inside a name
+    ("本人申请：", "本人申请："),
+    ("鄭州煤炭集團", "郑州煤炭集团"),  # traditional characters (old files, cursive hands) as simplified
+    ("員", "员"),
+    ("·", ""),
+])
+def test_line_tidied_before_it_is_stored(read, stored):
+    assert textnorm.tidy_line(read) == stored
+
+
+@pytest.mark.parametrize("read, mended", [
+    ("1958年4日", "1958年4月"),  # a year is followed by its month, never by a day
+    ("2000年7日26日", "2000年7月26日"),
+    ("参加工作时间1971年11日", "参加工作时间1971年11月"),
+    ("2013年1月18日", "2013年1月18日"),
+    ("1990年13日", "1990年13日"),  # no month 13: left as read, for a person to see
+])
+def test_month_read_as_day_mended(read, mended):
+    assert dates.mend_month(read) == mended
+
+
 def test_duplicates_need_same_words_and_same_figures():
     form = "职工工资变动审批表\n姓名 刘卫\n性别 男\n变动原因 调整工资\n变动时间 1985年10月\n原工资 120.00元\n现工资 137.00元"
     rescan = form.replace("调整工资", "调整工姿")  # one misread character
