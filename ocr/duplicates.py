@@ -97,7 +97,7 @@ def find_duplicates(texts: Sequence[str], skip: Sequence[bool],
             out[i] = prev + 1
             continue
         for j in range(i):
-            if skip[j] or out[j] is not None:
+            if skip[j] or out[j] is not None or _numbered_apart(numbers[j], numbers[i]):
                 continue
             if _same_text(comps[j], comps[i]) or _same_picture(comps[j], comps[i], units[j], units[i]):
                 out[i] = j + 1
@@ -105,6 +105,13 @@ def find_duplicates(texts: Sequence[str], skip: Sequence[bool],
         if out[i] is None:
             prev = i
     return out
+
+
+def _numbered_apart(na: int | None, nb: int | None) -> bool:
+    """Two sheets the archive numbered apart are two sheets, however alike their text: a copy
+    kept beside its original, or a form filled in twice. (The number left the page text, so the
+    digit comparison no longer tells them apart.)"""
+    return na is not None and nb is not None and na != nb
 
 
 def _same_sheet(ta: str, tb: str, na: int | None, nb: int | None) -> bool:

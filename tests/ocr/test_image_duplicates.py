@@ -65,6 +65,11 @@ def test_a_handwritten_sheet_scanned_twice_is_known_by_its_pencilled_number():
     assert find_duplicates(texts, skip, numbers=[3, 3, 4]) == [None, 1, None]
     assert find_duplicates(texts, skip, numbers=[3, 4, 5]) == [None, None, None]  # two sheets, two numbers
     assert find_duplicates([first, other], [False] * 2, numbers=[3, 3]) == [None, None]  # misnumbered sheets
+    # The same text twice: a rescan, unless the archive numbered the two sheets apart (a copy kept
+    # beside its original); a number not read decides nothing.
+    assert find_duplicates([first, first], [False] * 2) == [None, 1]
+    assert find_duplicates([first, first], [False] * 2, numbers=[3, 4]) == [None, None]
+    assert find_duplicates([first, other, first], [False] * 3, numbers=[3, 4, None]) == [None, None, 1]
 
 
 def test_the_pencilled_number_is_the_digits_in_a_corner():
