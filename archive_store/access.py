@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handover.clock import utcnow
+from handover.errors import InputRefused
 from . import audit
 from .storage import Storage
 from .tables import PUBLISHED, AccessRequestRow, VolumeRow
@@ -23,7 +24,7 @@ STATUS_LABELS = {PENDING: "待审批", APPROVED: "已批准", REJECTED: "已驳�
 _TRANSITIONS = {PENDING: {APPROVED, REJECTED, CANCELLED}, APPROVED: {CLOSED}}
 
 
-class AccessError(PermissionError):
+class AccessError(InputRefused):
     """Refused; ``str(err)`` is a Chinese message."""
 
 

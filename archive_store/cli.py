@@ -1,4 +1,4 @@
-"""Click commands of the archive store; the lead registers them in handover/cli.py.
+"""Click commands of the archive store; handover_app/cli.py registers them.
 
     handover search QUERY [--community C] [--class N] [--json]
     handover verify [--community C]
@@ -18,11 +18,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pydantic import ValidationError
+
+from handover.cli_errors import DomainCommand, DomainGroup, fail
 from handover.config import settings
 from handover.db import session_scope
+from handover.errors import EXIT_FINDINGS
 from handover.models import Destination
 
-from .communities import CommunityNotFound, resolve
+from .communities import resolve
 
 
 def current_actor() -> str:
@@ -57,7 +61,7 @@ def _date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{value}") from None
 
 
-@click.command("search")
+@click.command("search", cls=DomainCommand)
 @click.argument("query")
 @click.option("--community", "communities", multiple=True, help="只在这些社区中检索（编号、区划代码或名称，可多次指定）")
 @click.option("--class", "class_code", default=None, help="材料类号，如 9、九、9-1")
@@ -72,10 +76,7 @@ def search_command(query, communities, class_code, enterprise, date_from, date_t
     from .search import search
 
     with session_scope(settings()) as session:
-        try:
-            scope = [resolve(session, c).id for c in communities] if communities else None
-        except CommunityNotFound as err:
-            raise click.ClickException(str(err)) from None
+        scope = [resolve(session, c).id for c in communities] if communities else None
         hits = search(session, query, scope, class_code=class_code, enterprise=enterprise,
                       date_from=_date(date_from), date_to=_date(date_to), limit=limit,
                       actor=current_actor(), reason=reason)
@@ -96,16 +97,13 @@ def search_command(query, communities, class_code, enterprise, date_from, date_t
     console.print(table)
 
 
-@click.command("verify")
+@click.command("verify", cls=DomainCommand)
 @click.option("--community", default=None, help="只校验该社区（编号、区划代码或名称）")
 def verify_command(community):
     """重新计算存储对象的SHA-256，报告缺失或被修改的文件。"""
     from .verify import verify
 
-    try:
-        report = verify(settings(), community, actor=current_actor())
-    except CommunityNotFound as err:
-        raise click.ClickException(str(err)) from None
+    report = verify(settings(), community, actor=current_actor())
     console = _console()
     console.print(f"已校验 {report.volumes} 卷、{report.objects} 个对象（{report.bytes / 1e6:.1f} MB）。")
     if report.pending:
@@ -120,10 +118,10 @@ def verify_command(community):
     for p in report.problems:
         table.add_row(p.ref_no, p.key, p.label)
     console.print(table)
-    raise SystemExit(1)
+    raise SystemExit(EXIT_FINDINGS)
 
 
-@click.command("publish")
+@click.command("publish", cls=DomainCommand)
 @click.argument("volume_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--county", required=True, help="接收区县")
 @click.option("--street", required=True, help="接收街道（乡镇）")
@@ -132,20 +130,13 @@ def verify_command(community):
 @click.option("--profile", "profile", required=True, help="地区政策配置，如 henan-zhengzhou")
 def publish_command(volume_dir, county, street, community, code, profile):
     """将数字化案卷入库：存储、编档号、建立目录和全文索引。"""
-    from handover.policy import PolicyError
-
-    from .numbering import NumberingError
-    from .publish import PublishError, publish_volume
-    from .storage import StorageError
-    from .volume_source import VolumeSourceError
+    from .publish import publish_volume
 
     try:
         destination = Destination(county=county, street=street, community=community, code=code)
-        result = publish_volume(settings(), volume_dir, destination, profile, current_actor())
-    except (PublishError, VolumeSourceError, StorageError, PolicyError, NumberingError) as err:
-        raise click.ClickException(str(err)) from None
-    except ValueError as err:  # Destination validation
-        raise click.ClickException(f"接收地信息有误：{err}") from None
+    except ValidationError as err:
+        raise fail(f"接收地信息有误：{err}") from None
+    result = publish_volume(settings(), volume_dir, destination, profile, current_actor())
     console = _console()
     for warning in result.warnings:
         console.print(f"[yellow]提示：{warning}[/yellow]")
@@ -157,7 +148,7 @@ def publish_command(volume_dir, county, street, community, code, profile):
         console.print(f"该案卷的原始文件已入库，档号 {result.ref_no}，未做任何改动。")
 
 
-@click.group("catalog")
+@click.group("catalog", cls=DomainGroup)
 def catalog_command():
     """案卷目录与台账。"""
 
@@ -171,12 +162,9 @@ def catalog_export(community, out):
     from .catalog import export_xlsx
 
     if out.suffix.lower() != ".xlsx":
-        raise click.ClickException("目前只支持导出 .xlsx 文件（DOCX 由文书模块生成）")
+        raise fail("目前只支持导出 .xlsx 文件（DOCX 由文书模块生成）")
     with session_scope(settings()) as session:
-        try:
-            row = resolve(session, community)
-        except CommunityNotFound as err:
-            raise click.ClickException(str(err)) from None
+        row = resolve(session, community)
         export_xlsx(session, row.id, out, actor=current_actor())
         label = row.label
     _console().print(f"已导出 {label} 的案卷目录和台账：{out}")
@@ -190,10 +178,7 @@ def catalog_show(community):
     from .catalog import volume_catalog
 
     with session_scope(settings()) as session:
-        try:
-            row = resolve(session, community)
-        except CommunityNotFound as err:
-            raise click.ClickException(str(err)) from None
+        row = resolve(session, community)
         records = volume_catalog(session, row.id)
         audit.record(session, current_actor(), "read_catalog", row.label, "查看案卷目录")
         label = row.label

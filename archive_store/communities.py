@@ -6,12 +6,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from handover import gazetteer
+from handover.errors import NotFound
 
 from .numbering import fallback_community_code
 from .tables import CommunityRow
 
 
-class CommunityNotFound(LookupError):
+class CommunityNotFound(NotFound):
     pass
 
 

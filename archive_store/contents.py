@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from docgen.records import MaterialEntry, VolumeRecord
 from handover import clock
+from handover.errors import InputRefused
 from ocr.classes import CLASSES, match_title
 from ocr.materials import UNKNOWN_TITLE
 from ocr.numbering import sequence_numbers
@@ -30,7 +31,7 @@ from . import audit
 from .tables import CommunityRow, MaterialRow, PageRow, VolumeRow
 
 
-class ContentsError(ValueError):
+class ContentsError(InputRefused):
     """Refused; ``str(err)`` is the Chinese reason."""
 
 

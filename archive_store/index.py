@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from handover.errors import Unavailable
+
 from .tables import FTS_TABLE
 from .tokens import index_tokens
 
@@ -15,7 +17,7 @@ _DELETE = text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, uni, bi, scope) "
                "VALUES ('delete', :id, :uni, :bi, :scope)")
 
 
-class IndexUnsupported(RuntimeError):
+class IndexUnsupported(Unavailable):
     pass
 
 

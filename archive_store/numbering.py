@@ -11,12 +11,14 @@ import re
 import string
 import unicodedata
 
+from handover.errors import InputRefused
+
 DEFAULT_FORMAT = "{fonds}-TX·{community_code}-{volume_no:04d}"
 _FIELDS = {"fonds", "community_code", "volume_no"}
 _SAFE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff.\-]+")
 
 
-class NumberingError(ValueError):
+class NumberingError(InputRefused):
     pass
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from handover.config import Settings, settings
 from handover.db import EnterpriseRow, RetireeRow, init_db
+from handover.errors import Conflict
 from handover.idnumber import mask
 from handover.models import Destination
 from handover.policy import load_profile
@@ -52,7 +53,7 @@ MANIFEST = "manifest.json"
 CRASH_ENV = "HANDOVER_TEST_KILL_AFTER_OBJECTS"
 
 
-class PublishError(RuntimeError):
+class PublishError(Conflict):
     """Publishing failed; ``str(err)`` is a Chinese message. A pending volume resumes on rerun."""
 
 

@@ -13,6 +13,7 @@ import unicodedata
 
 from completeness.review import FIELDS
 from handover import clock, idnumber
+from handover.errors import InputRefused
 
 from .tables import ReviewAnswerRow
 from .tokens import normalize
@@ -22,12 +23,12 @@ from .tokens import normalize
 INDEXED_FIELDS = frozenset({"name", "id_number", "birth", "sex", "formed_on", "title"})
 
 
-class ReviewError(ValueError):
+class ReviewError(InputRefused):
     """Refused; ``str(err)`` is the Chinese reason, ``status`` the HTTP status it maps to."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
-        self.status = status
+        self.status = self.http_status = status
 
 
 _NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f·]{2,20}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handover import idnumber
+from handover.errors import InputRefused
 
 from .numbering import page_image_name
 from .storage.base import sha256_file
@@ -21,7 +22,7 @@ REQUIRED = ("volume.pdf", "ocr.json", "contents.json", "volume.json")
 OPTIONAL = ("check.json",)
 
 
-class VolumeSourceError(ValueError):
+class VolumeSourceError(InputRefused):
     """The folder cannot be published; ``str(err)`` is a Chinese message."""
 
 

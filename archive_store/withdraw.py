@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from handover.clock import utcnow
+from handover.errors import InputRefused
 
 from . import audit
 from .index import unindex_pages
@@ -24,7 +25,7 @@ from .tables import (PENDING, PUBLISHED, WITHDRAWN, MaterialRow, PageRow, PageTe
                      VolumeRow, VolumeWithdrawalRow)
 
 
-class WithdrawError(ValueError):
+class WithdrawError(InputRefused):
     """Refused; ``str(err)`` is the Chinese reason."""
 
 

@@ -9,12 +9,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handover.errors import InputRefused
+
 from .check import CHECK_FILE, CheckReport
 from .findings import Outcome
 from .tables import AcceptanceRow
 
 
-class AcceptanceError(ValueError):
+class AcceptanceError(InputRefused):
     """The volume cannot be accepted; ``str(err)`` is a Chinese message."""
 
 

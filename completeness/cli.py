@@ -1,4 +1,4 @@
-"""``handover check`` and ``handover accept`` (registered in handover/cli.py by the lead)."""
+"""``handover check`` and ``handover accept`` (registered in handover_app/cli.py)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,16 @@ import click
 from rich.console import Console
 
 from handover import idnumber
+from handover.cli_errors import DomainCommand, fail
+from handover.errors import EXIT_FINDINGS
 from handover.models import Retiree
-from handover.policy import PolicyError, PolicyProfile, load_profile
+from handover.policy import PolicyProfile, load_profile
 
 from .check import check_volume, read_report
 from .findings import Outcome
-from .volume import VolumeError
 
 console = Console()
 STYLE = {Outcome.COMPLETE: "green", Outcome.INCOMPLETE: "yellow", Outcome.REJECTED: "red"}
-
-
-class CheckError(click.ClickException):
-    """A user-facing failure: printed in Chinese, exit code 1, no traceback."""
-
-    def show(self, file=None) -> None:
-        Console(stderr=True).print(f"[red]错误：[/red]{self.message}")
 
 
 def lookup_retiree(id_number: str, create: bool = False) -> tuple[Retiree | None, str | None]:
@@ -60,15 +54,12 @@ def _volume_id(volume_dir: Path) -> str:
 
 def _profile(region: str | None) -> PolicyProfile:
     if not region:
-        raise CheckError("无法确定地区政策配置：请用 --profile 指定（如 henan-zhengzhou），"
-                         "或先导入该人员所在企业的花名册")
-    try:
-        return load_profile(region)
-    except PolicyError as err:
-        raise CheckError(str(err)) from None
+        raise fail("无法确定地区政策配置：请用 --profile 指定（如 henan-zhengzhou），"
+                   "或先导入该人员所在企业的花名册")
+    return load_profile(region)
 
 
-@click.command("check")
+@click.command("check", cls=DomainCommand)
 @click.argument("volume_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--declared-pages", type=click.IntRange(min=0), default=None,
               help="移交单位申报的页数（档案移交名册表）；不填则取花名册中的档案页数")
@@ -86,7 +77,7 @@ def _profile(region: str | None) -> PolicyProfile:
 def check_command(volume_dir: Path, declared_pages: int | None, as_json: bool, region: str | None,
                   id_number: str | None, html_path: Path | None, docs_dir: Path | None, enterprise: str,
                   compiler: str, checker: str, received_on: dt.datetime | None) -> None:
-    """检查一卷数字化人事档案的完整性与质量，结果写入案卷目录的 check.json。"""
+    """检查一卷数字化人事档案的完整性与质量，结果写入案卷目录的 check.json。结论不是“完整”时退出码为 1。"""
     from .report import summary_lines, write_html
 
     wanted = idnumber.normalize(id_number) if id_number else _volume_id(volume_dir)
@@ -94,12 +85,8 @@ def check_command(volume_dir: Path, declared_pages: int | None, as_json: bool, r
     if wanted:
         retiree, ent_region = lookup_retiree(wanted, create=bool(id_number))
         if id_number and retiree is None:
-            raise CheckError(f"花名册中没有身份证号为 {idnumber.mask(wanted)} 的人员")
-    profile = _profile(region or ent_region)
-    try:
-        report = check_volume(volume_dir, retiree, profile, declared_pages)
-    except VolumeError as err:
-        raise CheckError(str(err)) from None
+            raise fail(f"花名册中没有身份证号为 {idnumber.mask(wanted)} 的人员")
+    report = check_volume(volume_dir, retiree, _profile(region or ent_region), declared_pages)
     html = write_html(report, html_path or volume_dir / "check.html")
     docs = {}
     if docs_dir is not None:
@@ -110,15 +97,17 @@ def check_command(volume_dir: Path, declared_pages: int | None, as_json: bool, r
                                received_on=received_on.date() if received_on else None)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
-        return
-    for k, line in enumerate(summary_lines(report)):
-        console.print(f"[bold {STYLE[report.outcome]}]{line}[/]" if k == 0 else line, highlight=False)
-    console.print(f"检查报告：{html}", highlight=False)
-    for path in docs.values():
-        console.print(f"已生成：{path}", highlight=False)
+    else:
+        for k, line in enumerate(summary_lines(report)):
+            console.print(f"[bold {STYLE[report.outcome]}]{line}[/]" if k == 0 else line, highlight=False)
+        console.print(f"检查报告：{html}", highlight=False)
+        for path in docs.values():
+            console.print(f"已生成：{path}", highlight=False)
+    if report.outcome != Outcome.COMPLETE:
+        raise SystemExit(EXIT_FINDINGS)
 
 
-@click.command("accept")
+@click.command("accept", cls=DomainCommand)
 @click.argument("volume_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--by", "accepted_by", required=True, help="接收人（经办人）姓名")
 @click.option("--statement", "statement_ref", required=True, help="移交单位签字盖章的书面说明（文号或文件名）")
@@ -130,19 +119,16 @@ def accept_command(volume_dir: Path, accepted_by: str, statement_ref: str, signe
     """凭移交单位签字盖章的书面说明，接收检查结论为“不完整”的案卷。"""
     from handover.db import session_scope
 
-    from .acceptance import AcceptanceError, accept_incomplete, record_in_volume
+    from .acceptance import accept_incomplete, record_in_volume
 
     try:
         report = read_report(volume_dir)
-    except (OSError, ValueError, KeyError):
-        raise CheckError("案卷目录中没有可用的 check.json，请先运行 handover check") from None
-    try:
-        with session_scope() as s:
-            row = accept_incomplete(s, report, accepted_by, statement_ref, enterprise,
-                                    signed_on.date() if signed_on else None, remarks)
-            record_in_volume(volume_dir, row)
-            when = row.accepted_at
-    except AcceptanceError as err:
-        raise CheckError(str(err)) from None
+    except (OSError, ValueError, KeyError):  # no file, not JSON, not a report
+        raise fail("案卷目录中没有可用的 check.json，请先运行 handover check") from None
+    with session_scope() as s:
+        row = accept_incomplete(s, report, accepted_by, statement_ref, enterprise,
+                                signed_on.date() if signed_on else None, remarks)
+        record_in_volume(volume_dir, row)
+        when = row.accepted_at
     console.print(f"已接收：{report.name} {idnumber.mask(report.id_number)}，缺少{'、'.join(report.missing)}；"
                   f"书面说明 {statement_ref}；接收人 {accepted_by}，{when:%Y-%m-%d %H:%M}", highlight=False)

@@ -10,8 +10,10 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from handover.errors import InputRefused
 
-class VolumeError(ValueError):
+
+class VolumeError(InputRefused):
     """The directory is not a readable volume; ``str(err)`` is a Chinese message."""
 
 

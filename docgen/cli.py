@@ -1,4 +1,4 @@
-"""``handover docs …``: generate the transfer documents (registered by handover/cli.py)."""
+"""``handover docs …``: generate the transfer documents (registered by handover_app/cli.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from handover.cli_errors import DomainGroup, fail
+
 console = Console()
 
 
-@click.group("docs")
+@click.group("docs", cls=DomainGroup)
 def docs_group() -> None:
     """移交文书：移交协议、花名册、档案移交名册表、基本信息表等。"""
 
@@ -28,35 +30,27 @@ def docs_group() -> None:
 def generate_command(roster: Path, enterprise_name: str, region: str | None, out_dir: Path, no_pdf: bool,
                      per_person: bool | None) -> None:
     """按名册 ROSTER 生成全部移交文书、manifest.json 和压缩包。"""
-    from handover.policy import PolicyError, load_profile
-    from handover.registry import RegistryError, find_enterprise, retirees_of
+    from handover.db import session_scope
+    from handover.policy import load_profile
+    from handover.registry import find_enterprise, retirees_of
     from handover.routing import route
-    from handover.roster import RosterFileError, load_roster
+    from handover.roster import load_roster
 
     from .bundle import generate_bundle
-    from .docx_tables import TemplateError
 
-    try:
-        from handover.db import session_scope
+    with session_scope() as session:
+        enterprise, registered_region = find_enterprise(session, enterprise_name)
+        # destinations decided after import (本人申请, 确认的移交地) are kept in the registry
+        stored = {r.id_number: a for r, a in retirees_of(session, enterprise_name)}
+    profile = load_profile(region or registered_region)
 
-        with session_scope() as session:
-            enterprise, registered_region = find_enterprise(session, enterprise_name)
-            # destinations decided after import (本人申请, 确认的移交地) are kept in the registry
-            stored = {r.id_number: a for r, a in retirees_of(session, enterprise_name)}
-        profile = load_profile(region or registered_region)
-    except (RegistryError, PolicyError) as err:
-        raise click.ClickException(str(err)) from None
-
-    try:
-        result = load_roster(roster)
-    except RosterFileError as err:
-        raise click.ClickException(str(err)) from None
+    result = load_roster(roster)
     if result.errors:
         lines = [f"{p.where()}：{p.message}" for p in result.errors[:10]]
         more = f"\n……共{len(result.errors)}处错误" if len(result.errors) > 10 else ""
-        raise click.ClickException("名册存在错误，请修正后再生成文书：\n" + "\n".join(lines) + more)
+        raise fail("名册存在错误，请修正后再生成文书：\n" + "\n".join(lines) + more)
     if not result.retirees:
-        raise click.ClickException("名册中没有可移交的退休人员")
+        raise fail("名册中没有可移交的退休人员")
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
@@ -65,12 +59,9 @@ def generate_command(roster: Path, enterprise_name: str, region: str | None, out
         def progress(done: int, total: int, label: str) -> None:
             bar.update(task, completed=done, total=total, description=f"生成文书 {label[:24]}")
 
-        try:
-            assignments = [stored.get(r.id_number) or route(r, enterprise, profile) for r in result.retirees]
-            manifest = generate_bundle(enterprise, result.retirees, profile, out_dir, assignments=assignments,
-                                       progress=progress, pdf=not no_pdf, per_person=per_person)
-        except TemplateError as err:
-            raise click.ClickException(str(err)) from None
+        assignments = [stored.get(r.id_number) or route(r, enterprise, profile) for r in result.retirees]
+        manifest = generate_bundle(enterprise, result.retirees, profile, out_dir, assignments=assignments,
+                                   progress=progress, pdf=not no_pdf, per_person=per_person)
     console.print(f"已生成 {len(manifest.documents)} 个文件：移交 {manifest.transferred} 人，"
                   f"不移交 {manifest.excluded} 人，待指定 {manifest.unassigned} 人。")
     for warning in manifest.warnings:

@@ -16,9 +16,10 @@ import tempfile
 from pathlib import Path
 
 from handover.config import FONTS_CONF
+from handover.errors import Unavailable
 
 
-class ConversionError(RuntimeError):
+class ConversionError(Unavailable):
     pass
 
 

@@ -26,6 +26,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from handover.config import TEMPLATES_DIR
+from handover.errors import Unavailable
 
 from .model import TableDocument, fields_line
 from .ooxml import W_BR, W_P, W_R, W_T, W_TC, W_TR, set_child, set_text
@@ -34,7 +35,7 @@ DOCX_DIR = TEMPLATES_DIR / "docx"
 W_TBL, W_SECTPR, W_PPR = qn("w:tbl"), qn("w:sectPr"), qn("w:pPr")
 
 
-class TemplateError(ValueError):
+class TemplateError(Unavailable):
     """The template does not fit the document (a Chinese message for the office that edited it)."""
 
 

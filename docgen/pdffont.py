@@ -30,13 +30,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from handover.config import settings
+from handover.errors import Unavailable
 
 NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
 KAI = Path("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf")
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handover"
 
 
-class FontError(RuntimeError):
+class FontError(Unavailable):
     pass
 
 

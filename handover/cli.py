@@ -1,8 +1,7 @@
-"""The ``handover`` command line."""
+"""The core commands of ``handover``; ``handover_app.cli`` adds those of the other packages."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -12,23 +11,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import config
-from .policy import PolicyError, available_profiles, load_profile
+from .cli_errors import DomainGroup, fail
+from .errors import EXIT_FINDINGS
+from .policy import available_profiles, load_profile
 
 console = Console()
 
 
-class HandoverError(click.ClickException):
-    """A user-facing failure: printed in Chinese, exit code 1, no traceback."""
-
-    def show(self, file=None) -> None:
-        Console(stderr=True).print(f"[red]错误：[/red]{self.message}")
-
-
-def fail(message: str) -> HandoverError:
-    return HandoverError(message)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=DomainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="HANDOVER_DATA_DIR",
               help="数据目录（SQLite 数据库与本地对象存储），默认 ./handover-data")
 @click.version_option(package_name="handover")
@@ -53,11 +43,7 @@ def profiles_command() -> None:
 @click.argument("region")
 def profile_command(region: str) -> None:
     """显示一个地区政策配置的全部规则。"""
-    try:
-        p = load_profile(region)
-    except PolicyError as err:
-        raise fail(str(err)) from None
-    console.print_json(p.model_dump_json())
+    console.print_json(load_profile(region).model_dump_json())
 
 
 # ---------------------------------------------------------------- enterprises
@@ -82,7 +68,7 @@ def enterprise_add(name, uscc, region, address, insured_county, legal_rep, conta
 
     from .db import session_scope
     from .models import Enterprise
-    from .registry import RegistryError, add_enterprise
+    from .registry import add_enterprise
     from .roster.address import parse_address
 
     try:
@@ -92,8 +78,6 @@ def enterprise_add(name, uscc, region, address, insured_county, legal_rep, conta
             add_enterprise(session, ent, region)
     except ValidationError as err:
         raise fail("；".join(e["msg"].removeprefix("Value error, ") for e in err.errors())) from None
-    except (RegistryError, PolicyError) as err:
-        raise fail(str(err)) from None
     console.print(f"已登记企业：{name}（{region}）")
 
 
@@ -127,20 +111,12 @@ def _progress() -> Progress:
 @click.option("--report", type=click.Path(path_type=Path), default=None, help="把全部问题写入 .xlsx 报告")
 def roster_check(file: Path, enterprise: str | None, as_json: bool, report: Path | None) -> None:
     """校验名册文件（不导入）。有错误时退出码为 1。"""
-    from .roster import RosterFileError, load_roster
+    from .roster import load_roster
 
-    try:
-        if enterprise:
-            report = _run_import(file, enterprise, valid_only=False, dry_run=True)
-            problems, total = report.problems, report.rows_total
-        else:
-            result = load_roster(file)
-            problems, total = result.problems, result.rows_total
-    except RosterFileError as err:
-        raise fail(str(err)) from None
-    _emit(problems, total, as_json, imported=None, report=report, source=file)
-    if any(p.is_error for p in problems):
-        sys.exit(1)
+    checked = _run_import(file, enterprise, valid_only=False, dry_run=True) if enterprise else load_roster(file)
+    _emit(checked.problems, checked.rows_total, as_json, imported=None, report=report, source=file)
+    if any(p.is_error for p in checked.problems):
+        sys.exit(EXIT_FINDINGS)
 
 
 @roster_group.command("import")
@@ -151,29 +127,20 @@ def roster_check(file: Path, enterprise: str | None, as_json: bool, report: Path
 @click.option("--report", type=click.Path(path_type=Path), default=None, help="把全部问题写入 .xlsx 报告")
 def roster_import(file: Path, enterprise: str, valid_only: bool, as_json: bool, report: Path | None) -> None:
     """校验并导入名册：全部无误才导入；用 --valid-only 只导入无误的行。"""
-    from .roster import RosterFileError
-
-    try:
-        outcome = _run_import(file, enterprise, valid_only=valid_only, dry_run=False)
-    except RosterFileError as err:
-        raise fail(str(err)) from None
+    outcome = _run_import(file, enterprise, valid_only=valid_only, dry_run=False)
     _emit(outcome.problems, outcome.rows_total, as_json, imported=outcome, report=report, source=file)
     if not outcome.committed:
-        sys.exit(1)
+        sys.exit(EXIT_FINDINGS)
 
 
 def _run_import(file: Path, enterprise: str, valid_only: bool, dry_run: bool):
     from .db import session_scope
-    from .registry import RegistryError
     from .roster.importer import import_roster
 
-    try:
-        with session_scope() as session, _progress() as bar:
-            task = bar.add_task("校验" if dry_run else "导入", total=None)
-            return import_roster(session, file, enterprise, valid_only=valid_only, dry_run=dry_run,
-                                 progress=lambda n: bar.update(task, completed=n))
-    except (RegistryError, PolicyError) as err:
-        raise fail(str(err)) from None
+    with session_scope() as session, _progress() as bar:
+        task = bar.add_task("校验" if dry_run else "导入", total=None)
+        return import_roster(session, file, enterprise, valid_only=valid_only, dry_run=dry_run,
+                             progress=lambda n: bar.update(task, completed=n))
 
 
 def _emit(problems, total: int, as_json: bool, imported, report: Path | None, source: Path) -> None:
@@ -206,14 +173,11 @@ def _emit(problems, total: int, as_json: bool, imported, report: Path | None, so
 def roster_summary(enterprise: str) -> None:
     """按县、街道、社区汇总已导入人员的移交去向。"""
     from .db import session_scope
-    from .registry import RegistryError, retirees_of
+    from .registry import retirees_of
     from .report import community_summary
 
-    try:
-        with session_scope() as session:
-            people = retirees_of(session, enterprise)
-    except RegistryError as err:
-        raise fail(str(err)) from None
+    with session_scope() as session:
+        people = retirees_of(session, enterprise)
     console.print(community_summary([a.destination for _, a in people], [r.party_member for r, _ in people]))
     excluded = [(r, a) for r, a in people if a.excluded]
     if excluded:
@@ -237,15 +201,12 @@ def route_override(id_number, county, street, community, reason) -> None:
     from .db import session_scope
     from .idnumber import mask, normalize
     from .models import Destination
-    from .registry import RegistryError, set_override
+    from .registry import set_override
 
     dest = Destination(county=county, street=street, community=community,
                        code=gazetteer.community_code(county, street, community))
-    try:
-        with session_scope() as session:
-            set_override(session, normalize(id_number), dest, reason)
-    except RegistryError as err:
-        raise fail(str(err)) from None
+    with session_scope() as session:
+        set_override(session, normalize(id_number), dest, reason)
     console.print(f"已将 {mask(id_number)} 的移交地指定为 {dest.label}")
 
 
@@ -276,56 +237,3 @@ def sample_roster(n, communities, region, seed, out: Path, encoding) -> None:
         write_xlsx(out, batch.retirees, batch.enterprise)
     console.print(f"已生成 {n} 人的样例名册：{out}（企业：{batch.enterprise.name}，"
                   f"统一社会信用代码 {batch.enterprise.uscc}）")
-
-
-# ---------------------------------------------------------------- demo
-
-@main.command("demo")
-@click.option("--retirees", "n", type=int, default=200, show_default=True)
-@click.option("--communities", type=int, default=8, show_default=True)
-@click.option("--region", default="henan-zhengzhou", show_default=True)
-def demo_command(n: int, communities: int, region: str) -> None:
-    """用内置默认配置演示主流程：样例名册 → 校验导入 → 分配移交地 → 移交文书 → 档案数字化与完整性检查 → 入库编号 → 检索。"""
-    from .demo import run_demo
-
-    run_demo(console, n, communities, region)
-
-
-# ---------------------------------------------------------------- other packages
-
-# Commands that live with the package that owns them; registered when the package provides them.
-_PLUGGED = [
-    ("ocr.cli", "digitize_command", None, "digitize"),
-    ("ocr.cli", "sample_scans_command", sample_group, "scans"),
-    ("docgen.cli", "docs_group", None, "docs"),
-    ("archive_store.cli", "publish_command", None, "publish"),
-    ("archive_store.cli", "search_command", None, "search"),
-    ("archive_store.cli", "verify_command", None, "verify"),
-    ("archive_store.cli", "catalog_command", None, "catalog"),
-    ("completeness.cli", "check_command", None, "check"),
-    ("completeness.cli", "accept_command", None, "accept"),
-    ("workers.cli", "worker_command", None, "worker"),
-    ("workers.cli", "ingest_command", None, "ingest"),
-    ("workers.cli", "status_command", None, "status"),
-    ("workers.cli", "requeue_command", None, "requeue"),
-    ("workers.cli", "withdraw_command", None, "withdraw"),
-    ("web.cli", "serve_command", None, "serve"),
-    ("web.cli", "user_group", None, "user"),
-]
-
-
-def _register_plugged() -> None:
-    for module, attr, group, name in _PLUGGED:
-        try:
-            command = getattr(importlib.import_module(module), attr)
-        except ModuleNotFoundError as err:
-            if err.name not in (module, module.split(".")[0]):
-                raise
-            continue
-        except AttributeError:
-            continue
-        (group or main).add_command(command, name)
-
-
-_register_plugged()
-

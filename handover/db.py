@@ -14,10 +14,16 @@ from typing import Iterator
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
                         create_engine, event, func)
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from .config import Settings, settings
+from .errors import Unavailable
+
+
+class DatabaseUnavailable(Unavailable):
+    """The configured database cannot be used (no driver for it, or an address SQLAlchemy does not know)."""
 
 
 class Base(DeclarativeBase):
@@ -82,9 +88,22 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("://", 1)[0]
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
-    engine = create_engine(url)
+    default = "不设置 HANDOVER_DATABASE_URL 即使用默认的 SQLite 数据库"
+    try:
+        engine = create_engine(url)
+    except ImportError as err:  # the dialect's driver (psycopg, pymysql, …) is not installed
+        raise DatabaseUnavailable(f"无法使用数据库 {_shown(url)}：未安装其驱动程序 {err.name}。{default}") from err
+    except ArgumentError as err:  # not a database address, or a dialect SQLAlchemy does not have
+        raise DatabaseUnavailable(f"无法识别的数据库地址 {_shown(url)}（HANDOVER_DATABASE_URL）。{default}") from err
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -16,8 +16,10 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from .errors import InputRefused
 
-class IdNumberError(ValueError):
+
+class IdNumberError(InputRefused):
     """An ID number that cannot be accepted; ``str(err)`` is a Chinese message for the user."""
 
 

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from .config import POLICIES_DIR, settings
+from .errors import InputRefused
 
 AddressSource = Literal["override", "residence", "hukou"]
 Fallback = Literal["enterprise_location", "unassigned"]
@@ -138,7 +139,7 @@ class PolicyProfile(BaseModel):
         return [m for m in self.required_materials if m.when == "always" or party_member]
 
 
-class PolicyError(ValueError):
+class PolicyError(InputRefused):
     pass
 
 

@@ -6,12 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import EnterpriseRow, RetireeRow
+from .errors import InputRefused
 from .models import Address, Destination, Enterprise, Retiree
 from .policy import load_profile
 from .routing import Assignment
 
 
-class RegistryError(ValueError):
+class RegistryError(InputRefused):
     """A registry request that cannot be met; the message is for the user, in Chinese."""
 
 

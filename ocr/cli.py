@@ -1,4 +1,4 @@
-"""Click commands of the OCR package; ``handover/cli.py`` registers them as
+"""Click commands of the OCR package; ``handover_app/cli.py`` registers them as
 ``handover digitize`` and ``handover sample scans``."""
 
 from __future__ import annotations
@@ -9,19 +9,15 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from handover.cli_errors import DomainCommand
+
 from .engines import ENGINES
-from .errors import OcrError
 from .handfonts import FACES as HAND_FACES
 
 console = Console()
 
 
-class OcrCommandError(click.ClickException):
-    def show(self, file=None) -> None:
-        Console(stderr=True).print(f"[red]错误：[/red]{self.message}")
-
-
-@click.command("digitize")
+@click.command("digitize", cls=DomainCommand)
 @click.argument("dossier", type=click.Path(path_type=Path))
 @click.option("--id", "id_number", required=True, help="退休人员公民身份号码")
 @click.option("--engine", type=click.Choice(ENGINES), default=None, help="OCR引擎（默认按配置 HANDOVER_OCR_ENGINE，即 rapidocr）")
@@ -43,12 +39,9 @@ def digitize_command(dossier: Path, id_number: str, engine: str | None, jobs: in
     engine = engine or cfg.ocr_engine
     pagination = None
     if region:
-        from handover.policy import PolicyError, load_profile
+        from handover.policy import load_profile
 
-        try:
-            pagination = load_profile(region).pagination
-        except PolicyError as err:
-            raise OcrCommandError(str(err)) from None
+        pagination = load_profile(region).pagination
     columns = (TextColumn("[bold]数字化[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn("页"),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -56,19 +49,16 @@ def digitize_command(dossier: Path, id_number: str, engine: str | None, jobs: in
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
-        try:
-            result = digitize(dossier, id_number, out_dir, engine=engine, jobs=jobs, pagination=pagination,
-                              progress=progress, name=name, ref_no=ref_no, stamp_page_numbers=stamp,
-                              pdfa=cfg.pdfa if pdfa is None else pdfa)
-        except OcrError as err:
-            raise OcrCommandError(str(err)) from None
+        result = digitize(dossier, id_number, out_dir, engine=engine, jobs=jobs, pagination=pagination,
+                          progress=progress, name=name, ref_no=ref_no, stamp_page_numbers=stamp,
+                          pdfa=cfg.pdfa if pdfa is None else pdfa)
     console.print(f"已生成卷：{out_dir}（{result.content_pages}页，空白页{result.blank_pages}，"
                   f"重复页{result.duplicate_pages}，材料{len(result.contents)}份，引擎 {engine}）")
     for w in result.warnings:
         console.print(f"[yellow]提示：[/yellow]{w.message}")
 
 
-@click.command("scans")
+@click.command("scans", cls=DomainCommand)
 @click.option("--dossiers", "n", type=int, default=3, show_default=True, help="生成的档案份数")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="输出目录")
 @click.option("--seed", type=int, default=1, show_default=True)
@@ -79,12 +69,8 @@ def digitize_command(dossier: Path, id_number: str, engine: str | None, jobs: in
                    + "、".join(f"{k}＝{v.label}" for k, v in HAND_FACES.items()) + "）")
 def sample_scans_command(n: int, out_dir: Path, seed: int, region: str, fmt: str, hand: str) -> None:
     """生成逼真的扫描人事档案样例（300dpi，手写填写内容，含倾斜、旋转、空白页、重复页）及其真值JSON。"""
-    from .handfonts import HandFontMissing
     from .sample_scans import SampleOptions, generate
 
-    try:
-        made = generate(out_dir, n, seed=seed, region=region, options=SampleOptions(fmt=fmt, hand=hand))
-    except HandFontMissing as err:
-        raise OcrCommandError(str(err)) from None
+    made = generate(out_dir, n, seed=seed, region=region, options=SampleOptions(fmt=fmt, hand=hand))
     pages = sum(len(d.truth["pages"]) for d in made)
     console.print(f"已生成 {len(made)} 份扫描档案（共{pages}幅图像）：{out_dir}")

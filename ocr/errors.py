@@ -6,8 +6,10 @@ archive staff as is. A refused dossier is held back whole (nothing is published)
 
 from __future__ import annotations
 
+from handover.errors import InputRefused, Unavailable
 
-class OcrError(Exception):
+
+class OcrError(InputRefused):
     """Base class of the package's errors."""
 
 
@@ -29,5 +31,5 @@ def rejected(code: str, file: str, page: int | None, reason: str) -> DossierReje
     return DossierRejected(f"{where(file, page)}：{reason}。本卷档案未发布。", file=file, page=page, code=code)
 
 
-class EngineUnavailable(OcrError):
+class EngineUnavailable(OcrError, Unavailable):
     """The requested OCR engine is not installed or not known."""

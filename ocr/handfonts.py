@@ -34,6 +34,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+
+from handover.errors import Unavailable
+
 from .errors import OcrError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,7 +74,7 @@ FACES: dict[str, HandFace] = {f.name: f for f in (
 )}
 
 
-class HandFontMissing(OcrError):
+class HandFontMissing(OcrError, Unavailable):
     """A handwriting face is not installed; the message says how to install it."""
 
 

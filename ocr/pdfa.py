@@ -18,13 +18,15 @@ from pathlib import Path
 import pikepdf
 from pikepdf.models.metadata import encode_pdf_date
 
+from handover.errors import Unavailable
+
 # fonts-dejavu-core (Makefile). Only the characters of page-number stamps are embedded.
 STAMP_TTF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 STAMP_CHARS = "0123456789-"
 FIRST_CHAR = 32
 
 
-class PdfaError(RuntimeError):
+class PdfaError(Unavailable):
     pass
 
 

@@ -1,5 +1,6 @@
 """The real ``handover`` console script, as a user runs it."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,8 +13,8 @@ from openpyxl import load_workbook
 BIN = Path(sys.executable).with_name("handover")
 
 
-def run(*args, data_dir: Path, check=True):
-    env = {**os.environ, "HANDOVER_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+def run(*args, data_dir: Path, check=True, **env_vars):
+    env = {**os.environ, "HANDOVER_DATA_DIR": str(data_dir), "COLUMNS": "200", **env_vars}
     proc = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, env=env, timeout=600)
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
@@ -60,7 +61,7 @@ def test_not_a_spreadsheet_is_refused_cleanly(workdir):
     junk = workdir / "photo.xlsx"
     junk.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))
     proc = run("roster", "check", junk, data_dir=workdir / "d", check=False)
-    assert proc.returncode == 1
+    assert proc.returncode == 3  # input refused
     assert "错误" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -69,9 +70,39 @@ def test_unknown_enterprise_and_bad_uscc(workdir):
     roster = workdir / "r.csv"
     run("sample", "roster", "--retirees", 3, "--out", roster, data_dir=data)
     proc = run("roster", "import", roster, "--enterprise", "不存在的企业", data_dir=data, check=False)
-    assert proc.returncode == 1 and "未登记的企业" in proc.stderr
+    assert proc.returncode == 3 and "未登记的企业" in proc.stderr
     proc = run("enterprise", "add", "某厂", "--uscc", "123", "--profile", "jieyang", data_dir=data, check=False)
-    assert proc.returncode == 1 and "统一社会信用代码" in proc.stderr
+    assert proc.returncode == 3 and "统一社会信用代码" in proc.stderr
+
+
+def test_check_against_a_registered_enterprise(workdir):
+    """README: ``handover roster check FILE --enterprise NAME`` (it crashed: the --report option's name was reused)."""
+    data = workdir / "d"
+    roster = workdir / "r.csv"
+    out = run("sample", "roster", "--retirees", 4, "--out", roster, data_dir=data).stdout
+    name = out.split("企业：")[1].split("，")[0]
+    uscc = out.split("统一社会信用代码 ")[1].split("）")[0]
+    run("enterprise", "add", name, "--uscc", uscc, "--profile", "henan-zhengzhou", data_dir=data)
+    checked = run("roster", "check", roster, "--enterprise", name, data_dir=data)
+    assert "错误 0 处" in checked.stdout and "共 4 行数据" in checked.stdout
+    assert "Traceback" not in checked.stderr and not list(workdir.glob("*.xlsx"))  # no report unless asked
+    report = workdir / "问题.xlsx"
+    run("roster", "check", roster, "--enterprise", name, "--report", report, data_dir=data)
+    assert report.is_file()
+
+
+def test_an_unusable_database_is_refused_in_chinese(workdir):
+    """A database without its driver (PostgreSQL here: psycopg is not installed) ends the demo with
+    the Chinese reason and exit 4, not a traceback."""
+    if importlib.util.find_spec("psycopg"):
+        pytest.skip("psycopg is installed here: the missing-driver case cannot be shown with it")
+    proc = run("demo", "--retirees", 5, "--communities", 1, data_dir=workdir / "d", check=False,
+               HANDOVER_DATABASE_URL="postgresql+psycopg://handover:secret@127.0.0.1:9/handover")
+    assert proc.returncode == 4, proc.stderr
+    assert "未安装其驱动程序 psycopg" in proc.stderr and "Traceback" not in proc.stderr
+    assert "secret" not in proc.stderr  # the password is not echoed
+    proc = run("enterprise", "list", data_dir=workdir / "d", check=False, HANDOVER_DATABASE_URL="nonsense")
+    assert proc.returncode == 4 and "无法识别的数据库地址" in proc.stderr
 
 
 def test_demo_ends_green_and_says_where_outputs_are(workdir):

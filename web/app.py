@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from handover.config import Settings, settings
 from handover.db import init_db
+from handover.errors import HandoverError
 
 from .cleanup import Sweeper
 from .deps import NotSignedIn
@@ -81,13 +82,12 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        if _wants_json(request):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
-        titles = {403: "无权访问", 404: "未找到", 400: "请求有误", 413: "文件过大", 415: "文件类型不支持",
-                  429: "操作过于频繁"}
-        return page(request, "error.html", status_code=exc.status_code,
-                    title=titles.get(exc.status_code, "出错了"), message=exc.detail)
+        return _error(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
+
+    @app.exception_handler(HandoverError)
+    async def domain_error(request: Request, exc: HandoverError):
+        """Every package's refusals: the status of their category, the Chinese message as is."""
+        return _error(request, exc.http_status, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -106,6 +106,15 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
         app.include_router(module.router)
     review.install(app)
     return app
+
+
+_TITLES = {403: "无权访问", 404: "未找到", 400: "请求有误", 413: "文件过大", 415: "文件类型不支持", 429: "操作过于频繁"}
+
+
+def _error(request: Request, status: int, message, headers=None):
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    return page(request, "error.html", status_code=status, title=_TITLES.get(status, "出错了"), message=message)
 
 
 def jsonable(errors) -> list:

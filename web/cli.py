@@ -1,13 +1,14 @@
-"""``handover serve`` and ``handover user add/list/disable/enable`` (registered by handover.cli)."""
+"""``handover serve`` and ``handover user add/list/disable/enable`` (registered by handover_app/cli.py)."""
 
 from __future__ import annotations
 
 import click
 
+from handover.cli_errors import DomainCommand, DomainGroup
 from handover.config import settings
 
 
-@click.command("serve")
+@click.command("serve", cls=DomainCommand)
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认仅本机）")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--https-only", is_flag=True, help="会话 Cookie 仅通过 HTTPS 发送（在 HTTPS 反向代理之后使用）")
@@ -27,7 +28,7 @@ def serve_command(host: str, port: int, https_only: bool) -> None:
     server.run()
 
 
-@click.group("user")
+@click.group("user", cls=DomainGroup)
 def user_group() -> None:
     """网页用户管理：新增、列出、停用、启用。"""
 
@@ -37,11 +38,11 @@ def _community_id(session, ref: str) -> int:
 
     try:
         return resolve(session, ref).id
-    except CommunityNotFound as err:
+    except CommunityNotFound:
         parts = ref.split("/")
         if len(parts) == 3 and all(p.strip() for p in parts):
             return get_or_create(session, *(p.strip() for p in parts)).id
-        raise click.ClickException(str(err)) from None
+        raise
 
 
 @user_group.command("add")
@@ -55,19 +56,16 @@ def _community_id(session, ref: str) -> int:
 def user_add(username, role, display_name, community, enterprise, password) -> None:
     """新增网页用户。"""
     from handover.db import session_scope
-    from handover.registry import RegistryError, enterprise_row
+    from handover.registry import enterprise_row
 
-    from .users import UserError, create_user
+    from .users import create_user
 
-    try:
-        with session_scope(settings()) as session:
-            community_id = _community_id(session, community) if community else None
-            enterprise_id = enterprise_row(session, enterprise).id if enterprise else None
-            row = create_user(session, username, password, role, display_name=display_name,
-                              community_id=community_id, enterprise_id=enterprise_id)
-            _audit(session, "user_add", row.username, role=role)
-    except (UserError, RegistryError) as err:
-        raise click.ClickException(str(err)) from None
+    with session_scope(settings()) as session:
+        community_id = _community_id(session, community) if community else None
+        enterprise_id = enterprise_row(session, enterprise).id if enterprise else None
+        row = create_user(session, username, password, role, display_name=display_name,
+                          community_id=community_id, enterprise_id=enterprise_id)
+        _audit(session, "user_add", row.username, role=role)
     click.echo(f"已新增用户：{username}（{role}）")
 
 
@@ -103,14 +101,11 @@ def user_list() -> None:
 def _set_active(username: str, active: bool) -> None:
     from handover.db import session_scope
 
-    from .users import UserError, set_active
+    from .users import set_active
 
-    try:
-        with session_scope(settings()) as session:
-            set_active(session, username, active)
-            _audit(session, "user_enable" if active else "user_disable", username)
-    except UserError as err:
-        raise click.ClickException(str(err)) from None
+    with session_scope(settings()) as session:
+        set_active(session, username, active)
+        _audit(session, "user_enable" if active else "user_disable", username)
 
 
 @user_group.command("disable")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from handover.db import EnterpriseRow
 from handover.clock import utcnow
+from handover.errors import InputRefused
 
 from .tables import UserRow
 
@@ -26,7 +27,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("handover-dummy-password")
 
 
-class UserError(ValueError):
+class UserError(InputRefused):
     """A user request that cannot be met; the message is Chinese, for the user."""
 
 

@@ -1,4 +1,4 @@
-"""Click commands of the workers; handover/cli.py registers them.
+"""Click commands of the workers; handover_app/cli.py registers them (``python -m workers`` too).
 
     handover worker [-c N] [-n NAME] [--pages-only]   a Celery worker (needs HANDOVER_BROKER)
     handover ingest BATCH_DIR [--profile R] [--manifest CSV] [--watch]
@@ -16,14 +16,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from handover.cli_errors import DomainCommand, fail
 from handover.config import settings
+from handover.errors import EXIT_FINDINGS, EXIT_UNAVAILABLE
 
 console = Console(highlight=False)
-
-
-class WorkerCommandError(click.ClickException):
-    def show(self, file=None) -> None:
-        Console(stderr=True).print(f"[red]错误：[/red]{self.message}")
 
 
 def _storage_notice(cfg) -> None:
@@ -32,7 +29,7 @@ def _storage_notice(cfg) -> None:
                       "多台机器请配置 S3 存储（HANDOVER_STORAGE=s3）。[/yellow]")
 
 
-@click.command("worker")
+@click.command("worker", cls=DomainCommand)
 @click.option("-c", "--concurrency", type=click.IntRange(1, 256), default=None,
               help="并行处理的进程数（默认 HANDOVER_JOBS，即CPU核数）")
 @click.option("-n", "--hostname", default=None, help="工作进程名称（默认 handover@主机名）")
@@ -44,8 +41,8 @@ def worker_command(concurrency: int | None, hostname: str | None, pages_only: bo
     """启动工作进程：从 Redis 队列领取导入、数字化、检查、入库等任务。"""
     cfg = settings()
     if not cfg.broker:
-        raise WorkerCommandError("未配置任务队列（HANDOVER_BROKER，例如 redis://127.0.0.1:6379/0）；"
-                                 "单机使用时无需启动工作进程，handover ingest 会直接处理。")
+        raise fail("未配置任务队列（HANDOVER_BROKER，例如 redis://127.0.0.1:6379/0）；"
+                   "单机使用时无需启动工作进程，handover ingest 会直接处理。", EXIT_UNAVAILABLE)
     _storage_notice(cfg)
     from .app import PAGES_QUEUE, QUEUE, app
 
@@ -80,7 +77,7 @@ def _embedded_reporter():
     return report
 
 
-@click.command("ingest")
+@click.command("ingest", cls=DomainCommand)
 @click.argument("batch_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--profile", "profile", default="", help="地区政策配置（名册中查不到企业时使用），如 henan-zhengzhou")
 @click.option("--manifest", "manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -103,12 +100,9 @@ def ingest_command(batch_dir: Path, profile: str, manifest: Path | None, engine:
     _storage_notice(cfg)
     reporter = None if cfg.broker else _embedded_reporter()
     if profile:
-        from handover.policy import PolicyError, load_profile
+        from handover.policy import load_profile
 
-        try:
-            load_profile(profile)
-        except PolicyError as err:
-            raise WorkerCommandError(str(err)) from None
+        load_profile(profile)
     if watch:
         console.print(f"正在监视 {batch_dir}（每{interval:g}秒扫描一次，文件{settle:g}秒不变后排队；Ctrl-C 结束）")
         try:
@@ -122,8 +116,8 @@ def ingest_command(batch_dir: Path, profile: str, manifest: Path | None, engine:
         return
     try:
         report = ingest(batch_dir, profile=profile, engine=engine or "", manifest_path=manifest, mode=mode, cfg=cfg)
-    except (OSError, ValueError) as err:
-        raise WorkerCommandError(str(err)) from None
+    except OSError as err:  # the batch folder or its manifest cannot be read
+        raise fail(str(err)) from None
     _print_report(report)
     if not report.to_dispatch:
         return
@@ -137,12 +131,9 @@ def ingest_command(batch_dir: Path, profile: str, manifest: Path | None, engine:
 
 
 def _print_status(batch: str | None, as_json: bool) -> None:
-    from .status import BatchNotFound, batch_status
+    from .status import batch_status
 
-    try:
-        data = batch_status(batch, settings())
-    except BatchNotFound as err:
-        raise WorkerCommandError(str(err)) from None
+    data = batch_status(batch, settings())
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
@@ -172,7 +163,7 @@ def _print_status(batch: str | None, as_json: bool) -> None:
         console.print(table)
 
 
-@click.command("status")
+@click.command("status", cls=DomainCommand)
 @click.argument("batch", required=False)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 def status_command(batch: str | None, as_json: bool) -> None:
@@ -180,19 +171,16 @@ def status_command(batch: str | None, as_json: bool) -> None:
     _print_status(batch, as_json)
 
 
-@click.command("requeue")
+@click.command("requeue", cls=DomainCommand)
 @click.argument("dossier")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="单机模式下并行处理的页数")
 def requeue_command(dossier: str, jobs: int | None) -> None:
     """修正扫描件后，将被隔离（或中断）的档案重新排队（任务编号或公民身份号码）。"""
     from .dispatch import submit
-    from .requeue import RequeueError, requeue
+    from .requeue import requeue
 
     cfg = settings()
-    try:
-        row = requeue(dossier, cfg)
-    except RequeueError as err:
-        raise WorkerCommandError(str(err)) from None
+    row = requeue(dossier, cfg)
     if cfg.broker:
         submit([row.id], cfg)
         console.print(f"档案任务 #{row.id} 已重新排队（第{row.attempts}次）。")
@@ -203,26 +191,22 @@ def requeue_command(dossier: str, jobs: int | None) -> None:
 
     final = get_dossier(row.id, cfg)
     if final.stage == "quarantined":
-        raise WorkerCommandError(f"档案任务 #{row.id} 仍未通过：{final.quarantine_reason}")
+        raise fail(f"档案任务 #{row.id} 仍未通过：{final.quarantine_reason}", EXIT_FINDINGS)
 
 
-@click.command("withdraw")
+@click.command("withdraw", cls=DomainCommand)
 @click.argument("ref_no")
 @click.option("--reason", required=True, help="退回原因（必填，记入审计日志并显示给档案馆人员）")
 def withdraw_command(ref_no: str, reason: str) -> None:
     """退回已入库的案卷（档号）：不再出现在检索和目录中，档号与文件保留；补充材料后用 handover requeue 重新处理。"""
     from archive_store.cli import current_actor
-    from archive_store.withdraw import WithdrawError
     from handover.db import session_scope
 
     from .requeue import withdraw
 
     cfg = settings()
     with session_scope(cfg) as session:
-        try:
-            row, dossier = withdraw(session, ref_no.strip(), current_actor(), reason, cfg)
-        except WithdrawError as err:
-            raise WorkerCommandError(str(err)) from None
+        row, dossier = withdraw(session, ref_no.strip(), current_actor(), reason, cfg)
         reason = row.reason
     console.print(f"已退回 {ref_no}：{reason}")
     if dossier is not None:
@@ -231,7 +215,7 @@ def withdraw_command(ref_no: str, reason: str) -> None:
         console.print("该案卷不是由 handover ingest 入库的；补充材料后重新数字化并 handover publish 到同一社区，沿用原档号。")
 
 
-@click.command("run", hidden=True)
+@click.command("run", cls=DomainCommand, hidden=True)
 @click.argument("dossier_ids", nargs=-1, type=int, required=True)
 @click.option("--jobs", type=click.IntRange(1, 64), default=None)
 def run_command(dossier_ids: tuple[int, ...], jobs: int | None) -> None:

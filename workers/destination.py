@@ -8,13 +8,14 @@ from sqlalchemy import select
 
 from handover.config import Settings
 from handover.db import EnterpriseRow, RetireeRow
+from handover.errors import InputRefused
 from handover.models import Destination
 
 from .progress import reading
 from .tables import BatchRow, DossierRow
 
 
-class NoDestination(LookupError):
+class NoDestination(InputRefused):
     """No receiving community is known; ``str(err)`` is the Chinese reason shown to staff."""
 
 

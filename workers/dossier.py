@@ -25,6 +25,7 @@ from pathlib import Path
 from archive_store.storage import ObjectNotFound, Storage, StorageError, StorageUnavailable
 from archive_store.storage import open_storage as _open_storage
 from handover.config import Settings, settings
+from handover.errors import InputRefused
 from handover.idnumber import mask
 from ocr import loading, page_worker, pipeline, volume_files
 from ocr.errors import DossierRejected
@@ -221,7 +222,7 @@ def _finish(dossier_id: int, engine: str, cfg: Settings, actor: str) -> dict:
         progress.set_stage(dossier_id, CHECKING, cfg)
         try:
             check = run_check(volume_dir, filing.region, row.id_number, cfg)
-        except ValueError as err:  # completeness.volume.VolumeError and kin: the volume is unusable
+        except InputRefused as err:  # the volume is unusable (VolumeError), the profile unknown (PolicyError)
             progress.quarantine(dossier_id, CHECKING, f"完整性检查无法进行：{err}", "check_failed", cfg=cfg)
             return {"dossier": dossier_id, "stage": QUARANTINED}
         if check.outcome == REJECTED:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handover import idnumber
+from handover.errors import InputRefused
 
 MANIFEST_NAMES = ("manifest.csv", "清单.csv", "档案清单.csv")
 
@@ -25,6 +26,10 @@ _ALIASES = {
     "code": ("区划代码", "社区代码", "统计用区划代码", "code"),
     "profile": ("政策配置", "地区", "profile", "region"),
 }
+
+
+class ManifestError(InputRefused):
+    """The manifest file cannot be read; ``str(err)`` is a Chinese message."""
 
 
 def _norm(header: str) -> str:
@@ -69,7 +74,7 @@ def _decode(raw: bytes) -> str:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise ValueError("清单文件编码无法识别（应为 UTF-8 或 GB18030）")
+    raise ManifestError("清单文件编码无法识别（应为 UTF-8 或 GB18030）")
 
 
 def read_manifest(path: Path) -> Manifest:

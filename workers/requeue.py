@@ -9,6 +9,7 @@ from sqlalchemy import select
 from archive_store.storage import open_storage
 from handover import idnumber
 from handover.config import Settings, settings
+from handover.errors import Conflict
 
 from . import progress, staging
 from .ingest import entry_id_number
@@ -17,7 +18,7 @@ from .page_log import page_log
 from .tables import PUBLISHED, DossierRow
 
 
-class RequeueError(LookupError):
+class RequeueError(Conflict):
     """``str(err)`` is the Chinese reason."""
 
 

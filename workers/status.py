@@ -9,6 +9,7 @@ from sqlalchemy import select
 from archive_store.audit import redact  # masks whole ID numbers inside free text
 from handover import clock
 from handover.config import Settings, settings
+from handover.errors import NotFound
 from handover.idnumber import mask
 
 from .page_log import page_log
@@ -18,7 +19,7 @@ from .tables import OCR, PUBLISHED, QUARANTINED, STAGE_LABELS, TERMINAL, BatchRo
 RECENT_BATCHES = 5
 
 
-class BatchNotFound(LookupError):
+class BatchNotFound(NotFound):
     pass
 
 

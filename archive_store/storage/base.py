@@ -10,15 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Union
 
+from handover.errors import Unavailable
+
 CHUNK = 1024 * 1024
 Source = Union[bytes, bytearray, memoryview, Path, BinaryIO]
 
 
-class StorageError(Exception):
+class StorageError(Unavailable):
     """A storage failure; ``str(err)`` is a Chinese message for the user."""
 
 
 class ObjectNotFound(StorageError, KeyError):
+    http_status = 404
+
     def __init__(self, key: str) -> None:
         super().__init__(f"对象不存在：{key}")
         self.key = key

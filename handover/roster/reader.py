@@ -17,6 +17,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from ..errors import InputRefused
 from .headers import column_letter
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -24,7 +25,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls / .doc
 CHUNK = 1 << 20
 
 
-class RosterFileError(ValueError):
+class RosterFileError(InputRefused):
     """The file as a whole cannot be read; the message is for the user, in Chinese."""
 
 

@@ -1,4 +1,4 @@
-"""The click commands, run with CliRunner (the lead registers them in handover/cli.py)."""
+"""The click commands, run with CliRunner (handover_app/cli.py registers them)."""
 
 from __future__ import annotations
 

@@ -188,13 +188,13 @@ def test_check_command(tmp_path):
     folder = write_volume(tmp_path / "vol", incomplete_volume())
     runner = CliRunner()
     res = runner.invoke(check_command, [str(folder), "--profile", "henan-zhengzhou", "--json", "--declared-pages", "5"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # a finding: the volume is incomplete
     data = json.loads(res.output)
     assert data["outcome"] == "incomplete" and data["missing"] == ["基本养老金核定表"]
     assert (folder / "check.html").exists()
     res = runner.invoke(check_command, [str(folder), "--profile", "henan-zhengzhou", "--docs", str(tmp_path / "docs"),
                                         "--checker", "赵检", "--received-on", "2026-11-20"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output
     assert "不完整" in res.output and ID not in res.output
     assert (tmp_path / "docs" / "档案材料缺失情况说明.docx").exists()
     sheet = docx.Document(str(tmp_path / "docs" / "备考表.docx"))
@@ -205,18 +205,18 @@ def test_check_command(tmp_path):
 def test_check_command_errors(tmp_path, data_dir):
     runner = CliRunner()
     res = runner.invoke(check_command, [str(tmp_path / "nope"), "--profile", "henan-zhengzhou"])
-    assert res.exit_code == 1 and "案卷目录不存在" in res.output
+    assert res.exit_code == 3 and "案卷目录不存在" in res.output
     folder = write_volume(tmp_path / "vol", volume())
     res = runner.invoke(check_command, [str(folder)])
-    assert res.exit_code == 1 and "--profile" in res.output
+    assert res.exit_code == 3 and "--profile" in res.output
     res = runner.invoke(check_command, [str(folder), "--profile", "nowhere"])
-    assert res.exit_code == 1 and "nowhere" in res.output
+    assert res.exit_code == 3 and "nowhere" in res.output
 
 
 def test_accept_command(tmp_path, data_dir):
     folder = write_volume(tmp_path / "vol", incomplete_volume())
     runner = CliRunner()
-    assert runner.invoke(check_command, [str(folder), "--profile", "henan-zhengzhou"]).exit_code == 0
+    assert runner.invoke(check_command, [str(folder), "--profile", "henan-zhengzhou"]).exit_code == 1  # incomplete
     res = runner.invoke(accept_command, [str(folder), "--by", "李立", "--statement", "郑四水〔2026〕12号",
                                          "--signed-on", "2026-11-20"])
     assert res.exit_code == 0, res.output
@@ -224,6 +224,6 @@ def test_accept_command(tmp_path, data_dir):
     data = json.loads((folder / "check.json").read_text("utf-8"))
     assert data["acceptance"]["accepted_by"] == "李立" and data["acceptance"]["statement_signed_on"] == "2026-11-20"
     clean = write_volume(tmp_path / "clean", volume())
-    runner.invoke(check_command, [str(clean), "--profile", "henan-zhengzhou"])
+    assert runner.invoke(check_command, [str(clean), "--profile", "henan-zhengzhou"]).exit_code == 0
     res = runner.invoke(accept_command, [str(clean), "--by", "李立", "--statement", "x"])
-    assert res.exit_code == 1 and "无需书面说明" in res.output
+    assert res.exit_code == 3 and "无需书面说明" in res.output

@@ -85,7 +85,7 @@ def test_cli_commands(tmp_path, inputs):
     assert hands and hands <= set(handfonts.FACES)  # the command's default: handwriting, like real files
     refused = runner.invoke(digitize_command, [str(inputs / "c02-22.pdf"), "--id", "410105194906111615",
                                                "--out", str(tmp_path / "v")])
-    assert refused.exit_code == 1 and "150dpi" in refused.output and not (tmp_path / "v").exists()
+    assert refused.exit_code == 3 and "150dpi" in refused.output and not (tmp_path / "v").exists()
     bad_engine = runner.invoke(digitize_command, [str(inputs / "linn.pdf"), "--id", "1", "--engine", "x",
                                                   "--out", str(tmp_path / "v")])
     assert bad_engine.exit_code == 2
@@ -196,7 +196,7 @@ def test_a_missing_face_is_refused_in_chinese_naming_the_make_step(tmp_path, mon
     assert not (tmp_path / "s").exists()
     made = CliRunner().invoke(sample_scans_command, ["--dossiers", "1", "--out", str(tmp_path / "c"),
                                                      "--hand", "long-cang"])
-    assert made.exit_code == 1 and "缺少手写字体" in made.output and "make handfonts" in made.output
+    assert made.exit_code == 4 and "缺少手写字体" in made.output and "make handfonts" in made.output
     assert CliRunner().invoke(sample_scans_command, ["--out", str(tmp_path / "c"), "--hand", "x"]).exit_code == 2
 
 

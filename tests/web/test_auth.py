@@ -279,3 +279,12 @@ def test_every_audited_action_has_a_chinese_label():
             if "request_{" in text else set()
     assert recorded and {"withdraw", "search", "download"} <= recorded
     assert sorted(recorded - set(AUDIT_LABELS)) == []
+
+
+def test_a_refusal_is_a_chinese_page_or_json_by_route(as_user):
+    """One handler answers every package's refusals: an error page for the browser, JSON for /api."""
+    admin = as_user("admin")
+    page = admin.post("/admin/users/admin/active", data={"active": "0"}, headers={"accept": "text/html"})
+    assert page.status_code == 400 and "不能停用自己的账号" in page.text and "请求有误" in page.text
+    api = admin.post("/api/users/admin/disable")
+    assert api.status_code == 400 and api.json() == {"detail": "不能停用自己的账号"}

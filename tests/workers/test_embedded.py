@@ -107,9 +107,9 @@ def test_embedded_batch_files_by_roster_and_holds_back_bad_entries(embedded, sca
 
     # Requeue: a published dossier is refused; a still-misnamed one says what to do.
     again = CliRunner().invoke(requeue_command, [good.id_number])
-    assert again.exit_code == 1 and "已入库" in again.output
+    assert again.exit_code == 5 and "已入库" in again.output
     misnamed = CliRunner().invoke(requeue_command, [str(rows["张三的档案"].id)])
-    assert misnamed.exit_code == 1 and "重新命名" in misnamed.output
+    assert misnamed.exit_code == 5 and "重新命名" in misnamed.output
 
     # Ingesting the same folder again changes nothing.
     repeat = CliRunner().invoke(ingest_command, [str(batch)])
@@ -128,7 +128,7 @@ def test_embedded_batch_files_by_roster_and_holds_back_bad_entries(embedded, sca
     # 退回 from the terminal: out of search (even after a full reindex), the dossier held for requeue.
     ref = vols[good.id_number].ref_no
     assert CliRunner().invoke(withdraw_command, [ref]).exit_code == 2  # the reason is required
-    assert CliRunner().invoke(withdraw_command, ["J000-无此档号", "--reason", "x"]).exit_code == 1
+    assert CliRunner().invoke(withdraw_command, ["J000-无此档号", "--reason", "x"]).exit_code == 3
     done = CliRunner().invoke(withdraw_command, [ref, "--reason", "缺少招工审批表"])
     assert done.exit_code == 0, done.output
     assert f"handover requeue {rows[good.id_number].id}" in done.output
@@ -255,12 +255,12 @@ def test_watch_loop_ingests_settled_dossiers(embedded, tmp_path, monkeypatch):
 
 def test_worker_command_needs_a_broker(embedded):
     result = CliRunner().invoke(worker_command, [])
-    assert result.exit_code == 1 and "HANDOVER_BROKER" in result.output
+    assert result.exit_code == 4 and "HANDOVER_BROKER" in result.output
 
 
 def test_status_of_an_unknown_batch(embedded):
     result = CliRunner().invoke(status_command, ["没有这个批次"])
-    assert result.exit_code == 1 and "找不到批次" in result.output
+    assert result.exit_code == 3 and "找不到批次" in result.output
 
 
 def test_celery_app_reliability_settings():

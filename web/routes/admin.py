@@ -6,7 +6,7 @@ import io
 import json
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -106,10 +106,7 @@ def users_add(request: Request, username: str = Form(""), password: str = Form("
 @router.post("/admin/users/{username}/active", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_toggle(request: Request, username: str, active: str = Form("0"),
                  user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    try:
-        _toggle(session, user, username, active == "1")
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    _toggle(session, user, username, active == "1")
     flash(request, f"已{'启用' if active == '1' else '停用'}用户 {username}")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -167,31 +164,22 @@ def api_users(user: CurrentUser = Depends(admin_only), session: Session = Depend
 @router.post("/api/users", tags=["用户管理"], summary="新增用户", status_code=201,
              dependencies=[Depends(verify_csrf)])
 def api_add_user(body: NewUser, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    try:
-        row = _add(session, user, body.username, body.password, body.role, body.display_name,
-                   body.community_id, body.enterprise_id)
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    row = _add(session, user, body.username, body.password, body.role, body.display_name,
+               body.community_id, body.enterprise_id)
     return {"id": row.id, "username": row.username, "role": row.role}
 
 
 @router.post("/api/users/{username}/disable", tags=["用户管理"], summary="停用用户",
              dependencies=[Depends(verify_csrf)])
 def api_disable(username: str, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    try:
-        row = _toggle(session, user, username, False)
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    row = _toggle(session, user, username, False)
     return {"username": row.username, "active": row.active}
 
 
 @router.post("/api/users/{username}/enable", tags=["用户管理"], summary="启用用户",
              dependencies=[Depends(verify_csrf)])
 def api_enable(username: str, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    try:
-        row = _toggle(session, user, username, True)
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    row = _toggle(session, user, username, True)
     return {"username": row.username, "active": row.active}
 
 

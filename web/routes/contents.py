@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from archive_store import audit
-from archive_store.contents import ContentsError, Correction, correct_material, volume_record
+from archive_store.contents import Correction, correct_material, volume_record
 from archive_store.tables import MaterialRow
 from ocr.classes import CLASSES
 
@@ -47,11 +47,8 @@ def _apply(request: Request, session: Session, user: CurrentUser, volume_id: int
            body: ContentsEdit) -> dict:
     vol = visible_volume(request, session, user, volume_id)
     _row(session, volume_id, material_id)
-    try:
-        row = correct_material(session, vol, material_id, Correction(body.title, body.class_code, body.formed_on,
-                                                                     body.remarks), user.username, body.reason)
-    except ContentsError as err:
-        raise HTTPException(400, str(err)) from None
+    row = correct_material(session, vol, material_id, Correction(body.title, body.class_code, body.formed_on,
+                                                                 body.remarks), user.username, body.reason)
     session.commit()
     return {"id": row.id, "seq": row.seq, "class_code": row.class_code, "title": row.title,
             "formed_on": row.formed_on.isoformat() if row.formed_on else None, "remarks": row.remarks}

@@ -17,7 +17,7 @@ from archive_store.catalog import export_xlsx
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
-from archive_store.withdraw import WithdrawError, latest_withdrawal, withdrawn_volumes
+from archive_store.withdraw import latest_withdrawal, withdrawn_volumes
 from handover import clock
 from handover.idnumber import mask
 
@@ -124,7 +124,7 @@ def stored_report(request: Request, vol: VolumeRow):
 def accept_volume(request: Request, session: Session, user: CurrentUser, vol: VolumeRow, statement_ref: str) -> dict:
     """接收 an incomplete volume on the enterprise's signed 《档案材料缺失情况说明》 (completeness package)."""
     try:
-        from completeness.acceptance import AcceptanceError, accept_incomplete
+        from completeness.acceptance import accept_incomplete
     except ModuleNotFoundError:
         raise HTTPException(501, "完整性检查模块未安装，不能办理接收") from None
 
@@ -133,11 +133,8 @@ def accept_volume(request: Request, session: Session, user: CurrentUser, vol: Vo
         raise HTTPException(409, "本卷没有完整性检查报告，不能办理接收")
     if _acceptance(session, vol) is not None:
         raise HTTPException(409, "本卷已登记书面说明并接收")
-    try:
-        row = accept_incomplete(session, report, user.display_name or user.username, statement_ref,
-                                enterprise=vol.enterprise_name)
-    except AcceptanceError as err:
-        raise HTTPException(400, str(err)) from None
+    row = accept_incomplete(session, report, user.display_name or user.username, statement_ref,
+                            enterprise=vol.enterprise_name)
     audit.record(session, user.username, "accept_incomplete", vol.ref_no, statement_ref.strip())
     return {"ref_no": vol.ref_no, "accepted_by": row.accepted_by, "statement_ref": row.statement_ref}
 
@@ -147,10 +144,7 @@ def withdraw(request: Request, session: Session, user: CurrentUser, vol: VolumeR
     is quarantined with the reason, ready for ``handover requeue`` once materials are supplied."""
     from workers.requeue import withdraw as withdraw_dossier
 
-    try:
-        row, dossier_id = withdraw_dossier(session, vol.ref_no, user.username, reason, request.app.state.cfg)
-    except WithdrawError as err:
-        raise HTTPException(400, str(err)) from None
+    row, dossier_id = withdraw_dossier(session, vol.ref_no, user.username, reason, request.app.state.cfg)
     return {"ref_no": vol.ref_no, "status": WITHDRAWN, "reason": row.reason, "dossier": dossier_id}
 
 

@@ -151,7 +151,7 @@ def _create_from_folder(request: Request, session: Session, user: CurrentUser, f
 
 def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeRow, dossier_id: int) -> None:
     from workers.progress import get_dossier
-    from workers.requeue import RequeueError, requeue
+    from workers.requeue import requeue
     from workers.status import waiting
 
     cfg = request.app.state.cfg
@@ -163,10 +163,7 @@ def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeR
         raise HTTPException(404, "本批次中没有该档案任务")
     if not waiting(dossier_id, cfg):
         raise HTTPException(409, "只有已隔离或处理中断的档案可以重新排队")
-    try:
-        requeue(str(dossier_id), cfg)
-    except RequeueError as err:
-        raise HTTPException(409, str(err)) from None
+    requeue(str(dossier_id), cfg)
     row.status, row.error = "running", ""
     audit.record(session, user.username, "requeue", dossier.id_number, "", dossier=dossier_id)
     session.commit()

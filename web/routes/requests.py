@@ -34,11 +34,8 @@ def _file(request: Request, session: Session, user: CurrentUser, volume_id: int,
             due = dt.date.fromisoformat(due_on)
         except ValueError:
             raise HTTPException(400, "归还日期格式应为 YYYY-MM-DD") from None
-    try:
-        return access.request_access(session, vol.ref_no, kind, user.username, reason.strip(),
-                                     organisation=organisation.strip(), due_on=due)
-    except access.AccessError as err:
-        raise HTTPException(400, str(err)) from None
+    return access.request_access(session, vol.ref_no, kind, user.username, reason.strip(),
+                                 organisation=organisation.strip(), due_on=due)
 
 
 def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict]:
@@ -75,10 +72,7 @@ def _decide(request: Request, session: Session, user: CurrentUser, request_id: i
         raise deny(request, user, f"access_request/{request_id}", "只能办理自己的申请")
     if action == "reject" and not note.strip():
         raise HTTPException(400, "驳回申请必须填写理由")
-    try:
-        return decide(session, request_id, user.username, note.strip())
-    except access.AccessError as err:
-        raise HTTPException(400, str(err)) from None
+    return decide(session, request_id, user.username, note.strip())
 
 
 @router.get("/requests", include_in_schema=False)

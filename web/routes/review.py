@@ -90,17 +90,11 @@ def _load(request: Request, session: Session, user: CurrentUser, volume_id: int)
 
 
 def _answer(request: Request, user: CurrentUser, volume_id: int, key: str, value: str) -> rv.Outcome:
-    try:
-        return rv.answer(_engine(request), _storage(request), volume_id, key, value, user.username)
-    except ReviewError as err:
-        raise HTTPException(err.status, str(err)) from None
+    return rv.answer(_engine(request), _storage(request), volume_id, key, value, user.username)
 
 
 def _waive(request: Request, user: CurrentUser, volume_id: int, reason: str) -> rv.Outcome:
-    try:
-        return rv.waive(_engine(request), _storage(request), volume_id, reason, user.username)
-    except ReviewError as err:
-        raise HTTPException(err.status, str(err)) from None
+    return rv.waive(_engine(request), _storage(request), volume_id, reason, user.username)
 
 
 def _done_message(outcome: rv.Outcome, q: rv.Queue) -> str:

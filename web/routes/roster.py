@@ -75,9 +75,9 @@ def _upload(request: Request, user: CurrentUser, session: Session, file: UploadF
     token, path, size = save_roster(file, _folder(request), request.app.state.max_upload)
     try:
         report = _run(request, path, user.enterprise_name, valid_only=False, dry_run=True)
-    except RegistryError as err:
+    except RegistryError:
         shutil.rmtree(path.parent, ignore_errors=True)
-        raise HTTPException(400, str(err)) from None
+        raise
     row = RosterUploadRow(token=token, user_id=user.id, enterprise_id=user.enterprise_id, file_name=path.name,
                           size=size, status="checked", report=_report_json(report, user))
     session.add(row)

@@ -1,4 +1,4 @@
-"""``handover demo``: the main job end to end on the embedded defaults.
+"""``handover demo``: the main job end to end on the embedded defaults, through every package.
 
 Each capability adds its step here; the demo must always end green and say where its outputs are.
 """
@@ -8,22 +8,26 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from docgen.bundle import generate_bundle
 from rich.console import Console
 from rich.progress import Progress
 from rich.rule import Rule
 from rich.table import Table
 
-from .config import settings
-from .db import session_scope
-from .idnumber import mask
-from .models import Destination
-from .policy import load_profile
-from .registry import RegistryError, add_enterprise, find_enterprise, retirees_of
-from .report import community_summary, print_problems
-from .roster.importer import import_roster
-from .roster.writer import write_xlsx
-from .sample import make_batch
+from archive_store.catalog import volume_catalog
+from archive_store.publish import publish_volume
+from archive_store.search import search
+from completeness.demo import run_demo as completeness_demo
+from docgen.bundle import generate_bundle
+from handover.config import settings
+from handover.db import session_scope
+from handover.idnumber import mask
+from handover.models import Destination
+from handover.policy import load_profile
+from handover.registry import RegistryError, add_enterprise, find_enterprise, retirees_of
+from handover.report import community_summary, print_problems
+from handover.roster.importer import import_roster
+from handover.roster.writer import write_xlsx
+from handover.sample import make_batch
 
 
 def run_demo(console: Console, n: int, communities: int, region: str) -> None:
@@ -89,11 +93,6 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
 def _archive_steps(console: Console, out: Path, destination: Destination, region: str, enterprise: str,
                    residents: list) -> Path:
     """Digitize two sample dossiers (one complete, one missing a material), check, publish, search."""
-    from archive_store.catalog import volume_catalog
-    from archive_store.publish import publish_volume
-    from archive_store.search import search
-    from completeness.demo import run_demo as completeness_demo
-
     console.print(Rule("5. 数字化其中两人的人事档案（样例扫描件）并检查完整性（OCR 约需一两分钟）"))
     archive_dir = out / "档案数字化"
     with console.status("处理中……") as status:
