@@ -3,7 +3,7 @@ Chinese full-text search.
 
 Modules (small, named after what they do):
   storage/        one Storage interface; LocalStorage (folder) and S3Storage (minio client);
-                  open_storage(cfg); seaweed.SeaweedServer for tests/benchmarks
+                  open_storage(cfg)
   tables          catalog tables on handover.db.Base (+ the FTS5 index page_fts)
   numbering       档号 formatting and file names (pure)
   tokens          NFKC / CJK-space normalisation, unigram+bigram index tokens, queries (pure)
