@@ -14,7 +14,8 @@ Modules (small, named after what they do):
   search          search() → list[Hit]
   verify          verify() → VerifyReport
   catalog         volume_catalog() records (案卷目录/台账), export_xlsx()
-  access          查阅/外借 requests with approval, audited downloads
+  access          查阅/外借 requests with approval
+  read_rule       who may see a volume's record and read its page images and PDF
   audit           record() and entries()
   communities     get_or_create(), resolve()
   cli             click commands: search, verify, publish, catalog
