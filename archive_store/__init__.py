@@ -21,3 +21,5 @@ Modules (small, named after what they do):
   cli             click commands: search, verify, publish, catalog
   sample_volume   seeded sample volume folders with OCR-like Chinese text
 """
+
+from . import tables  # noqa: F401, E402 - using the package registers its tables on handover.db.Base
