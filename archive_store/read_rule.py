@@ -72,7 +72,7 @@ def verdict(reader: Reader, volume: Shelved, *, approved_request: bool) -> Verdi
     return Verdict.NEEDS_REQUEST
 
 
-def approved_request(session: Session, reader: Reader, volume_id: int) -> AccessRequestRow | None:
+def latest_approved_request(session: Session, reader: Reader, volume_id: int) -> AccessRequestRow | None:
     """The reader's latest approved request for the volume (closed ones no longer count)."""
     return session.scalar(select(AccessRequestRow).where(
         AccessRequestRow.volume_id == volume_id, AccessRequestRow.requester == reader.username,
@@ -85,7 +85,8 @@ def read_verdict(session: Session, reader: Reader, vol: VolumeRow) -> Verdict:
     seen = verdict(reader, shelved, approved_request=False)
     if seen is not Verdict.NEEDS_REQUEST:
         return seen
-    return verdict(reader, shelved, approved_request=approved_request(session, reader, vol.id) is not None)
+    approved = latest_approved_request(session, reader, vol.id) is not None
+    return verdict(reader, shelved, approved_request=approved)
 
 
 def may_read(session: Session, reader: Reader, vol: VolumeRow) -> bool:
@@ -93,4 +94,4 @@ def may_read(session: Session, reader: Reader, vol: VolumeRow) -> bool:
 
 
 __all__ = ["ADMIN", "ARCHIVE", "COMMUNITY", "CUSTODIANS", "ENTERPRISE", "Reader", "Shelved", "Verdict",
-           "approved_request", "may_read", "read_verdict", "verdict"]
+           "latest_approved_request", "may_read", "read_verdict", "verdict"]

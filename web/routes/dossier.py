@@ -50,6 +50,7 @@ def visible_volume(request: Request, session: Session, user: CurrentUser, volume
     vol = session.get(VolumeRow, volume_id)
     if vol is None or (not withdrawn and vol.status != PUBLISHED):
         raise HTTPException(404, "未找到该案卷")
+    # Seeing the record does not depend on a request: only ABSENT and OUT_OF_SCOPE refuse here.
     seen = verdict(user.reader, Shelved(vol.status, vol.community_id), approved_request=False)
     if seen is Verdict.ABSENT:
         raise HTTPException(404, "未找到该案卷")
