@@ -22,4 +22,4 @@ Modules (small, named after what they do):
   sample_volume   seeded sample volume folders with OCR-like Chinese text
 """
 
-from . import tables  # noqa: F401, E402 - using the package registers its tables on handover.db.Base
+from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base

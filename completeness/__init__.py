@@ -5,4 +5,4 @@ Each check is a pure function over the volume's records (``completeness.volume``
 the outcome and writes ``check.json``.
 """
 
-from . import tables  # noqa: F401, E402 - using the package registers its tables on handover.db.Base
+from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base

@@ -4,4 +4,4 @@ See workers/README.md. Entry points: ``workers.cli`` (handover worker / ingest /
 ``workers.app`` (the Celery app), ``workers.status.batch_status`` (progress for the web UI).
 """
 
-from . import tables  # noqa: F401, E402 - using the package registers its tables on handover.db.Base
+from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base
