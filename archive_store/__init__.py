@@ -3,7 +3,7 @@ Chinese full-text search.
 
 Modules (small, named after what they do):
   storage/        one Storage interface; LocalStorage (folder) and S3Storage (minio client);
-                  open_storage(cfg); seaweed.SeaweedServer for tests/benchmarks
+                  open_storage(cfg)
   tables          catalog tables on handover.db.Base (+ the FTS5 index page_fts)
   numbering       档号 formatting and file names (pure)
   tokens          NFKC / CJK-space normalisation, unigram+bigram index tokens, queries (pure)
@@ -14,9 +14,12 @@ Modules (small, named after what they do):
   search          search() → list[Hit]
   verify          verify() → VerifyReport
   catalog         volume_catalog() records (案卷目录/台账), export_xlsx()
-  access          查阅/外借 requests with approval, audited downloads
+  access          查阅/外借 requests with approval
+  read_rule       who may see a volume's record and read its page images and PDF
   audit           record() and entries()
   communities     get_or_create(), resolve()
   cli             click commands: search, verify, publish, catalog
   sample_volume   seeded sample volume folders with OCR-like Chinese text
 """
+
+from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base

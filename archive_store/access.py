@@ -1,7 +1,7 @@
 """查阅/外借登记 (viewing and borrowing requests) with an approval state, and audited reads.
 
 States: pending → approved | rejected | cancelled; approved → closed (查阅 done / 外借 returned).
-Downloading an object of a volume needs an approved, open request for that volume.
+Whether a request lets its requester read a volume's images is decided by ``read_rule``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from handover.clock import utcnow
 from handover.errors import InputRefused
 from . import audit
-from .storage import Storage
 from .tables import PUBLISHED, AccessRequestRow, VolumeRow
 
 KINDS = {"view": "查阅", "loan": "外借"}
@@ -91,27 +90,6 @@ def close(session: Session, request_id: int, actor: str, note: str = "") -> Acce
     return _transition(session, request_id, CLOSED, actor, note)
 
 
-def download(session: Session, storage: Storage, request_id: int, key: str, actor: str) -> bytes:
-    """An object of the requested volume (key relative to the volume folder), audited."""
-    row = session.get(AccessRequestRow, request_id)
-    if row is None or row.status != APPROVED:
-        raise AccessError("没有已批准的查阅/外借申请，不能调阅档案")
-    vol = session.get(VolumeRow, row.volume_id)
-    data = storage.get(f"{vol.prefix}/{key}")
-    audit.record(session, actor, "download", f"{vol.ref_no}/{key}", row.reason, request_id=row.id)
-    return data
-
-
-def open_stream(session: Session, storage: Storage, request_id: int, key: str, actor: str):
-    """Like ``download`` but streaming: a context manager yielding a readable stream."""
-    row = session.get(AccessRequestRow, request_id)
-    if row is None or row.status != APPROVED:
-        raise AccessError("没有已批准的查阅/外借申请，不能调阅档案")
-    vol = session.get(VolumeRow, row.volume_id)
-    audit.record(session, actor, "download", f"{vol.ref_no}/{key}", row.reason, request_id=row.id)
-    return storage.open(f"{vol.prefix}/{key}")
-
-
 def requests_for(session: Session, *, status: str | None = None) -> list[AccessRequestRow]:
     query = select(AccessRequestRow).order_by(AccessRequestRow.id)
     if status:
@@ -119,5 +97,5 @@ def requests_for(session: Session, *, status: str | None = None) -> list[AccessR
     return list(session.scalars(query))
 
 
-__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "close", "download",
-           "get_volume", "open_stream", "reject", "request_access", "requests_for"]
+__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "close", "get_volume", "reject",
+           "request_access", "requests_for"]

@@ -8,8 +8,11 @@
 2. Store every object under county/street/community/<档号>/, skipping objects already stored with
    the right SHA-256 (resume); manifest.json last.
 3. Verify: re-read every stored object and compare SHA-256 and size with the source.
-4. Publish (one write transaction): materials, pages, index and fixity rows, status "published".
+4. Commit (one write transaction): materials, pages, index and fixity rows, status "published".
    Only now does the volume appear in the catalog and in search.
+
+Each stage is a function of its own (``reserve``, ``store``, ``verify_stored``, ``commit``);
+``publish_volume`` runs them in order.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from handover.db import EnterpriseRow, RetireeRow, init_db
 from handover.errors import Conflict
 from handover.idnumber import mask
 from handover.models import Destination
-from handover.policy import load_profile
+from handover.policy import Numbering, load_profile
 from handover.clock import utcnow
 
 from . import audit
@@ -49,8 +50,6 @@ from .withdraw import reopen, revision_prefix, withdrawn_of
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-# Test hook: SIGKILL this process after N objects were written (crash-recovery tests).
-CRASH_ENV = "HANDOVER_TEST_KILL_AFTER_OBJECTS"
 
 
 class PublishError(Conflict):
@@ -96,36 +95,32 @@ def manifest_bytes(ref_no: str, community: dict[str, str], originals_sha256: str
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _engine_and_cfg(session_or_cfg: Session | Settings | None) -> tuple[Engine, Settings]:
-    if isinstance(session_or_cfg, Session):
-        return session_or_cfg.get_bind(), settings()  # type: ignore[return-value]
-    cfg = session_or_cfg or settings()
-    return init_db(cfg), cfg
+@dataclass(frozen=True)
+class Reservation:
+    """Stage 1's outcome: the pending (or resumed) volume row and where its objects go."""
+
+    volume_id: int
+    ref_no: str
+    prefix: str
+    community_id: int
+    community_label: str
+    community_doc: dict[str, str]  # county, street, name, code — for the manifest
+    resumed: bool  # an earlier run left this volume pending: objects already stored are kept
 
 
-def _crash_hook(written: int) -> None:
-    limit = os.environ.get(CRASH_ENV)
-    if limit and written >= int(limit):
-        os.kill(os.getpid(), signal.SIGKILL)
+@dataclass(frozen=True)
+class StoredObjects:
+    """Stage 2's outcome: every object of the volume as (key under the prefix, SHA-256, size),
+    the manifest last, and how many were written by this run."""
+
+    objects: tuple[tuple[str, str, int], ...]
+    written: int
 
 
-def publish_volume(session_or_cfg: Session | Settings | None, volume_dir: Path,
-                   destination: Destination, profile_region: str, actor: str, *,
-                   storage: Storage | None = None) -> PublishedVolume:
-    """Store a volume folder and make it visible in the catalog and search, all or nothing.
-
-    ``session_or_cfg``: Settings (or None for the process settings), or a Session whose engine is
-    used — publishing commits its own short transactions, so that session must hold no
-    uncommitted writes. ``storage`` defaults to the configured backend.
-    """
-    engine, cfg = _engine_and_cfg(session_or_cfg)
-    storage = storage or open_storage(cfg)
-    profile = load_profile(profile_region)
-    fmt = profile.numbering.ref_no_format
-    check_format(fmt)
-    src = read_volume(Path(volume_dir))
-
-    # 1. Reserve
+def reserve(engine: Engine, src: VolumeSource, destination: Destination, profile_region: str,
+            numbering: Numbering, actor: str) -> Reservation | PublishedVolume:
+    """Stage 1, one short write transaction: the volume's row and 档号 (new, resumed, or reopened
+    after 退回), or the already published volume when these originals are in the catalog."""
     with write_transaction(engine) as s:
         vol = s.scalar(select(VolumeRow).where(VolumeRow.originals_sha256 == src.originals_sha256))
         community = get_or_create(s, destination.county, destination.street, destination.community,
@@ -151,9 +146,9 @@ def publish_volume(session_or_cfg: Session | Settings | None, volume_dir: Path,
             resumed = vol is not None
         if vol is None:
             number = next_volume_no(s, community.id)
-            ref_no = format_ref_no(fmt, profile.numbering.fonds, community.code, number)
+            ref_no = format_ref_no(numbering.ref_no_format, numbering.fonds, community.code, number)
             vol = VolumeRow(community_id=community.id, volume_no=number, ref_no=ref_no,
-                            fonds=profile.numbering.fonds, status=PENDING,
+                            fonds=numbering.fonds, status=PENDING,
                             prefix=volume_prefix(destination, ref_no),
                             originals_sha256=src.originals_sha256, id_number=src.id_number,
                             id_reversed=src.id_number[::-1], name=src.name,
@@ -162,57 +157,87 @@ def publish_volume(session_or_cfg: Session | Settings | None, volume_dir: Path,
             s.flush()
             audit.record(s, actor, "reserve_ref_no", ref_no, "入库开始，预留档号",
                          community=community.label)
-        volume_id, ref_no, prefix = vol.id, vol.ref_no, vol.prefix
-        community_id, community_label = community.id, community.label
-        community_doc = {"county": community.county, "street": community.street,
-                         "name": community.name, "code": community.code}
-    log.info("publishing %s as %s%s", mask(src.id_number), ref_no, " (resuming)" if resumed else "")
+        return Reservation(vol.id, vol.ref_no, vol.prefix, community.id, community.label,
+                           {"county": community.county, "street": community.street,
+                            "name": community.name, "code": community.code}, resumed)
 
-    # 2. Store
+
+def store(storage: Storage, src: VolumeSource, reservation: Reservation) -> StoredObjects:
+    """Stage 2: every file under the volume's prefix (on resume, those already stored intact are
+    skipped and those the folder no longer has are deleted), then manifest.json."""
+    prefix, ref_no = reservation.prefix, reservation.ref_no
     written = 0
     objects: list[tuple[str, str, int]] = []
     for f in src.files:
         key = f"{prefix}/{f.stored_key(ref_no)}"
         objects.append((f.stored_key(ref_no), f.sha256, f.size))
-        if resumed and _stored_ok(storage, key, f.sha256, f.size):
+        if reservation.resumed and _stored_ok(storage, key, f.sha256, f.size):
             continue
         info = storage.put(key, f.path, sha256=f.sha256)
         if info.sha256 != f.sha256 or info.size != f.size:
             raise PublishError(f"文件 {f.rel} 在入库过程中被修改，请重新入库")
         written += 1
-        _crash_hook(written)
-    if resumed:  # the folder may have changed since the crashed run: drop objects it no longer has
+    if reservation.resumed:  # the folder may have changed since the crashed run
         wanted = {f"{prefix}/{key}" for key, _, _ in objects} | {f"{prefix}/{MANIFEST}"}
         for info in list(storage.list(prefix + "/")):
             if info.key not in wanted:
                 storage.delete(info.key)
-    manifest = manifest_bytes(ref_no, community_doc, src.originals_sha256, objects)
+    manifest = manifest_bytes(ref_no, reservation.community_doc, src.originals_sha256, objects)
     manifest_sha = hashlib.sha256(manifest).hexdigest()
     storage.put(f"{prefix}/{MANIFEST}", manifest, sha256=manifest_sha, content_type="application/json")
-    written += 1
+    return StoredObjects((*objects, (MANIFEST, manifest_sha, len(manifest))), written + 1)
 
-    # 3. Verify what the storage holds
-    for key, sha, size in objects + [(MANIFEST, manifest_sha, len(manifest))]:
+
+def verify_stored(storage: Storage, prefix: str, stored: StoredObjects) -> None:
+    """Stage 3: re-read every stored object; its SHA-256 and size must be the source's."""
+    for key, sha, size in stored.objects:
         if not _stored_ok(storage, f"{prefix}/{key}", sha, size):
             raise PublishError(f"存储校验失败：{key} 的SHA-256与源文件不一致，请重新入库")
 
-    # 4. Publish
+
+def commit(engine: Engine, src: VolumeSource, reservation: Reservation, stored: StoredObjects,
+           actor: str) -> PublishedVolume:
+    """Stage 4, one write transaction: materials, pages, index and fixity rows, status published."""
+    r = reservation
     with write_transaction(engine) as s:
-        vol = s.get(VolumeRow, volume_id)
+        vol = s.get(VolumeRow, r.volume_id)
         if vol is None:
-            raise PublishError(f"档号 {ref_no} 的预留记录已不存在")
+            raise PublishError(f"档号 {r.ref_no} 的预留记录已不存在")
         if vol.status == PUBLISHED:  # another worker finished the same volume first
-            return PublishedVolume(vol.id, community_id, community_label, vol.volume_no, ref_no,
-                                   prefix, vol.originals_sha256, created=False, resumed=resumed,
-                                   objects_written=written, warnings=src.warnings)
-        _fill_catalog(s, vol, src, objects + [(MANIFEST, manifest_sha, len(manifest))])
+            return PublishedVolume(vol.id, r.community_id, r.community_label, vol.volume_no, r.ref_no,
+                                   r.prefix, vol.originals_sha256, created=False, resumed=r.resumed,
+                                   objects_written=stored.written, warnings=src.warnings)
+        _fill_catalog(s, vol, src, list(stored.objects))
         vol.status = PUBLISHED
         vol.published_at = utcnow()
-        audit.record(s, actor, "publish", ref_no, "档案入库", community=community_label,
-                     objects=len(objects) + 1, resumed=resumed)
-        return PublishedVolume(vol.id, community_id, community_label, vol.volume_no, ref_no, prefix,
-                               vol.originals_sha256, created=True, resumed=resumed,
-                               objects_written=written, warnings=src.warnings)
+        audit.record(s, actor, "publish", r.ref_no, "档案入库", community=r.community_label,
+                     objects=len(stored.objects), resumed=r.resumed)
+        return PublishedVolume(vol.id, r.community_id, r.community_label, vol.volume_no, r.ref_no,
+                               r.prefix, vol.originals_sha256, created=True, resumed=r.resumed,
+                               objects_written=stored.written, warnings=src.warnings)
+
+
+def publish_volume(cfg: Settings | None, volume_dir: Path, destination: Destination, profile_region: str,
+                   actor: str, *, storage: Storage | None = None) -> PublishedVolume:
+    """Store a volume folder and make it visible in the catalog and search, all or nothing.
+
+    ``cfg``: the database and storage settings (None: the process settings); ``storage``
+    defaults to the configured backend. Reserve → store → verify → commit.
+    """
+    cfg = cfg or settings()
+    engine = init_db(cfg)
+    storage = storage or open_storage(cfg)
+    numbering = load_profile(profile_region).numbering
+    check_format(numbering.ref_no_format)
+    src = read_volume(Path(volume_dir))
+    reservation = reserve(engine, src, destination, profile_region, numbering, actor)
+    if isinstance(reservation, PublishedVolume):
+        return reservation
+    log.info("publishing %s as %s%s", mask(src.id_number), reservation.ref_no,
+             " (resuming)" if reservation.resumed else "")
+    stored = store(storage, src, reservation)
+    verify_stored(storage, reservation.prefix, stored)
+    return commit(engine, src, reservation, stored, actor)
 
 
 def _stored_ok(storage: Storage, key: str, sha256: str, size: int) -> bool:

@@ -1,4 +1,4 @@
-"""Catalog tables of the archive store (declared on handover.db.Base; init_db imports this module).
+"""Catalog tables of the archive store (declared on handover.db.Base; the package's __init__ imports this module).
 
 Visibility rule: a volume is visible (catalog, search, export) only with status "published". A
 "pending" row holds the 档号 reserved for a publish in progress, so a crashed publish resumes with

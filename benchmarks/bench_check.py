@@ -38,7 +38,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from completeness.check import CheckReport  # noqa: E402
-from completeness.evaluation import Score, expected_findings  # noqa: E402
+from tests.support.evaluation import Score, expected_findings  # noqa: E402
 from handover.policy import load_profile  # noqa: E402
 from ocr.boundary_score import score_boundaries  # noqa: E402
 from ocr.sample_scans import DossierFaults, SampleOptions, generate  # noqa: E402

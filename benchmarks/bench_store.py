@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive_store.storage import LocalStorage, Storage  # noqa: E402
-from archive_store.storage.seaweed import SeaweedServer  # noqa: E402
+from tests.support.seaweed import SeaweedServer  # noqa: E402
 
 
 def run(storage: Storage, label: str, size: int, count: int, src_dir: Path) -> None:

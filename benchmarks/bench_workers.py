@@ -45,7 +45,7 @@ def make_scans(root: Path, dossiers: int, materials: int, seed: int) -> tuple[Pa
 
 def run(redis, db: int, workers: int, batch_src: Path, root: Path) -> tuple[float, int, int]:
     from handover.config import Settings
-    from workers.local_cluster import WorkerProcess
+    from tests.support.local_cluster import WorkerProcess
     from workers.status import batch_status
 
     run_dir = root / f"run-{workers}"
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--repeat", type=int, default=1, help="rounds of (1 worker, 2 workers); medians")
     args = parser.parse_args()
-    from workers.local_cluster import RedisServer
+    from tests.support.local_cluster import RedisServer
 
     root = Path(tempfile.mkdtemp(prefix="bench-workers-"))
     try:

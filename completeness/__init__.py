@@ -4,3 +4,5 @@ Each check is a pure function over the volume's records (``completeness.volume``
 ``Finding``s; ``completeness.check.check_volume`` reads a volume directory, runs them all, decides
 the outcome and writes ``check.json``.
 """
+
+from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base

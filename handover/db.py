@@ -1,7 +1,10 @@
 """The catalog database (SQLite by default) — engine, sessions and the core tables.
 
-Every package declares its tables on the one ``Base`` below so a single ``create_all`` makes the
-whole schema; each package owns its own tables module.
+Every package declares its tables on the one ``Base`` below, in its own ``tables`` module, which
+its ``__init__`` imports: using a package registers its tables. This module imports no package
+above the core; the layers above compose the schema by importing their packages before
+``init_db`` (the CLI through its commands, the web app explicitly), and ``init_db`` creates
+whatever is registered — also tables registered after an earlier call.
 """
 
 from __future__ import annotations
@@ -109,16 +112,17 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-_initialized: set[str] = set()
+_created: dict[str, frozenset[str]] = {}  # per database: the tables this process has made sure of
 
 
 def init_db(cfg: Settings | None = None) -> Engine:
-    """The engine, with the whole schema created once per process and database."""
+    """The engine, with every table registered on ``Base`` created (once per process, database
+    and set of registered tables)."""
     cfg = cfg or settings()
     engine = engine_for(cfg.db_url)
-    if cfg.db_url in _initialized:
+    registered = frozenset(Base.metadata.tables)
+    if registered <= _created.get(cfg.db_url, frozenset()):
         return engine
-    _import_table_modules()
     if cfg.db_url.startswith("sqlite:///"):
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
         # Several processes (workers, publishers) may start on a fresh database at once;
@@ -128,20 +132,8 @@ def init_db(cfg: Settings | None = None) -> Engine:
             Base.metadata.create_all(engine)
     else:
         Base.metadata.create_all(engine)
-    _initialized.add(cfg.db_url)
+    _created[cfg.db_url] = registered
     return engine
-
-
-def _import_table_modules() -> None:
-    """Other packages register their tables on Base when imported."""
-    import importlib
-
-    for module in ("archive_store.tables", "completeness.tables", "workers.tables", "web.tables"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name != module and not module.startswith(str(err.name)):
-                raise
 
 
 @contextmanager

@@ -114,10 +114,7 @@ def _archive_steps(console: Console, out: Path, destination: Destination, region
         console.print(f"    检查报告：{v.html}")
 
     console.print(Rule(f"6. 入库到 {destination.label}，编档号"))
-    published = []
-    with session_scope() as session:
-        for v in volumes:
-            published.append(publish_volume(session, v.volume_dir, destination, region, actor="演示"))
+    published = [publish_volume(None, v.volume_dir, destination, region, actor="演示") for v in volumes]
     for p in published:
         console.print(f"档号 {p.ref_no}（{'新入库' if p.created else '已入库，未重复'}）")
 

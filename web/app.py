@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
+import completeness  # noqa: F401 - see create_app: their tables join the schema
+import workers  # noqa: F401
 from handover.config import Settings, settings
 from handover.db import init_db
 from handover.errors import HandoverError
@@ -34,6 +36,8 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
                https_only: bool = False, signin_limit: int = 5, bundle_text_pdf: bool | None = None,
                max_unzipped_bytes: int | None = None) -> FastAPI:
     cfg = cfg or settings()
+    # The routes reach completeness and workers only when called; those packages are imported at
+    # the top of this module, so their tables are registered and this creates the whole schema.
     engine = init_db(cfg)
 
     @asynccontextmanager

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from archive_store import audit
+from archive_store.read_rule import Reader
 from archive_store.tables import CommunityRow
 from handover.db import EnterpriseRow, managed
 from handover.idnumber import mask
@@ -37,16 +38,17 @@ class CurrentUser:
         return ROLES[self.role]
 
     @property
+    def reader(self) -> Reader:
+        """This user as the read rule (archive_store.read_rule) sees them."""
+        return Reader(self.username, self.role, self.community_id)
+
+    @property
     def scope(self) -> list[int] | None:
         """Community ids this user may see; None = all; [] = none."""
-        if self.role in (ADMIN, ARCHIVE):
-            return None
-        if self.role == COMMUNITY and self.community_id is not None:
-            return [self.community_id]
-        return []
+        return self.reader.scope
 
     def sees_community(self, community_id: int) -> bool:
-        return self.scope is None or community_id in self.scope
+        return self.reader.sees_community(community_id)
 
     def id_text(self, number: str) -> str:
         return number if self.role in FULL_ID_ROLES else mask(number)

@@ -1,4 +1,4 @@
-"""Tables of the web front end (declared on handover.db.Base; init_db imports this module)."""
+"""Tables of the web front end (declared on handover.db.Base; the package's __init__ imports this module)."""
 
 from __future__ import annotations
 

@@ -9,13 +9,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive_store.read_rule import ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE
 from handover.db import EnterpriseRow
 from handover.clock import utcnow
 from handover.errors import InputRefused
 
 from .tables import UserRow
 
-ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE = "admin", "archive_staff", "community_staff", "enterprise"
 ROLES = {ADMIN: "系统管理员", ARCHIVE: "档案馆工作人员", COMMUNITY: "社区工作人员", ENTERPRISE: "企业经办人"}
 # Roles that work with whole ID numbers; the others see them masked.
 FULL_ID_ROLES = {ADMIN, ARCHIVE}

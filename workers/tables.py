@@ -1,4 +1,4 @@
-"""Progress tables of the workers (declared on handover.db.Base; init_db imports this module).
+"""Progress tables of the workers (declared on handover.db.Base; the package's __init__ imports this module).
 
 A *batch* is one ingested folder; a *dossier* is one retiree's scanned file inside it. Page rows
 make progress counting idempotent: a page redelivered after a worker died is counted once.

@@ -11,7 +11,7 @@ import pytest
 
 from archive_store.sample_volume import SamplePerson, write_sample_volume
 from archive_store.storage import LocalStorage, S3Storage
-from archive_store.storage.seaweed import SeaweedServer, weed_binary
+from tests.support.seaweed import SeaweedServer, weed_binary
 from handover import config, idnumber
 
 from .helpers import S3_ACCESS_KEY, S3_SECRET_KEY

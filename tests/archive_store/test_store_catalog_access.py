@@ -12,7 +12,7 @@ from archive_store import access, audit
 from archive_store.catalog import LEDGER_COLUMNS, export_xlsx, volume_catalog
 from archive_store.communities import CommunityNotFound, resolve
 from archive_store.publish import publish_volume
-from archive_store.storage import open_storage
+from archive_store.read_rule import COMMUNITY, Reader, Verdict, read_verdict
 from archive_store.tables import AuditRow, VolumeRow
 from handover import clock
 from handover.db import session_scope
@@ -69,27 +69,24 @@ def test_xlsx_export_has_catalog_and_ledger(cfg, published, tmp_path):
 
 def test_access_requests_need_approval_and_are_audited(cfg, published):
     (a, _), _, _ = published
-    storage = open_storage(cfg)
+    reader = Reader("查阅人", COMMUNITY, a.community_id)
     with session_scope(cfg) as s:
+        vol = s.get(VolumeRow, a.volume_id)
         with pytest.raises(access.AccessError, match="事由"):
             access.request_access(s, a.ref_no, "view", "查阅人", "  ")
         with pytest.raises(access.AccessError, match="归还日期"):
             access.request_access(s, a.ref_no, "loan", "查阅人", "办理待遇")
         req = access.request_access(s, a.ref_no, "view", "查阅人", "核对工龄", organisation="社保中心")
-        with pytest.raises(access.AccessError, match="已批准"):
-            access.download(s, storage, req.id, "volume.pdf", "查阅人")
+        assert read_verdict(s, reader, vol) is Verdict.NEEDS_REQUEST  # pending is not enough
         with pytest.raises(access.AccessError, match="自己"):
             access.approve(s, req.id, "查阅人")
         access.approve(s, req.id, "科长", "同意")
-        data = access.download(s, storage, req.id, "volume.pdf", "查阅人")
-        assert data.startswith(b"%PDF")
-        with access.open_stream(s, storage, req.id, "ocr.json", "查阅人") as fh:
-            assert fh.read(1) == b"{"
+        assert read_verdict(s, reader, vol) is Verdict.READ
+        assert read_verdict(s, Reader("旁人", COMMUNITY, a.community_id), vol) is Verdict.NEEDS_REQUEST
         access.close(s, req.id, "档案员", "查阅完毕")
         with pytest.raises(access.AccessError, match="已办结"):
             access.approve(s, req.id, "科长")
-        with pytest.raises(access.AccessError):
-            access.download(s, storage, req.id, "volume.pdf", "查阅人")
+        assert read_verdict(s, reader, vol) is Verdict.NEEDS_REQUEST  # closed: read again on a new request
         loan = access.request_access(s, a.ref_no, "loan", "借阅人", "复印", due_on=dt.date(2026, 12, 31))
         access.reject(s, loan.id, "科长", "材料不外借")
         assert loan.status == "rejected" and loan.decided_by == "科长"
@@ -98,9 +95,8 @@ def test_access_requests_need_approval_and_are_audited(cfg, published):
     with session_scope(cfg) as s:
         actions = [r.action for r in s.scalars(select(AuditRow).order_by(AuditRow.id))]
     for action in ("reserve_ref_no", "publish", "read", "request_view", "request_approved",
-                   "download", "request_closed", "request_loan", "request_rejected"):
+                   "request_closed", "request_loan", "request_rejected"):
         assert action in actions
-    assert actions.count("download") == 2
 
 
 def test_audit_record_masks_id_numbers():

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from archive_store.catalog import volume_catalog
-from archive_store.publish import CRASH_ENV, PublishError, publish_volume
+from archive_store.publish import PublishError, publish_volume
 from archive_store.search import search
 from archive_store.storage import LocalStorage, open_storage
 from archive_store.tables import (PENDING, PUBLISHED, AuditRow, MaterialRow, PageRow,
@@ -26,23 +26,39 @@ from .helpers import ERQI, JINSHUI
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = "henan-zhengzhou"
 
+# A real publisher process; with a kill-after count > 0 its storage SIGKILLs the process right
+# after that many objects were written (the crash-recovery tests: no cleanup code can run).
 PUBLISH_SCRIPT = """
-import sys
+import os, signal, sys
 from pathlib import Path
 from handover.models import Destination
 from archive_store.publish import publish_volume
-county, street, community = sys.argv[1:4]
-for d in sys.argv[4:]:
+from archive_store.storage import open_storage
+from handover.config import settings
+kill_after = int(sys.argv[1])
+county, street, community = sys.argv[2:5]
+storage = open_storage(settings())
+if kill_after:
+    real_put, puts = storage.put, []
+
+    def put(*args, **kwargs):
+        info = real_put(*args, **kwargs)
+        puts.append(info)
+        if len(puts) >= kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return info
+
+    storage.put = put
+for d in sys.argv[5:]:
     r = publish_volume(None, Path(d), Destination(county=county, street=street, community=community),
-                       "henan-zhengzhou", "worker")
+                       "henan-zhengzhou", "worker", storage=storage)
     print(r.volume_no, r.ref_no, int(r.created), flush=True)
 """
 
 
-def run_publisher(dest, dirs, extra_env=None) -> subprocess.Popen:
-    env = dict(os.environ, **(extra_env or {}))
-    return subprocess.Popen([sys.executable, "-c", PUBLISH_SCRIPT, dest.county, dest.street,
-                             dest.community, *map(str, dirs)], cwd=REPO, env=env,
+def run_publisher(dest, dirs, kill_after: int = 0) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", PUBLISH_SCRIPT, str(kill_after), dest.county, dest.street,
+                             dest.community, *map(str, dirs)], cwd=REPO, env=dict(os.environ),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -138,7 +154,7 @@ def test_a_publish_killed_half_way_is_invisible_and_the_rerun_completes_it(cfg, 
     vol_dir, person = make_volume("王秀英")
     files = len(read_volume(vol_dir).files)
     n = 1 if kill_after == "first" else files  # "last": every file stored, manifest not yet
-    proc = run_publisher(JINSHUI, [vol_dir], {CRASH_ENV: str(n)})
+    proc = run_publisher(JINSHUI, [vol_dir], kill_after=n)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == -9, err  # SIGKILL: no cleanup ran
 
@@ -199,12 +215,11 @@ def test_concurrent_publishers_get_unique_gap_free_numbers(cfg, make_volume):
     assert verify(cfg).ok
 
 
-def test_publish_accepts_a_session(cfg, make_volume, tmp_path):
+def test_publish_stores_into_the_storage_it_is_given(cfg, make_volume, tmp_path):
     vol_dir, _ = make_volume()
-    with session_scope(cfg) as s:
-        result = publish_volume(s, vol_dir, JINSHUI, PROFILE, "甲",
-                                storage=LocalStorage(tmp_path / "elsewhere"))
+    result = publish_volume(cfg, vol_dir, JINSHUI, PROFILE, "甲", storage=LocalStorage(tmp_path / "elsewhere"))
     assert result.created
+    assert not open_storage(cfg).exists(f"{result.prefix}/manifest.json")
     assert LocalStorage(tmp_path / "elsewhere").exists(f"{result.prefix}/manifest.json")
 
 

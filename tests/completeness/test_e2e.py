@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from completeness.check import check_volume
 from completeness.cli import check_command
-from completeness.evaluation import NOT_SCORED, expected_findings
+from tests.support.evaluation import NOT_SCORED, expected_findings
 from completeness.findings import Outcome, Severity
 from handover.policy import load_profile
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from completeness.evaluation import Expected, Score, expected_findings, expected_outcome
+from tests.support.evaluation import Expected, Score, expected_findings, expected_outcome
 from completeness.findings import Outcome, finding
 from handover.policy import load_profile
 

@@ -248,7 +248,7 @@ def test_struck_through_values_are_not_in_the_truth_text():
 
 
 def test_new_faults_are_planted_and_recorded(tmp_path):
-    from completeness.evaluation import Expected, expected_findings
+    from tests.support.evaluation import Expected, expected_findings
     from handover.policy import load_profile
 
     opts = SampleOptions(**{**HAND.__dict__, "materials": ("职工登记表", "招工审批表", "企业职工退休审批表", "基本养老金核定表"),

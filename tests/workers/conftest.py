@@ -13,7 +13,7 @@ import pytest
 
 from handover.config import Settings
 from ocr.sample_scans import SampleOptions, generate
-from workers.local_cluster import RedisServer, WorkerProcess
+from tests.support.local_cluster import RedisServer, WorkerProcess
 
 REGION = "henan-zhengzhou"
 PLACE = ("金水区", "经八路街道", "民主路社区")
@@ -90,7 +90,7 @@ def redis_server(tmp_path_factory):
 def s3_endpoint(tmp_path_factory):
     """A SeaweedFS S3 server on 127.0.0.1: (endpoint, access key, secret key).
 
-    Started here rather than with archive_store.storage.seaweed.SeaweedServer because that one
+    Started here rather than with tests.support.seaweed.SeaweedServer because that one
     leaves the Iceberg (8181) and Lance (9101) listeners on their fixed default ports, which
     collide with any other SeaweedFS running on the machine.
     """
@@ -99,7 +99,7 @@ def s3_endpoint(tmp_path_factory):
     import subprocess
 
     from archive_store.storage import S3Storage
-    from archive_store.storage.seaweed import free_port_pair, weed_binary
+    from tests.support.seaweed import free_port_pair, weed_binary
 
     binary = weed_binary()
     if not binary:

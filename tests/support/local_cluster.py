@@ -1,4 +1,4 @@
-"""A throw-away Redis and worker processes on 127.0.0.1, for tests, the benchmark and trying things out.
+"""A throw-away Redis and worker processes on 127.0.0.1, for the tests and the benchmark (test support).
 
 Every process runs in its own process group, so stopping (or SIGKILLing) a worker takes its pool
 children with it. Nothing here is used by a production install.

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from handover.policy import PolicyProfile
 
-from .checks.text import title_matches
-from .findings import Finding, Outcome
+from completeness.checks.text import title_matches
+from completeness.findings import Finding, Outcome
 
 # Codes the generator's faults produce; any other finding on a generated dossier is a false alarm.
 # Cataloguing notes about what OCR could not read (a date to be written into the 卷内目录 by hand)

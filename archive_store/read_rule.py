@@ -1,0 +1,97 @@
+"""Who may see a volume's catalog record and who may read its page images and PDF — the one rule.
+
+Archive staff and admins (the custodians) read every volume, 退回 ones included. Community staff
+see the published volumes of their own community; reading the images (原件) needs an approved
+查阅/外借 request of theirs for that volume (报批登记, ``archive_store.access``). Everyone else sees
+nothing. ``verdict`` is the rule over plain values; ``read_verdict`` looks up the request for it.
+The web pages, the JSON API and the 校对 crops all ask here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import APPROVED
+from .tables import PUBLISHED, WITHDRAWN, AccessRequestRow, VolumeRow
+
+# The roles of the people who sign in (labels and accounts: web.users).
+ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE = "admin", "archive_staff", "community_staff", "enterprise"
+CUSTODIANS = frozenset({ADMIN, ARCHIVE})
+
+
+class Verdict(enum.Enum):
+    ABSENT = "absent"  # not published, or 退回 and the reader is no custodian: as if it did not exist
+    OUT_OF_SCOPE = "out_of_scope"  # another community's volume
+    NEEDS_REQUEST = "needs_request"  # the record and 卷内目录 are shown; the images need an approved request
+    READ = "read"  # record, page images and PDF
+
+
+@dataclass(frozen=True)
+class Reader:
+    username: str
+    role: str
+    community_id: int | None = None
+
+    @property
+    def custodian(self) -> bool:
+        return self.role in CUSTODIANS
+
+    @property
+    def scope(self) -> list[int] | None:
+        """Community ids this reader may see; None = all; [] = none."""
+        if self.custodian:
+            return None
+        if self.role == COMMUNITY and self.community_id is not None:
+            return [self.community_id]
+        return []
+
+    def sees_community(self, community_id: int) -> bool:
+        return self.scope is None or community_id in self.scope
+
+
+@dataclass(frozen=True)
+class Shelved:
+    """What the rule needs of a volume."""
+
+    status: str
+    community_id: int
+
+
+def verdict(reader: Reader, volume: Shelved, *, approved_request: bool) -> Verdict:
+    """``approved_request``: the reader holds an approved (not yet closed) 查阅/外借 request for it."""
+    if volume.status != PUBLISHED and not (volume.status == WITHDRAWN and reader.custodian):
+        return Verdict.ABSENT
+    if not reader.sees_community(volume.community_id):
+        return Verdict.OUT_OF_SCOPE
+    if reader.custodian or approved_request:
+        return Verdict.READ
+    return Verdict.NEEDS_REQUEST
+
+
+def latest_approved_request(session: Session, reader: Reader, volume_id: int) -> AccessRequestRow | None:
+    """The reader's latest approved request for the volume (closed ones no longer count)."""
+    return session.scalar(select(AccessRequestRow).where(
+        AccessRequestRow.volume_id == volume_id, AccessRequestRow.requester == reader.username,
+        AccessRequestRow.status == APPROVED).order_by(AccessRequestRow.id.desc()))
+
+
+def read_verdict(session: Session, reader: Reader, vol: VolumeRow) -> Verdict:
+    """``verdict`` for a catalog row; the request is looked up only when it can matter."""
+    shelved = Shelved(vol.status, vol.community_id)
+    seen = verdict(reader, shelved, approved_request=False)
+    if seen is not Verdict.NEEDS_REQUEST:
+        return seen
+    approved = latest_approved_request(session, reader, vol.id) is not None
+    return verdict(reader, shelved, approved_request=approved)
+
+
+def may_read(session: Session, reader: Reader, vol: VolumeRow) -> bool:
+    return read_verdict(session, reader, vol) is Verdict.READ
+
+
+__all__ = ["ADMIN", "ARCHIVE", "COMMUNITY", "CUSTODIANS", "ENTERPRISE", "Reader", "Shelved", "Verdict",
+           "latest_approved_request", "may_read", "read_verdict", "verdict"]
