@@ -18,5 +18,4 @@ Modules (small, named after what they do):
   audit           record() and entries()
   communities     get_or_create(), resolve()
   cli             click commands: search, verify, publish, catalog
-  sample_volume   seeded sample volume folders with OCR-like Chinese text
 """

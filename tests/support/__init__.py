@@ -1,0 +1,1 @@
+"""Helpers shared by the tests and the benchmarks; no runtime package imports them."""
