@@ -19,7 +19,6 @@ Modules (small, named after what they do):
   audit           record() and entries()
   communities     get_or_create(), resolve()
   cli             click commands: search, verify, publish, catalog
-  sample_volume   seeded sample volume folders with OCR-like Chinese text
 """
 
 from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docgen.records import MaterialEntry, VolumeRecord
-from handover import clock
+from handover import clock, volume_folder
 from handover.errors import InputRefused
 from ocr.classes import CLASSES, match_title
 from ocr.materials import UNKNOWN_TITLE
@@ -260,9 +260,9 @@ def merge_material(session: Session, vol: VolumeRow, image: int, actor: str, rea
     return prev
 
 
-def catalog_rows(session: Session, vol: VolumeRow) -> list[dict]:
-    """The 卷内目录 rows as they stand now, in contents.json form (what a re-check reads)."""
+def catalog_rows(session: Session, vol: VolumeRow) -> list[volume_folder.ContentsRow]:
+    """The 卷内目录 rows as they stand now, as contents.json rows (what a re-check reads)."""
     rows = session.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id).order_by(MaterialRow.ordinal))
-    return [{"seq": r.seq, "class_code": r.class_code, "title": r.title,
-             "formed_on": r.formed_on.isoformat() if r.formed_on else None, "pages": r.pages,
-             "start_page": r.start_page, "end_page": r.end_page, "remarks": r.remarks} for r in rows]
+    return [volume_folder.ContentsRow(seq=r.seq, class_code=r.class_code, title=r.title,
+                                      formed_on=r.formed_on.isoformat() if r.formed_on else None, pages=r.pages,
+                                      start_page=r.start_page, end_page=r.end_page, remarks=r.remarks) for r in rows]

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from completeness.review import FIELDS, ReviewItem
-from handover import clock
+from handover import clock, volume_folder
 from ocr.classes import match_title
 from ocr.materials import UNKNOWN_TITLE
 
@@ -212,15 +212,15 @@ def _to_catalog(session: Session, vol: VolumeRow, item: Item, value: str, actor:
         raise ReviewError(str(err)) from None
 
 
-def _reindex(session: Session, vol: VolumeRow, page: int | None, ocr: dict) -> None:
+def _reindex(session: Session, vol: VolumeRow, page: int | None, ocr: volume_folder.OcrFile) -> None:
     if page is None:
         return
     row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == page))
     if row is None or row.duplicate_of is not None:
         return
-    source = next((p for p in ocr.get("pages", []) if int(p.get("index", -1)) == page), None)
+    source = next((p for p in ocr.pages if p.index == page), None)
     answers = [a for a in review_check.answers(session, vol) if a.page == page]
-    new = indexed_text(str((source or {}).get("text") or ""), answers)
+    new = indexed_text(source.text if source is not None else "", answers)
     text_row = session.get(PageTextRow, row.id)
     old = text_row.text if text_row is not None else ""
     if new == old:

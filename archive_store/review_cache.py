@@ -6,7 +6,6 @@ recorded SHA-256); the volumes whose queue is still open (``pending``) and one v
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -16,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from handover import volume_folder
 from handover.db import managed
 
 from .review_check import CHECK
@@ -25,10 +25,10 @@ from .transactions import write_transaction
 
 def _summary(data: bytes) -> tuple[int, bool]:
     try:
-        doc = json.loads(data)
-        return len(doc.get("review") or []), bool(doc.get("waived"))
-    except (ValueError, AttributeError):
+        check = volume_folder.loads(volume_folder.CHECK_JSON, data)
+    except volume_folder.VolumeFormatError:
         return 0, False
+    return len(check.review), check.waived
 
 
 @contextmanager

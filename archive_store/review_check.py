@@ -12,7 +12,6 @@ the transaction does not commit. ``stored_check`` reads the stored report.
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,12 +19,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handover import volume_folder
+
 from .contents import catalog_rows
 from .review_values import ReviewError
 from .storage import ObjectNotFound, Storage, StorageError
 from .tables import CommunityRow, PageRow, ReviewAnswerRow, ReviewStateRow, StoredObjectRow, VolumeRow
 
-CHECK = "check.json"
+CHECK = volume_folder.CHECK_JSON
 MANIFEST = "manifest.json"
 
 
@@ -34,8 +35,8 @@ def stored_check(storage: Storage, vol: VolumeRow):
     from completeness.check import CheckReport
 
     try:
-        return CheckReport.from_json(json.loads(storage.get(f"{vol.prefix}/{CHECK}")))
-    except (StorageError, ValueError, KeyError, TypeError):
+        return CheckReport.of(volume_folder.loads(CHECK, storage.get(f"{vol.prefix}/{CHECK}")))
+    except (StorageError, ValueError):  # none, unreadable (VolumeFormatError), or an outcome alone
         return None
 
 
@@ -48,47 +49,47 @@ def answers(session: Session, vol: VolumeRow) -> list[ReviewAnswerRow]:
 
 @dataclass(frozen=True)
 class _Inputs:
-    ocr: dict
-    contents: dict
-    info: dict
+    ocr: volume_folder.OcrFile
+    contents: volume_folder.ContentsFile
+    info: volume_folder.VolumeInfo
     report: object  # CheckReport
     probes: dict[int, tuple[str | None, float | None]]
     fresh_probes: bool
 
 
-def _load_json(storage: Storage, vol: VolumeRow, name: str) -> dict:
+def _load(storage: Storage, vol: VolumeRow, name: str):
     try:
-        data = json.loads(storage.get(f"{vol.prefix}/{name}"))
+        return volume_folder.loads(name, storage.get(f"{vol.prefix}/{name}"))
     except ObjectNotFound:
         raise ReviewError(f"存储中缺少本卷的 {name}，无法重新检查", 409) from None
-    except (StorageError, ValueError) as err:
+    except StorageError as err:
         raise ReviewError(f"本卷的 {name} 无法读取（{type(err).__name__}），无法重新检查", 409) from None
-    if not isinstance(data, dict):
-        raise ReviewError(f"本卷的 {name} 格式错误，无法重新检查", 409)
-    return data
+    except volume_folder.VolumeFormatError as err:
+        raise ReviewError(f"{err}，无法重新检查", 409) from None
 
 
 def _probes(session: Session, storage: Storage, vol: VolumeRow,
-            ocr: dict) -> tuple[dict[int, tuple[str | None, float | None]], bool]:
+            ocr: volume_folder.OcrFile) -> tuple[dict[int, tuple[str | None, float | None]], bool]:
     """Colour mode and residual skew of each page image, as the first check measured them
     (``completeness.volume.probe_page``): measured once per version of the volume, then cached."""
     state = session.get(ReviewStateRow, vol.id)
     cached = (state.probes or {}) if state is not None else {}
     if cached.get("originals") == vol.originals_sha256:
         return {int(k): (v[0], v[1]) for k, v in cached.get("pages", {}).items()}, False
-    from completeness.volume import page_from_json, probe_page
+    from completeness.volume import Page, probe_page
 
     keys = dict(session.execute(select(PageRow.seq, PageRow.image_key).where(PageRow.volume_id == vol.id)).all())
     out: dict[int, tuple[str | None, float | None]] = {}
     with tempfile.TemporaryDirectory(prefix="handover-review-") as tmp:
-        pages_dir = Path(tmp) / "pages"
+        pages_dir = Path(tmp) / volume_folder.PAGES
         pages_dir.mkdir()
-        for p in ocr.get("pages", []):
-            page = page_from_json(p)
+        for p in ocr.pages:
+            page = Page.of(p)
             key = keys.get(page.index)
             if key:
                 try:
-                    storage.get_to(f"{vol.prefix}/{key}", pages_dir / f"{page.index:04d}{Path(key).suffix.lower()}")
+                    storage.get_to(f"{vol.prefix}/{key}",
+                                   pages_dir / volume_folder.page_image(page.index, Path(key).suffix.lower()))
                 except ObjectNotFound:
                     pass
             probed = probe_page(pages_dir, page)
@@ -99,9 +100,9 @@ def _probes(session: Session, storage: Storage, vol: VolumeRow,
 def inputs(session: Session, storage: Storage, vol: VolumeRow, report) -> _Inputs:
     """What a re-check reads, gathered before the write lock is taken (the first time, the page
     images are measured)."""
-    ocr = _load_json(storage, vol, "ocr.json")
-    contents = _load_json(storage, vol, "contents.json")
-    info = _load_json(storage, vol, "volume.json")
+    ocr = _load(storage, vol, volume_folder.OCR_JSON)
+    contents = _load(storage, vol, volume_folder.CONTENTS_JSON)
+    info = _load(storage, vol, volume_folder.VOLUME_JSON)
     probes, fresh = _probes(session, storage, vol, ocr)
     return _Inputs(ocr, contents, info, report, probes, fresh)
 
@@ -118,15 +119,15 @@ def _retiree(session: Session, vol: VolumeRow):
 def recheck(session: Session, vol: VolumeRow, inputs: _Inputs, waived: bool):
     """``run_checks`` over the stored volume with all its answers (in the caller's transaction)."""
     from completeness.check import run_checks
-    from completeness.volume import volume_from_json
+    from completeness.volume import volume_of
     from handover.policy import load_profile
 
     old = inputs.report
     # The 卷内目录 as it stands now (hand corrections, rows split or merged by 校对 answers): the
     # catalog is the record of what people decided, and the check must see it.
     rows = catalog_rows(session, vol)
-    contents = {**inputs.contents, "rows": rows} if rows else inputs.contents
-    volume = volume_from_json(inputs.ocr, contents, inputs.info)
+    contents = volume_folder.ContentsFile(tuple(rows)) if rows else inputs.contents
+    volume = volume_of(inputs.ocr, contents, inputs.info)
     volume = replace(volume, pages=tuple(
         replace(p, mode=inputs.probes[p.index][0], residual_skew=inputs.probes[p.index][1])
         if p.index in inputs.probes else p for p in volume.pages))
@@ -146,7 +147,7 @@ def store_report(session: Session, storage: Storage, vol: VolumeRow, report, sav
     """Write check.json and the manifest describing it; ``saved`` gets the bytes they replace."""
     from .publish import manifest_bytes
 
-    data = json.dumps(report.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
+    data = volume_folder.dumps(report.to_file())
     for name in (CHECK, MANIFEST):
         try:
             saved[name] = storage.get(f"{vol.prefix}/{name}")

@@ -1,25 +1,25 @@
-"""Reading and checking a volume folder written by the ocr package (before anything is stored).
+"""Reading and checking a volume folder (``handover.volume_folder``) before anything is stored.
 
-    VOL/ volume.pdf, pages/0001.jpg…, originals/…, ocr.json, contents.json, volume.json,
-         check.json (optional)
+What may be published: volume.pdf, pages/…, originals/…, ocr.json, contents.json, volume.json, and
+check.json when the volume was checked; a check that rejected the volume stops it here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handover import idnumber
+from handover import idnumber, volume_folder
 from handover.errors import InputRefused
+from handover.volume_folder import Page
 
 from .numbering import page_image_name
 from .storage.base import sha256_file
 
-REQUIRED = ("volume.pdf", "ocr.json", "contents.json", "volume.json")
-OPTIONAL = ("check.json",)
+REQUIRED = (volume_folder.VOLUME_PDF, *volume_folder.RECORDS)
+OPTIONAL = (volume_folder.CHECK_JSON,)
 
 
 class VolumeSourceError(InputRefused):
@@ -43,17 +43,9 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class OcrPage:
-    index: int
-    page_no: int | None
-    blank: bool
-    duplicate_of: int | None
-    confidence: float
-    text: str
-
-
-@dataclass(frozen=True)
 class ContentsRow:
+    """A contents.json row as the catalog stores it: the formation date as a date."""
+
     seq: str
     class_code: str
     title: str
@@ -62,6 +54,11 @@ class ContentsRow:
     start_page: int | None
     end_page: int | None
     remarks: str
+
+    @classmethod
+    def of(cls, row: volume_folder.ContentsRow) -> ContentsRow:
+        return cls(row.seq, row.class_code, row.title, row.formed_date, row.pages, row.start_page, row.end_page,
+                   row.remarks)
 
 
 @dataclass(frozen=True)
@@ -74,30 +71,18 @@ class VolumeSource:
     engine: str
     content_pages: int
     blank_pages: int
-    pages: tuple[OcrPage, ...]
+    pages: tuple[Page, ...]
     contents: tuple[ContentsRow, ...]
     check_outcome: str
-    meta: dict
+    meta: dict  # volume.json as read (current version)
     warnings: tuple[str, ...] = field(default=())
 
 
-def _load_json(path: Path) -> dict:
+def _load(root: Path, name: str):
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise VolumeSourceError(f"{path.name} 无法读取或格式错误：{type(err).__name__}") from None
-    if not isinstance(data, dict):
-        raise VolumeSourceError(f"{path.name} 格式错误：应为 JSON 对象")
-    return data
-
-
-def _date(value) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+        return volume_folder.read(root, name)
+    except volume_folder.VolumeFormatError as err:
+        raise VolumeSourceError(str(err)) from None
 
 
 def originals_digest(files: list[SourceFile] | tuple[SourceFile, ...]) -> str:
@@ -126,51 +111,33 @@ def read_volume(root: Path) -> VolumeSource:
     if not any(f.rel.startswith("originals/") for f in files):
         raise VolumeSourceError("卷目录缺少原始文件（originals/）")
 
-    meta = _load_json(root / "volume.json")
+    info: volume_folder.VolumeInfo = _load(root, volume_folder.VOLUME_JSON)
     try:
-        id_number = idnumber.parse(str(meta.get("id_number") or "")).number
+        id_number = idnumber.parse(info.id_number).number
     except idnumber.IdNumberError as err:
         raise VolumeSourceError(f"volume.json 中的身份证号码无效：{err}") from None
 
-    ocr = _load_json(root / "ocr.json")
-    pages: list[OcrPage] = []
-    try:
-        for p in ocr.get("pages", []):
-            pages.append(OcrPage(int(p["index"]), None if p.get("page_no") is None else int(p["page_no"]),
-                                 bool(p.get("blank", False)),
-                                 None if p.get("duplicate_of") is None else int(p["duplicate_of"]),
-                                 float(p.get("confidence") or 0.0), str(p.get("text") or "")))
-    except (KeyError, TypeError, ValueError) as err:
-        raise VolumeSourceError(f"ocr.json 页面数据格式错误：{type(err).__name__} {err}") from None
+    ocr: volume_folder.OcrFile = _load(root, volume_folder.OCR_JSON)
+    pages = ocr.pages
     if len({p.index for p in pages}) != len(pages):
         raise VolumeSourceError("ocr.json 中页面序号重复")
-
-    contents: list[ContentsRow] = []
-    try:
-        for r in _load_json(root / "contents.json").get("rows", []):
-            contents.append(ContentsRow(str(r.get("seq") or ""), str(r["class_code"]), str(r["title"]),
-                                        _date(r.get("formed_on")), int(r.get("pages") or 0),
-                                        None if r.get("start_page") is None else int(r["start_page"]),
-                                        None if r.get("end_page") is None else int(r["end_page"]),
-                                        str(r.get("remarks") or "")))
-    except (KeyError, TypeError, ValueError) as err:
-        raise VolumeSourceError(f"contents.json 目录数据格式错误：{type(err).__name__} {err}") from None
+    contents = [ContentsRow.of(r) for r in _load(root, volume_folder.CONTENTS_JSON).rows]
 
     outcome = ""
-    if (root / "check.json").is_file():
-        outcome = str(_load_json(root / "check.json").get("outcome") or "")
+    if (root / volume_folder.CHECK_JSON).is_file():
+        outcome = _load(root, volume_folder.CHECK_JSON).outcome
         if outcome == "rejected":
             raise VolumeSourceError("完整性检查结论为“退回”（rejected），不能入库")
+    content_pages, blank_pages, _ = volume_folder.page_counts(pages)
     return VolumeSource(
         root=root, files=tuple(files), originals_sha256=originals_digest(files),
-        id_number=id_number, name=str(meta.get("name") or ""), engine=str(meta.get("engine") or ocr.get("engine") or ""),
-        content_pages=int(meta.get("content_pages") or sum(1 for p in pages if p.page_no is not None)),
-        blank_pages=int(meta.get("blank_pages") or sum(1 for p in pages if p.blank)),
+        id_number=id_number, name=info.name or "", engine=info.engine or ocr.engine,
+        content_pages=info.content_pages or content_pages, blank_pages=info.blank_pages or blank_pages,
         pages=tuple(sorted(pages, key=lambda p: p.index)), contents=tuple(contents),
-        check_outcome=outcome, meta=meta, warnings=tuple(warnings))
+        check_outcome=outcome, meta=info.to_json(), warnings=tuple(warnings))
 
 
-def assign_materials(pages: tuple[OcrPage, ...] | list[OcrPage],
+def assign_materials(pages: tuple[Page, ...] | list[Page],
                      rows: tuple[ContentsRow, ...] | list[ContentsRow]) -> dict[int, int]:
     """Page index → contents-row position, for numbered pages (pure).
 

@@ -38,6 +38,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from completeness.check import CheckReport  # noqa: E402
+from handover import volume_folder  # noqa: E402
 from tests.support.evaluation import Score, expected_findings  # noqa: E402
 from handover.policy import load_profile  # noqa: E402
 from ocr.boundary_score import score_boundaries  # noqa: E402
@@ -160,9 +161,8 @@ def score_side(side: Side, work: Path, kinds: dict[str, str]) -> Side:
         volume = work / side.name / id_number
         if not (volume / "check.json").exists():
             continue
-        report = CheckReport.from_json(json.loads((volume / "check.json").read_text(encoding="utf-8")))
-        ocr = json.loads((volume / "ocr.json").read_text(encoding="utf-8"))
-        contents = json.loads((volume / "contents.json").read_text(encoding="utf-8"))
+        report = CheckReport.of(volume_folder.read_check(volume))
+        ocr, contents = volume_folder.read_ocr(volume), volume_folder.read_contents(volume)
         side.seconds += float((volume / "seconds.txt").read_text()) if (volume / "seconds.txt").exists() else 0
         side.images += len(truth["pages"])
         side.boundaries.update(score_boundaries(truth, ocr, contents))

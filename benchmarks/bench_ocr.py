@@ -113,13 +113,13 @@ def run_pipeline(dossiers, engine: str, jobs: int, work: Path) -> dict:
 
 def pdf_writing_cost(volume_dir: Path, repeat: int = 3) -> tuple[float, float]:
     """Seconds to write one volume's PDF plain and as PDF/A-2b, from its pages and ocr.json."""
+    from handover import volume_folder
     from ocr.pdf_volume import PdfPage, write_pdf
     from ocr.records import OcrLine
 
-    data = json.loads((volume_dir / "ocr.json").read_text(encoding="utf-8"))
-    pages = [PdfPage((volume_dir / "pages" / f"{p['index']:04d}.jpg").read_bytes(), p["dpi"], p["width"],
-                     p["height"], [OcrLine.from_json(l) for l in p["lines"]], p["page_no"], stamp=str(p["page_no"] or ""))
-             for p in data["pages"]]
+    pages = [PdfPage((volume_dir / volume_folder.PAGES / volume_folder.page_image(p.index)).read_bytes(), p.dpi,
+                     p.width, p.height, [OcrLine(l.text, l.box, l.confidence) for l in p.lines], p.page_no,
+                     stamp=str(p.page_no or "")) for p in volume_folder.read_ocr(volume_dir).pages]
     write_pdf(volume_dir / "bench.pdf", pages, "bench", "bench", pdfa=True)  # warm: font subset, ICC profile
     out = []
     for pdfa in (False, True):

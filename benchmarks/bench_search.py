@@ -24,7 +24,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from archive_store.index import index_pages  # noqa: E402
-from archive_store.sample_volume import MATERIALS, SamplePerson, page_text  # noqa: E402
+from tests.support.sample_volume import MATERIALS, SamplePerson, page_text  # noqa: E402
 from archive_store.search import search  # noqa: E402
 from archive_store.tables import (PUBLISHED, CommunityRow, MaterialRow, PageRow,  # noqa: E402
                                   PageTextRow, VolumeRow)

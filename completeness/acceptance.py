@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handover import volume_folder
 from handover.errors import InputRefused
 
-from .check import CHECK_FILE, CheckReport
+from .check import CheckReport
 from .findings import Outcome
 from .tables import AcceptanceRow
 
@@ -65,11 +66,7 @@ def acceptance_of(session: Session, id_number: str) -> AcceptanceRow | None:
 
 def record_in_volume(volume_dir: Path, row: AcceptanceRow) -> None:
     """Add the acceptance to the volume's check.json so readers of the volume see it."""
-    path = Path(volume_dir) / CHECK_FILE
-    data = json.loads(path.read_text(encoding="utf-8"))
     signed = row.statement_signed_on.isoformat() if row.statement_signed_on else None
-    data["acceptance"] = {"accepted_by": row.accepted_by, "statement_ref": row.statement_ref,
-                          "accepted_at": row.accepted_at.isoformat(timespec="seconds"), "statement_signed_on": signed}
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    acceptance = {"accepted_by": row.accepted_by, "statement_ref": row.statement_ref,
+                  "accepted_at": row.accepted_at.isoformat(timespec="seconds"), "statement_signed_on": signed}
+    volume_folder.write(volume_dir, replace(volume_folder.read_check(volume_dir), acceptance=acceptance))

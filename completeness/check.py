@@ -6,13 +6,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from handover import idnumber
+from handover import idnumber, volume_folder
 from handover.models import Retiree
 from handover.policy import PolicyProfile
 
@@ -22,8 +21,6 @@ from .review import Corrections, ReviewItem, open_items
 from .volume import Volume, read_volume
 
 log = logging.getLogger(__name__)
-CHECK_FILE = "check.json"
-FORMAT_VERSION = 1
 
 
 @dataclass
@@ -70,32 +67,47 @@ class CheckReport:
     def by_severity(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity == severity]
 
+    def to_file(self) -> volume_folder.CheckFile:
+        """The report as check.json records it."""
+        return volume_folder.CheckFile(
+            format=volume_folder.CHECK_FORMAT, outcome=str(self.outcome), outcome_label=self.outcome_label,
+            missing=tuple(self.missing), missing_materials=tuple(self.missing_materials),
+            needs_review=self.needs_review, id_number=self.id_number, name=self.name, ref_no=self.ref_no,
+            region=self.region, party_member=self.party_member, declared_pages=self.declared_pages,
+            content_pages=self.content_pages, blank_pages=self.blank_pages, duplicate_pages=self.duplicate_pages,
+            images=self.images, materials=tuple(volume_folder.ContentsRow.from_json(m) for m in self.materials),
+            checked_at=self.checked_at, volume_dir=self.volume_dir,
+            counts={str(s): len(self.by_severity(s)) for s in Severity},
+            findings=tuple(volume_folder.CheckFinding(f.code, str(f.severity), f.page, f.material, f.message_zh,
+                                                      CODES[f.code].label if f.code in CODES else f.code)
+                           for f in self.findings),
+            review=tuple(volume_folder.CheckReviewItem(i.key, i.field, i.label, i.page, i.value, i.reason_zh, i.box,
+                                                       i.material) for i in self.review),
+            waived=self.waived, provisional=self.provisional)
+
     def to_json(self) -> dict:
-        return {
-            "format": FORMAT_VERSION, "outcome": str(self.outcome), "outcome_label": self.outcome_label,
-            "missing": self.missing, "missing_materials": self.missing_materials, "needs_review": self.needs_review,
-            "id_number": self.id_number, "name": self.name, "ref_no": self.ref_no, "region": self.region,
-            "party_member": self.party_member, "declared_pages": self.declared_pages,
-            "content_pages": self.content_pages, "blank_pages": self.blank_pages,
-            "duplicate_pages": self.duplicate_pages, "images": self.images, "materials": self.materials,
-            "checked_at": self.checked_at, "volume_dir": self.volume_dir,
-            "counts": {str(s): len(self.by_severity(s)) for s in Severity},
-            "findings": [f.to_json() for f in self.findings],
-            "review": [i.to_json() for i in self.review], "waived": self.waived, "provisional": self.provisional,
-        }
+        return self.to_file().to_json()
+
+    @classmethod
+    def of(cls, check: volume_folder.CheckFile) -> "CheckReport":
+        """The report of a check.json; ``ValueError`` when the file holds an outcome without a report."""
+        if not check.is_report:
+            raise ValueError("check.json 只有检查结论，没有完整性检查报告")
+        return cls(outcome=Outcome(check.outcome),
+                   findings=[Finding(f.code, Severity(f.severity), f.page, f.material, f.message_zh)
+                             for f in check.findings],
+                   missing=list(check.missing), id_number=check.id_number, name=check.name, ref_no=check.ref_no,
+                   region=check.region, party_member=check.party_member, declared_pages=check.declared_pages,
+                   content_pages=check.content_pages, blank_pages=check.blank_pages,
+                   duplicate_pages=check.duplicate_pages, images=check.images,
+                   materials=[r.to_json() for r in check.materials], checked_at=check.checked_at,
+                   volume_dir=check.volume_dir,
+                   review=[ReviewItem(i.field, i.page, i.value, i.reason_zh, i.box, i.material) for i in check.review],
+                   waived=check.waived)
 
     @classmethod
     def from_json(cls, data: dict) -> "CheckReport":
-        return cls(outcome=Outcome(data["outcome"]), findings=[Finding.from_json(f) for f in data["findings"]],
-                   missing=list(data.get("missing", [])), id_number=data.get("id_number", ""),
-                   name=data.get("name", ""), ref_no=data.get("ref_no"), region=data.get("region", ""),
-                   party_member=bool(data.get("party_member")), declared_pages=data.get("declared_pages"),
-                   content_pages=data.get("content_pages", 0), blank_pages=data.get("blank_pages", 0),
-                   duplicate_pages=data.get("duplicate_pages", 0), images=data.get("images", 0),
-                   materials=list(data.get("materials", [])), checked_at=data.get("checked_at", ""),
-                   volume_dir=data.get("volume_dir", ""),
-                   review=[ReviewItem.from_json(i) for i in data.get("review", [])],
-                   waived=bool(data.get("waived")))
+        return cls.of(volume_folder.CheckFile.from_json(volume_folder.migrate(volume_folder.CHECK_JSON, data)))
 
 
 def person_of(volume: Volume, retiree: Retiree | None) -> identity.Person:
@@ -218,12 +230,9 @@ def check_volume(volume_dir: Path, retiree: Retiree | None, profile: PolicyProfi
 
 
 def write_report(volume_dir: Path, report: CheckReport) -> Path:
-    path = Path(volume_dir) / CHECK_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return volume_folder.write(volume_dir, report.to_file())
 
 
 def read_report(volume_dir: Path) -> CheckReport:
-    return CheckReport.from_json(json.loads((Path(volume_dir) / CHECK_FILE).read_text(encoding="utf-8")))
+    """The report in ``volume_dir`` (``volume_folder.VolumeFormatError`` or ``ValueError`` otherwise)."""
+    return CheckReport.of(volume_folder.read_check(volume_dir))

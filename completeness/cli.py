@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from handover import idnumber
+from handover import idnumber, volume_folder
 from handover.cli_errors import DomainCommand, fail
 from handover.errors import EXIT_FINDINGS
 from handover.models import Retiree
@@ -46,10 +46,9 @@ def lookup_retiree(id_number: str, create: bool = False) -> tuple[Retiree | None
 
 def _volume_id(volume_dir: Path) -> str:
     try:
-        data = json.loads((volume_dir / "volume.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return idnumber.normalize(volume_folder.read_info(volume_dir).id_number)
+    except volume_folder.VolumeFormatError:  # the check reads the folder again and says what is wrong
         return ""
-    return idnumber.normalize(str(data.get("id_number") or ""))
 
 
 def _profile(region: str | None) -> PolicyProfile:

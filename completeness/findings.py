@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -80,17 +80,6 @@ class Finding:
     page: int | None  # 1-based image index in the volume (ocr.json "index"), None = whole volume
     material: str | None  # material title (required material name, or the 卷内目录 title)
     message_zh: str
-
-    def to_json(self) -> dict:
-        out = asdict(self)
-        out["severity"] = str(self.severity)
-        out["label"] = CODES[self.code].label if self.code in CODES else self.code
-        return out
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Finding":
-        return cls(data["code"], Severity(data["severity"]), data.get("page"), data.get("material"),
-                   data["message_zh"])
 
 
 def finding(code: str, message_zh: str, page: int | None = None, material: str | None = None,

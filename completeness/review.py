@@ -52,17 +52,6 @@ class ReviewItem:
     def label(self) -> str:
         return FIELDS.get(self.field, self.field)
 
-    def to_json(self) -> dict:
-        return {"key": self.key, "field": self.field, "label": self.label, "page": self.page,
-                "value": self.value, "reason_zh": self.reason_zh,
-                "box": list(self.box) if self.box else None, "material": self.material}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "ReviewItem":
-        box = data.get("box")
-        return cls(data["field"], data.get("page"), data.get("value", ""), data.get("reason_zh", ""),
-                   tuple(box) if box else None, data.get("material"))
-
 
 def open_items(items: list[ReviewItem], corrections: Corrections | None) -> list[ReviewItem]:
     """The items no correction has settled yet."""

@@ -5,15 +5,17 @@ material was merged into the one before it); a row that starts on an image insid
 not at its first image is a false start (a material cut in two). Rows starting on an image that
 belongs to no material of the truth (an illegible sheet slipped in) count neither way.
 
-``score_boundaries(truth, ocr, contents)`` takes the three JSON documents as read from disk: the
-generator's ``<id>.json``, and the volume's ``ocr.json`` and ``contents.json``. ``resplit(ocr)``
-runs today's boundary rule again on stored OCR output, without OCR.
+``score_boundaries(truth, ocr, contents)`` takes the generator's ``<id>.json`` as read from disk,
+and the volume's ``ocr.json`` and ``contents.json`` as ``handover.volume_folder`` reads them.
+``resplit(ocr)`` runs today's boundary rule again on stored OCR output, without OCR.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+
+from handover import volume_folder
 
 from . import materials
 from .records import OcrLine
@@ -63,42 +65,39 @@ def score(truth_materials: Iterable[dict], starts: Iterable[int]) -> BoundarySco
     return BoundaryScore(len(firsts) - len(misses), len(misses), len(false), misses, false)
 
 
-def row_starts(ocr_pages: Iterable[dict], rows: Iterable[dict]) -> list[int]:
+def row_starts(ocr_pages: Iterable[volume_folder.Page], rows: Iterable[volume_folder.ContentsRow]) -> list[int]:
     """The image each 卷内目录 row starts on: rows take the counted pages in order, ``pages`` each.
 
     Works for numbering per volume and per material alike (rows follow the page order).
     """
-    counted = [p["index"] for p in sorted(ocr_pages, key=lambda p: p["index"]) if p.get("page_no") is not None]
+    counted = [p.index for p in sorted(ocr_pages, key=lambda p: p.index) if p.page_no is not None]
     out, pos = [], 0
     for r in rows:
-        n = int(r.get("pages") or 0)
+        n = r.pages
         if n > 0 and pos < len(counted):
             out.append(counted[pos])
         pos += max(0, n)
     return out
 
 
-def score_boundaries(truth: dict, ocr: dict, contents: dict) -> BoundaryScore:
-    return score(truth["materials"], row_starts(ocr["pages"], contents.get("rows", [])))
+def score_boundaries(truth: dict, ocr: volume_folder.OcrFile, contents: volume_folder.ContentsFile) -> BoundaryScore:
+    return score(truth["materials"], row_starts(ocr.pages, contents.rows))
 
 
-def page_infos(ocr: dict) -> list[materials.PageInfo]:
+def page_infos(ocr: volume_folder.OcrFile) -> list[materials.PageInfo]:
     """``PageInfo`` of every page of a stored ``ocr.json``, as ``ocr.pipeline.assemble`` builds them."""
     out = []
-    for p in sorted(ocr["pages"], key=lambda p: p["index"]):
-        blank = bool(p.get("blank"))
-        lines = () if blank else tuple(OcrLine.from_json(l) for l in p.get("lines", []))
-        text = p.get("text") or ""
-        width, height = int(p.get("width") or 0), int(p.get("height") or 0)
-        readable = blank or (len(text.replace("\n", "")) >= UNREADABLE_CHARS
-                             and float(p.get("confidence", 1.0)) >= UNREADABLE_CONFIDENCE)
-        heading = materials.heading(list(lines), height, width) if lines else ""
-        out.append(materials.PageInfo(p["index"], heading, text, p.get("page_no") is not None, p.get("page_no"),
-                                      lines, width, height, readable))
+    for p in sorted(ocr.pages, key=lambda p: p.index):
+        lines = () if p.blank else tuple(OcrLine(l.text, l.box, l.confidence) for l in p.lines)
+        readable = p.blank or (len(p.text.replace("\n", "")) >= UNREADABLE_CHARS
+                               and p.confidence >= UNREADABLE_CONFIDENCE)
+        heading = materials.heading(list(lines), p.height, p.width) if lines else ""
+        out.append(materials.PageInfo(p.index, heading, p.text, p.page_no is not None, p.page_no,
+                                      lines, p.width, p.height, readable))
     return out
 
 
-def resplit(ocr: dict) -> list[int]:
+def resplit(ocr: volume_folder.OcrFile) -> list[int]:
     """Images that open a material under the current rule, from stored OCR output."""
     infos = page_infos(ocr)
     return [infos[i].index for i in materials.material_starts(infos)]

@@ -14,6 +14,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from handover import volume_folder
+
 from . import cleaning, duplicates, engines, models
 from .records import CleanPage, PageText, SourcePage
 
@@ -34,7 +36,7 @@ def _init_worker(child: bool = False) -> None:
 
 def process_page(task: PageTask) -> tuple[CleanPage, PageText]:
     c = cleaning.clean(task.source)
-    path = task.pages_dir / f"{task.index:04d}.jpg"
+    path = task.pages_dir / volume_folder.page_image(task.index)
     reused = not c.changed and task.source.fmt == "JPEG"
     # An untouched JPEG scan is kept byte for byte: re-encoding would only lose detail.
     path.write_bytes(task.source.data if reused else cleaning.encode_jpeg(c.image, task.source.dpi))

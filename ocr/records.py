@@ -1,10 +1,17 @@
-"""Records passed between the stages, and the shape of the volume files written at the end."""
+"""Records passed between the stages; the volume files written at the end are
+``handover.volume_folder``'s (``ContentsRow`` is its row, ``PageRecord.to_page`` its page)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from handover import volume_folder
+from handover.volume_folder import ContentsRow
+
+__all__ = ["CleanPage", "ContentsRow", "Material", "OcrLine", "PageRecord", "PageText", "SourcePage",
+           "VolumeResult", "Warning_"]
 
 
 @dataclass(frozen=True)
@@ -103,12 +110,14 @@ class PageRecord:
     text: str
     lines: list[OcrLine] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        out = asdict(self)
-        out["lines"] = [l.to_json() for l in self.lines]
-        out["skew_degrees"] = round(self.skew_degrees, 2)
-        out["confidence"] = round(self.confidence, 4)
-        return out
+    def to_page(self) -> volume_folder.Page:
+        """The page as ocr.json records it (skew and confidences rounded)."""
+        return volume_folder.Page(
+            index=self.index, page_no=self.page_no, text=self.text, blank=self.blank,
+            duplicate_of=self.duplicate_of, confidence=round(self.confidence, 4), dpi=self.dpi, width=self.width,
+            height=self.height, rotation=self.rotation, skew_degrees=round(self.skew_degrees, 2), source=self.source,
+            lines=tuple(volume_folder.Line(l.text, tuple(l.box), round(l.confidence, 4))
+                        for l in self.lines))
 
 
 @dataclass
@@ -121,18 +130,6 @@ class Material:
     last_index: int
     formed_on: dt.date | None
     pages: int  # counted (numbered) pages
-    start_page: int | None
-    end_page: int | None
-    remarks: str = ""
-
-
-@dataclass
-class ContentsRow:
-    seq: str
-    class_code: str
-    title: str
-    formed_on: str | None
-    pages: int
     start_page: int | None
     end_page: int | None
     remarks: str = ""
@@ -152,12 +149,12 @@ class VolumeResult:
 
     @property
     def content_pages(self) -> int:
-        return sum(1 for p in self.pages if p.page_no is not None)
+        return volume_folder.page_counts(self.pages)[0]
 
     @property
     def blank_pages(self) -> int:
-        return sum(1 for p in self.pages if p.blank)
+        return volume_folder.page_counts(self.pages)[1]
 
     @property
     def duplicate_pages(self) -> int:
-        return sum(1 for p in self.pages if p.duplicate_of is not None)
+        return volume_folder.page_counts(self.pages)[2]

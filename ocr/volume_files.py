@@ -1,4 +1,4 @@
-"""Stage 6b: the volume directory (contract shared with archive_store and search).
+"""Stage 6b: the volume directory, in the format of ``handover.volume_folder``.
 
 Everything is written into a temporary directory beside OUT and renamed into place at the end,
 so a reader never sees a half-written volume and a failed run leaves OUT as it was.
@@ -6,14 +6,14 @@ so a reader never sees a half-written volume and a failed run leaves OUT as it w
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
+
+from handover import volume_folder
 
 from .records import VolumeResult
 
@@ -47,24 +47,18 @@ def publish(tmp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-
-
 def write_records(folder: Path, result: VolumeResult) -> None:
-    write_json(folder / "ocr.json", {"engine": result.engine, "pages": [p.to_json() for p in result.pages]})
-    write_json(folder / "contents.json", {"rows": [asdict(r) for r in result.contents]})
-    write_json(folder / "volume.json", {
-        "id_number": result.id_number, "name": result.name, "ref_no": result.ref_no, "engine": result.engine,
-        "content_pages": result.content_pages, "blank_pages": result.blank_pages,
-        "duplicate_pages": result.duplicate_pages,
-        "warnings": [{"code": w.code, "page": w.page, "message": w.message} for w in result.warnings],
-        "created_at": result.created_at,
-    })
+    info = volume_folder.VolumeInfo(
+        id_number=result.id_number, name=result.name, ref_no=result.ref_no, engine=result.engine,
+        content_pages=result.content_pages, blank_pages=result.blank_pages, duplicate_pages=result.duplicate_pages,
+        warnings=tuple(volume_folder.VolumeWarning(w.code, w.page, w.message) for w in result.warnings),
+        created_at=result.created_at)
+    ocr = volume_folder.OcrFile(result.engine, tuple(p.to_page() for p in result.pages))
+    volume_folder.write_records(folder, info, ocr, volume_folder.ContentsFile(tuple(result.contents)))
 
 
 def copy_originals(files: list[Path], folder: Path) -> None:
-    dest = folder / "originals"
+    dest = folder / volume_folder.ORIGINALS
     dest.mkdir()
     for f in files:
         shutil.copyfile(f, dest / f.name)  # bytes only; the master is never touched

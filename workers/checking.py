@@ -9,7 +9,6 @@ completeness package installed the step is skipped and says so.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,18 +58,14 @@ def run_check(volume_dir: Path, region: str, id_number: str = "", cfg: Settings 
     from handover.policy import load_profile
 
     report = check_volume(Path(volume_dir), _retiree(id_number, cfg), load_profile(region))
-    data = report.to_json() if hasattr(report, "to_json") else {}
-    if not (Path(volume_dir) / "check.json").exists() and data:
-        (Path(volume_dir) / "check.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str),
-                                                   encoding="utf-8")
-    outcome = str(data.get("outcome") or "")
-    label = str(data.get("outcome_label") or outcome)
-    findings = [f for f in data.get("findings", []) if f.get("severity") == "error"]
-    findings.sort(key=lambda f: f.get("code") == "missing_material")  # what rejects first
-    errors = [f.get("message_zh") or f.get("message") or f.get("code") for f in findings]
+    check = report.to_file()  # what check.json now says
+    outcome, label = check.outcome, check.outcome_label or check.outcome
+    findings = sorted((f for f in check.findings if f.severity == "error"),
+                      key=lambda f: f.code == "missing_material")  # what rejects first
+    errors = [f.message_zh or f.code for f in findings]
     if outcome == REJECTED:
-        return CheckOutcome(outcome, "完整性检查结论为“退回”：" + ("；".join(map(str, errors[:5])) or "请查看检查报告"))
+        return CheckOutcome(outcome, "完整性检查结论为“退回”：" + ("；".join(errors[:5]) or "请查看检查报告"))
     if outcome and outcome != "complete":
-        missing = "、".join(map(str, data.get("missing") or [])) or "；".join(map(str, errors[:5]))
+        missing = "、".join(check.missing) or "；".join(errors[:5])
         return CheckOutcome(outcome, f"完整性检查结论为“{label}”" + (f"：{missing}" if missing else ""))
     return CheckOutcome(outcome)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from archive_store.sample_volume import SamplePerson, write_sample_volume
 from archive_store.storage import LocalStorage, S3Storage
 from tests.support.seaweed import SeaweedServer, weed_binary
 from handover import config, idnumber
+from tests.support.sample_volume import SamplePerson, write_sample_volume
 
 from .helpers import S3_ACCESS_KEY, S3_SECRET_KEY
 

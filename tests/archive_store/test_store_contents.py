@@ -164,5 +164,5 @@ def test_merge_and_split_reshape_the_catalog_renumber_and_are_audited(cfg, make_
         dates = [r.formed_on for r in now if r.formed_on]
         assert (vol.date_from, vol.date_to) == (min(dates), max(dates))
         # What a re-check reads: the rows as they stand now.
-        assert [(r["seq"], r["title"], r["pages"], r["start_page"], r["end_page"]) for r in catalog_rows(s, vol)] == \
+        assert [(r.seq, r.title, r.pages, r.start_page, r.end_page) for r in catalog_rows(s, vol)] == \
             [(r.seq, r.title, r.pages, r.start_page, r.end_page) for r in now]

@@ -141,6 +141,32 @@ def test_a_rejected_volume_is_refused_without_using_a_number(cfg, make_volume):
     assert publish_volume(cfg, ok, JINSHUI, PROFILE, "甲").volume_no == 1
 
 
+def _as_before_the_format_version(vol_dir: Path, outcome: str) -> None:
+    """What the sample volumes were before the volume.json version: no version, and an
+    outcome-only check.json listing "problems"."""
+    info = json.loads((vol_dir / "volume.json").read_text("utf-8"))
+    del info["format_version"]
+    (vol_dir / "volume.json").write_text(json.dumps(info, ensure_ascii=False, indent=1), "utf-8")
+    (vol_dir / "check.json").write_text(json.dumps({"outcome": outcome, "problems": []}), "utf-8")
+
+
+def test_a_folder_from_before_the_format_version_is_published_as_a_new_one(cfg, make_volume, storage):
+    old, _ = make_volume("周桂兰", materials=3)
+    before = read_volume(old)
+    _as_before_the_format_version(old, "complete")
+    after = read_volume(old)
+    assert after.meta == before.meta and after.meta["format_version"] == 1
+    assert (after.check_outcome, after.pages, after.contents) == ("complete", before.pages, before.contents)
+    result = publish_volume(cfg, old, JINSHUI, PROFILE, "测试员", storage=storage)
+    with session_scope(cfg) as s:
+        vol = s.get(VolumeRow, result.volume_id)
+        assert (vol.check_outcome, vol.source["format_version"]) == ("complete", 1)
+    rejected, _ = make_volume()
+    _as_before_the_format_version(rejected, "rejected")
+    with pytest.raises(VolumeSourceError, match="退回"):
+        read_volume(rejected)
+
+
 def test_a_volume_folder_with_missing_parts_is_refused(cfg, make_volume):
     vol_dir, _ = make_volume()
     (vol_dir / "ocr.json").unlink()

@@ -8,7 +8,8 @@ from archive_store.numbering import (NumberingError, check_format, filename_to_r
                                      format_ref_no, page_image_name, ref_no_to_filename)
 from archive_store.tokens import (BOUNDARY, compile_query, id_query, index_tokens, normalize,
                                   snippet)
-from archive_store.volume_source import ContentsRow, OcrPage, assign_materials
+from archive_store.volume_source import ContentsRow, assign_materials
+from handover.volume_folder import Page
 
 
 def test_normalize_nfkc_and_cjk_spaces():
@@ -68,7 +69,7 @@ def test_ref_no_format_and_file_names():
 
 
 def _page(i, no, blank=False, dup=None):
-    return OcrPage(i, no, blank, dup, 0.9, "")
+    return Page(i, no, blank=blank, duplicate_of=dup, confidence=0.9)
 
 
 def _row(pages, start, end):

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from archive_store.communities import resolve
 from archive_store.publish import publish_volume
-from archive_store.sample_volume import SamplePerson, write_sample_volume
 from archive_store.search import normalize_class, search
 from archive_store.tables import AuditRow
 from handover import idnumber
 from handover.config import Settings
 from handover.db import session_scope
+from tests.support.sample_volume import SamplePerson, write_sample_volume
 
 from .helpers import ERQI, JINSHUI
 

@@ -8,13 +8,13 @@ from sqlalchemy import select, text
 
 from archive_store.catalog import volume_catalog
 from archive_store.publish import publish_volume
-from archive_store.sample_volume import write_sample_volume
 from archive_store.search import search
 from archive_store.storage import open_storage
 from archive_store.tables import FTS_TABLE, AuditRow, PageRow, VolumeRow, VolumeWithdrawalRow
 from archive_store.verify import verify
 from archive_store.withdraw import WithdrawError, latest_withdrawal, withdraw_volume
 from handover.db import session_scope
+from tests.support.sample_volume import write_sample_volume
 
 from .helpers import JINSHUI
 

@@ -3,6 +3,7 @@ marks, unreadable first pages (constructed OCR lines on an A4 page at 300 dpi)."
 
 from __future__ import annotations
 
+from handover import volume_folder as vf
 from ocr import boundary_score, classes, materials
 from ocr.materials import PageInfo
 from ocr.records import OcrLine
@@ -143,9 +144,9 @@ def test_title_matching_tolerates_slips_by_length():
 def test_boundary_score_counts_hits_misses_and_false_starts():
     truth = {"materials": [{"first_index": 1, "last_index": 2}, {"first_index": 3, "last_index": 3},
                            {"first_index": 5, "last_index": 6}]}
-    ocr = {"pages": [{"index": i, "page_no": n} for i, n in [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, None)]]}
+    ocr = vf.OcrFile("", tuple(vf.Page(i, n) for i, n in [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, None)]))
     # Rows: pages 1–1, 2–3, 4–5 → rows start on images 1, 2 and 4 (4: an inserted sheet, no material).
-    contents = {"rows": [{"pages": 1}, {"pages": 2}, {"pages": 2}]}
+    contents = vf.ContentsFile(tuple(vf.ContentsRow(f"一-{k}", "一", "材料", pages=n) for k, n in enumerate((1, 2, 2), 1)))
     s = boundary_score.score_boundaries(truth, ocr, contents)
     assert dict(s) == {"hit": 1, "miss": 2, "false": 1}
     assert (s.misses, s.false_starts) == ((3, 5), (2,))

@@ -151,9 +151,9 @@ def test_volume_directory_contract(dossier, volume):
         copy = out / "originals" / f.name
         assert hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(f.read_bytes()).digest()
     vol = json.loads((out / "volume.json").read_text(encoding="utf-8"))
-    assert set(vol) == {"id_number", "name", "ref_no", "engine", "content_pages", "blank_pages",
+    assert set(vol) == {"format_version", "id_number", "name", "ref_no", "engine", "content_pages", "blank_pages",
                         "duplicate_pages", "warnings", "created_at"}
-    assert vol["engine"] == "rapidocr" and vol["duplicate_pages"] == 1
+    assert vol["format_version"] == 1 and vol["engine"] == "rapidocr" and vol["duplicate_pages"] == 1
     page = _ocr(out)["pages"][0]
     assert set(page) == {"index", "source", "page_no", "blank", "duplicate_of", "rotation", "skew_degrees", "dpi",
                          "width", "height", "confidence", "text", "lines"}

@@ -20,7 +20,6 @@ from fastapi.testclient import TestClient
 
 from archive_store.communities import resolve
 from archive_store.publish import publish_volume
-from archive_store.sample_volume import SamplePerson, write_sample_volume
 from handover import config, idnumber
 from handover.config import Settings
 from handover.db import engine_for, session_scope
@@ -29,6 +28,7 @@ from handover.registry import add_enterprise
 from handover.roster.importer import import_roster
 from handover.roster.writer import write_xlsx
 from handover.sample import make_batch
+from tests.support.sample_volume import SamplePerson, write_sample_volume
 
 PASSWORD = "Passw0rd-测试"
 PLANTED = "经研究同意该同志办理退休审批手续，档案移交核验完毕。"

@@ -255,3 +255,25 @@ def test_completeness_paperwork_is_drafted_for_archive_staff(as_user, seed):
     assert as_user("ent_a").get(f"/dossiers/{seed.volume_c}/check/statement.docx").status_code == 403
     assert archivist.get(f"/dossiers/{seed.volume_c}/check/other.docx").status_code == 404
     assert archivist.get(f"/dossiers/{seed.volume_a}/check/statement.docx").status_code == 404
+
+
+def test_an_outcome_only_check_json_of_the_old_form_shows_its_outcome_and_problems(as_user, seed):
+    """Volumes published before the volume folder had a version kept an outcome-only check.json
+    listing "problems": the page shows them, and offers no acceptance (there is no report)."""
+    import json
+
+    from archive_store.storage import open_storage
+    from archive_store.tables import VolumeRow
+
+    with session_scope(seed.cfg) as s:
+        prefix = s.get(VolumeRow, seed.volume_a).prefix
+    old = {"outcome": "incomplete", "problems": [
+        {"code": "missing_material", "severity": "error", "message": "缺少退休审批表", "page": None}, "页码不连续"]}
+    open_storage(seed.cfg).put(f"{prefix}/check.json", json.dumps(old, ensure_ascii=False).encode("utf-8"))
+    c = as_user("archivist").get(f"/api/dossiers/{seed.volume_a}").json()["completeness"]
+    assert (c["outcome"], c["label"], c["acceptable"]) == ("incomplete", "不完整", False)
+    assert c["findings"] == [
+        {"severity": "问题", "error": True, "message": "缺少退休审批表", "page": None, "material": ""},
+        {"severity": "", "error": False, "message": "页码不连续", "page": None, "material": ""}]
+    assert as_user("archivist").post(f"/api/dossiers/{seed.volume_a}/accept",
+                                     json={"statement_ref": "x"}).status_code == 409

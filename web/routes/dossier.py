@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -19,7 +18,7 @@ from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
 from archive_store.withdraw import latest_withdrawal, withdrawn_volumes
-from handover import clock
+from handover import clock, volume_folder
 from handover.idnumber import mask
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
@@ -69,31 +68,29 @@ def _storage(request: Request):
     return open_storage(request.app.state.cfg)
 
 
+def _stored_check(request: Request, vol: VolumeRow) -> volume_folder.CheckFile | None:
+    """The check.json stored with the volume (older forms migrated), or None."""
+    try:
+        return volume_folder.loads(volume_folder.CHECK_JSON,
+                                   _storage(request).get(f"{vol.prefix}/{volume_folder.CHECK_JSON}"))
+    except (StorageError, volume_folder.VolumeFormatError):
+        return None
+
+
 def _check_report(request: Request, session: Session, vol: VolumeRow) -> dict:
-    """The completeness report (check.json stored with the volume; completeness package format)."""
+    """The completeness report for the page (check.json stored with the volume)."""
     has = session.scalar(select(StoredObjectRow.id).where(StoredObjectRow.volume_id == vol.id,
-                                                          StoredObjectRow.key == "check.json"))
-    data: dict = {}
-    if has:
-        try:
-            data = json.loads(_storage(request).get(f"{vol.prefix}/check.json"))
-        except (StorageError, ValueError):
-            data = {}
-    outcome = str(data.get("outcome") or vol.check_outcome or "")
-    findings = []
-    for f in data.get("findings") or data.get("problems") or []:
-        if isinstance(f, dict):
-            findings.append({"severity": SEVERITIES.get(str(f.get("severity", "")), str(f.get("severity", ""))),
-                             "error": f.get("severity") == "error",
-                             "message": str(f.get("message_zh") or f.get("message") or f.get("code") or ""),
-                             "page": f.get("page"), "material": f.get("material") or ""})
-        else:
-            findings.append({"severity": "", "error": False, "message": str(f), "page": None, "material": ""})
+                                                          StoredObjectRow.key == volume_folder.CHECK_JSON))
+    check = _stored_check(request, vol) if has else None
+    outcome = (check.outcome if check else "") or vol.check_outcome or ""
+    findings = [{"severity": SEVERITIES.get(f.severity, f.severity), "error": f.severity == "error",
+                 "message": f.message_zh or f.code, "page": f.page, "material": f.material or ""}
+                for f in (check.findings if check else ())]
     accepted = _acceptance(session, vol)
-    return {"outcome": outcome, "label": str(data.get("outcome_label") or OUTCOMES.get(outcome, outcome)),
-            "missing": [str(m) for m in data.get("missing") or []], "findings": findings,
-            "checked_at": str(data.get("checked_at") or ""),
-            "acceptable": outcome == "incomplete" and bool(data.get("findings") is not None) and accepted is None,
+    return {"outcome": outcome, "label": (check.outcome_label if check else "") or OUTCOMES.get(outcome, outcome),
+            "missing": list(check.missing) if check else [], "findings": findings,
+            "checked_at": check.checked_at if check else "",
+            "acceptable": outcome == "incomplete" and check is not None and check.is_report and accepted is None,
             "accepted": accepted}
 
 
@@ -113,9 +110,12 @@ def stored_report(request: Request, vol: VolumeRow):
     """The volume's completeness report (a ``completeness.check.CheckReport``), or None."""
     from completeness.check import CheckReport
 
+    check = _stored_check(request, vol)
+    if check is None:
+        return None
     try:
-        report = CheckReport.from_json(json.loads(_storage(request).get(f"{vol.prefix}/check.json")))
-    except (StorageError, ValueError, KeyError):
+        report = CheckReport.of(check)
+    except ValueError:  # an outcome without a report, or an outcome or severity unknown here
         return None
     report.ref_no = report.ref_no or vol.ref_no
     return report

@@ -1,6 +1,7 @@
-"""Seeded sample volumes in the ocr package's folder format, with personnel-file-like Chinese text.
+"""Seeded sample volume folders (``handover.volume_folder``), with personnel-file-like Chinese text.
 
-Tests, benchmarks and the demo use these; same seed, same bytes. The OCR text imitates
+For tests and benchmarks only (the demo digitizes real sample scans instead); same seed, same
+bytes. The folders are written through ``handover.volume_folder`` like the pipeline's. The OCR text imitates
 Tesseract's output on purpose: sometimes spaces between CJK characters, sometimes full-width
 digits and punctuation — exactly what the index has to normalise.
 """
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+
+from handover import volume_folder as vf
 
 # (class code, material title, sentences that typically appear on such a page)
 MATERIALS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -111,12 +113,14 @@ def write_sample_volume(root: Path, person: SamplePerson, *, seed: int | str = 1
     """
     rng = random.Random(f"volume:{person.id_number}:{seed}")
     root = Path(root)
-    (root / "pages").mkdir(parents=True, exist_ok=True)
-    (root / "originals").mkdir(exist_ok=True)
+    (root / vf.PAGES).mkdir(parents=True, exist_ok=True)
+    (root / vf.ORIGINALS).mkdir(exist_ok=True)
     chosen = rng.sample(MATERIALS, k=min(materials, len(MATERIALS)))
     order = {code: i for i, (code, _, _) in enumerate(MATERIALS)}
     chosen.sort(key=lambda m: order[m[0]])
-    pages, rows, texts = [], [], []
+    pages: list[vf.Page] = []
+    rows: list[vf.ContentsRow] = []
+    texts: list[str] = []
     index = page_no = 0
     per_class: dict[str, int] = {}
     for code, title, sentences in chosen:
@@ -129,38 +133,27 @@ def write_sample_volume(root: Path, person: SamplePerson, *, seed: int | str = 1
             if extra_texts and index in extra_texts:
                 body += "\n" + extra_texts[index]
             texts.append(body)
-            pages.append({"index": index, "page_no": page_no, "blank": False, "duplicate_of": None,
-                          "confidence": round(rng.uniform(0.82, 0.99), 3), "text": body,
-                          "lines": [{"text": line, "box": [40, 40 + 30 * i, 560, 64 + 30 * i],
-                                     "confidence": 0.9} for i, line in enumerate(body.splitlines())]})
+            # Resolution and size unknown (0), as the sample volumes always recorded them.
+            pages.append(vf.Page(index=index, page_no=page_no, text=body, dpi=0, width=0, height=0,
+                                 confidence=round(rng.uniform(0.82, 0.99), 3),
+                                 lines=tuple(vf.Line(line, (40, 40 + 30 * i, 560, 64 + 30 * i), 0.9)
+                                             for i, line in enumerate(body.splitlines()))))
         per_class[code.split("-")[0]] = per_class.get(code.split("-")[0], 0) + 1
         formed = dt.date(person.birth.year + rng.randint(18, 58), rng.randint(1, 12), rng.randint(1, 28))
-        rows.append({"seq": f"{code}-{per_class[code.split('-')[0]]}", "class_code": code, "title": title,
-                     "formed_on": formed.isoformat(), "pages": n, "start_page": start,
-                     "end_page": page_no, "remarks": ""})
-        if blank_side and not any(p["blank"] for p in pages):
+        rows.append(vf.ContentsRow(seq=f"{code}-{per_class[code.split('-')[0]]}", class_code=code, title=title,
+                                   formed_on=formed.isoformat(), pages=n, start_page=start, end_page=page_no))
+        if blank_side and not any(p.blank for p in pages):
             index += 1
             texts.append("")
-            pages.append({"index": index, "page_no": None, "blank": True, "duplicate_of": None,
-                          "confidence": 0.0, "text": "", "lines": []})
+            pages.append(vf.Page(index=index, page_no=None, blank=True, confidence=0.0, dpi=0, width=0, height=0))
     for p in pages:
-        data = _jpeg(rng, p["index"])
-        (root / "pages" / f"{p['index']:04d}.jpg").write_bytes(data)
-        (root / "originals" / f"scan-{p['index']:03d}.jpg").write_bytes(data)
-    (root / "volume.pdf").write_bytes(_pdf(texts))
-    dump = lambda obj: json.dumps(obj, ensure_ascii=False, indent=1)  # noqa: E731
-    (root / "ocr.json").write_text(dump({"engine": "sample", "pages": pages}), encoding="utf-8")
-    (root / "contents.json").write_text(dump({"rows": rows}), encoding="utf-8")
-    (root / "volume.json").write_text(dump({
-        "id_number": person.id_number, "name": person.name, "ref_no": None, "engine": "sample",
-        "content_pages": page_no, "blank_pages": sum(p["blank"] for p in pages), "duplicate_pages": 0,
-        "warnings": [], "created_at": "2026-11-01T08:00:00+00:00"}), encoding="utf-8")
+        data = _jpeg(rng, p.index)
+        (root / vf.PAGES / vf.page_image(p.index)).write_bytes(data)
+        (root / vf.ORIGINALS / f"scan-{p.index:03d}.jpg").write_bytes(data)
+    (root / vf.VOLUME_PDF).write_bytes(_pdf(texts))
+    info = vf.VolumeInfo(id_number=person.id_number, name=person.name, engine="sample", content_pages=page_no,
+                         blank_pages=sum(p.blank for p in pages), created_at="2026-11-01T08:00:00+00:00")
+    vf.write_records(root, info, vf.OcrFile("sample", tuple(pages)), vf.ContentsFile(tuple(rows)))
     if check:
-        (root / "check.json").write_text(dump({"outcome": check, "problems": []}), encoding="utf-8")
+        vf.write(root, vf.CheckFile(outcome=check))  # the outcome alone, no report
     return root
-
-
-def person_from_retiree(retiree) -> SamplePerson:
-    """A SamplePerson from a handover.models.Retiree."""
-    return SamplePerson(retiree.id_number, retiree.name, str(retiree.sex), retiree.birth_date,
-                        retiree.former_employer or "某国有企业")
