@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from .fonts import RING, covers, font, glyph_kind, ring_box, ring_width
+from .fonts import covers, font, glyph_kind, ring_box, ring_width
 from .layout import in_reading_order
 from .scan_forms import H, W, Glyph, Layout, Rule, Seal, Text
 
