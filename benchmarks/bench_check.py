@@ -183,10 +183,10 @@ def score_side(side: Side, work: Path, kinds: dict[str, str]) -> Side:
                 side.planted_found += 1
             else:
                 side.missed.append(f"{truth['name']} ({kind}): {e.code} page={e.page} material={e.material}")
-        pages = {p["index"]: p for p in ocr["pages"]}
+        pages = {p.index: p for p in ocr.pages}
         for p in truth["pages"]:
             if p.get("quality") in ("form", "handwriting") and p["text"] and p["index"] in pages:
-                t, found = comparable(p["text"]), pages[p["index"]]["text"]
+                t, found = comparable(p["text"]), pages[p["index"]].text
                 bag = bag_error(p["text"], found) * len(t)
                 side.cer_errors += edit_distance(t, comparable(found))
                 side.bag_errors += bag
