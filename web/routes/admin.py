@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from archive_store import audit
 from archive_store.tables import AuditRow, CommunityRow
 from handover import clock
+from handover.cells import row as safe_row
 from handover.db import EnterpriseRow
 from handover.registry import list_enterprises
 
@@ -131,8 +132,8 @@ def audit_xlsx(action: str = "", actor: str = "", user: CurrentUser = Depends(ad
     ws = wb.create_sheet("审计日志")
     ws.append(["时间", "用户", "操作", "对象", "事由", "详情"])
     for r in rows:
-        ws.append([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action), r.target, r.reason,
-                   json.dumps(r.detail, ensure_ascii=False) if r.detail else ""])
+        ws.append(safe_row([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action), r.target, r.reason,
+                         json.dumps(r.detail, ensure_ascii=False) if r.detail else ""]))
     buf = io.BytesIO()
     wb.save(buf)
     stamp = clock.local(clock.utcnow()).strftime("%Y%m%d-%H%M")
