@@ -121,6 +121,19 @@ def deny(request: Request, user: CurrentUser, target: str, message: str = "æ— æ
     return HTTPException(403, message)
 
 
+def hidden(request: Request, user: CurrentUser, target: str, why: str, message: str) -> HTTPException:
+    """Something that exists but is out of the user's scope: recorded as a refusal, and answered
+    exactly like an id that does not exist (404, same message), so ids cannot be probed."""
+    record_denial(request, user, target, why)
+    return HTTPException(404, message)
+
+
+def missing(request: Request, user: CurrentUser, target: str, message: str) -> HTTPException:
+    """An id that does not exist: 404, and a row in the audit log (guessing ids leaves a trace)."""
+    audit_now(request, user.username, "not_found", target, message, method=request.method, path=request.url.path)
+    return HTTPException(404, message)
+
+
 def require(*roles: str):
     """A dependency: the signed-in user, who must have one of ``roles`` (403 otherwise)."""
 
