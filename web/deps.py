@@ -71,9 +71,7 @@ def optional_user(request: Request, session: Session = Depends(db)) -> CurrentUs
         if request.session.get("uid") is not None:
             request.session.clear()  # a cookie from before server-side sessions: sign in again
         return None
-    live = sessions.live(session, token, request.app.state.cfg)
-    if live is None:
-        session.commit()  # a session that just timed out is recorded as ended, whatever the request does
+    live = sessions.live(session.get_bind(), token, request.app.state.cfg)
     row = session.get(UserRow, live.user_id) if live else None
     if row is None or not row.active:
         request.session.clear()

@@ -9,8 +9,10 @@ import hashlib
 import secrets
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from archive_store.transactions import write_transaction
 from handover.clock import utcnow
 from handover.config import Settings
 
@@ -40,31 +42,37 @@ def find(session: Session, token: str | None) -> SessionRow | None:
     return session.scalar(select(SessionRow).where(SessionRow.token_hash == _hash(token)))
 
 
-def live(session: Session, token: str | None, cfg: Settings) -> SessionRow | None:
-    """The session of ``token`` if it is still open; one that has just timed out is ended here."""
-    row = find(session, token)
+def live(engine: Engine, token: str | None, cfg: Settings) -> SessionRow | None:
+    """The session of ``token`` if it is still open (a detached row). One that has just timed out
+    is ended here, and last_seen_at is moved on, each in its own short write transaction: the
+    request's own transaction stays a reader (SQLite cannot turn a reader into a writer once
+    another process has written) and holds no write lock while it builds a long download."""
+    with Session(engine, expire_on_commit=False) as session:
+        row = find(session, token)
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
     if now - row.created_at > dt.timedelta(hours=cfg.session_hours):
-        _end(row, now, "expired")
+        _write(engine, row.id, ended_at=now, end_reason="expired")
         return None
     if now - row.last_seen_at > dt.timedelta(minutes=cfg.session_idle_minutes):
-        _end(row, now, "idle")
+        _write(engine, row.id, ended_at=now, end_reason="idle")
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
-        row.last_seen_at = now
+        _write(engine, row.id, last_seen_at=now)
     return row
 
 
-def _end(row: SessionRow, now: dt.datetime, reason: str) -> None:
-    row.ended_at, row.end_reason = now, reason
+def _write(engine: Engine, row_id: int, **values) -> None:
+    with write_transaction(engine) as session:
+        session.execute(update(SessionRow).where(SessionRow.id == row_id, SessionRow.ended_at.is_(None))
+                        .values(**values))
 
 
 def end(session: Session, token: str | None, reason: str = "logout") -> None:
     row = find(session, token)
     if row is not None and row.ended_at is None:
-        _end(row, utcnow(), reason)
+        row.ended_at, row.end_reason = utcnow(), reason
 
 
 def end_all(session: Session, user_id: int, reason: str, *, keep: str | None = None) -> int:
