@@ -75,6 +75,7 @@ def _toggle(session: Session, actor: CurrentUser, username: str, active: bool) -
         raise UserError("不能停用自己的账号")
     row = set_active(session, username, active)
     audit.record(session, actor.username, "user_enable" if active else "user_disable", username, "")
+    session.commit()  # a disabled user's sessions end before the answer says so
     return row
 
 
@@ -83,6 +84,7 @@ def _reset_password(session: Session, actor: CurrentUser, username: str, passwor
         raise UserError("请在“修改密码”中修改自己的密码")
     ended = set_password(session, find_user(session, username), password, reset_by_admin=True)
     audit.record(session, actor.username, "password_reset", username, "", sessions_ended=ended)
+    session.commit()  # the user's sessions are ended before the answer says so
     return ended
 
 
@@ -90,6 +92,7 @@ def _end_sessions(session: Session, actor: CurrentUser, username: str) -> int:
     row = find_user(session, username)
     ended = sessions.end_all(session, row.id, "ended_by_admin")
     audit.record(session, actor.username, "sessions_ended", username, "", sessions_ended=ended)
+    session.commit()  # ended before the answer says so
     return ended
 
 

@@ -47,12 +47,16 @@ def _sign_in(request: Request, session: Session, username: str, password: str) -
     request.session.clear()  # a fresh session (and CSRF token) after sign-in: no fixation
     request.session["sid"] = token
     audit.record(session, user.username, "login", user.username, must_change)
+    # Committed before the answer: the browser's next request, sent the moment the redirect
+    # arrives, must find the session (a yield dependency commits only after the response).
+    session.commit()
     return user, must_change
 
 
 def _sign_out(request: Request, session: Session, user: CurrentUser) -> None:
     sessions.end(session, request.session.get("sid"), "logout")
     audit.record(session, user.username, "logout", user.username, "")
+    session.commit()  # ended before the answer says so
     request.session.clear()
 
 
@@ -93,6 +97,7 @@ def _change_password(request: Request, session: Session, user: CurrentUser, curr
     if live is not None:
         live.must_change_password = False
     audit.record(session, user.username, "password_change", user.username, "", other_sessions_ended=ended)
+    session.commit()  # the other sessions are ended before the answer says so
 
 
 @router.get("/account/password", include_in_schema=False)
