@@ -68,6 +68,12 @@ def test_changing_the_password_ends_the_other_sessions_only(app, seed):
     sign_in(app, "comm_b", NEW_PASSWORD)
 
 
+def test_guessing_the_current_password_meets_the_sign_in_limit(app):
+    api = sign_in(app, "comm_b")
+    wrong = {"current_password": "wrong-one", "new_password": NEW_PASSWORD}
+    assert [api.post("/api/session/password", json=wrong).status_code for _ in range(6)] == [400] * 5 + [429]
+
+
 def test_idle_and_absolute_timeouts_end_a_session(app, seed):
     idle, old = sign_in(app, "archivist"), sign_in(app, "comm_a")
     with session_scope(seed.cfg) as s:

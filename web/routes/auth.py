@@ -88,7 +88,12 @@ def logout(request: Request, user: CurrentUser = Depends(signed_in), session: Se
 
 def _change_password(request: Request, session: Session, user: CurrentUser, current: str, new: str) -> None:
     row = session.get(UserRow, user.id)
+    # Guessing the current password through this form meets the sign-in limit too.
+    limiter, keys = request.app.state.limiter, signin_keys(_client(request), user.username)
+    if limiter.blocked(*keys):
+        raise HTTPException(429, "密码输错次数过多，请5分钟后再试")
     if not check_password(row, current):
+        limiter.failed(*keys)
         audit_now(request, user.username, "password_change_failed", user.username, "原密码错误")
         raise UserError("原密码不正确")
     token = request.session.get("sid")
