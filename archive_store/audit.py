@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handover.cells import escape_controls
 from handover.idnumber import mask
 from handover.clock import utcnow
 
@@ -21,9 +22,16 @@ def redact(text: str) -> str:
     return _ID_LIKE.sub(lambda m: mask(m.group(0)), text)
 
 
+def _clean(text: str) -> str:
+    """What the audit row keeps of a text the client sent: ID numbers masked, control characters
+    written out (a bell in a user name or a NUL in a refused URL stays visible as evidence and
+    can break no page or export)."""
+    return escape_controls(redact(text))
+
+
 def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
-        return redact(value)
+        return _clean(value)
     if isinstance(value, dict):
         return {k: _redact_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -34,8 +42,8 @@ def _redact_value(value: Any) -> Any:
 def record(session: Session, actor: str, action: str, target: str, reason: str = "",
            **detail: Any) -> AuditRow:
     """Add one audit row to the session's transaction (committed with the caller's work)."""
-    row = AuditRow(at=utcnow(), actor=actor or "未知",
-                   action=action, target=redact(target)[:400], reason=(reason or "")[:400],
+    row = AuditRow(at=utcnow(), actor=escape_controls(actor or "未知")[:64],
+                   action=action, target=_clean(target)[:400], reason=escape_controls(reason or "")[:400],
                    detail=_redact_value(detail))
     session.add(row)
     return row

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handover import clock, idnumber
+from handover.cells import cell as safe_cell
 
 from . import audit
 from .tables import PUBLISHED, CommunityRow, VolumeRow
@@ -120,7 +121,7 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
     for sheet_no, (title, columns) in enumerate((("案卷目录", CATALOG_COLUMNS), ("台账", LEDGER_COLUMNS))):
         ws = wb.active if sheet_no == 0 else wb.create_sheet()
         ws.title = title
-        ws.append([f"{community.label}  {title}"])
+        ws.append([safe_cell(f"{community.label}  {title}")])
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
         ws["A1"].font = Font(bold=True, size=14)
         ws["A1"].alignment = Alignment(horizontal="center")
@@ -128,7 +129,7 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
         for cell in ws[2]:
             cell.font = Font(bold=True)
         for record in records:
-            ws.append([_value(record, attr) for _, attr in columns])
+            ws.append([safe_cell(_value(record, attr)) for _, attr in columns])
         for i, (header, attr) in enumerate(columns, 1):
             width = max([len(str(header)) * 2] + [len(str(_value(r, attr) or "")) * 1.6 for r in records])
             ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)

@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from handover.cells import cell as safe_cell, row as safe_row
+
 from .model import TableDocument, fields_line
 
 _THIN = Side(style="thin", color="000000")
@@ -40,19 +42,19 @@ def write_xlsx(docs: list[TableDocument], out: Path) -> Path:
         n = len(doc.columns)
         for section in doc.sections:
             ws = wb.create_sheet(_sheet_name(section.key or doc.title, used))
-            ws.append([doc.title])
+            ws.append([safe_cell(doc.title)])
             ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n)
             ws.cell(1, 1).font, ws.cell(1, 1).alignment = title_font, center
-            ws.append([fields_line(section.fields)])
+            ws.append([safe_cell(fields_line(section.fields))])
             ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=n)
-            ws.append([c.header.replace("\n", "") for c in doc.columns])
+            ws.append(safe_row(c.header.replace("\n", "") for c in doc.columns))
             for i in range(1, n + 1):
                 cell = ws.cell(3, i)
                 cell.font, cell.alignment, cell.border = head_font, center, _BOX
             for row in section.rows:
-                ws.append(list(row))
+                ws.append(safe_row(row))
             if section.totals:
-                ws.append(list(section.totals))
+                ws.append(safe_row(section.totals))
             last = ws.max_row
             for r in ws.iter_rows(min_row=4, max_row=last, max_col=n):
                 for cell, col in zip(r, doc.columns):
@@ -60,9 +62,9 @@ def write_xlsx(docs: list[TableDocument], out: Path) -> Path:
                     cell.alignment = left if col.align == "left" else center
                     cell.number_format = "@"  # ID numbers stay text
             if doc.note:
-                ws.append([doc.note])
+                ws.append([safe_cell(doc.note)])
             if doc.footer:
-                ws.append(["　　".join(f"{k}：{v}" for k, v in doc.footer)])
+                ws.append([safe_cell("　　".join(f"{k}：{v}" for k, v in doc.footer))])
             for i, col in enumerate(doc.columns, 1):
                 ws.column_dimensions[get_column_letter(i)].width = max(6, col.width * 2.2)
             ws.print_title_rows = "3:3"

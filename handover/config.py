@@ -60,6 +60,19 @@ class Settings:
     intake_root: Path | None = None
     # Hours after which the web front end's finished temporary files are removed.
     web_temp_hours: int = 72
+    # A signed-in session ends after this many minutes without a request, and this many hours
+    # after sign-in whatever happens (GB/T 22239: 登录连接超时自动退出).
+    session_idle_minutes: int = 30
+    session_hours: int = 8
+    # The session cookie's Secure flag: "auto" (when the request came over https), "always"
+    # (behind an https reverse proxy that talks http to us), "never".
+    cookie_secure: str = "auto"
+    # Failed sign-ins allowed per (address, user name) in 5 minutes; an address as a whole (an
+    # office behind one NAT address) gets signin_address_limit before every name is refused.
+    signin_limit: int = 5
+    signin_address_limit: int = 100
+    # Days after which a password must be changed at the next sign-in; 0 = never.
+    password_max_age_days: int = 90
 
     @property
     def db_url(self) -> str:

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from rich.console import Console
 from rich.table import Table
 
+from .cells import cell as safe_cell, row as safe_row
 from .models import Destination
 from .roster.problems import Problem
 
@@ -53,10 +54,10 @@ def write_problems_xlsx(path: Path, problems: list[Problem], source_name: str) -
     ws = wb.create_sheet("问题清单")
     ws.column_dimensions["B"].width = 28
     ws.column_dimensions["E"].width = 80
-    ws.append([f"名册校验报告：{source_name}（{problem_counts(problems)}）"])
+    ws.append([safe_cell(f"名册校验报告：{source_name}（{problem_counts(problems)}）")])
     ws.append(["行", "列", "类别", "代码", "说明"])
     for p in sorted(problems, key=lambda p: (p.row or 0, not p.is_error)):
-        ws.append([p.row, p.column, p.severity.value, p.code, p.message])
+        ws.append(safe_row([p.row, p.column, p.severity.value, p.code, p.message]))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

@@ -19,21 +19,20 @@ from handover.db import init_db
 from handover.errors import HandoverError
 
 from .cleanup import Sweeper
-from .deps import NotSignedIn
+from .deps import NotSignedIn, PasswordChangeRequired
 from .render import make_templates, page
-from .security import SignInLimiter, UploadLimitMiddleware, secret_key
+from .security import SecureCookieMiddleware, SignInLimiter, UploadLimitMiddleware, secret_key, wants_json
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "handover_session"
-SESSION_HOURS = 8
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
+    return wants_json(request.url.path, request.headers.get("accept", ""))
 
 
 def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = None,
-               https_only: bool = False, signin_limit: int = 5, bundle_text_pdf: bool | None = None,
+               https_only: bool = False, signin_limit: int | None = None, bundle_text_pdf: bool | None = None,
                max_unzipped_bytes: int | None = None) -> FastAPI:
     cfg = cfg or settings()
     # The routes reach completeness and workers only when called; those packages are imported at
@@ -52,7 +51,8 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
     app.state.cfg = cfg
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
     app.state.templates = make_templates()
-    app.state.limiter = SignInLimiter(engine, limit=signin_limit)
+    app.state.limiter = SignInLimiter(engine, limit=signin_limit or cfg.signin_limit,
+                                      address_limit=cfg.signin_address_limit)
     app.state.max_upload = max_upload_bytes or cfg.max_upload_mb * 1024 * 1024
     # A batch ZIP may unpack to this much (scans barely compress; more is a zip bomb).
     app.state.max_unzipped = max_unzipped_bytes or 4 * app.state.max_upload
@@ -61,8 +61,11 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
     app.state.intake_dir = Path(cfg.data_dir) / "web" / "intake"
     app.state.bundle_text_pdf = bundle_text_pdf  # None: PDF of the agreement through LibreOffice when installed
 
+    # The cookie only names a server-side session (web.sessions), which the timeouts end.
     app.add_middleware(SessionMiddleware, secret_key=secret_key(cfg), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
+                       max_age=cfg.session_hours * 3600, same_site="lax")
+    app.add_middleware(SecureCookieMiddleware, cookie=SESSION_COOKIE,
+                       policy="always" if https_only else cfg.cookie_secure)
     app.add_middleware(UploadLimitMiddleware, max_bytes=app.state.max_upload + 64 * 1024)
 
     @app.middleware("http")
@@ -83,6 +86,13 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
         if _wants_json(request):
             return JSONResponse({"detail": "请先登录"}, status_code=401)
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, _exc: PasswordChangeRequired):
+        if _wants_json(request):
+            return JSONResponse({"detail": "请先修改密码（POST /api/session/password）", "password_change_required": True},
+                                status_code=403)
+        return RedirectResponse(f"/account/password?next={request.url.path}", status_code=303)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

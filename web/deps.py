@@ -14,12 +14,19 @@ from archive_store.tables import CommunityRow
 from handover.db import EnterpriseRow, managed
 from handover.idnumber import mask
 
+from . import sessions
 from .tables import UserRow
 from .users import ARCHIVE, ADMIN, COMMUNITY, ENTERPRISE, FULL_ID_ROLES, ROLES
 
 
 class NotSignedIn(Exception):
     """Raised for pages (redirect to the sign-in page) and the API (401)."""
+
+
+class PasswordChangeRequired(Exception):
+    """The session may do nothing but change the password (after an admin's reset, or when the
+    password is older than ``password_max_age_days``): pages redirect to the form, the API
+    answers 403."""
 
 
 @dataclass(frozen=True)
@@ -60,13 +67,18 @@ def db(request: Request) -> Iterator[Session]:
 
 
 def optional_user(request: Request, session: Session = Depends(db)) -> CurrentUser | None:
-    uid, version = request.session.get("uid"), request.session.get("ver")
-    if uid is None:
+    """The user of the request's session, if that session is still open (see web.sessions)."""
+    token = request.session.get("sid")
+    if token is None:
+        if request.session.get("uid") is not None:
+            request.session.clear()  # a cookie from before server-side sessions: sign in again
         return None
-    row = session.get(UserRow, uid)
-    if row is None or not row.active or row.session_version != version:
+    live = sessions.live(session.get_bind(), token, request.app.state.cfg)
+    row = session.get(UserRow, live.user_id) if live else None
+    if row is None or not row.active:
         request.session.clear()
         return None
+    request.state.must_change_password = live.must_change_password
     community = session.get(CommunityRow, row.community_id) if row.community_id else None
     enterprise = session.get(EnterpriseRow, row.enterprise_id) if row.enterprise_id else None
     user = CurrentUser(row.id, row.username, row.display_name, row.role, row.community_id,
@@ -76,9 +88,17 @@ def optional_user(request: Request, session: Session = Depends(db)) -> CurrentUs
     return user
 
 
-def current_user(user: CurrentUser | None = Depends(optional_user)) -> CurrentUser:
+def signed_in(user: CurrentUser | None = Depends(optional_user)) -> CurrentUser:
+    """The signed-in user, even one who must change the password first (for the routes that
+    change it, sign out, or say who is signed in)."""
     if user is None:
         raise NotSignedIn
+    return user
+
+
+def current_user(request: Request, user: CurrentUser = Depends(signed_in)) -> CurrentUser:
+    if getattr(request.state, "must_change_password", False):
+        raise PasswordChangeRequired
     return user
 
 
@@ -99,6 +119,19 @@ def record_denial(request: Request, user: CurrentUser, target: str, why: str) ->
 def deny(request: Request, user: CurrentUser, target: str, message: str = "无权访问该内容") -> HTTPException:
     record_denial(request, user, target, message)
     return HTTPException(403, message)
+
+
+def hidden(request: Request, user: CurrentUser, target: str, why: str, message: str) -> HTTPException:
+    """Something that exists but is out of the user's scope: recorded as a refusal, and answered
+    exactly like an id that does not exist (404, same message), so ids cannot be probed."""
+    record_denial(request, user, target, why)
+    return HTTPException(404, message)
+
+
+def missing(request: Request, user: CurrentUser, target: str, message: str) -> HTTPException:
+    """An id that does not exist: 404, and a row in the audit log (guessing ids leaves a trace)."""
+    audit_now(request, user.username, "not_found", target, message, method=request.method, path=request.url.path)
+    return HTTPException(404, message)
 
 
 def require(*roles: str):

@@ -63,25 +63,42 @@ async def verify_csrf(request: Request) -> None:
         raise HTTPException(403, "安全校验失败（CSRF令牌缺失或无效），请刷新页面后重试")
 
 
-class SignInLimiter:
-    """At most ``limit`` failed sign-ins per user name in ``window`` s, and ``ip_factor`` times as
-    many per client address (an office behind one NAT address shares that allowance). Failures
-    are rows in the database, so every server process (``uvicorn --workers N``, several machines)
-    counts the same attempts."""
+def signin_keys(client: str, username: str) -> tuple[str, str, str]:
+    """The counters a failed sign-in adds to: this name from this address (the limit that does
+    the work), this name from anywhere (guessing one account from many addresses), and this
+    address for any name (one machine trying many names)."""
+    name = username.strip().lower()
+    return f"pair:{client}|{name}", f"user:{name}", f"ip:{client}"
 
-    def __init__(self, engine: Engine, limit: int = 5, window: float = 300.0, ip_factor: int = 4) -> None:
+
+class SignInLimiter:
+    """At most ``limit`` failed sign-ins per (address, user name) in ``window`` s, ``user_factor``
+    times as many per user name from all addresses, and ``address_limit`` per address for all
+    names — high, because an office behind one NAT address must not be locked out by a few
+    colleagues' typing. Failures are rows in the database, so every server process
+    (``uvicorn --workers N``, several machines) counts the same attempts."""
+
+    def __init__(self, engine: Engine, limit: int = 5, address_limit: int = 100, window: float = 300.0,
+                 user_factor: int = 4) -> None:
         self.engine = engine
-        self.limit, self.window, self.ip_factor = limit, window, ip_factor
+        self.limit, self.address_limit, self.window, self.user_factor = limit, address_limit, window, user_factor
 
     def _since(self) -> dt.datetime:
         return utcnow() - dt.timedelta(seconds=self.window)
+
+    def _allowed(self, key: str) -> int:
+        if key.startswith("ip:"):
+            return self.address_limit
+        if key.startswith("user:"):
+            return self.limit * self.user_factor
+        return self.limit
 
     def blocked(self, *keys: str) -> bool:
         with Session(self.engine) as s:
             for k in keys:
                 count = s.scalar(select(func.count()).select_from(SignInFailureRow)
                                  .where(SignInFailureRow.key == k[:200], SignInFailureRow.at > self._since()))
-                if count >= self.limit * (self.ip_factor if k.startswith("ip:") else 1):
+                if count >= self._allowed(k):
                     return True
         return False
 
@@ -100,8 +117,10 @@ class BodyTooLarge(Exception):
 
 
 class UploadLimitMiddleware:
-    """Refuse request bodies above ``max_bytes`` (413) — by Content-Length up front, and by counting
-    the bytes actually received when the length is not declared."""
+    """Refuse request bodies above ``max_bytes`` (413, in Chinese: a page for a browser form, JSON
+    for the API) — by Content-Length up front, and by counting the bytes actually received when
+    the length is not declared (chunked). In that case the form parser sees the refusal as a
+    broken body and answers its own English 400; that answer is replaced by ours."""
 
     def __init__(self, app, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -111,38 +130,99 @@ class UploadLimitMiddleware:
             return await self.app(scope, receive, send)
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await _too_large(send, self.max_bytes)
+            return await _too_large(scope, send, self.max_bytes)
         received = 0
-        started = False
+        over = started = False
 
         async def counting_receive():
-            nonlocal received
+            nonlocal received, over
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    over = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message):
             nonlocal started
             if message["type"] == "http.response.start":
+                if started:
+                    return
                 started = True
+                if over:
+                    return await _too_large(scope, send, self.max_bytes)
+            elif over:
+                return  # the body of the app's own answer to the broken upload
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _too_large(send, self.max_bytes)
+                await _too_large(scope, send, self.max_bytes)
 
 
-async def _too_large(send, max_bytes: int) -> None:
-    body = (f'{{"detail":"上传文件过大：不能超过{max_bytes // (1024 * 1024) or 1} MB"}}').encode()
+def wants_json(path: str, accept: str) -> bool:
+    """API paths and clients that do not ask for HTML get JSON; a browser gets a page."""
+    return path.startswith("/api/") or "text/html" not in accept
+
+
+_TOO_LARGE_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>文件过大 · 退休人员社会化管理移交平台</title>
+<link rel="stylesheet" href="/static/style.css"></head>
+<body><main class="content"><section class="card error-card"><h1>文件过大</h1>
+<p>{message}</p><p>请压缩或分批后重新上传。</p>
+<p><a class="button" href="{back}">返回上一页</a></p></section></main></body></html>"""
+
+
+async def _too_large(scope, send, max_bytes: int) -> None:
+    import html
+    import json
+
+    message = f"上传文件过大：不能超过{max_bytes // (1024 * 1024) or 1} MB"
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+    if wants_json(scope.get("path", ""), headers.get("accept", "")):
+        body, ctype = json.dumps({"detail": message}, ensure_ascii=False).encode(), b"application/json"
+    else:
+        # Back to the form that sent the file: same-site paths only, never another site.
+        referer = headers.get("referer", "")
+        host = headers.get("host", "")
+        path = referer.split(host, 1)[1] if host and f"//{host}/" in referer else ""
+        back = path if path.startswith("/") and not path.startswith("//") else "/"
+        body = _TOO_LARGE_PAGE.format(message=html.escape(message), back=html.escape(back)).encode()
+        ctype = b"text/html"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", ctype + b"; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+COOKIE_SECURE = ("auto", "always", "never")
+
+
+class SecureCookieMiddleware:
+    """Marks the session cookie ``Secure`` — on every request (``always``: behind an https proxy
+    that talks http to this server), or when the request itself came over https (``auto``)."""
+
+    def __init__(self, app, cookie: str, policy: str) -> None:
+        if policy not in COOKIE_SECURE:
+            raise ValueError(f"HANDOVER_COOKIE_SECURE 只能是 {'、'.join(COOKIE_SECURE)}，不能是“{policy}”")
+        self.app, self.prefix, self.policy = app, cookie.encode() + b"=", policy
+
+    async def __call__(self, scope, receive, send):
+        secure = self.policy == "always" or (self.policy == "auto" and scope.get("scheme") in ("https", "wss"))
+        if scope["type"] != "http" or not secure:
+            return await self.app(scope, receive, send)
+
+        async def send_secure(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [
+                    (k, v + b"; secure" if k.lower() == b"set-cookie" and v.startswith(self.prefix)
+                     and b"; secure" not in v.lower() else v) for k, v in message.get("headers", [])]}
+            await send(message)
+
+        await self.app(scope, receive, send_secure)
 
 
 _ID_LIKE = re.compile(r"[0-9]{6}[0-9]{8,11}[0-9Xx]?")

@@ -21,7 +21,8 @@ class UserRow(Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), nullable=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on disable / password change: every existing session of the user stops working.
+    # No longer read (sessions are rows of web_sessions); kept because databases made before
+    # hold this NOT NULL column.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
@@ -79,10 +80,39 @@ class IntakeRow(Base):
 
 
 class SignInFailureRow(Base):
-    """One failed sign-in per key ("user:<name>", "ip:<address>"): the rate limit, shared by every
-    server process using this database."""
+    """One failed sign-in per key ("pair:<address>|<name>", "user:<name>", "ip:<address>"): the
+    rate limit, shared by every server process using this database."""
 
     __tablename__ = "web_signin_failures"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class SessionRow(Base):
+    """A signed-in session. The cookie carries a random token; this row holds its SHA-256, so a
+    copy of the database does not let anyone sign in. Ended rows stay for the record."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"), index=True)
+    client: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Set at sign-in when the password was reset by an admin or has expired: until it is
+    # changed, the session may do nothing else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    # logout | password_changed | password_reset | disabled | ended_by_admin | idle | expired
+    end_reason: Mapped[str] = mapped_column(String(32), default="")
+
+
+class PasswordStateRow(Base):
+    """When a user's password was last set and whether they must change it at the next sign-in
+    (after an admin's reset). No row: set when the user was created, no change required."""
+
+    __tablename__ = "web_password_state"
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"), primary_key=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    must_change: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,4 +1,5 @@
-"""Users and roles: creation, sign-in checks, disabling. Passwords are argon2 hashes."""
+"""Users and roles: creation, sign-in checks, disabling, passwords (argon2 hashes; the rules in
+``web.passwords``). Disabling a user or setting their password ends their sessions."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from handover.db import EnterpriseRow
 from handover.clock import utcnow
 from handover.errors import InputRefused
 
+from . import passwords, sessions
 from .tables import UserRow
 
 ROLES = {ADMIN: "系统管理员", ARCHIVE: "档案馆工作人员", COMMUNITY: "社区工作人员", ENTERPRISE: "企业经办人"}
 # Roles that work with whole ID numbers; the others see them masked.
 FULL_ID_ROLES = {ADMIN, ARCHIVE}
-MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 
 _hasher = PasswordHasher()
@@ -31,9 +32,11 @@ class UserError(InputRefused):
     """A user request that cannot be met; the message is Chinese, for the user."""
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"密码至少需要{MIN_PASSWORD}个字符")
+def hash_password(password: str, username: str) -> str:
+    try:
+        passwords.check(password, username)
+    except passwords.PasswordRejected as err:
+        raise UserError(str(err)) from None
     return _hasher.hash(password)
 
 
@@ -53,12 +56,12 @@ def create_user(session: Session, username: str, password: str, role: str, *, di
     if session.scalar(select(UserRow).where(UserRow.username == username)):
         raise UserError(f"用户名“{username}”已被使用")
     row = UserRow(username=username, display_name=display_name.strip() or username,
-                  password_hash=hash_password(password), role=role,
+                  password_hash=hash_password(password, username), role=role,
                   community_id=community_id if role == COMMUNITY else None,
-                  enterprise_id=enterprise_id if role == ENTERPRISE else None, active=True,
-                  session_version=1)
+                  enterprise_id=enterprise_id if role == ENTERPRISE else None, active=True)
     session.add(row)
     session.flush()
+    passwords.mark_set(session, row, must_change=False)
     return row
 
 
@@ -78,18 +81,39 @@ def authenticate(session: Session, username: str, password: str) -> UserRow | No
 
 
 def set_active(session: Session, username: str, active: bool) -> UserRow:
-    row = session.scalar(select(UserRow).where(UserRow.username == username))
-    if row is None:
-        raise UserError(f"没有用户“{username}”")
+    row = find_user(session, username)
     if row.active != active:
         row.active = active
-        row.session_version += 1
+        if not active:
+            sessions.end_all(session, row.id, "disabled")
     return row
 
 
-def set_password(session: Session, row: UserRow, password: str) -> None:
-    row.password_hash = hash_password(password)
-    row.session_version += 1
+def check_password(row: UserRow, password: str) -> bool:
+    try:
+        return _hasher.verify(row.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(session: Session, row: UserRow, password: str, *, reset_by_admin: bool = False,
+                 keep_session: str | None = None) -> int:
+    """A new password for ``row``. Set by the user: every other session ends (``keep_session``,
+    the token of the one asking, stays). Reset by an admin: every session ends and the user must
+    choose a new password at next sign-in. Returns how many sessions were ended."""
+    if check_password(row, password):
+        raise UserError("新密码不能与原密码相同")
+    row.password_hash = hash_password(password, row.username)
+    passwords.mark_set(session, row, must_change=reset_by_admin)
+    return sessions.end_all(session, row.id, "password_reset" if reset_by_admin else "password_changed",
+                            keep=None if reset_by_admin else keep_session)
+
+
+def find_user(session: Session, username: str) -> UserRow:
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None:
+        raise UserError(f"没有用户“{username}”")
+    return row
 
 
 def list_users(session: Session) -> list[UserRow]:

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
+from ..cells import cell as safe_cell, row as safe_row
 from ..models import Enterprise, Retiree
 from .headers import COLUMNS, WRITTEN_KEYS, column_letter
 
@@ -39,7 +40,7 @@ def _value(retiree: Retiree, key: str, seq: int) -> object:
 def roster_rows(retirees: list[Retiree]):
     yield [_HEADERS[k] for k in WRITTEN_KEYS]
     for i, r in enumerate(retirees, 1):
-        yield [_value(r, k, i) for k in WRITTEN_KEYS]
+        yield safe_row(_value(r, k, i) for k in WRITTEN_KEYS)
 
 
 def write_xlsx(path: Path, retirees: list[Retiree], enterprise: Enterprise | None = None) -> Path:
@@ -51,7 +52,7 @@ def write_xlsx(path: Path, retirees: list[Retiree], enterprise: Enterprise | Non
     title.font = Font(size=16, bold=True)
     title.alignment = Alignment(horizontal="center")
     ws.append([title])
-    ws.append([f"单位名称：{enterprise.name}" if enterprise else "单位名称："])
+    ws.append([safe_cell(f"单位名称：{enterprise.name}") if enterprise else "单位名称："])
     for row in roster_rows(retirees):
         ws.append(row)
     ws.merged_cells.add(f"A1:{column_letter(width - 1)}1")

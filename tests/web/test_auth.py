@@ -204,15 +204,29 @@ def test_openapi_schema_lists_the_api(app):
         assert path in paths, path
 
 
-def test_many_users_failing_from_one_address_are_limited_too(seed):
+def test_many_users_failing_from_one_address_meet_a_higher_ceiling(seed):
+    import dataclasses
+
     from web.app import create_app
 
-    client = TestClient(create_app(seed.cfg, signin_limit=2))
+    client = TestClient(create_app(dataclasses.replace(seed.cfg, signin_limit=2, signin_address_limit=6)))
     codes = [client.post("/api/session", json={"username": f"user{i}", "password": "bad-password"}).status_code
              for i in range(8)]
-    assert codes == [401] * 8
+    assert codes == [401] * 6 + [429] * 2
     r = client.post("/api/session", json={"username": "admin", "password": PASSWORD})
     assert r.status_code == 429
+
+
+def test_colleagues_behind_one_office_address_are_not_locked_out_together(app):
+    """Finding 10 of issue 19: 20 failures from one address used to lock every user behind it."""
+    client = TestClient(app)
+    for i in range(20):
+        assert client.post("/api/session", json={"username": f"user{i}", "password": "bad-password"}).status_code == 401
+    for _ in range(5):
+        assert client.post("/api/session", json={"username": "comm_a", "password": "bad-password"}).status_code == 401
+    # comm_a is refused from this address now; a colleague at the next desk is not.
+    assert client.post("/api/session", json={"username": "comm_a", "password": PASSWORD}).status_code == 429
+    assert TestClient(app).post("/api/session", json={"username": "admin", "password": PASSWORD}).status_code == 200
 
 
 def test_server_logs_carry_no_search_terms_or_id_numbers():

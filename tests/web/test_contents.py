@@ -86,6 +86,6 @@ def test_the_contents_list_prints_as_it_stands_now(as_user, seed, tmp_path):
     assert "招工登记表（更正后）" in cells
     # Community staff print their own community's; not another's; enterprises not at all.
     assert as_user("comm_a").get(f"/dossiers/{seed.volume_a}/contents.pdf").status_code == 200
-    assert as_user("comm_b").get(f"/dossiers/{seed.volume_a}/contents.pdf").status_code == 403
+    assert as_user("comm_b").get(f"/dossiers/{seed.volume_a}/contents.pdf").status_code == 404
     assert as_user("ent_a").get(f"/dossiers/{seed.volume_a}/contents.pdf").status_code == 403
     assert archivist.get(f"/dossiers/{seed.volume_a}/contents.txt").status_code == 404

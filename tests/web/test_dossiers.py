@@ -1,5 +1,5 @@
 """Search, dossiers, page images, PDF, catalogs, 查阅/外借 requests and the audit log — per role,
-with the denials: another community's dossier is 403 and never appears in search."""
+with the denials: another community's dossier answers 404 like a missing one and never appears in search."""
 
 from __future__ import annotations
 
@@ -79,20 +79,26 @@ def test_enterprise_users_cannot_search_or_open_dossiers(as_user, seed):
     assert ent.get("/api/requests").status_code == 403
 
 
-def test_other_communitys_dossier_is_403_and_audited(as_user, seed):
+def test_other_communitys_dossier_answers_like_a_missing_one_and_is_audited(as_user, seed):
+    """Issue 19, finding 10: an existing id out of scope answered 403 and others 404, which told
+    a prober which ids exist. Both answer the same 404 now; both leave an audit row."""
     comm_a = as_user("comm_a")
     for url in (f"/api/dossiers/{seed.volume_b}", f"/dossiers/{seed.volume_b}/pages/1/image",
                 f"/dossiers/{seed.volume_b}/volume.pdf", f"/catalogs/{seed.community_b}.xlsx"):
         r = comm_a.get(url)
-        assert r.status_code == 403, url
-        assert seed.person_b.name not in r.text
+        ghost = comm_a.get(url.replace(str(seed.volume_b), "999999").replace(str(seed.community_b), "999999"))
+        assert r.status_code == ghost.status_code == 404, url
+        assert r.json() == ghost.json() and seed.person_b.name not in r.text
     page = comm_a.get(f"/dossiers/{seed.volume_b}", headers=HTML)
-    assert page.status_code == 403 and "无权" in page.text and seed.person_b.name not in page.text
+    ghost = comm_a.get("/dossiers/999999", headers=HTML)
+    assert page.status_code == ghost.status_code == 404 and page.text == ghost.text
+    assert seed.person_b.name not in page.text
     r = comm_a.post(f"/api/dossiers/{seed.volume_b}/requests", json={"kind": "view", "reason": "核实"})
-    assert r.status_code == 403
+    assert r.status_code == 404
     denied = audit_rows(seed, "denied", "comm_a")
     assert len(denied) >= 5
-    assert comm_a.get("/api/dossiers/999999").status_code == 404
+    guessed = audit_rows(seed, "not_found", "comm_a")
+    assert len(guessed) >= 5 and {r.target for r in guessed} >= {"volume/999999", "catalog/999999"}
 
 
 def test_dossier_shows_contents_completeness_and_masks_ids_by_role(as_user, seed):
@@ -135,6 +141,10 @@ def test_request_approve_then_read_then_close(as_user, seed):
     assert r.status_code == 201
     rid = r.json()["id"]
     assert comm_a.post(f"/api/requests/{rid}/approve", json={}).status_code == 403  # not their own approval
+    assert comm_a.post("/api/requests/999999/approve", json={}).status_code == 403  # the role, whatever the id
+    # Another community's clerk cannot tell this request from one that does not exist.
+    mine, ghost = (as_user("comm_b").post(f"/api/requests/{i}/cancel", json={}) for i in (rid, 999999))
+    assert mine.status_code == ghost.status_code == 404 and mine.json() == ghost.json()
     assert as_user("comm_b").get("/api/requests").json() == []
     pending = archivist.get("/api/requests", params={"status": "pending"}).json()
     assert [p["id"] for p in pending] == [rid]

@@ -214,7 +214,7 @@ def test_the_crop_follows_the_page_image_rules(as_user, seed, vol):
 
     comm_a = as_user("comm_a")
     assert comm_a.get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 403  # no approved 查阅
-    assert as_user("comm_b").get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 403  # other community
+    assert as_user("comm_b").get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 404  # other community
     assert as_user("ent_a").get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 403
     rid = comm_a.post(f"/api/dossiers/{vol}/requests", json={"kind": "view", "reason": "核实姓名"}).json()["id"]
     assert archivist.post(f"/api/requests/{rid}/approve", json={"note": "同意"}).status_code == 200

@@ -71,9 +71,10 @@ def test_an_enterprise_never_sees_another_enterprises_retirees(as_user, seed, tm
     names_b = {r.name for r in seed.batch_b.retirees}
     assert summary_a["total"] == 0 and not names_b & {r["name"] for r in summary_a["retirees"]}
     token_b = upload(ent_b, roster(tmp_path, seed.batch_b)).json()["token"]
-    assert ent_a.get(f"/api/roster/uploads/{token_b}").status_code == 403
-    assert ent_a.post(f"/api/roster/uploads/{token_b}/import", json={"mode": "all"}).status_code == 403
-    assert ent_a.get(f"/roster/uploads/{token_b}/report.xlsx").status_code == 403
+    # Another enterprise's upload answers as if it did not exist.
+    assert ent_a.get(f"/api/roster/uploads/{token_b}").status_code == 404
+    assert ent_a.post(f"/api/roster/uploads/{token_b}/import", json={"mode": "all"}).status_code == 404
+    assert ent_a.get(f"/roster/uploads/{token_b}/report.xlsx").status_code == 404
     # Importing B's people from A's account is reported as a 重复领取 risk, not merged.
     r = upload(ent_a, roster(tmp_path, seed.batch_b, name="b-copy.xlsx"))
     codes = {p["code"] for p in r.json()["report"]["problems"]}

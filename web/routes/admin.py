@@ -15,14 +15,16 @@ from sqlalchemy.orm import Session
 from archive_store import audit
 from archive_store.tables import AuditRow, CommunityRow
 from handover import clock
+from handover.cells import row as safe_row
 from handover.db import EnterpriseRow
 from handover.registry import list_enterprises
 
+from .. import passwords, sessions
 from ..deps import CurrentUser, db, require
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import UserRow
-from ..users import ADMIN, ROLES, UserError, create_user, list_users, set_active
+from ..users import ADMIN, ROLES, UserError, create_user, find_user, list_users, set_active, set_password
 
 router = APIRouter()
 admin_only = require(ADMIN)
@@ -42,6 +44,8 @@ AUDIT_LABELS = {
     "void_ref_no": "作废预留档号", "verify": "存储校验", "upload_batch": "上传批次压缩包", "export_audit": "导出审计日志", "edit_contents": "更正卷内目录", "ingest_folder": "扫描室文件夹入库",
     "view_review": "查看校对清单", "review_answer": "校对（确认或更正识别值）", "review_waive": "校对（确认现状）",
     "split_contents": "拆分卷内目录（另起一份材料）", "merge_contents": "合并卷内目录（并入上一份材料）",
+    "password_change": "修改密码", "password_change_failed": "修改密码失败", "password_reset": "重置用户密码",
+    "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象",
 }
 
 
@@ -71,14 +75,37 @@ def _toggle(session: Session, actor: CurrentUser, username: str, active: bool) -
         raise UserError("不能停用自己的账号")
     row = set_active(session, username, active)
     audit.record(session, actor.username, "user_enable" if active else "user_disable", username, "")
+    session.commit()  # a disabled user's sessions end before the answer says so
     return row
+
+
+def _reset_password(session: Session, actor: CurrentUser, username: str, password: str) -> int:
+    if username == actor.username:
+        raise UserError("请在“修改密码”中修改自己的密码")
+    ended = set_password(session, find_user(session, username), password, reset_by_admin=True)
+    audit.record(session, actor.username, "password_reset", username, "", sessions_ended=ended)
+    session.commit()  # the user's sessions are ended before the answer says so
+    return ended
+
+
+def _end_sessions(session: Session, actor: CurrentUser, username: str) -> int:
+    row = find_user(session, username)
+    ended = sessions.end_all(session, row.id, "ended_by_admin")
+    audit.record(session, actor.username, "sessions_ended", username, "", sessions_ended=ended)
+    session.commit()  # ended before the answer says so
+    return ended
+
+
+def _users_page(request: Request, session: Session, status_code: int = 200, **context):
+    context.setdefault("form", {})
+    return page(request, "admin_users.html", status_code=status_code, users=_user_rows(session), roles=ROLES,
+                communities=list(session.scalars(select(CommunityRow).order_by(CommunityRow.id))),
+                enterprises=list_enterprises(session), rules=passwords.RULES, **context)
 
 
 @router.get("/admin/users", include_in_schema=False)
 def users_page(request: Request, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    return page(request, "admin_users.html", users=_user_rows(session), roles=ROLES,
-                communities=list(session.scalars(select(CommunityRow).order_by(CommunityRow.id))),
-                enterprises=list_enterprises(session), form={})
+    return _users_page(request, session)
 
 
 def _opt_int(value: str) -> int | None:
@@ -95,10 +122,8 @@ def users_add(request: Request, username: str = Form(""), password: str = Form("
              _opt_int(enterprise_id))
     except UserError as err:
         session.rollback()
-        return page(request, "admin_users.html", status_code=400, users=_user_rows(session), roles=ROLES,
-                    communities=list(session.scalars(select(CommunityRow).order_by(CommunityRow.id))),
-                    enterprises=list_enterprises(session), error=str(err),
-                    form={"username": username, "display_name": display_name, "role": role})
+        return _users_page(request, session, 400, error=str(err),
+                           form={"username": username, "display_name": display_name, "role": role})
     flash(request, f"已新增用户 {username}")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -108,6 +133,29 @@ def users_toggle(request: Request, username: str, active: str = Form("0"),
                  user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
     _toggle(session, user, username, active == "1")
     flash(request, f"已{'启用' if active == '1' else '停用'}用户 {username}")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{username}/password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def users_reset_password(request: Request, username: str, password: str = Form(""),
+                         user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    try:
+        _reset_password(session, user, username, password)
+    except UserError as err:
+        session.rollback()
+        return _users_page(request, session, 400, error=f"重置 {username} 的密码失败：{err}")
+    flash(request, f"已重置 {username} 的密码，其登录已全部退出；该用户下次登录时须设置新密码")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{username}/sessions/end", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def users_end_sessions(request: Request, username: str, user: CurrentUser = Depends(admin_only),
+                       session: Session = Depends(db)):
+    try:
+        ended = _end_sessions(session, user, username)
+    except UserError as err:
+        raise HTTPException(404, str(err)) from None
+    flash(request, f"已退出 {username} 的全部登录（{ended} 个）")
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -128,8 +176,8 @@ def audit_xlsx(action: str = "", actor: str = "", user: CurrentUser = Depends(ad
     ws = wb.create_sheet("审计日志")
     ws.append(["时间", "用户", "操作", "对象", "事由", "详情"])
     for r in rows:
-        ws.append([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action), r.target, r.reason,
-                   json.dumps(r.detail, ensure_ascii=False) if r.detail else ""])
+        ws.append(safe_row([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action), r.target, r.reason,
+                         json.dumps(r.detail, ensure_ascii=False) if r.detail else ""]))
     buf = io.BytesIO()
     wb.save(buf)
     stamp = clock.local(clock.utcnow()).strftime("%Y%m%d-%H%M")
@@ -181,6 +229,31 @@ def api_disable(username: str, user: CurrentUser = Depends(admin_only), session:
 def api_enable(username: str, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
     row = _toggle(session, user, username, True)
     return {"username": row.username, "active": row.active}
+
+
+class PasswordReset(BaseModel):
+    password: str
+
+
+@router.post("/api/users/{username}/password", tags=["用户管理"], summary="重置密码（用户须在下次登录时修改）",
+             dependencies=[Depends(verify_csrf)])
+def api_reset_password(username: str, body: PasswordReset, user: CurrentUser = Depends(admin_only),
+                       session: Session = Depends(db)):
+    try:
+        ended = _reset_password(session, user, username, body.password)
+    except UserError as err:
+        raise HTTPException(400, str(err)) from None
+    return {"username": username, "sessions_ended": ended, "must_change_password": True}
+
+
+@router.delete("/api/users/{username}/sessions", tags=["用户管理"], summary="退出该用户的全部登录",
+               dependencies=[Depends(verify_csrf)])
+def api_end_sessions(username: str, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    try:
+        ended = _end_sessions(session, user, username)
+    except UserError as err:
+        raise HTTPException(404, str(err)) from None
+    return {"username": username, "sessions_ended": ended}
 
 
 @router.get("/api/audit", tags=["审计"], summary="审计日志（管理员）")

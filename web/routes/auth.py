@@ -1,4 +1,4 @@
-"""Sign-in and sign-out (pages and API), with the rate limit and audit."""
+"""Sign-in, sign-out and changing one's own password (pages and API), with the rate limit and audit."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from archive_store import audit
 
-from ..deps import CurrentUser, audit_now, current_user, db, optional_user
-from ..render import page
-from ..security import csrf_token, verify_csrf
-from ..users import ROLES, authenticate
+from .. import passwords, sessions
+from ..deps import CurrentUser, audit_now, db, optional_user, signed_in
+from ..render import flash, page
+from ..security import csrf_token, signin_keys, verify_csrf
+from ..tables import UserRow
+from ..users import ROLES, UserError, authenticate, check_password, set_password
 
 router = APIRouter()
 
@@ -23,10 +25,14 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-def _sign_in(request: Request, session: Session, username: str, password: str):
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _sign_in(request: Request, session: Session, username: str, password: str) -> tuple[UserRow | None, str]:
+    """(the user, why the password must be changed first or ""); (None, "") when refused."""
     limiter = request.app.state.limiter
-    client = request.client.host if request.client else "?"
-    keys = (f"user:{username.strip().lower()}", f"ip:{client}")
+    keys = signin_keys(_client(request), username)
     if limiter.blocked(*keys):
         audit_now(request, username[:64], "login_blocked", username[:64], "登录失败次数过多")
         raise HTTPException(429, "登录失败次数过多，请5分钟后再试")
@@ -34,12 +40,24 @@ def _sign_in(request: Request, session: Session, username: str, password: str):
     if user is None:
         limiter.failed(*keys)
         audit_now(request, username[:64], "login_failed", username[:64], "用户名或密码错误")
-        return None
-    limiter.succeeded(keys[0])
+        return None, ""
+    limiter.succeeded(*keys[:2])
+    must_change = passwords.change_required(session, user, request.app.state.cfg)
+    token = sessions.start(session, user.id, _client(request), must_change_password=bool(must_change))
     request.session.clear()  # a fresh session (and CSRF token) after sign-in: no fixation
-    request.session.update(uid=user.id, ver=user.session_version)
-    audit.record(session, user.username, "login", user.username, "")
-    return user
+    request.session["sid"] = token
+    audit.record(session, user.username, "login", user.username, must_change)
+    # Committed before the answer: the browser's next request, sent the moment the redirect
+    # arrives, must find the session (a yield dependency commits only after the response).
+    session.commit()
+    return user, must_change
+
+
+def _sign_out(request: Request, session: Session, user: CurrentUser) -> None:
+    sessions.end(session, request.session.get("sid"), "logout")
+    audit.record(session, user.username, "logout", user.username, "")
+    session.commit()  # ended before the answer says so
+    request.session.clear()
 
 
 @router.get("/login", include_in_schema=False)
@@ -52,18 +70,61 @@ def login_page(request: Request, next: str = "/", user: CurrentUser | None = Dep
 @router.post("/login", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
                  next: str = Form("/"), session: Session = Depends(db)):
-    user = _sign_in(request, session, username, password)
+    user, must_change = _sign_in(request, session, username, password)
     if user is None:
         return page(request, "login.html", status_code=401, next=_safe_next(next),
                     error="用户名或密码错误，或账号已停用", username=username)
+    if must_change:
+        flash(request, must_change, "error")
+        return RedirectResponse(f"/account/password?next={_safe_next(next)}", status_code=303)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-def logout(request: Request, user: CurrentUser = Depends(current_user), session: Session = Depends(db)):
-    audit.record(session, user.username, "logout", user.username, "")
-    request.session.clear()
+def logout(request: Request, user: CurrentUser = Depends(signed_in), session: Session = Depends(db)):
+    _sign_out(request, session, user)
     return RedirectResponse("/login", status_code=303)
+
+
+def _change_password(request: Request, session: Session, user: CurrentUser, current: str, new: str) -> None:
+    row = session.get(UserRow, user.id)
+    # Guessing the current password through this form meets the sign-in limit too.
+    limiter, keys = request.app.state.limiter, signin_keys(_client(request), user.username)
+    if limiter.blocked(*keys):
+        raise HTTPException(429, "密码输错次数过多，请5分钟后再试")
+    if not check_password(row, current):
+        limiter.failed(*keys)
+        audit_now(request, user.username, "password_change_failed", user.username, "原密码错误")
+        raise UserError("原密码不正确")
+    token = request.session.get("sid")
+    ended = set_password(session, row, new, keep_session=token)
+    live = sessions.find(session, token)
+    if live is not None:
+        live.must_change_password = False
+    audit.record(session, user.username, "password_change", user.username, "", other_sessions_ended=ended)
+    session.commit()  # the other sessions are ended before the answer says so
+
+
+@router.get("/account/password", include_in_schema=False)
+def password_page(request: Request, next: str = "/", user: CurrentUser = Depends(signed_in)):
+    return page(request, "account_password.html", next=_safe_next(next), rules=passwords.RULES, error=None,
+                forced=getattr(request.state, "must_change_password", False))
+
+
+@router.post("/account/password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def password_submit(request: Request, current_password: str = Form(""), new_password: str = Form(""),
+                    confirm_password: str = Form(""), next: str = Form("/"), user: CurrentUser = Depends(signed_in),
+                    session: Session = Depends(db)):
+    try:
+        if new_password != confirm_password:
+            raise UserError("两次输入的新密码不一致")
+        _change_password(request, session, user, current_password, new_password)
+    except UserError as err:
+        session.rollback()
+        return page(request, "account_password.html", status_code=400, next=_safe_next(next), rules=passwords.RULES,
+                    error=str(err), forced=getattr(request.state, "must_change_password", False))
+    flash(request, "密码已修改；您在其他地方的登录已全部退出。")
+    return RedirectResponse(_safe_next(next), status_code=303)
 
 
 # ---------------------------------------------------------------- API
@@ -82,19 +143,35 @@ def user_json(user) -> dict:
 @router.post("/api/session", tags=["登录"], summary="登录（返回 CSRF 令牌）")
 def api_login(request: Request, body: Credentials, session: Session = Depends(db)):
     # A JSON body cannot be sent cross-site without CORS, which this server never allows.
-    user = _sign_in(request, session, body.username, body.password)
+    user, must_change = _sign_in(request, session, body.username, body.password)
     if user is None:
         raise HTTPException(401, "用户名或密码错误，或账号已停用")
-    return {"user": user_json(user), "csrf_token": csrf_token(request)}
+    return {"user": user_json(user), "csrf_token": csrf_token(request), "password_change_required": bool(must_change)}
 
 
 @router.get("/api/session", tags=["登录"], summary="当前用户")
-def api_me(request: Request, user: CurrentUser = Depends(current_user)):
-    return {"user": user_json(user), "csrf_token": csrf_token(request)}
+def api_me(request: Request, user: CurrentUser = Depends(signed_in)):
+    return {"user": user_json(user), "csrf_token": csrf_token(request),
+            "password_change_required": getattr(request.state, "must_change_password", False)}
 
 
-@router.delete("/api/session", tags=["登录"], summary="退出", dependencies=[Depends(verify_csrf)])
-def api_logout(request: Request, user: CurrentUser = Depends(current_user), session: Session = Depends(db)):
-    audit.record(session, user.username, "logout", user.username, "")
-    request.session.clear()
+@router.delete("/api/session", tags=["登录"], summary="退出（会话立即失效）", dependencies=[Depends(verify_csrf)])
+def api_logout(request: Request, user: CurrentUser = Depends(signed_in), session: Session = Depends(db)):
+    _sign_out(request, session, user)
+    return {"ok": True}
+
+
+class PasswordChange(BaseModel):
+    current_password: str
+    new_password: str
+
+
+@router.post("/api/session/password", tags=["登录"], summary="修改本人密码（其他会话随即失效）",
+             dependencies=[Depends(verify_csrf)])
+def api_change_password(request: Request, body: PasswordChange, user: CurrentUser = Depends(signed_in),
+                        session: Session = Depends(db)):
+    try:
+        _change_password(request, session, user, body.current_password, body.new_password)
+    except UserError as err:
+        raise HTTPException(400, str(err)) from None
     return {"ok": True}

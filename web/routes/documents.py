@@ -14,7 +14,7 @@ from handover import clock
 from handover.db import RetireeRow
 
 from .. import bundles
-from ..deps import ENTERPRISE_ROLES, CurrentUser, db, deny, require
+from ..deps import ENTERPRISE_ROLES, CurrentUser, db, hidden, missing, require
 from ..render import page
 from ..security import verify_csrf
 from ..tables import BundleRow
@@ -36,9 +36,9 @@ def _folder(request: Request, token: str) -> Path:
 def _own(request: Request, session: Session, user: CurrentUser, token: str) -> BundleRow:
     row = session.scalar(select(BundleRow).where(BundleRow.token == check_token(token)))
     if row is None:
-        raise HTTPException(404, "未找到该批文书")
+        raise missing(request, user, f"bundle/{token}", "未找到该批文书")
     if row.enterprise_id != user.enterprise_id:
-        raise deny(request, user, f"bundle/{token}", "该批文书不属于您的企业")
+        raise hidden(request, user, f"bundle/{token}", "该批文书不属于您的企业", "未找到该批文书")
     return row
 
 

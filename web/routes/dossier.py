@@ -21,7 +21,7 @@ from archive_store.withdraw import latest_withdrawal, withdrawn_volumes
 from handover import clock, volume_folder
 from handover.idnumber import mask
 
-from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
 from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
@@ -48,13 +48,14 @@ def visible_volume(request: Request, session: Session, user: CurrentUser, volume
     also serves 退回 volumes (to custodians, per the rule), otherwise published ones only."""
     vol = session.get(VolumeRow, volume_id)
     if vol is None or (not withdrawn and vol.status != PUBLISHED):
-        raise HTTPException(404, "未找到该案卷")
-    # Seeing the record does not depend on a request: only ABSENT and OUT_OF_SCOPE refuse here.
+        raise missing(request, user, f"volume/{volume_id}", "未找到该案卷")
+    # Seeing the record does not depend on a request: only ABSENT and OUT_OF_SCOPE refuse here,
+    # both answered alike (404) so that ids cannot be probed.
     seen = verdict(user.reader, Shelved(vol.status, vol.community_id), approved_request=False)
     if seen is Verdict.ABSENT:
-        raise HTTPException(404, "未找到该案卷")
+        raise missing(request, user, f"volume/{volume_id}", "未找到该案卷")
     if seen is Verdict.OUT_OF_SCOPE:
-        raise deny(request, user, vol.ref_no, "该案卷不属于您所在的社区，无权查阅")
+        raise hidden(request, user, vol.ref_no, "该案卷不属于您所在的社区，无权查阅", "未找到该案卷")
     return vol
 
 
@@ -329,9 +330,9 @@ def catalog_xlsx(request: Request, community_id: int, user: CurrentUser = Depend
                  session: Session = Depends(db)):
     community = session.get(CommunityRow, community_id)
     if community is None:
-        raise HTTPException(404, "未找到该社区")
+        raise missing(request, user, f"catalog/{community_id}", "未找到该社区")
     if not user.sees_community(community_id):
-        raise deny(request, user, f"catalog/{community_id}", "无权下载其他社区的目录")
+        raise hidden(request, user, f"catalog/{community_id}", "无权下载其他社区的目录", "未找到该社区")
     return built_file(lambda tmp: export_xlsx(session, community_id, tmp / "catalog.xlsx", actor=user.username,
                                               reason="网页下载", mask_ids=user.role not in FULL_ID_ROLES),
                       f"{community.label}-案卷目录与台账.xlsx")

@@ -14,7 +14,7 @@ from archive_store import access
 from archive_store.tables import PUBLISHED, AccessRequestRow, CommunityRow, VolumeRow
 from handover import clock
 
-from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, require
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
 from ..render import flash, page
 from ..security import verify_csrf
 from ..users import ARCHIVE, ADMIN
@@ -58,18 +58,19 @@ def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict
 
 def _decide(request: Request, session: Session, user: CurrentUser, request_id: int, action: str,
             note: str) -> AccessRequestRow:
-    row = session.get(AccessRequestRow, request_id)
-    if row is None:
-        raise HTTPException(404, "未找到该申请")
     decide = {"approve": access.approve, "reject": access.reject, "close": access.close,
               "cancel": access.cancel}.get(action)
     if decide is None:
         raise HTTPException(400, "未知的操作")
     custodian = user.role in (ADMIN, ARCHIVE)
+    # The role is checked before the id, so that the answer says nothing about which ids exist.
     if action in ("approve", "reject") and not custodian:
         raise deny(request, user, f"access_request/{request_id}", "只有档案馆工作人员可以审批查阅/外借申请")
+    row = session.get(AccessRequestRow, request_id)
+    if row is None:
+        raise missing(request, user, f"access_request/{request_id}", "未找到该申请")
     if action in ("close", "cancel") and not custodian and row.requester != user.username:
-        raise deny(request, user, f"access_request/{request_id}", "只能办理自己的申请")
+        raise hidden(request, user, f"access_request/{request_id}", "只能办理自己的申请", "未找到该申请")
     if action == "reject" and not note.strip():
         raise HTTPException(400, "驳回申请必须填写理由")
     return decide(session, request_id, user.username, note.strip())

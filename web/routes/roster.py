@@ -18,7 +18,7 @@ from handover.report import write_problems_xlsx
 from handover.roster import Problem, RosterFileError, Severity
 from handover.roster.importer import import_roster
 
-from ..deps import CurrentUser, ENTERPRISE_ROLES, db, deny, require
+from ..deps import CurrentUser, ENTERPRISE_ROLES, db, hidden, missing, require
 from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
@@ -90,9 +90,9 @@ def _upload(request: Request, user: CurrentUser, session: Session, file: UploadF
 def _own_upload(request: Request, session: Session, user: CurrentUser, token: str) -> RosterUploadRow:
     row = session.scalar(select(RosterUploadRow).where(RosterUploadRow.token == check_token(token)))
     if row is None:
-        raise HTTPException(404, "未找到该上传记录")
+        raise missing(request, user, f"roster_upload/{token}", "未找到该上传记录")
     if row.enterprise_id != user.enterprise_id:
-        raise deny(request, user, f"roster_upload/{token}", "该名册不属于您的企业")
+        raise hidden(request, user, f"roster_upload/{token}", "该名册不属于您的企业", "未找到该上传记录")
     return row
 
 
