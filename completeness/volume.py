@@ -33,7 +33,7 @@ class Page(volume_folder.Page):
 
 
 @dataclass(frozen=True)
-class Volume:
+class Volume(volume_folder.PageCounts):
     pages: tuple[Page, ...]
     rows: tuple[Row, ...]
     id_number: str = ""
@@ -41,18 +41,6 @@ class Volume:
     ref_no: str | None = None
     engine: str = ""
     warnings: tuple[VolumeWarning, ...] = field(default=())
-
-    @property
-    def content_pages(self) -> int:
-        return volume_folder.page_counts(self.pages)[0]
-
-    @property
-    def blank_pages(self) -> int:
-        return volume_folder.page_counts(self.pages)[1]
-
-    @property
-    def duplicate_pages(self) -> int:
-        return volume_folder.page_counts(self.pages)[2]
 
 
 def volume_of(ocr: volume_folder.OcrFile, contents: volume_folder.ContentsFile,

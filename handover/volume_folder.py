@@ -138,6 +138,24 @@ def page_counts(pages: Iterable) -> tuple[int, int, int]:
             sum(1 for p in pages if p.duplicate_of is not None))
 
 
+class PageCounts:
+    """The three counts of ``page_counts`` as properties, for any record holding ``pages``."""
+
+    pages: Iterable
+
+    @property
+    def content_pages(self) -> int:
+        return page_counts(self.pages)[0]
+
+    @property
+    def blank_pages(self) -> int:
+        return page_counts(self.pages)[1]
+
+    @property
+    def duplicate_pages(self) -> int:
+        return page_counts(self.pages)[2]
+
+
 @dataclass(frozen=True)
 class OcrFile:
     """ocr.json."""

@@ -136,7 +136,7 @@ class Material:
 
 
 @dataclass
-class VolumeResult:
+class VolumeResult(volume_folder.PageCounts):
     out_dir: Path
     id_number: str
     name: str | None
@@ -146,15 +146,3 @@ class VolumeResult:
     contents: list[ContentsRow]
     warnings: list[Warning_]
     created_at: str
-
-    @property
-    def content_pages(self) -> int:
-        return volume_folder.page_counts(self.pages)[0]
-
-    @property
-    def blank_pages(self) -> int:
-        return volume_folder.page_counts(self.pages)[1]
-
-    @property
-    def duplicate_pages(self) -> int:
-        return volume_folder.page_counts(self.pages)[2]
