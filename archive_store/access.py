@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handover import clock
 from handover.clock import utcnow
 from handover.errors import InputRefused
 from . import audit
@@ -45,6 +46,8 @@ def request_access(session: Session, ref_no: str, kind: str, requester: str, rea
         raise AccessError(f"{KINDS[kind]}申请必须填写事由")
     if kind == "loan" and due_on is None:
         raise AccessError("外借申请必须填写归还日期")
+    if due_on is not None and due_on < clock.today():
+        raise AccessError(f"归还日期{due_on.isoformat()}早于今天，请填写今天或以后的日期")
     vol = get_volume(session, ref_no, requester, reason)
     row = AccessRequestRow(volume_id=vol.id, kind=kind, requester=requester, organisation=organisation,
                            reason=reason, status=PENDING, requested_at=utcnow(), due_on=due_on)
@@ -62,6 +65,8 @@ def _transition(session: Session, request_id: int, new: str, actor: str, note: s
         raise AccessError(f"申请当前状态为“{STATUS_LABELS[row.status]}”，不能改为“{STATUS_LABELS[new]}”")
     if new in (APPROVED, REJECTED) and actor == row.requester:
         raise AccessError("申请人不能审批自己的申请")
+    if new == APPROVED and not in_force(row.due_on, clock.today()):
+        raise AccessError(f"该申请的归还日期{row.due_on.isoformat()}已过，不能批准；请申请人重新申请")
     row.status = new
     if new in (APPROVED, REJECTED):
         row.decided_by, row.decided_at, row.decision_note = actor, utcnow(), note
@@ -90,6 +95,19 @@ def close(session: Session, request_id: int, actor: str, note: str = "") -> Acce
     return _transition(session, request_id, CLOSED, actor, note)
 
 
+def in_force(due_on: dt.date | None, today: dt.date) -> bool:
+    """An approval grants access up to and including its 归还日期 (a 查阅 without one: until closed)."""
+    return due_on is None or due_on >= today
+
+
+def overdue_loans(session: Session, today: dt.date | None = None) -> list[AccessRequestRow]:
+    """Approved 外借 past their 归还日期 and not returned (closed): the reminder list, oldest first."""
+    today = today or clock.today()
+    return list(session.scalars(select(AccessRequestRow).where(
+        AccessRequestRow.status == APPROVED, AccessRequestRow.kind == "loan",
+        AccessRequestRow.due_on < today).order_by(AccessRequestRow.due_on, AccessRequestRow.id)))
+
+
 def requests_for(session: Session, *, status: str | None = None) -> list[AccessRequestRow]:
     query = select(AccessRequestRow).order_by(AccessRequestRow.id)
     if status:
@@ -97,5 +115,6 @@ def requests_for(session: Session, *, status: str | None = None) -> list[AccessR
     return list(session.scalars(query))
 
 
-__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "close", "get_volume", "reject",
+__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "close", "get_volume", "in_force",
+           "overdue_loans", "reject",
            "request_access", "requests_for"]

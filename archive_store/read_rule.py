@@ -12,8 +12,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+
+from handover import clock
 
 from .access import APPROVED
 from .tables import PUBLISHED, WITHDRAWN, AccessRequestRow, VolumeRow
@@ -73,10 +75,13 @@ def verdict(reader: Reader, volume: Shelved, *, approved_request: bool) -> Verdi
 
 
 def latest_approved_request(session: Session, reader: Reader, volume_id: int) -> AccessRequestRow | None:
-    """The reader's latest approved request for the volume (closed ones no longer count)."""
+    """The reader's latest approved request for the volume still in force: closed ones and those
+    past their 归还日期 (``access.in_force``) no longer count — an overdue loan grants nothing."""
     return session.scalar(select(AccessRequestRow).where(
         AccessRequestRow.volume_id == volume_id, AccessRequestRow.requester == reader.username,
-        AccessRequestRow.status == APPROVED).order_by(AccessRequestRow.id.desc()))
+        AccessRequestRow.status == APPROVED,
+        or_(AccessRequestRow.due_on.is_(None), AccessRequestRow.due_on >= clock.today()))
+        .order_by(AccessRequestRow.id.desc()))
 
 
 def read_verdict(session: Session, reader: Reader, vol: VolumeRow) -> Verdict:

@@ -87,7 +87,7 @@ def test_access_requests_need_approval_and_are_audited(cfg, published):
         with pytest.raises(access.AccessError, match="已办结"):
             access.approve(s, req.id, "科长")
         assert read_verdict(s, reader, vol) is Verdict.NEEDS_REQUEST  # closed: read again on a new request
-        loan = access.request_access(s, a.ref_no, "loan", "借阅人", "复印", due_on=dt.date(2026, 12, 31))
+        loan = access.request_access(s, a.ref_no, "loan", "借阅人", "复印", due_on=clock.today() + dt.timedelta(days=30))
         access.reject(s, loan.id, "科长", "材料不外借")
         assert loan.status == "rejected" and loan.decided_by == "科长"
         with pytest.raises(LookupError):
@@ -97,6 +97,35 @@ def test_access_requests_need_approval_and_are_audited(cfg, published):
     for action in ("reserve_ref_no", "publish", "read", "request_view", "request_approved",
                    "request_closed", "request_loan", "request_rejected"):
         assert action in actions
+
+
+def test_a_loan_grants_access_only_until_its_due_date(cfg, published):
+    (a, _), _, _ = published
+    reader = Reader("借阅人", COMMUNITY, a.community_id)
+    today = clock.today()
+    with session_scope(cfg) as s:
+        vol = s.get(VolumeRow, a.volume_id)
+        with pytest.raises(access.AccessError, match="早于今天"):
+            access.request_access(s, a.ref_no, "loan", "借阅人", "办理待遇", due_on=dt.date(2001, 1, 1))
+        loan = access.request_access(s, a.ref_no, "loan", "借阅人", "办理待遇", due_on=today)
+        access.approve(s, loan.id, "科长")
+        assert read_verdict(s, reader, vol) is Verdict.READ  # the due date itself still counts
+        assert access.overdue_loans(s, today) == []
+        # A day later the loan is overdue: it grants nothing and is on the reminder list.
+        assert [r.id for r in access.overdue_loans(s, today + dt.timedelta(days=1))] == [loan.id]
+        loan.due_on = today - dt.timedelta(days=1)
+        s.flush()
+        assert read_verdict(s, reader, vol) is Verdict.NEEDS_REQUEST
+        assert [r.id for r in access.overdue_loans(s)] == [loan.id]
+        access.close(s, loan.id, "档案员", "已归还")
+        assert access.overdue_loans(s) == []
+        # A request whose due date passed while it waited cannot be approved.
+        late = access.request_access(s, a.ref_no, "loan", "借阅人", "复印", due_on=today)
+        late.due_on = today - dt.timedelta(days=2)
+        with pytest.raises(access.AccessError, match="已过"):
+            access.approve(s, late.id, "科长")
+        assert access.in_force(None, today) and access.in_force(today, today)
+        assert not access.in_force(today - dt.timedelta(days=1), today)
 
 
 def test_audit_record_masks_id_numbers():

@@ -158,6 +158,33 @@ def test_request_approve_then_read_then_close(as_user, seed):
     assert {"request_view", "request_approved", "request_closed", "view_page"} <= set(actions)
 
 
+def test_an_overdue_loan_no_longer_opens_the_file(as_user, seed):
+    import datetime as dt
+
+    from archive_store.tables import AccessRequestRow
+    from handover import clock
+
+    comm_a, archivist = as_user("comm_a"), as_user("archivist")
+    past = comm_a.post(f"/api/dossiers/{seed.volume_a}/requests",
+                       json={"kind": "loan", "reason": "复印", "due_on": "2001-01-01"})
+    assert past.status_code == 400 and "早于今天" in past.json()["detail"]
+    rid = comm_a.post(f"/api/dossiers/{seed.volume_a}/requests",
+                      json={"kind": "loan", "reason": "复印", "due_on": clock.today().isoformat()}).json()["id"]
+    archivist.post(f"/api/requests/{rid}/approve", json={"note": "同意"})
+    assert comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 200
+    assert archivist.get("/api/requests", params={"status": "overdue"}).json() == []
+    with session_scope(seed.cfg) as s:  # the days pass: the loan is now two days past its 归还日期
+        s.get(AccessRequestRow, rid).due_on = clock.today() - dt.timedelta(days=2)
+    assert comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 403
+    assert comm_a.get(f"/dossiers/{seed.volume_a}/volume.pdf").status_code == 403
+    assert comm_a.get(f"/api/dossiers/{seed.volume_a}").json()["may_read"] is False
+    overdue = archivist.get("/api/requests", params={"status": "overdue"}).json()
+    assert [r["id"] for r in overdue] == [rid] and overdue[0]["overdue"] is True
+    assert "逾期未还" in archivist.get("/requests", headers=HTML).text
+    home = archivist.get("/", headers=HTML).text
+    assert "逾期未还的外借" in home
+
+
 def test_reject_needs_a_reason_and_the_page_form_works(as_user, seed):
     import re
 

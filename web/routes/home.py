@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from archive_store import access
 from archive_store.tables import PUBLISHED, AccessRequestRow, CommunityRow, VolumeRow
 from handover.db import RetireeRow
 
@@ -41,6 +42,8 @@ def home(request: Request, user: CurrentUser = Depends(current_user), session: S
         stats.append(("待审批的查阅/外借申请", session.scalar(pending) or 0))
         if user.role in (ADMIN, ARCHIVE):
             from workers.status import quarantined
+
+            stats.append(("逾期未还的外借", len(access.overdue_loans(session))))
 
             stats.append(("待处理的档案", len(quarantined(request.app.state.cfg))))
     return page(request, "home.html", stats=stats, ADMIN=ADMIN, ARCHIVE=ARCHIVE, COMMUNITY=COMMUNITY,

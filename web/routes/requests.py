@@ -45,14 +45,19 @@ def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict
          .order_by(case((AccessRequestRow.status == "pending", 0), else_=1), AccessRequestRow.id.desc()))
     if user.role not in (ADMIN, ARCHIVE):  # a withdrawn (退回) volume is no longer theirs to see
         q = q.where(AccessRequestRow.requester == user.username, VolumeRow.status == PUBLISHED)
-    if status:
+    if status == "overdue":  # the reminder list: approved 外借 past their 归还日期
+        q = q.where(AccessRequestRow.status == access.APPROVED, AccessRequestRow.kind == "loan",
+                    AccessRequestRow.due_on < clock.today())
+    elif status:
         q = q.where(AccessRequestRow.status == status)
     return [{"id": r.id, "kind": r.kind, "kind_label": access.KINDS[r.kind], "status": r.status,
              "status_label": access.STATUS_LABELS[r.status], "requester": r.requester,
              "organisation": r.organisation, "reason": r.reason, "volume_id": v.id, "ref_no": v.ref_no,
              "name": v.name, "community": c.label,
              "requested_at": clock.iso(r.requested_at),
-             "due_on": r.due_on.isoformat() if r.due_on else None, "decided_by": r.decided_by,
+             "due_on": r.due_on.isoformat() if r.due_on else None,
+             "overdue": r.status == access.APPROVED and not access.in_force(r.due_on, clock.today()),
+             "decided_by": r.decided_by,
              "decision_note": r.decision_note} for r, v, c in session.execute(q.limit(300))]
 
 
