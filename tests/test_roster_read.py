@@ -89,6 +89,29 @@ def test_every_row_problem_is_reported_with_row_and_column(tmp_path):
     assert sex.code == P.BAD_VALUE and sex.message == "性别：应为“男”或“女”，实为“未知”"
 
 
+@pytest.mark.parametrize("name", ["<img src=x onerror=alert(1)>", "{{7*7}}", "Zhang San", "王1", "张"])
+def test_a_name_that_is_no_chinese_name_is_refused(tmp_path, name):
+    result = load_roster(xlsx_from_rows(tmp_path / "names.xlsx", [HEADER, good_row(1, name=name), good_row(2, seq="021")]))
+    assert result.rows == [3]  # the row with the odd name is not imported
+    [problem] = [p for p in result.problems if p.row == 2]
+    assert "不是有效的中文姓名" in problem.message and "姓名" in problem.column
+
+
+def test_a_formula_as_a_name_is_no_name():
+    from handover.roster.values import parse_name
+
+    with pytest.raises(ValueError, match="不是有效的中文姓名"):  # as text (CSV, or a text cell)
+        parse_name('=HYPERLINK("http://x","打开")')
+
+
+def test_minority_names_and_aligned_names_are_names(tmp_path):
+    rows = [HEADER, good_row(1, name="买买提•吐尔逊"), good_row(2, name="张  三", seq="021"),
+            good_row(3, name="阿卜杜热西提·买买提", seq="031")]
+    result = load_roster(xlsx_from_rows(tmp_path / "names.xlsx", rows))
+    assert result.rows == [2, 3, 4] and not [p for p in result.problems if p.is_error]
+    assert [r.name for r in result.retirees] == ["买买提·吐尔逊", "张三", "阿卜杜热西提·买买提"]
+
+
 def test_id_number_stored_as_a_number_has_lost_digits(tmp_path):
     row = good_row()
     row[4] = float(row[4][:-1] + "0") if row[4][-1] == "X" else float(row[4])

@@ -285,6 +285,9 @@ def check_id_numbers(identities: Sequence[PageIdentity], person: Person) -> list
 
 def check_name_present(identities: Sequence[PageIdentity], pages: Sequence[Page], person: Person) -> list[Finding]:
     if not cjk_only(person.name):
+        if person.name.strip():  # never silently: a name the forms cannot be compared with is said so
+            return [finding("name_not_found", f"本卷登记的姓名“{person.name.strip()[:30]}”不含汉字，无法与材料上的姓名"
+                                              "核对是否属于本人，请人工核对。")]
         return [finding("name_not_found", "花名册与案卷均未登记姓名，无法核对材料是否属于本人，请人工核对。")]
     if any(name_agreement(n, person.name) != "other" for i in identities for n in i.names):
         return []

@@ -13,7 +13,7 @@ from . import problems as P
 from .address import parse_address
 from .headers import Column, HeaderMap, column_letter
 from .problems import Problem, Severity
-from .values import parse_bool, parse_date, parse_int, parse_sex, parse_special, text
+from .values import parse_bool, parse_date, parse_int, parse_name, parse_sex, parse_special, text
 
 ADDRESS_PARTS = ("province", "city", "county", "street", "community", "detail")
 
@@ -74,7 +74,7 @@ class RowValidator:
                 err(key, P.BAD_VALUE, f"{self.by_key[key][1].header}：{e}")
                 return None
 
-        name = get("name", text, required=True)
+        name = get("name", parse_name, required=True)
         sex = get("sex", parse_sex, required=True)
         birth = get("birth_date", parse_date)
         retired = get("retired_on", parse_date, required=True)

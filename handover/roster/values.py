@@ -28,6 +28,25 @@ def text(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Han characters, parts of a minority name joined by the middle dot (买买提·吐尔逊).
+_NAME_RE = re.compile(rf"^[{_HAN}]+(?:·[{_HAN}]+)*$")
+NAME_CHARS = (2, 20)
+
+
+def parse_name(value: object) -> str:
+    """A retiree's name as the files write it: Chinese characters, the middle dot between the parts
+    of a minority name. Anything else (markup, a formula, Latin letters, digits) is refused: the name
+    is printed on every document and compared with the name on every form of the file."""
+    name = re.sub(r"\s+", "", text(value))  # 张  三: spaces that align two-character names
+    name = re.sub(r"[•・‧∙．.]", "·", name)  # the middle dot as typed on various keyboards
+    count = len(name.replace("·", ""))
+    if not _NAME_RE.match(name) or not NAME_CHARS[0] <= count <= NAME_CHARS[1]:
+        raise ValueError(f"“{text(value)[:30]}”不是有效的中文姓名（应为{NAME_CHARS[0]}—{NAME_CHARS[1]}个汉字，"
+                         "少数民族姓名各部分之间可用间隔号“·”）")
+    return name
+
+
 def parse_date(value: object) -> dt.date:
     """A date or a month (1990-06 → 1990-06-01). Accepts Excel dates and serial numbers."""
     if isinstance(value, dt.datetime):

@@ -226,6 +226,9 @@ def test_no_name_to_compare_flags_nothing_foreign():
     idents = [identity_read.page_identity(page(1, 1, REGISTER))]
     assert identity.check_foreign(idents, nobody, BIRTH) == []
     assert codes(identity.check_name_present(idents, [page(1, 1, REGISTER)], nobody)) == ["name_not_found"]
+    # A name without Chinese characters is said to be one, not "no name registered".
+    [latin] = identity.check_name_present(idents, [page(1, 1, REGISTER)], identity.Person("Zhang San", ID))
+    assert "Zhang San" in latin.message_zh and "不含汉字" in latin.message_zh and "均未登记" not in latin.message_zh
 
 
 def test_name_not_found():
