@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from handover import clock
@@ -100,12 +100,21 @@ def in_force(due_on: dt.date | None, today: dt.date) -> bool:
     return due_on is None or due_on >= today
 
 
+def in_force_sql(today: dt.date):
+    """``in_force`` as a condition on ``AccessRequestRow``."""
+    return or_(AccessRequestRow.due_on.is_(None), AccessRequestRow.due_on >= today)
+
+
+def overdue_sql(today: dt.date):
+    """Approved 外借 past their 归还日期 and not returned (closed), as a condition."""
+    return and_(AccessRequestRow.status == APPROVED, AccessRequestRow.kind == "loan",
+                AccessRequestRow.due_on < today)
+
+
 def overdue_loans(session: Session, today: dt.date | None = None) -> list[AccessRequestRow]:
-    """Approved 外借 past their 归还日期 and not returned (closed): the reminder list, oldest first."""
-    today = today or clock.today()
-    return list(session.scalars(select(AccessRequestRow).where(
-        AccessRequestRow.status == APPROVED, AccessRequestRow.kind == "loan",
-        AccessRequestRow.due_on < today).order_by(AccessRequestRow.due_on, AccessRequestRow.id)))
+    """The reminder list (``overdue_sql``), oldest first."""
+    return list(session.scalars(select(AccessRequestRow).where(overdue_sql(today or clock.today()))
+                                .order_by(AccessRequestRow.due_on, AccessRequestRow.id)))
 
 
 def requests_for(session: Session, *, status: str | None = None) -> list[AccessRequestRow]:
@@ -116,5 +125,5 @@ def requests_for(session: Session, *, status: str | None = None) -> list[AccessR
 
 
 __all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "close", "get_volume", "in_force",
-           "overdue_loans", "reject",
+           "in_force_sql", "overdue_loans", "overdue_sql", "reject",
            "request_access", "requests_for"]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handover import clock
 
-from .access import APPROVED
+from .access import APPROVED, in_force_sql
 from .tables import PUBLISHED, WITHDRAWN, AccessRequestRow, VolumeRow
 
 # The roles of the people who sign in (labels and accounts: web.users).
@@ -79,8 +79,7 @@ def latest_approved_request(session: Session, reader: Reader, volume_id: int) ->
     past their 归还日期 (``access.in_force``) no longer count — an overdue loan grants nothing."""
     return session.scalar(select(AccessRequestRow).where(
         AccessRequestRow.volume_id == volume_id, AccessRequestRow.requester == reader.username,
-        AccessRequestRow.status == APPROVED,
-        or_(AccessRequestRow.due_on.is_(None), AccessRequestRow.due_on >= clock.today()))
+        AccessRequestRow.status == APPROVED, in_force_sql(clock.today()))
         .order_by(AccessRequestRow.id.desc()))
 
 

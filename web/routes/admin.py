@@ -239,10 +239,7 @@ class PasswordReset(BaseModel):
              dependencies=[Depends(verify_csrf)])
 def api_reset_password(username: str, body: PasswordReset, user: CurrentUser = Depends(admin_only),
                        session: Session = Depends(db)):
-    try:
-        ended = _reset_password(session, user, username, body.password)
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    ended = _reset_password(session, user, username, body.password)
     return {"username": username, "sessions_ended": ended, "must_change_password": True}
 
 

@@ -170,8 +170,5 @@ class PasswordChange(BaseModel):
              dependencies=[Depends(verify_csrf)])
 def api_change_password(request: Request, body: PasswordChange, user: CurrentUser = Depends(signed_in),
                         session: Session = Depends(db)):
-    try:
-        _change_password(request, session, user, body.current_password, body.new_password)
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    _change_password(request, session, user, body.current_password, body.new_password)
     return {"ok": True}

@@ -46,8 +46,7 @@ def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict
     if user.role not in (ADMIN, ARCHIVE):  # a withdrawn (退回) volume is no longer theirs to see
         q = q.where(AccessRequestRow.requester == user.username, VolumeRow.status == PUBLISHED)
     if status == "overdue":  # the reminder list: approved 外借 past their 归还日期
-        q = q.where(AccessRequestRow.status == access.APPROVED, AccessRequestRow.kind == "loan",
-                    AccessRequestRow.due_on < clock.today())
+        q = q.where(access.overdue_sql(clock.today()))
     elif status:
         q = q.where(AccessRequestRow.status == status)
     return [{"id": r.id, "kind": r.kind, "kind_label": access.KINDS[r.kind], "status": r.status,
