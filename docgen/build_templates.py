@@ -39,6 +39,7 @@ ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
 TABLE_TEMPLATES: dict[str, tuple[list[Column], str]] = {
     "community_roster": (D.ROSTER_COLUMNS, "landscape"),
     "archive_transfer_roster": (D.ARCHIVE_COLUMNS, "landscape"),
+    "missing_statement_list": (D.MISSING_COLUMNS, "landscape"),
     "party_transfer_roster": (D.PARTY_COLUMNS, "landscape"),
     "volume_catalog": (D.CATALOG_COLUMNS, "landscape"),
     "ledger": (D.LEDGER_COLUMNS, "landscape"),
@@ -370,6 +371,8 @@ def build_missing_statement_template() -> Path:
     doc = _base(FANGSONG, 16)
     _gbt9704(doc)
     _title(doc, "档案材料缺失情况说明")
+    number = _body(doc, "{% if number %}编号：{{ number }}{% endif %}", False)
+    number.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _body(doc, "{{ receiver }}：", False)
     _body(doc, "我单位移交的退休人员人事档案中，下列必要材料缺失，经多方查找确实无法补齐。"
                "现将缺失材料的名称和原因说明如下：")

@@ -4,23 +4,27 @@ Layout of ``out_dir`` (folder and file names in Chinese, as an office files them
 
     01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county)
     02_花名册/          花名册_<社区>.docx/.pdf, 花名册.xlsx (a sheet per community)
-    03_档案移交名册表/  档案移交名册表.docx/.pdf/.xlsx (four labelled copies, a table per 街道)
+    03_档案移交名册表/  档案移交名册表_<县街道>.docx/.pdf/.xlsx, one per 街道(乡镇): four labelled
+                        copies, each with its own page numbers; the XLSX a sheet per copy
     04_基本信息表/      基本信息表_<社区>.docx/.pdf (a page per person), 个人/<姓名_身份证后4位>.docx
     05_移交地调查表/    likewise
     06_党员组织关系转接名册/
     07_联系卡/          联系卡_<社区>.docx/.pdf (10 cards per A4 page)
-    08_档案/            per community: 案卷目录, 台账, 卷内目录, 备考表 (when volumes are given);
-                        档案材料缺失情况说明 (when missing materials are given)
+    08_档案/            per community: 案卷目录, 台账, 卷内目录, 备考表 (when volumes are given)
     09_未移交人员/      未移交人员名单.xlsx (excluded or unrouted, with the reason)
+    10_书面说明/        when missing materials are given, per 街道: 档案材料缺失情况一览表_<县街道>
+                        (.docx/.pdf/.xlsx) and 个人/<县街道>/档案材料缺失情况说明_<姓名_身份证后4位>.docx,
+                        one numbered statement per person for the enterprise to sign and seal
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zipfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from handover import clock
 from handover.models import Destination, Enterprise, Retiree
@@ -37,7 +41,7 @@ from .model import Column, TableDocument, TableSection
 from .pdf_cards import render_cards_pdf
 from .pdf_forms import render_forms_pdf
 from .pdf_tables import render_table_pdf
-from .records import MissingItem, MissingStatement, NoteSheet, VolumeRecord
+from .records import RECEIVED, MissingItem, MissingStatement, NoteSheet, ReceiptLine, VolumeRecord
 from .text_docs import (agreement_context, contact_cards_context, missing_statement_context,
                         note_sheet_context, render)
 from .xlsx import write_xlsx
@@ -97,8 +101,15 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                     volumes: Sequence[VolumeRecord] | None = None, progress: Progress | None = None,
                     *, pdf: bool = True, per_person: bool | None = None,
                     missing: Sequence[MissingItem] | None = None, text_pdf: bool | None = None,
-                    today: dt.date | None = None) -> Manifest:
+                    today: dt.date | None = None,
+                    receipts: Mapping[str, ReceiptLine] | None = None) -> Manifest:
     """Write every document of the transfer and return the manifest (also ``manifest.json``).
+
+    After digitization: ``volumes`` (the published volumes) put the received 卷数/页数 on the
+    档案移交名册表; ``receipts`` (ID number -> ``ReceiptLine``, from the reconciliation) win over
+    them and may list a person apart as 未接收; ``missing`` (the missing 必要材料 per person, from
+    the checks) fills the roster's 备注 and drafts each person's numbered 书面说明 and the list of
+    each 街道. Without them the roster shows the declared figures, as prepared before digitization.
 
     ``pdf``: tabular documents and per-person forms as PDF (reportlab, fast at any size);
     ``text_pdf``: the agreement and the written statement through LibreOffice (default: ``pdf``
@@ -115,12 +126,11 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     per_person = len(routed) <= PER_PERSON_AUTO_LIMIT if per_person is None else per_person
     text_pdf = (pdf and soffice() is not None) if text_pdf is None else text_pdf
     counts = volume_counts(volumes) or None
-    remarks: dict[str, str] = {}
-    for item in missing or []:
-        prev = remarks.get(item.id_number)
-        note = f"缺{item.material}"
-        remarks[item.id_number] = f"{prev}、{item.material}" if prev else note
-    remarks = {k: v + "，见书面说明" for k, v in remarks.items()}
+    street_of = {r.id_number: d for r, d in routed}
+    statements = number_statements(enterprise.name, missing or [], routed, today)
+    remarks = {pid: f"缺{'、'.join(it.material for it in st.items)}，见书面说明（编号{st.number}）"
+               for pid, st in statements.items()}
+    lines = {pid: ReceiptLine(RECEIVED, v, p) for pid, (v, p) in (counts or {}).items()} | dict(receipts or {})
 
     by_community: dict[Destination, list[Retiree]] = defaultdict(list)
     for r, d in routed:
@@ -187,12 +197,12 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     if roster_docs:
         w.add("花名册 XLSX", roster_xlsx)
 
-    # 03 archive transfer roster, four labelled copies
-    if routed:
-        archive = D.archive_transfer_roster(
-            enterprise, routed, profile.copies_of("archive_transfer_roster", 4), counts, remarks,
-            title_prefix="省属" if profile.province == "河南省" else "")
-        w.add("档案移交名册表", lambda: table(archive, "03_档案移交名册表", "档案移交名册表", xlsx=True))
+    # 03 archive transfer roster: one file per street, four labelled copies
+    for doc in D.archive_transfer_rosters(
+            enterprise, routed, lines, remarks, profile.copies_of("archive_transfer_roster", 4),
+            title_prefix="省属" if profile.province == "河南省" else "", receiver=profile.archive_custodian):
+        w.add(f"档案移交名册表 {doc.community}",
+              lambda doc=doc: table(doc, "03_档案移交名册表", f"档案移交名册表_{safe_name(doc.community)}", xlsx=True))
 
     # 04 / 05 per-person forms, batched per community
     signed = profile.copies_of("basic_info_form", 1) > 1  # 咸宁: signed, sealed, 一式三份
@@ -271,17 +281,6 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                 w.lo_queue.append((path, entry))
         w.add(f"档案目录 {community}", archive_job)
 
-    if missing:
-        def missing_job():
-            stmt = MissingStatement(enterprise=enterprise.name, items=list(missing),
-                                    receiver=profile.archive_custodian.split("（")[0] or "档案管理部门", dated=today)
-            path = out_dir / "08_档案" / "档案材料缺失情况说明.docx"
-            render("missing_statement", missing_statement_context(stmt, enterprise.phone), path)
-            entry = w.record(path, type="missing_statement", title="档案材料缺失情况说明", rows=len(missing))
-            if text_pdf:
-                w.lo_queue.append((path, entry))
-        w.add("档案材料缺失情况说明", missing_job)
-
     # 09 people not transferred
     if excluded or unassigned:
         def left_out():
@@ -296,6 +295,31 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             write_xlsx([doc], path)
             w.record(path, type="not_transferred", title=doc.title, rows=len(rows))
         w.add("未移交人员名单", left_out)
+
+    # 10 书面说明: a numbered statement per person and the list of each street
+    receiver = profile.archive_custodian.split("（")[0] or "档案管理部门"
+    by_street: dict[str, list[MissingStatement]] = defaultdict(list)
+    for pid, st in statements.items():
+        d = street_of[pid]
+        by_street[f"{d.county}{d.street}"].append(st)
+    for street, sts in by_street.items():
+        stem = safe_name(street)
+
+        def statements_job(street=street, sts=sts, stem=stem):
+            entries = [(it, street_of[it.id_number], st.number) for st in sts for it in st.items]
+            table(D.missing_statement_list(enterprise, street, entries), "10_书面说明",
+                  f"档案材料缺失情况一览表_{stem}", xlsx=True)
+            for st in sts:
+                it = st.items[0]
+                path = (out_dir / "10_书面说明" / "个人" / stem /
+                        f"档案材料缺失情况说明_{safe_name(it.name)}_{it.id_number[-4:]}.docx")
+                st = dataclasses.replace(st, receiver=receiver)
+                render("missing_statement", missing_statement_context(st, enterprise.phone), path)
+                entry = w.record(path, type="missing_statement", title="档案材料缺失情况说明",
+                                 community=street, rows=len(st.items))
+                if text_pdf and len(statements) <= LO_PAGES_LIMIT:
+                    w.lo_queue.append((path, entry))
+        w.add(f"书面说明 {street}", statements_job)
 
     w.run()
     if w.lo_queue:
@@ -330,6 +354,18 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         z.write(out_dir / "manifest.json", "manifest.json")
     manifest.zip_path = zip_path.name
     return manifest
+
+
+def number_statements(enterprise: str, missing: Sequence[MissingItem],
+                      routed: Sequence[tuple[Retiree, Destination]], today: dt.date) -> dict[str, MissingStatement]:
+    """ID number -> the person's 书面说明 (their missing materials), numbered ``<year>-001`` … in
+    roster order (street, then as routed); persons routed nowhere get none (they are not transferred)."""
+    items: dict[str, list[MissingItem]] = defaultdict(list)
+    for item in missing:
+        items[item.id_number].append(item)
+    order = sorted((d.county, d.street, i, r.id_number) for i, (r, d) in enumerate(routed) if r.id_number in items)
+    return {pid: MissingStatement(enterprise=enterprise, items=items[pid], dated=today, number=f"{today.year}-{n:03d}")
+            for n, (_, _, _, pid) in enumerate(order, 1)}
 
 
 def _contents_batch(community: str, vols: list[VolumeRecord]) -> TableDocument:

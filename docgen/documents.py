@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from handover.models import Destination, Enterprise, Retiree
 
-from .figures import archive_counts, cn_date, cn_month, dotted_date
+from .figures import archive_counts, cn_date, cn_month, cn_number, dotted_date
 from .model import Column, TableDocument, TableSection
-from .records import MaterialEntry, VolumeRecord
+from .records import NOT_RECEIVED, MaterialEntry, MissingItem, ReceiptLine, VolumeRecord
 
 ARCHIVE_COPY_LABELS = ["第一联　企业留存", "第二联　社会保险经办机构留存", "第三联　街道（乡镇）、社区留存",
                        "第四联　档案管理部门留存"]
@@ -57,44 +57,117 @@ ARCHIVE_COLUMNS = [
     Column("name", "姓　名", 5),
     Column("id_number", "社会保障号码\n（身份证号）", 11),
     Column("destination", "移交地县(市、区)\n街道(乡镇)、社区", 19, "left"),
-    Column("volumes", "档案\n卷数", 3.5),
-    Column("pages", "页　数", 3.5),
+    Column("volumes", "档案\n卷数", 3.5, numeric=True),
+    Column("pages", "页　数", 3.5, numeric=True),
     Column("other", "其它资料", 8, "left"),
     Column("remarks", "备　注", 10, "left"),
 ]
+ARCHIVE_NOTE = "注：此表一式四份，企业，经办机构，街道（乡镇）、社区，档案管理部门各一份。"
+BLANK_DATE = "　　年　　月　　日"
 
 
-def archive_transfer_roster(enterprise: Enterprise, pairs: Iterable[tuple[Retiree, Destination]],
-                            copies: int = 4, volumes: dict[str, tuple[int, int]] | None = None,
-                            remarks: dict[str, str] | None = None,
-                            title_prefix: str = "省属") -> TableDocument:
-    """One table per 街道(乡镇); each copy labelled. ``volumes``: id_number -> (卷数, 页数) of the
-    digitized volumes (they win over the roster's figures); ``remarks``: id_number -> 备注."""
+def copy_labels(copies: int) -> list[str]:
+    return ARCHIVE_COPY_LABELS[:copies] if copies <= 4 else ARCHIVE_COPY_LABELS + [
+        f"第{cn_number(i + 1)}联" for i in range(4, copies)]
+
+
+def receiving_block(enterprise: Enterprise, receiver: str = "") -> list[str]:
+    """移交单位 and 接收部门 lines closing each street's roster: the roster is the receipt (附件2 二:
+    the archive department 核对无误后办理接收手续)."""
+    gap = "　" * 6
+    return [f"移交单位（盖章）：{enterprise.name}　　移交人（签字）：{gap}　　移交日期：{BLANK_DATE}",
+            "接收部门核对意见：", "",
+            f"接收部门（盖章）：{receiver or gap}　　接收人（签字）：{gap}　　日期：{BLANK_DATE}"]
+
+
+def _by_street(pairs: Iterable[tuple[Retiree, Destination]]) -> list[tuple[str, list[tuple[Retiree, Destination]]]]:
     by_street: dict[tuple[str, str], list[tuple[Retiree, Destination]]] = defaultdict(list)
     for r, d in pairs:
         by_street[(d.county, d.street)].append((r, d))
-    sections = []
+    out = []
     for (county, street), items in sorted(by_street.items()):
         items.sort(key=lambda p: (p[1].community, p[0].person_no, p[0].id_number))
-        rows, tv, tp = [], 0, 0
+        out.append((f"{county}{street}", items))
+    return out
+
+
+def archive_transfer_rosters(enterprise: Enterprise, pairs: Iterable[tuple[Retiree, Destination]],
+                             receipts: Mapping[str, ReceiptLine] | None = None,
+                             remarks: Mapping[str, str] | None = None, copies: int = 4,
+                             title_prefix: str = "省属", receiver: str = "") -> list[TableDocument]:
+    """The 档案移交名册表, one document per 街道(乡镇) (附件2: 按街道（乡镇）分别编制), each in
+    ``copies`` labelled copies with its own page numbers and the receiving block.
+
+    ``receipts``: ID number -> what the archive received (``ReceiptLine``, from the
+    reconciliation): its figures and 备注 replace the declared ones, and a person not received is
+    listed apart in a second table, 未接收. A person without one keeps the roster's declared
+    卷数/页数 (the roster as prepared before digitization). ``remarks``: ID number -> 备注
+    drafted from the check (缺失材料 and the 书面说明编号) where no receipt remark is given; the
+    roster's own 备注 follows either. ``receiver``: the archive department signing for receipt.
+    """
+    receipts, remarks = receipts or {}, remarks or {}
+    docs = []
+    for street, items in _by_street(pairs):
+        got, missed = [], []
         for r, d in items:
-            v, p = archive_counts(r, volumes)
-            tv, tp = tv + v, tp + p
-            note = "；".join(x for x in ((remarks or {}).get(r.id_number, ""), r.remarks) if x)
-            rows.append((r.name, r.id_number, d.label, str(v), str(p), "", note))
-        sections.append(TableSection(
-            fields=[("单位名称", f"{enterprise.name}（盖章）"), ("移交县(市、区)街道(乡镇)", f"{county}{street}")],
-            rows=rows, totals=("合计", f"{len(rows)}人", "", str(tv), str(tp), "", ""),
-            key=f"{county}{street}"))
-    labels = ARCHIVE_COPY_LABELS[:copies] if copies <= 4 else ARCHIVE_COPY_LABELS + [
-        f"第{i + 1}联" for i in range(4, copies)]
+            line = receipts.get(r.id_number)
+            declared_v, declared_p = archive_counts(r)
+            if line is not None and line.status == NOT_RECEIVED:
+                missed.append((r.name, r.id_number, d.label, str(declared_v), str(declared_p), "",
+                               _joined(line.remark or "档案未接收", r.remarks)))
+                continue
+            v = line.volumes if line is not None and line.volumes is not None else declared_v
+            p = line.pages if line is not None and line.pages is not None else declared_p
+            note = (line.remark if line is not None and line.remark else remarks.get(r.id_number, ""))
+            got.append((r.name, r.id_number, d.label, str(v), str(p), "", _joined(note, r.remarks)))
+        head = [("单位名称", f"{enterprise.name}（盖章）"), ("移交县(市、区)街道(乡镇)", street)]
+        sections = [TableSection(fields=head, rows=got, totals=_archive_totals(got), key=street)]
+        if missed:
+            sections.append(TableSection(
+                fields=head + [("未接收", f"{len(missed)}人（卷数、页数为申报数，不计入已接收合计）")],
+                rows=missed, totals=_archive_totals(missed), key=f"{street}·未接收"))
+        docs.append(TableDocument(
+            doc_type="archive_transfer_roster",
+            title=f"{title_prefix}企业退休人员社会化管理服务档案移交名册表", columns=ARCHIVE_COLUMNS,
+            sections=sections, note=ARCHIVE_NOTE,
+            footer=[("填报人", enterprise.contact), ("联系电话", enterprise.phone), ("填报日期", "")],
+            copies=copy_labels(copies), closing=receiving_block(enterprise, receiver), community=street))
+    return docs
+
+
+def _joined(*notes: str) -> str:
+    return "；".join(x for x in notes if x)
+
+
+def _archive_totals(rows: list[tuple[str, ...]]) -> tuple[str, ...]:
+    return ("合计", f"{len(rows)}人", "", str(sum(int(r[3]) for r in rows)),
+            str(sum(int(r[4]) for r in rows)), "", "")
+
+
+# --- 档案材料缺失情况说明: the list of one street (part of the 书面说明) ------------------------
+
+MISSING_COLUMNS = [
+    Column("seq", "序号", 3.5), Column("name", "姓　名", 5), Column("id_number", "社会保障号码\n（身份证号）", 11),
+    Column("community", "移交社区", 12, "left"), Column("material", "缺失材料名称", 14, "left"),
+    Column("reason", "缺失原因", 16, "left"), Column("number", "书面说明\n编号", 7),
+]
+
+
+def missing_statement_list(enterprise: Enterprise, street: str,
+                           entries: Sequence[tuple[MissingItem, Destination, str]]) -> TableDocument:
+    """档案材料缺失情况一览表 of one 街道(乡镇): every missing 必要材料 with the number of the
+    person's 书面说明. ``entries``: (item, destination, statement number), in roster order."""
+    rows = [(str(i), it.name, it.id_number, d.community, it.material, it.reason, number)
+            for i, (it, d, number) in enumerate(entries, 1)]
+    persons = len({it.id_number for it, _, _ in entries})
     return TableDocument(
-        doc_type="archive_transfer_roster",
-        title=f"{title_prefix}企业退休人员社会化管理服务档案移交名册表", columns=ARCHIVE_COLUMNS,
-        sections=sections,
-        note="注：此表一式四份，企业，经办机构，街道（乡镇）、社区，档案管理部门各一份。",
-        footer=[("填报人", enterprise.contact), ("联系电话", enterprise.phone), ("填报日期", "")],
-        copies=labels)
+        doc_type="missing_statement_list", title="档案材料缺失情况一览表", columns=MISSING_COLUMNS,
+        sections=[TableSection(
+            fields=[("单位名称", f"{enterprise.name}（盖章）"), ("移交县(市、区)街道(乡镇)", street)],
+            rows=rows, totals=("合计", f"{persons}人", "", "", f"{len(rows)}项", "", ""), key=street)],
+        note="注：档案中缺少的必要材料无法补齐的，由企业逐人出具《档案材料缺失情况说明》（见书面说明编号），"
+             "随《档案移交名册表》送达档案管理部门。",
+        footer=[("经办人", ""), ("联系电话", enterprise.phone), ("日期", "")], community=street)
 
 
 # --- 党员组织关系转接名册 (DOMAIN.md §3.5, proposed columns) ---------------------------------

@@ -7,7 +7,9 @@ record. The row is cloned as XML text (the serialized template row with the valu
 XML-escaped) rather than as lxml elements, which keeps 40,000 rows well under a second
 (FIELD-NOTES: ``add_row`` takes 17 s for 10,000). Every copy (一式四份) is its own Word section, so
 its label sits in its own page header and its page numbers restart (第 X 页 共 Y 页 with
-SECTIONPAGES).
+SECTIONPAGES). The last data row of a table with a 合计 keeps with the next row (``w:keepNext``), so
+the 合计 never stands alone on a page; the document's closing lines (the receiving block) follow the
+last table of each copy as paragraphs in the note's format.
 """
 
 from __future__ import annotations
@@ -144,8 +146,10 @@ def render_table_docx(doc: TableDocument, out: Path, template_dir: Path | None =
             tbl_tpl.remove(tr)
 
     multi = len(doc.copies) > 1
-    pending: list[list[tuple[str, ...]]] = []
-    parts = _row_parts(data_tr, [c.key for c in doc.columns])
+    pending: list[tuple[list[tuple[str, ...]], bool]] = []
+    keys = [c.key for c in doc.columns]
+    parts, keep_parts = _row_parts(data_tr, keys), _row_parts(_kept_with_next(data_tr), keys)
+    note_p = next((el for el in reversed(block[tbl_index + 1:]) if el.tag == W_P), None)
     for ci, _label in enumerate(doc.copies):
         for si, section in enumerate(doc.sections or []):
             clone = [copy.deepcopy(el) for el in block]
@@ -155,9 +159,18 @@ def render_table_docx(doc: TableDocument, out: Path, template_dir: Path | None =
                 _set_cell(next(ftr.iterchildren(W_TC)), fields_line(section.fields))
             if section.rows:
                 tbl.append(etree.Comment(f"ROWS{len(pending)}"))
-                pending.append(section.rows)
+                pending.append((section.rows, totals_tr is not None and section.totals is not None))
+            # the closing block (signatures) pulls the 合计, the note and so the last row along
+            closing_follows = bool(doc.closing) and si == len(doc.sections) - 1
             if totals_tr is not None and section.totals is not None:
-                tbl.append(_fill_row(totals_tr, section.totals))
+                totals = _fill_row(totals_tr, section.totals)
+                tbl.append(totals)
+                if closing_follows:
+                    _keep_with_next(totals)
+            if closing_follows:
+                for el in clone[tbl_index + 1:]:
+                    if el.tag == W_P:
+                        _keep_with_next(el)
             if si > 0 and clone[0].tag == W_P:
                 ppr = clone[0].find(W_PPR)
                 if ppr is None:
@@ -166,6 +179,11 @@ def render_table_docx(doc: TableDocument, out: Path, template_dir: Path | None =
                 set_child(ppr, OxmlElement("w:pageBreakBefore"))
             for el in clone:
                 sect_pr.addprevious(el)
+        for i, line in enumerate(doc.closing):
+            p = _paragraph_like(note_p, line)
+            if i < len(doc.closing) - 1:
+                _keep_with_next(p)
+            sect_pr.addprevious(p)
         if ci < len(doc.copies) - 1:
             p = OxmlElement("w:p")
             ppr = OxmlElement("w:pPr")
@@ -179,8 +197,48 @@ def render_table_docx(doc: TableDocument, out: Path, template_dir: Path | None =
     out.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     word.save(buf)
-    _splice_rows(buf.getvalue(), out, parts, pending)
+    _splice_rows(buf.getvalue(), out, parts, keep_parts, pending)
     return out
+
+
+def _keep_with_next(el) -> None:
+    """Every paragraph of ``el`` (a row, or a paragraph) kept on the page of what follows."""
+    for p in el.iter(W_P):
+        ppr = p.find(W_PPR)
+        if ppr is None:
+            ppr = OxmlElement("w:pPr")
+            p.insert(0, ppr)
+        set_child(ppr, OxmlElement("w:keepNext"))
+
+
+def _kept_with_next(data_tr):
+    """The data row kept with the row after it (the 合计)."""
+    tr = copy.deepcopy(data_tr)
+    _keep_with_next(tr)
+    return tr
+
+
+def _paragraph_like(template_p, text: str):
+    """A paragraph with ``text`` in the format of ``template_p`` (its paragraph and first run)."""
+    if template_p is None:
+        p = OxmlElement("w:p")
+        run = OxmlElement("w:r")
+        p.append(run)
+    else:
+        p = copy.deepcopy(template_p)
+        runs = list(p.iter(W_R))
+        if not runs:
+            runs = [OxmlElement("w:r")]
+            p.append(runs[0])
+        run = runs[0]
+        for extra in runs[1:]:
+            extra.getparent().remove(extra)
+        for child in [c for c in run if c.tag in (W_T, W_BR)]:
+            run.remove(child)
+    t = OxmlElement("w:t")
+    run.append(t)
+    set_text(t, text)
+    return p
 
 
 _NS_DECL = re.compile(r'\sxmlns(?::\w+)?="[^"]*"')
@@ -227,8 +285,9 @@ def _rows_xml(parts: list[str], rows: list[tuple[str, ...]]) -> str:
     return "".join(out)
 
 
-def _splice_rows(package: bytes, out: Path, parts: list[str], pending: list) -> None:
-    """Write the package with each ``<!--ROWSk-->`` of document.xml replaced by its rows."""
+def _splice_rows(package: bytes, out: Path, parts: list[str], keep_parts: list[str], pending: list) -> None:
+    """Write the package with each ``<!--ROWSk-->`` of document.xml replaced by its rows (the last
+    one kept with the 合计 when the table has one)."""
     with zipfile.ZipFile(io.BytesIO(package)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
@@ -236,7 +295,9 @@ def _splice_rows(package: bytes, out: Path, parts: list[str], pending: list) -> 
             if info.filename == "word/document.xml":
                 pieces = re.split(r"<!--ROWS(\d+)-->", data.decode("utf-8"))
                 for i in range(1, len(pieces), 2):
-                    pieces[i] = _rows_xml(parts, pending[int(pieces[i])])
+                    rows, keep_last = pending[int(pieces[i])]
+                    pieces[i] = (_rows_xml(parts, rows[:-1]) + _rows_xml(keep_parts, rows[-1:]) if keep_last
+                                 else _rows_xml(parts, rows))
                 data = "".join(pieces).encode("utf-8")
             dst.writestr(info.filename, data)
 

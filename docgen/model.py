@@ -1,8 +1,10 @@
 """The document model shared by the DOCX and the PDF renderers of tabular documents.
 
 A ``TableDocument`` is everything printed on a roster: title, one or more tables (``TableSection``,
-e.g. one per 街道(乡镇)), each with its header fields and rows, the column set, totals, a note,
-the signature footer and the copies it is made in (一式四份, each labelled on every page). Both
+e.g. the received and the 未接收 persons of one 街道(乡镇)), each with its header fields and rows,
+the column set, totals, a note, the signature footer, the closing lines after the last table (the
+receiving block of the 档案移交名册表) and the copies it is made in (一式四份, each labelled on every
+page). Both
 renderers take only this object, so the DOCX and the PDF of a document cannot disagree.
 """
 
@@ -21,6 +23,7 @@ class Column:
     width: float  # relative width (the renderers scale to the printable width)
     align: Align = "center"
     wrap: bool = True  # long text wraps to more lines; it is never cut
+    numeric: bool = False  # counts (卷数, 页数): numbers in the XLSX, its totals a SUM formula
 
 
 @dataclass
@@ -42,6 +45,8 @@ class TableDocument:
     note: str = ""
     footer: list[tuple[str, str]] = field(default_factory=list)  # 经办人, 经办时间, 单位签章 …
     copies: list[str] = field(default_factory=lambda: [""])  # copy labels; "" = single copy
+    # lines after the last table and its note, e.g. the receiving block ("" = a blank line to write on)
+    closing: list[str] = field(default_factory=list)
     orientation: Literal["portrait", "landscape"] = "landscape"
     template: str = ""  # template file stem in templates/docx/ (defaults to doc_type)
     community: str = ""  # for the manifest

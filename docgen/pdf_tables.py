@@ -125,25 +125,36 @@ def layout(doc: TableDocument, m: Measure) -> Layout:
     top = size[1] - mg["top"] * mm
     table_top = top - TITLE * 1.6 - FIELDS * 2.0  # title line, then the header-fields line
     note_h = (BODY * LEADING * 2 + 4) if doc.note else 0
+    closing_h = closing_height(doc)
     bottom = mg["bottom"] * mm + 10 * mm  # room for the signature footer and page number
+    avail = table_top - header.height - bottom
     pages: list[Page] = []
     for si, section in enumerate(doc.sections):
         rows = [_row(m, r, widths, BODY, MIN_ROW) for r in section.rows]
         if section.totals is not None:
             rows.append(_row(m, section.totals, widths, BODY, MIN_ROW, bold=True))
-        avail_first = table_top - header.height - bottom
+        tail = note_h + (closing_h if si == len(doc.sections) - 1 else 0)
         current: list[Row] = []
         used = 0.0
         for k, row in enumerate(rows):
             is_last = k == len(rows) - 1
-            need = row.height + (note_h if is_last else 0)
-            if current and used + need > avail_first:
+            need = row.height + (tail if is_last else 0)
+            if current and used + need > avail:
+                # The 合计 never stands alone on a page: it takes the last data row along.
+                carried = [current.pop()] if is_last and section.totals is not None and len(current) > 1 else []
                 pages.append(Page(si, current, False))
-                current, used = [], 0.0
+                current, used = carried, sum(r.height for r in carried)
             current.append(row)
             used += row.height
         pages.append(Page(si, current, True))
     return Layout(size, mg, xs, header, pages, table_top)
+
+
+CLOSING_PITCH = BODY * LEADING * 1.8  # the receiving block leaves room for signatures
+
+
+def closing_height(doc: TableDocument) -> float:
+    return (len(doc.closing) * CLOSING_PITCH + 6) if doc.closing else 0.0
 
 
 class _Drawer:
@@ -246,7 +257,13 @@ def _draw_page(d: _Drawer, doc: TableDocument, lay: Layout, page: Page, number: 
     segs += [(x, ys[0], x, ys[-1]) for x in lay.col_x]
     d.rules(segs)
     if page.last_of_section and doc.note:
-        d.text(left, y - BODY * LEADING - 2, doc.note, SMALL)
+        y -= BODY * LEADING + 2
+        d.text(left, y, doc.note, SMALL)
+    if page.last_of_section and page.section == len(doc.sections) - 1:
+        y -= 6
+        for line in doc.closing:
+            y -= CLOSING_PITCH
+            d.text(left, y, line, BODY)
     foot_y = mg["bottom"] * mm
     if doc.footer:
         d.text(left, foot_y + 5 * mm, "　　　　".join(f"{k}：{v or '　' * 6}" for k, v in doc.footer), SMALL)

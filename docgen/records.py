@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
+
+RECEIVED, NOT_RECEIVED = "received", "not_received"
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,26 @@ class MissingStatement:
     items: list[MissingItem]
     receiver: str = ""  # the archive department it is addressed to
     dated: dt.date | None = None
+    number: str = ""  # 书面说明编号, printed under the title and cited in the roster's 备注
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """What the receiving archive found for one person of the 档案移交名册表 (keyed by ID number).
+
+    Filled after digitization by the reconciliation of the roster with the published volumes;
+    ``docgen.documents.archive_transfer_rosters`` prints it in place of the declared figures:
+
+    * ``status`` — ``RECEIVED``, or ``NOT_RECEIVED``: the person is listed apart under 未接收 (with
+      the declared figures, outside the 合计 of what was received);
+    * ``volumes`` / ``pages`` — received 卷数 / 页数 (counted content pages); None keeps the declared
+      figure of the roster;
+    * ``remark`` — the 备注 (缺失材料, 书面说明编号 …); empty leaves the 备注 drafted from the check.
+
+    A person without a ``ReceiptLine`` is printed as before digitization: the declared figures.
+    """
+
+    status: Literal["received", "not_received"] = RECEIVED
+    volumes: int | None = None
+    pages: int | None = None
+    remark: str = ""

@@ -133,7 +133,7 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
 def missing_statement_context(statement: MissingStatement, phone: str = "") -> dict:
     return {"enterprise": statement.enterprise, "receiver": statement.receiver or "档案管理部门",
             "items": statement.items, "persons": len({i.id_number for i in statement.items}),
-            "dated": cn_date(statement.dated), "phone": phone}
+            "dated": cn_date(statement.dated), "phone": phone, "number": statement.number}
 
 
 def note_sheet_context(sheet: NoteSheet) -> dict:

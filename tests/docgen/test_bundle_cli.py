@@ -26,7 +26,7 @@ def test_manifest_hashes_rows_and_zip(bundle, routed):
     types = {d["type"] for d in data["documents"]}
     assert {"transfer_agreement", "community_roster", "archive_transfer_roster", "basic_info_form",
             "destination_survey", "party_transfer_roster", "contact_card", "volume_catalog", "ledger",
-            "contents_list", "note_sheet", "missing_statement"} <= types
+            "contents_list", "note_sheet", "missing_statement", "missing_statement_list"} <= types
     for doc in data["documents"]:
         path = out / doc["path"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == doc["sha256"]

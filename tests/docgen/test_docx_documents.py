@@ -75,41 +75,46 @@ def test_every_retiree_in_exactly_the_right_community_roster(bundle, routed, bat
     assert len(seen) == len(routed)
 
 
-def test_archive_roster_four_labelled_copies_one_table_per_street(bundle, routed, volumes, missing):
+def test_archive_roster_one_file_per_street_four_labelled_copies(bundle, routed, volumes, missing):
     out, manifest = bundle
-    (entry,) = manifest.by_type("archive_transfer_roster", "docx")
-    doc = _docx(bundle, entry)
-    streets = {(d.county, d.street) for _, d in routed}
-    assert len(doc.sections) == 4
-    assert len(doc.tables) == 4 * len(streets)
-    per_copy = len(streets)
+    streets = {f"{d.county}{d.street}" for _, d in routed}
+    entries = manifest.by_type("archive_transfer_roster", "docx")
+    assert sorted(e.community for e in entries) == sorted(streets)  # one file per street
     digitized = {v.id_number: v.pages for v in volumes}
-    for copy_index, label in enumerate(ARCHIVE_COPY_LABELS):
-        section = doc.sections[copy_index]
-        assert section.header.paragraphs[0].text == label
-        assert section._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
-        instr = [f.get(qn("w:instr")).strip() for f in section.footer._element.iter(qn("w:fldSimple"))]
-        assert instr == ["PAGE", "SECTIONPAGES"]
-        footer = section.footer.paragraphs[0].text
-        for label_text in ARCHIVE_FOOTER:
-            assert label_text in footer
-        ids = []
-        for table in doc.tables[copy_index * per_copy:(copy_index + 1) * per_copy]:
-            assert "单位名称：" in table.rows[0].cells[0].text and "（盖章）" in table.rows[0].cells[0].text
+    all_ids, text = [], ""
+    for entry in entries:
+        doc = _docx(bundle, entry)
+        assert len(doc.sections) == 4 and len(doc.tables) == 4  # nobody 未接收: one table per copy
+        ids_of_street = sorted(r.id_number for r, d in routed if f"{d.county}{d.street}" == entry.community)
+        for copy_index, label in enumerate(ARCHIVE_COPY_LABELS):
+            section = doc.sections[copy_index]
+            assert section.header.paragraphs[0].text == label
+            assert section._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+            instr = [f.get(qn("w:instr")).strip() for f in section.footer._element.iter(qn("w:fldSimple"))]
+            assert instr == ["PAGE", "SECTIONPAGES"]
+            footer = section.footer.paragraphs[0].text
+            for label_text in ARCHIVE_FOOTER:
+                assert label_text in footer
+            table = doc.tables[copy_index]
+            fields = table.rows[0].cells[0].text
+            assert "单位名称：" in fields and "（盖章）" in fields and entry.community in fields
             assert [_clean(c.text) for c in table.rows[1].cells] == [_clean(h) for h in ARCHIVE_COLUMNS]
             rows, totals = _data_rows(table)
+            assert sorted(row[1] for row in rows) == ids_of_street
             for row in rows:
-                ids.append(row[1])
                 if row[1] in digitized:  # pages come from the digitized volume
                     assert row[4] == str(digitized[row[1]])
             assert totals[3] == str(sum(int(r[3]) for r in rows))
             assert totals[4] == str(sum(int(r[4]) for r in rows))
-        assert sorted(ids) == sorted(r.id_number for r, _ in routed)
-        assert len(ids) == len(set(ids))
-    text = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
-    assert f"缺{missing[0].material}，见书面说明" in text
-    body = "\n".join(p.text for p in doc.paragraphs)
-    assert body.count("注：此表一式四份，企业，经办机构，街道（乡镇）、社区，档案管理部门各一份。") == 4 * per_copy
+            if copy_index == 0:
+                all_ids += [row[1] for row in rows]
+        body = "\n".join(p.text for p in doc.paragraphs)
+        assert body.count("注：此表一式四份，企业，经办机构，街道（乡镇）、社区，档案管理部门各一份。") == 4
+        for line in ("接收部门核对意见：", "接收人（签字）：", "移交单位（盖章）："):
+            assert body.count(line) == 4  # the receiving block of every copy
+        text += "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    assert sorted(all_ids) == sorted(r.id_number for r, _ in routed)
+    assert f"缺{missing[0].material}，见书面说明（编号2026-001）" in text
 
 
 def test_party_roster_lists_party_members_only(bundle, routed):
@@ -151,9 +156,11 @@ def test_archive_side_catalogues(bundle, volumes):
     assert f"本卷共有材料{mine[0].material_count}份，{mine[0].pages}页。" in text
 
 
-def test_missing_statement(bundle, missing, batch):
+def test_missing_statement_per_person_numbered(bundle, missing, batch, routed):
     out, manifest = bundle
     (entry,) = manifest.by_type("missing_statement", "docx")
+    street = next(f"{d.county}{d.street}" for r, d in routed if r.id_number == missing[0].id_number)
+    assert entry.community == street and entry.path.startswith("10_书面说明/个人/")
     doc = _docx(bundle, entry)
     header = [c.text for c in doc.tables[0].rows[0].cells]
     assert header == ["序号", "姓名", "身份证号", "材料名称", "原因", "备注"]
@@ -161,6 +168,7 @@ def test_missing_statement(bundle, missing, batch):
     assert row[:5] == ["1", missing[0].name, missing[0].id_number, missing[0].material, missing[0].reason]
     body = "\n".join(p.text for p in doc.paragraphs)
     assert f"{batch.enterprise.name}（盖章）" in body and "2026年11月20日" in body
+    assert "编号：2026-001" in body
 
 
 def test_xlsx_rosters(bundle, routed):
@@ -193,13 +201,13 @@ def test_cadre_contents_list_variant(volumes, tmp_path):
 
 def test_xml_special_characters_survive(batch, routed, tmp_path):
     from docgen.docx_tables import render_table_docx
-    from docgen.documents import archive_transfer_roster, community_roster
+    from docgen.documents import archive_transfer_rosters, community_roster
     from docgen.pdf_tables import render_table_pdf
 
     ent = batch.enterprise.model_copy(update={"name": "甲&乙<机械>厂", "contact": "张&三"})
     r, d = routed[0]
     r = r.model_copy(update={"remarks": "备注<含>&符号"})
-    doc = archive_transfer_roster(ent, [(r, d)], 4)
+    (doc,) = archive_transfer_rosters(ent, [(r, d)])
     render_table_docx(doc, tmp_path / "a.docx")
     render_table_pdf(doc, tmp_path / "a.pdf")
     text = "\n".join(c.text for t in Document(str(tmp_path / "a.docx")).tables for row in t.rows for c in row.cells)

@@ -58,26 +58,41 @@ def _pair(bundle, doc_type):
     return out / docx.path, out / pdf.path, pdf
 
 
-def test_archive_roster_pdf_every_retiree_once_per_copy_in_docx_order(bundle, routed):
-    docx, pdf, entry = _pair(bundle, "archive_transfer_roster")
-    rows = _docx_rows(docx)
-    per_copy = len(rows) // 4
-    docx_ids = [r[1] for r in rows[:per_copy]]
-    assert sorted(docx_ids) == sorted(r.id_number for r, _ in routed)
-    pages = pdftotext_pages(pdf)
-    assert len(pages) == pdfinfo_pages(pdf) == entry.pages
-    per_copy_pages = len(pages) // 4
-    for c, label in enumerate(ARCHIVE_COPY_LABELS):
-        chunk = pages[c * per_copy_pages:(c + 1) * per_copy_pages]
-        ids = [i for page in chunk for i in ID.findall(page)]
-        assert ids == docx_ids  # once per copy, in the DOCX's order
-        for number, page in enumerate(chunk, 1):
-            assert _flat(label) in _flat(page)
-            assert _page_no(page) == (number, per_copy_pages)
-            assert "省属企业退休人员社会化管理服务档案移交名册表" in page  # title on every page
-            assert "填报人" in page and "联系电话" in page and "填报日期" in page  # signature footer
-            assert "社会保障号码" in page  # header row repeated
-    _assert_rows_in_order(rows[:per_copy], _raw(pdf))
+def test_archive_roster_pdf_per_street_every_retiree_once_per_copy_in_docx_order(bundle, routed):
+    """One file per 街道(乡镇): each copy's pages are numbered 第 1 页 … 共 N 页 of that street alone."""
+    out, manifest = bundle
+    seen = []
+    streets = {f"{d.county}{d.street}" for _, d in routed}
+    entries = manifest.by_type("archive_transfer_roster", "pdf")
+    assert {e.community for e in entries} == streets
+    for entry in entries:
+        docx = next(e for e in manifest.by_type("archive_transfer_roster", "docx") if e.community == entry.community)
+        rows = _docx_rows(out / docx.path)
+        per_copy = len(rows) // 4
+        docx_ids = [r[1] for r in rows[:per_copy]]
+        assert sorted(docx_ids) == sorted(r.id_number for r, d in routed if f"{d.county}{d.street}" == entry.community)
+        seen += docx_ids
+        pdf = out / entry.path
+        pages = pdftotext_pages(pdf)
+        assert len(pages) == pdfinfo_pages(pdf) == entry.pages
+        per_copy_pages = len(pages) // 4
+        for c, label in enumerate(ARCHIVE_COPY_LABELS):
+            chunk = pages[c * per_copy_pages:(c + 1) * per_copy_pages]
+            ids = [i for page in chunk for i in ID.findall(page)]
+            assert ids == docx_ids  # once per copy, in the DOCX's order
+            for number, page in enumerate(chunk, 1):
+                assert _flat(label) in _flat(page)
+                assert _page_no(page) == (number, per_copy_pages)  # the street's own numbering
+                assert "省属企业退休人员社会化管理服务档案移交名册表" in page  # title on every page
+                assert entry.community in page  # the street in the header fields
+                assert "填报人" in page and "联系电话" in page and "填报日期" in page  # signature footer
+                assert "社会保障号码" in page  # header row repeated
+            # the receiving block closes each copy
+            assert "接收部门核对意见" in chunk[-1] and "接收人（签字）" in chunk[-1]
+            assert "移交单位（盖章）" in chunk[-1]
+            assert not any("接收部门核对意见" in page for page in chunk[:-1])
+        _assert_rows_in_order(rows[:per_copy], _raw(pdf))
+    assert sorted(seen) == sorted(r.id_number for r, _ in routed)
 
 
 @pytest.mark.parametrize("doc_type", ["community_roster", "party_transfer_roster", "volume_catalog",
