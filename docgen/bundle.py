@@ -13,8 +13,8 @@ Layout of ``out_dir`` (folder and file names in Chinese, as an office files them
     08_档案/            per community: 案卷目录, 台账, 卷内目录, 备考表 (when volumes are given)
     09_未移交人员/      未移交人员名单.xlsx (excluded or unrouted, with the reason)
     10_书面说明/        when missing materials are given, per 街道: 档案材料缺失情况一览表_<县街道>
-                        (.docx/.pdf/.xlsx) and 个人/<县街道>/档案材料缺失情况说明_<姓名_身份证后4位>.docx,
-                        one numbered statement per person for the enterprise to sign and seal
+                        (.docx/.pdf/.xlsx) and <县街道>/档案材料缺失情况说明_<姓名_身份证后4位>.docx
+                        (.pdf with LibreOffice), one numbered statement per person to sign and seal
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from .manifest import Manifest, ManifestEntry, pdf_pages, safe_name, sha256
 from .model import Column, TableDocument, TableSection
 from .pdf_cards import render_cards_pdf
 from .pdf_forms import render_forms_pdf
-from .pdf_tables import render_table_pdf
+from .pdf_tables import Measure, layout, render_table_pdf
+from .pdffont import pdf_fonts
 from .records import RECEIVED, MissingItem, MissingStatement, NoteSheet, ReceiptLine, VolumeRecord
 from .text_docs import (agreement_context, contact_cards_context, missing_statement_context,
                         note_sheet_context, render)
@@ -150,12 +151,14 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
 
     def table(doc: TableDocument, folder: str, stem: str, xlsx: bool = False) -> None:
         base = out_dir / folder / stem
-        render_table_docx(doc, base.with_suffix(".docx"))
+        # one layout for the PDF and for the page count a copy of the DOCX shows in LibreOffice
+        lay = layout(doc, Measure(pdf_fonts())) if pdf or len(doc.copies) > 1 else None
+        render_table_docx(doc, base.with_suffix(".docx"), pages_per_copy=lay and len(lay.pages))
         common = dict(type=doc.doc_type, title=doc.title, community=doc.community, rows=doc.row_count,
                       copies=len(doc.copies))
         w.record(base.with_suffix(".docx"), **common)
         if pdf:
-            pages = render_table_pdf(doc, base.with_suffix(".pdf"))
+            pages = render_table_pdf(doc, base.with_suffix(".pdf"), lay=lay)
             w.record(base.with_suffix(".pdf"), pages=pages, **common)
         if xlsx:
             write_xlsx([doc], base.with_suffix(".xlsx"))
@@ -311,11 +314,12 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                   f"档案材料缺失情况一览表_{stem}", xlsx=True)
             for st in sts:
                 it = st.items[0]
-                path = (out_dir / "10_书面说明" / "个人" / stem /
+                path = (out_dir / "10_书面说明" / stem /
                         f"档案材料缺失情况说明_{safe_name(it.name)}_{it.id_number[-4:]}.docx")
                 st = dataclasses.replace(st, receiver=receiver)
                 render("missing_statement", missing_statement_context(st, enterprise.phone), path)
-                entry = w.record(path, type="missing_statement", title="档案材料缺失情况说明",
+                # one line per person in the web's list of documents: the number and the name
+                entry = w.record(path, type="missing_statement", title=f"档案材料缺失情况说明 {st.number} {it.name}",
                                  community=street, rows=len(st.items))
                 if text_pdf and len(statements) <= LO_PAGES_LIMIT:
                     w.lo_queue.append((path, entry))

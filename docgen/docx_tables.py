@@ -123,7 +123,10 @@ def _locate(tbl, ncols: int):
     return fields, headers, data, totals
 
 
-def render_table_docx(doc: TableDocument, out: Path, template_dir: Path | None = None) -> Path:
+def render_table_docx(doc: TableDocument, out: Path, template_dir: Path | None = None,
+                      pages_per_copy: int | None = None) -> Path:
+    """``pages_per_copy``: the pages of one copy as the PDF lays them out, stored as the cached
+    result of SECTIONPAGES — Word recomputes the field, LibreOffice (7.4) shows the cached value."""
     doc.validate()
     path = template_path(doc, template_dir)
     word = Document(io.BytesIO(_prepared(str(path), doc.title, doc.note, footer_text(doc))))
@@ -193,7 +196,7 @@ def render_table_docx(doc: TableDocument, out: Path, template_dir: Path | None =
             ppr.append(own)
             p.append(ppr)
             sect_pr.addprevious(p)
-    _headers_and_footers(word, doc, multi)
+    _headers_and_footers(word, doc, multi, pages_per_copy)
     out.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     word.save(buf)
@@ -315,7 +318,7 @@ def _restart_numbering(sect) -> None:
     pg.set(qn("w:start"), "1")
 
 
-def _headers_and_footers(word, doc: TableDocument, multi: bool) -> None:
+def _headers_and_footers(word, doc: TableDocument, multi: bool, pages_per_copy: int | None) -> None:
     sections = word.sections
     last = sections[-1]
     hdr_tpl = copy.deepcopy(last.header._element)
@@ -336,6 +339,9 @@ def _headers_and_footers(word, doc: TableDocument, multi: bool) -> None:
             for fld in sec.footer._element.iter(qn("w:fldSimple")):
                 if "NUMPAGES" in fld.get(qn("w:instr"), ""):
                     fld.set(qn("w:instr"), " SECTIONPAGES ")
+                    if pages_per_copy:
+                        for t in fld.iter(W_T):
+                            t.text = str(pages_per_copy)
             _restart_numbering(sec._sectPr)
     if len(doc.copies) < len(sections):  # defensive: more Word sections than copies
         raise TemplateError("模板包含多个分节，表格模板只能有一个分节")

@@ -84,14 +84,17 @@ def test_archive_roster_one_file_per_street_four_labelled_copies(bundle, routed,
     all_ids, text = [], ""
     for entry in entries:
         doc = _docx(bundle, entry)
+        pdf = next(e for e in manifest.by_type("archive_transfer_roster", "pdf") if e.community == entry.community)
         assert len(doc.sections) == 4 and len(doc.tables) == 4  # nobody 未接收: one table per copy
         ids_of_street = sorted(r.id_number for r, d in routed if f"{d.county}{d.street}" == entry.community)
         for copy_index, label in enumerate(ARCHIVE_COPY_LABELS):
             section = doc.sections[copy_index]
             assert section.header.paragraphs[0].text == label
             assert section._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
-            instr = [f.get(qn("w:instr")).strip() for f in section.footer._element.iter(qn("w:fldSimple"))]
-            assert instr == ["PAGE", "SECTIONPAGES"]
+            fields = list(section.footer._element.iter(qn("w:fldSimple")))
+            assert [f.get(qn("w:instr")).strip() for f in fields] == ["PAGE", "SECTIONPAGES"]
+            # the count a reader without SECTIONPAGES (LibreOffice 7.4) shows: the PDF's pages per copy
+            assert "".join(t.text for t in fields[1].iter(qn("w:t"))) == str(pdf.pages // 4)
             footer = section.footer.paragraphs[0].text
             for label_text in ARCHIVE_FOOTER:
                 assert label_text in footer
@@ -160,7 +163,8 @@ def test_missing_statement_per_person_numbered(bundle, missing, batch, routed):
     out, manifest = bundle
     (entry,) = manifest.by_type("missing_statement", "docx")
     street = next(f"{d.county}{d.street}" for r, d in routed if r.id_number == missing[0].id_number)
-    assert entry.community == street and entry.path.startswith("10_书面说明/个人/")
+    assert entry.community == street and entry.path.startswith(f"10_书面说明/{street}/")
+    assert entry.title == f"档案材料缺失情况说明 2026-001 {missing[0].name}"
     doc = _docx(bundle, entry)
     header = [c.text for c in doc.tables[0].rows[0].cells]
     assert header == ["序号", "姓名", "身份证号", "材料名称", "原因", "备注"]

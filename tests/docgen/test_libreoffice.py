@@ -45,6 +45,8 @@ def converted(bundle, batch, routed, volumes, tmp_path_factory):
     (agreement,) = manifest.by_type("transfer_agreement", "docx")[:1]
     files["agreement"] = out / agreement.path
     files["statement"] = out / manifest.by_type("missing_statement", "docx")[0].path
+    files["statement_list"] = out / manifest.by_type("missing_statement_list", "docx")[0].path
+    files["archive_roster"] = out / manifest.by_type("archive_transfer_roster", "docx")[0].path
     pdfs = convert_to_pdf(list(files.values()), out_dir=work / "pdf")  # one soffice call
     return dict(zip(files, pdfs))
 
@@ -58,6 +60,18 @@ def test_every_document_converts_with_expected_pages(converted):
     roster_pages = pdftotext_pages(converted["roster"])
     assert 2 <= len(roster_pages) <= 4
     assert all("个人编号" in p and "社会保障号码" in p for p in roster_pages)  # header row repeated
+
+
+def test_street_archive_roster_four_copies_each_numbered_from_one(converted):
+    """LibreOffice 7.4 restarts PAGE per copy but does not compute SECTIONPAGES: it shows the
+    cached count, the PDF layout's (Word and WPS compute it)."""
+    pages = pdftotext_pages(converted["archive_roster"])
+    numbers = [int(re.search(r"第\s*(\d+)\s*页\s*共\s*\d+\s*页", p).group(1)) for p in pages]
+    assert numbers.count(1) == 4  # 一式四份, each copy of the street numbered on its own
+    per_copy = len(pages) // 4
+    assert numbers == list(range(1, per_copy + 1)) * 4
+    assert sum("接收部门核对意见" in p for p in pages) == 4
+    assert "档案材料缺失情况一览表" in pdftotext_pages(converted["statement_list"])[0]
 
 
 def test_agreement_pages_and_signature_block(converted):
