@@ -56,3 +56,48 @@ def test_generate_and_download_the_bundle(app, seed):
         assert sign_in(app, name).get(f"/documents/{token}/bundle.zip").status_code == 403
     html = ent_b.get("/documents", headers={"accept": "text/html"}).text
     assert "文书清单" in html and "下载全部（zip）" in html
+
+
+def test_bundle_after_digitization_drafts_the_statement_the_enterprise_downloads(app, seed, tmp_path):
+    """A published volume of one of the enterprise's retirees whose check found a 必要材料
+    missing: the bundle holds that person's numbered 书面说明 and the street's list, the roster's
+    备注 cites it, and the enterprise user downloads it."""
+    from dataclasses import replace
+
+    from docx import Document
+
+    from archive_store.publish import publish_volume
+    from completeness.check import check_volume
+    from handover import volume_folder
+    from handover.policy import load_profile
+    from tests.support.sample_volume import SamplePerson, write_sample_volume
+
+    from .conftest import JINSHUI, PROFILE
+
+    r = seed.batch_b.retirees[0]
+    person = SamplePerson(r.id_number, r.name, str(r.sex), r.birth_date, r.former_employer or "郑州第一纺织厂")
+    folder = write_sample_volume(tmp_path / "v", person, seed=4, materials=3, check=None)
+    report = check_volume(folder, None, load_profile(PROFILE), probe_images=False)
+    assert report.missing_materials and report.provisional
+    # archive staff waive the open 校对 items: the outcome is final, what is missing settled
+    volume_folder.write(folder, replace(volume_folder.read_check(folder), waived=True, provisional=False))
+    publish_volume(seed.cfg, folder, JINSHUI, PROFILE, "入库员")
+
+    ent_b = sign_in(app, "ent_b")
+    state = wait_done(ent_b, ent_b.post("/api/documents").json()["token"])
+    assert state["status"] == "done", state
+    statement = next(d for d in state["documents"] if d["type"] == "missing_statement")
+    assert statement["path"].startswith("10_书面说明/") and r.name in statement["title"]
+    assert any(d["type"] == "missing_statement_list" for d in state["documents"])
+    got = ent_b.get(f"/documents/{state['token']}/files/{statement['index']}")
+    assert got.status_code == 200
+    doc = Document(io.BytesIO(got.content))
+    cells = [c.text for row in doc.tables[0].rows for c in row.cells]
+    assert r.id_number in cells and report.missing_materials[0] in cells
+    rosters = [d for d in state["documents"] if d["type"] == "archive_transfer_roster" and d["format"] == "docx"]
+    notes = [c.text for d in rosters
+             for t in Document(io.BytesIO(ent_b.get(f"/documents/{state['token']}/files/{d['index']}").content)).tables
+             for row in t.rows for c in row.cells]
+    assert any(n.startswith(f"缺{report.missing_materials[0]}") and "见书面说明（编号" in n for n in notes)
+    html = ent_b.get("/documents", headers={"accept": "text/html"}).text
+    assert "档案材料缺失情况说明" in html and "档案材料缺失情况一览表" in html

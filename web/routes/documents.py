@@ -26,7 +26,8 @@ TYPE_LABELS = {"transfer_agreement": "移交协议", "community_roster": "花名
                "basic_info_form": "基本信息表", "destination_survey": "移交地调查表",
                "party_transfer_roster": "党员组织关系转接名册", "contact_card": "联系卡", "volume_catalog": "案卷目录",
                "ledger": "台账", "contents_list": "卷内目录", "note_sheet": "备考表",
-               "missing_statement": "档案材料缺失情况说明", "not_transferred": "未移交人员名单"}
+               "missing_statement": "档案材料缺失情况说明", "missing_statement_list": "档案材料缺失情况一览表",
+               "not_transferred": "未移交人员名单"}
 
 
 def _folder(request: Request, token: str) -> Path:
@@ -67,7 +68,7 @@ def _generate(request: Request, session: Session, user: CurrentUser) -> BundleRo
     audit.record(session, user.username, "generate_bundle", user.enterprise_name, "", persons=people)
     session.commit()  # the thread reads the row
     bundles.start(request.app.state.sessionmaker, row.id, user.enterprise_name, _folder(request, row.token),
-                  request.app.state.bundle_text_pdf)
+                  request.app.state.bundle_text_pdf, request.app.state.cfg)
     return row
 
 
