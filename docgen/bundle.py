@@ -203,7 +203,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     # 03 archive transfer roster: one file per street, four labelled copies
     for doc in D.archive_transfer_rosters(
             enterprise, routed, lines, remarks, profile.copies_of("archive_transfer_roster", 4),
-            title_prefix="省属" if profile.province == "河南省" else "", receiver=profile.archive_custodian):
+            title_prefix="省属" if profile.province == "河南省" else ""):  # 接收部门 left for its seal
         w.add(f"档案移交名册表 {doc.community}",
               lambda doc=doc: table(doc, "03_档案移交名册表", f"档案移交名册表_{safe_name(doc.community)}", xlsx=True))
 
