@@ -28,8 +28,9 @@ from handover.db import session_scope
 from handover.policy import load_profile
 from handover.roster.writer import write_xlsx
 from tests.support.sample_volume import SamplePerson, write_sample_volume
+from web.tables import IntakeRow, UserRow
 
-from .conftest import JINSHUI, PLANTED, PROFILE, sign_in
+from .conftest import JINSHUI, PROFILE, sign_in
 
 # The roles that work with whole numbers today (web.users / archive_store.read_rule): exempt from
 # the whole-number assertion only.
@@ -39,8 +40,6 @@ FULL_ROLES = {"admin", "archivist"}
 FULL_DOCUMENTS = {"/documents/{token}/bundle.zip", "/documents/{token}/files/{index}"}
 # GET routes the walk cannot fill from the seed, and why.
 NOT_WALKED = {
-    "/intake/{token}": "an upload of scans starts a digitizing child process; archive staff only (full numbers)",
-    "/api/intake/{token}": "as /intake/{token}",
     "/api/intake/folders": "no scanning-room folder is configured in the seed (folder names and counts only)",
 }
 # The example: 410105********5004 beside 出生日期 1959-02-16; the papers record 1959-03-20,
@@ -152,11 +151,15 @@ def archive(seed):
     with session_scope(seed.cfg) as s:
         known |= set(s.scalars(select(VolumeRow.id_number)))
         material = s.scalar(select(MaterialRow.id).where(MaterialRow.volume_id == seed.volume_a))
+        # An upload of scans as its status page shows it (uploading starts a digitizing process).
+        intake = IntakeRow(token="0" * 32, user_id=s.scalar(select(UserRow.id).where(UserRow.username == "archivist")),
+                           id_number=MISMATCHED.id_number, name=MISMATCHED.name, files=3, status="failed")
+        s.add(intake)
     volumes = [seed.volume_a, seed.volume_b, seed.volume_c, extra]
     return {"app": app, "extra": extra, "known": known, "fill": {
         "volume_id": volumes, "seq": [1], "community_id": [seed.community_a, seed.community_b],
         "material_id": [material], "kind": ["statement", "note-sheet"], "fmt": ["pdf", "docx"],
-        "token": [upload, bundle], "index": [d["index"] for d in state["documents"]]}}
+        "token": [upload, bundle, "0" * 32], "index": [d["index"] for d in state["documents"]]}}
 
 
 def get_routes(app) -> list[str]:
