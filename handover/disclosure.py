@@ -6,7 +6,8 @@ the birth date is known. So wherever a number is masked, the birth date that com
 masked too: a 出生日期 column shows the year only, and in free text (completeness findings,
 search snippets, 校对 values, roster messages) an ID-like number is masked and a date that is the
 birth date of a number in view — the full date, or its year and month, which leave about three
-candidates — keeps its year only (1959-**-**, 1959年**月**日). Other dates stay as they are.
+candidates — keeps its year only (1959-**-**, 1959年**月**日), as does a full date that completes a
+number quoted already masked (its check character agrees). Other dates stay as they are.
 Roles that work with whole numbers see everything as is. Which roles those are is the read rule's
 decision (``archive_store.read_rule.disclosure``); this module is the rule over plain values.
 """
@@ -21,7 +22,8 @@ from typing import Iterable, Sequence
 from . import idnumber
 
 # 18 characters (the last may be X) or an old 15-digit number, not inside a longer run of digits.
-ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])|(?<![0-9])[0-9]{15}(?![0-9])")
+ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])|(?<![0-9])[0-9]{15}(?![0-9])")
+MASKED_ID = re.compile(r"(?<![0-9])([0-9]{6})\*{8}([0-9]{3}[0-9X])")
 _Y = r"(?P<y>(?:18|19|20)[0-9]{2})"
 # A date in the forms people and OCR write: 1959-02-16, 1959/2/16, 1959.02.16, 1959年2月16日,
 # 19590216, and the year-month forms 1959-02, 1959.2, 1959年2月 (the day then optional).
@@ -65,33 +67,43 @@ class Disclosure:
 
     def texts(self, texts: Sequence[str], numbers: Iterable[str] = ()) -> list[str]:
         """``text`` over the texts of one page or answer: a number quoted in one text masks its
-        birth date in all of them."""
+        birth date in all of them. A number quoted already masked (check.json keeps findings so)
+        cuts every full date that would complete it with a valid check character."""
         if self.full_ids:
             return list(texts)
         quoted = {m.group(0) for t in texts if t for m in ID_LIKE.finditer(t)}
         births = {b for n in (*numbers, *quoted) if n and (b := _birth_of(n)) is not None}
-        return [self._masked(t, births) if t else t for t in texts]
+        texts = [ID_LIKE.sub(lambda m: idnumber.mask(m.group(0)), t) if t else t for t in texts]
+        ends = {(m.group(1), m.group(2)) for t in texts if t for m in MASKED_ID.finditer(t)}
+        return [_cut_dates(t, births, ends) if t else t for t in texts]
 
-    @staticmethod
-    def _masked(text: str, births: set[dt.date]) -> str:
-        text = ID_LIKE.sub(lambda m: idnumber.mask(m.group(0)), text)
-        if not births:
-            return text
-        months = {(b.year, b.month) for b in births}
 
-        def cut(m: re.Match) -> str:
-            if m.group("cy"):
-                y, mo = int(m.group("cy")), int(m.group("cm"))
-                return f"{y}****" if (y, mo) in months else m.group(0)
-            y, mo = int(m.group("y")), int(m.group("m"))
-            if (y, mo) not in months:
-                return m.group(0)
-            out = f"{m.group('y')}{m.group('s1')}**"
-            if m.group("d"):
-                out += f"{m.group('s2')}**"
-            return out + (m.group("rest") or "")
+def _completes(ends: set[tuple[str, str]], y: int, mo: int, d: int) -> bool:
+    day = f"{y:04d}{mo:02d}{d:02d}"
+    return any(idnumber.check_character(head + day + tail[:3]) == tail[3] for head, tail in ends)
 
-        return DATE.sub(cut, text)
+
+def _cut_dates(text: str, births: set[dt.date], ends: set[tuple[str, str]]) -> str:
+    """Dates in ``text`` that are (in year and month) one of ``births``, or that complete one of the
+    masked numbers' ``ends`` (head, tail), kept to their year."""
+    if not births and not ends:
+        return text
+    months = {(b.year, b.month) for b in births}
+
+    def cut(m: re.Match) -> str:
+        if m.group("cy"):
+            y, mo, d = int(m.group("cy")), int(m.group("cm")), int(m.group("cd"))
+            return f"{y}****" if (y, mo) in months or _completes(ends, y, mo, d) else m.group(0)
+        y, mo = int(m.group("y")), int(m.group("m"))
+        d = int(m.group("d")) if m.group("d") else None
+        if (y, mo) not in months and (d is None or not _completes(ends, y, mo, d)):
+            return m.group(0)
+        out = f"{m.group('y')}{m.group('s1')}**"
+        if m.group("d"):
+            out += f"{m.group('s2')}**"
+        return out + (m.group("rest") or "")
+
+    return DATE.sub(cut, text)
 
 
 FULL = Disclosure(full_ids=True)

@@ -45,3 +45,13 @@ def test_review_values_follow_the_policy():
     assert shown_value("birth", "1959-02", full_ids=False) == "1959年**月"
     assert shown_value("birth", "1959-02", full_ids=True) == "1959-02"
     assert shown_value("name", "赵秀兰", full_ids=False) == "赵秀兰"
+
+
+def test_a_number_quoted_masked_cuts_the_dates_that_would_complete_it():
+    # check.json keeps findings with numbers masked: another person's number, quoted so, is
+    # completed by a date elsewhere in the answer only if the check character agrees.
+    other = idnumber.make("410103", dt.date(1953, 4, 13), 71)
+    day = dt.date(1960, 1, 5)
+    assert idnumber.check_character(other[:6] + f"{day:%Y%m%d}" + other[14:17]) != other[17]
+    shown = MASKED.texts([f"第3幅图像上的身份证号码{idnumber.mask(other)}与本卷不符", "出生日期1953年4月13日；1960-01-05"])
+    assert shown[1] == "出生日期1953年**月**日；1960-01-05"
