@@ -37,7 +37,10 @@ from .conftest import JINSHUI, PROFILE, sign_in
 FULL_ROLES = {"admin", "archivist"}
 # The transfer documents the enterprise signs (花名册, 移交名册, per-person forms) carry the whole
 # number of its own retirees by regulation; they show no masked number.
-FULL_DOCUMENTS = {"/documents/{token}/bundle.zip", "/documents/{token}/files/{index}"}
+# The 原件 (the volume's PDF, its text layer included) under an approved 查阅 request: the papers as
+# they are.
+FULL_DOCUMENTS = {"/documents/{token}/bundle.zip", "/documents/{token}/files/{index}",
+                  "/dossiers/{volume_id}/volume.pdf"}
 # GET routes the walk cannot fill from the seed, and why.
 NOT_WALKED = {
     "/api/intake/folders": "no scanning-room folder is configured in the seed (folder names and counts only)",
@@ -123,8 +126,8 @@ def rebuilt(text: str, known: set[str]) -> set[str]:
 
 @pytest.fixture
 def archive(seed):
-    """The seeded archive plus 赵秀兰's volume (its finding quotes the ID's birth date), a roster
-    upload of enterprise A and a generated bundle of enterprise B."""
+    """The seeded archive plus 赵秀兰's volume (its finding quotes the ID's birth date; community A
+    may read its originals), a roster upload of enterprise A and a generated bundle of enterprise B."""
     from completeness.check import check_volume
     from web.app import create_app
 
@@ -134,6 +137,11 @@ def archive(seed):
     app = create_app(seed.cfg, max_upload_bytes=2 * 1024 * 1024, bundle_text_pdf=False)
     roster_a = write_xlsx(seed.root.parent / "roster_a.xlsx", seed.batch_a.retirees, seed.batch_a.enterprise)
     ent_a, ent_b = sign_in(app, "ent_a"), sign_in(app, "ent_b")
+    # 刘社工 of community A may read 赵秀兰's originals (an approved 查阅 request).
+    r = sign_in(app, "comm_a").post(f"/api/dossiers/{extra}/requests", json={"kind": "view", "reason": "核实出生日期"})
+    assert r.status_code in (200, 201), r.text
+    r = sign_in(app, "archivist").post(f"/api/requests/{r.json()['id']}/approve", json={})
+    assert r.status_code == 200, r.text
     with roster_a.open("rb") as fh:
         r = ent_a.post("/api/roster/uploads", files={"file": ("roster_a.xlsx", fh)})
     assert r.status_code == 201, r.text
@@ -192,6 +200,7 @@ def test_no_role_can_rebuild_a_masked_number_from_any_page_answer_or_export(arch
                    for i in archivist.get(f"/api/dossiers/{v}/review").json().get("open", [])][:2]
     served: dict[str, int] = {}
     problems: list[str] = []
+    seen_by: set[tuple[str, str]] = set()
     for username in ("comm_a", "comm_b", "ent_a", "ent_b", "archivist", "admin"):
         api = sign_in(app, username)
         for path in get_routes(app):
@@ -205,6 +214,7 @@ def test_no_role_can_rebuild_a_masked_number_from_any_page_answer_or_export(arch
                 if r.status_code != 200:
                     continue
                 served[path] = served.get(path, 0) + 1
+                seen_by.add((username, path))
                 text = text_of(url, r.content)
                 if text is None:
                     continue
@@ -216,6 +226,7 @@ def test_no_role_can_rebuild_a_masked_number_from_any_page_answer_or_export(arch
     assert not problems, "\n".join(problems)
     unserved = set(get_routes(app)) - set(served) - set(NOT_WALKED)
     assert not unserved, f"routes no role was served (fill their ids from the seed): {sorted(unserved)}"
+    assert ("comm_a", "/dossiers/{volume_id}/volume.pdf") in seen_by  # the approved request was walked
 
 
 def test_the_policy_keeps_whole_numbers_for_custodians_and_years_for_the_others(archive, seed):
