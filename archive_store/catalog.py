@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from handover import clock, idnumber
 from handover.cells import cell as safe_cell
+from handover.disclosure import FULL, Disclosure
 
 from . import audit
 from .tables import PUBLISHED, CommunityRow, VolumeRow
@@ -96,17 +96,21 @@ def volume_catalog(session: Session, community_id: int, *,
     return out
 
 
-def _value(record: CatalogRecord, attr: str):
+def _value(record: CatalogRecord, attr: str, shown: Disclosure = FULL):
     value = getattr(record, attr)
+    if attr == "id_number":
+        return shown.id_number(value)
+    if attr == "birth_date":
+        return shown.birth_date(value)
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     return value
 
 
 def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = "system",
-                reason: str = "导出案卷目录与台账", mask_ids: bool = False) -> Path:
-    """Write an XLSX with two sheets, 案卷目录 and 台账, for one community (``mask_ids``: ID numbers
-    as 410105********1234, for readers whose role does not need them)."""
+                reason: str = "导出案卷目录与台账", shown: Disclosure = FULL) -> Path:
+    """Write an XLSX with two sheets, 案卷目录 and 台账, for one community, the ID numbers and birth
+    dates as ``shown`` allows the reader (masked: 410105********1234 beside 1959-**-**)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -115,8 +119,6 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
     if community is None:
         raise LookupError(f"未找到社区（编号{community_id}）")
     records = volume_catalog(session, community_id)
-    if mask_ids:
-        records = [dataclasses.replace(r, id_number=idnumber.mask(r.id_number)) for r in records]
     wb = Workbook()
     for sheet_no, (title, columns) in enumerate((("案卷目录", CATALOG_COLUMNS), ("台账", LEDGER_COLUMNS))):
         ws = wb.active if sheet_no == 0 else wb.create_sheet()
@@ -129,9 +131,9 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
         for cell in ws[2]:
             cell.font = Font(bold=True)
         for record in records:
-            ws.append([safe_cell(_value(record, attr)) for _, attr in columns])
+            ws.append([safe_cell(_value(record, attr, shown)) for _, attr in columns])
         for i, (header, attr) in enumerate(columns, 1):
-            width = max([len(str(header)) * 2] + [len(str(_value(r, attr) or "")) * 1.6 for r in records])
+            width = max([len(str(header)) * 2] + [len(str(_value(r, attr, shown) or "")) * 1.6 for r in records])
             ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
             if attr in ("id_number", "ref_no"):
                 for row in ws.iter_rows(min_row=3, min_col=i, max_col=i):
@@ -141,7 +143,7 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     audit.record(session, actor, "export_catalog", community.label, reason, volumes=len(records),
-                 file=out.name, masked=mask_ids)
+                 file=out.name, masked=not shown.full_ids)
     return out
 
 

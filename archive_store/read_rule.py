@@ -5,6 +5,10 @@ see the published volumes of their own community; reading the images (原件) ne
 查阅/外借 request of theirs for that volume (报批登记, ``archive_store.access``). Everyone else sees
 nothing. ``verdict`` is the rule over plain values; ``read_verdict`` looks up the request for it.
 The web pages, the JSON API and the 校对 crops all ask here.
+
+What a reader is shown of ID numbers and birth dates (``disclosure``) is decided here too: the
+custodians work with whole numbers; everyone else sees them masked, with the birth date that would
+complete them cut to the year (``handover.disclosure``), on every page, answer and export.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handover import clock
+from handover.disclosure import FULL, MASKED, Disclosure
 
 from .access import APPROVED, in_force_sql
 from .tables import PUBLISHED, WITHDRAWN, AccessRequestRow, VolumeRow
@@ -23,6 +28,8 @@ from .tables import PUBLISHED, WITHDRAWN, AccessRequestRow, VolumeRow
 # The roles of the people who sign in (labels and accounts: web.users).
 ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE = "admin", "archive_staff", "community_staff", "enterprise"
 CUSTODIANS = frozenset({ADMIN, ARCHIVE})
+# Roles that work with whole ID numbers; the others see them masked (``disclosure``).
+FULL_ID_ROLES = CUSTODIANS
 
 
 class Verdict(enum.Enum):
@@ -53,6 +60,15 @@ class Reader:
 
     def sees_community(self, community_id: int) -> bool:
         return self.scope is None or community_id in self.scope
+
+    @property
+    def disclosure(self) -> Disclosure:
+        return disclosure(self.role)
+
+
+def disclosure(role: str) -> Disclosure:
+    """What a role is shown of ID numbers and the birth dates that complete them."""
+    return FULL if role in FULL_ID_ROLES else MASKED
 
 
 @dataclass(frozen=True)
@@ -97,5 +113,5 @@ def may_read(session: Session, reader: Reader, vol: VolumeRow) -> bool:
     return read_verdict(session, reader, vol) is Verdict.READ
 
 
-__all__ = ["ADMIN", "ARCHIVE", "COMMUNITY", "CUSTODIANS", "ENTERPRISE", "Reader", "Shelved", "Verdict",
-           "latest_approved_request", "may_read", "read_verdict", "verdict"]
+__all__ = ["ADMIN", "ARCHIVE", "COMMUNITY", "CUSTODIANS", "ENTERPRISE", "FULL_ID_ROLES", "Reader", "Shelved",
+           "Verdict", "disclosure", "latest_approved_request", "may_read", "read_verdict", "verdict"]

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from completeness.review import FIELDS
-from handover import clock, idnumber
+from handover import clock, disclosure, idnumber
 from handover.errors import InputRefused
 
 from .tables import ReviewAnswerRow
@@ -114,9 +114,13 @@ def clean_value(field_name: str, raw: str) -> str:
 
 
 def shown_value(field_name: str, value: str, full_ids: bool = True) -> str:
-    """A value as people see it: ID numbers masked for roles (and logs) that see no full IDs."""
-    if field_name == "id_number" and value and not full_ids:
-        return idnumber.mask(value)
+    """A value as people see it (``handover.disclosure``): for roles (and logs) that see no full
+    IDs, ID numbers masked and a birth value (出生年月) cut to its year."""
+    shown = disclosure.FULL if full_ids else disclosure.MASKED
+    if field_name == "id_number" and value:
+        return shown.id_number(value)
+    if field_name == "birth":
+        return shown.birth_text(value)
     return value
 
 

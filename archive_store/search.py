@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from handover.disclosure import MASKED
 from handover.idnumber import mask
 
 from . import audit
@@ -195,9 +196,10 @@ def _ranked(session: Session, match: str, terms: tuple[str, ...], scope: list[in
         sql = sql.bindparams(bindparam("scope", expanding=True))
     hits = []
     for row in session.execute(sql, params).mappings():
-        # ID numbers in the page text are masked in snippets (length-preserving); the page itself
-        # is available through an approved 查阅 request.
-        snip = snippet(audit.redact(row["text"]), terms)
+        # Hits show the number masked, for every role: so in snippets ID numbers are masked and
+        # the birth date that would complete the volume's number cut to the year (the page itself
+        # is available through an approved 查阅 request).
+        snip = snippet(MASKED.text(row["text"], [row["id_number"]]), terms)
         hits.append(Hit(row["volume_id"], row["ref_no"], row["name"], mask(row["id_number"]),
                         row["community_id"], row["community"], row["seq"], row["page_no"],
                         row["class_code"], row["title"], snip.text, "text", float(row["score"])))

@@ -9,6 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, select_autoescape
 
 from handover import idnumber
+from handover.disclosure import MASKED
 
 from .check import CheckReport
 from .findings import CODES, SEVERITY_LABELS
@@ -87,7 +88,7 @@ _env = Environment(autoescape=select_autoescape(default=True, default_for_string
 
 def render_html(report: CheckReport) -> str:
     return _env.from_string(_TEMPLATE).render(
-        r=report, findings=report.findings, masked_id=idnumber.mask(report.id_number) if report.id_number else "",
+        r=report, findings=shown_findings(report), masked_id=idnumber.mask(report.id_number) if report.id_number else "",
         review=[shown(i) for i in report.review],
         labels={c: spec.label for c, spec in CODES.items()},
         groups={c: GROUP_LABELS.get(spec.group, spec.group) for c, spec in CODES.items()},
@@ -101,10 +102,20 @@ def write_html(report: CheckReport, path: Path) -> Path:
 
 
 def shown(item: ReviewItem) -> ReviewItem:
-    """The item as a report shows it: an ID number masked like every other one."""
+    """The item as a report shows it: an ID number masked like every other one, a birth value
+    (which would complete the masked number) cut to its year (``handover.disclosure``)."""
     if item.field == "id_number" and item.value:
-        return replace(item, value=idnumber.mask(item.value))
+        return replace(item, value=MASKED.id_number(item.value))
+    if item.field == "birth" and item.value:
+        return replace(item, value=MASKED.birth_text(item.value))
     return item
+
+
+def shown_findings(report: CheckReport) -> list:
+    """The findings as a report beside the masked number shows them: ID numbers they quote masked,
+    the birth dates completing these or the volume's number cut to the year."""
+    messages = MASKED.texts([f.message_zh for f in report.findings], [report.id_number] if report.id_number else [])
+    return [replace(f, message_zh=m) for f, m in zip(report.findings, messages)]
 
 
 def summary_lines(report: CheckReport) -> list[str]:
@@ -119,7 +130,7 @@ def summary_lines(report: CheckReport) -> list[str]:
         for i in map(shown, report.review):
             where = f"第{i.page}幅图像" if i.page else "全卷"
             lines.append(f"  {where} {i.label}：识别为“{i.value}”，{i.reason_zh}")
-    for f in report.findings:  # the messages say where (image, page, material) themselves
+    for f in shown_findings(report):  # the messages say where (image, page, material) themselves
         lines.append(f"[{SEVERITY_LABELS[f.severity]}] {CODES[f.code].label if f.code in CODES else f.code}："
                      f"{f.message_zh}")
     return lines

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from archive_store import audit
 from archive_store.read_rule import Reader
+from handover.disclosure import Disclosure
 from archive_store.tables import CommunityRow
 from handover.db import EnterpriseRow, managed
-from handover.idnumber import mask
 
 from . import sessions
 from .tables import UserRow
-from .users import ARCHIVE, ADMIN, COMMUNITY, ENTERPRISE, FULL_ID_ROLES, ROLES
+from .users import ARCHIVE, ADMIN, COMMUNITY, ENTERPRISE, ROLES
 
 
 class NotSignedIn(Exception):
@@ -57,8 +57,13 @@ class CurrentUser:
     def sees_community(self, community_id: int) -> bool:
         return self.reader.sees_community(community_id)
 
+    @property
+    def disclosure(self) -> Disclosure:
+        """What this user is shown of ID numbers and birth dates (the read rule decides)."""
+        return self.reader.disclosure
+
     def id_text(self, number: str) -> str:
-        return number if self.role in FULL_ID_ROLES else mask(number)
+        return self.disclosure.id_number(number)
 
 
 def db(request: Request) -> Iterator[Session]:

@@ -19,8 +19,6 @@ from . import passwords, sessions
 from .tables import UserRow
 
 ROLES = {ADMIN: "系统管理员", ARCHIVE: "档案馆工作人员", COMMUNITY: "社区工作人员", ENTERPRISE: "企业经办人"}
-# Roles that work with whole ID numbers; the others see them masked.
-FULL_ID_ROLES = {ADMIN, ARCHIVE}
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 
 _hasher = PasswordHasher()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 from completeness.check import CheckReport
-from completeness.findings import Outcome
+from completeness.findings import Outcome, finding
 from completeness.report import render_html, summary_lines
 from completeness.review import ReviewItem
+from handover import idnumber
 
 ID = "410102195003051234"
 
@@ -56,3 +60,14 @@ def test_no_statement_and_no_acceptance_while_the_queue_is_open(tmp_path):
     open_.waived = True  # staff settled the queue as it stands: the statement may now be drafted
     assert refusal(open_) is None
     assert set(write_documents(open_, tmp_path / "waived")) == {"note_sheet", "missing_statement"}
+
+
+def test_the_birth_date_completing_the_masked_number_is_cut_to_the_year_in_reports():
+    number = idnumber.make("410102", dt.date(1950, 3, 5), 123)
+    r = replace(_report(), id_number=number,
+                findings=[finding("birth_date_mismatch", "身份证号码中的出生日期为1950年03月05日，"
+                                  "档案中最先记载的出生日期为1951年4月（第2幅图像）。")],
+                review=[ReviewItem("birth", 2, "1950年3月", "出生年月识别可信度低，请核对")])
+    text = "\n".join(summary_lines(r)) + render_html(r)
+    assert "1950年**月**日" in text and "1950年03月05日" not in text and "1951年4月" in text
+    assert "1950年**月" in text and "1950年3月" not in text

@@ -19,13 +19,13 @@ from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, Commun
                                   StoredObjectRow, VolumeRow)
 from archive_store.withdraw import latest_withdrawal, withdrawn_volumes
 from handover import clock, volume_folder
-from handover.idnumber import mask
+from handover.disclosure import MASKED, Disclosure
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
 from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
-from ..users import ARCHIVE, ADMIN, FULL_ID_ROLES
+from ..users import ARCHIVE, ADMIN
 
 router = APIRouter()
 staff_only = require(*STAFF)
@@ -78,15 +78,19 @@ def _stored_check(request: Request, vol: VolumeRow) -> volume_folder.CheckFile |
         return None
 
 
-def _check_report(request: Request, session: Session, vol: VolumeRow) -> dict:
-    """The completeness report for the page (check.json stored with the volume)."""
+def _check_report(request: Request, session: Session, vol: VolumeRow, shown: Disclosure) -> dict:
+    """The completeness report for the page (check.json stored with the volume); findings quote ID
+    numbers and birth dates, shown as the reader may see them beside the volume's number."""
     has = session.scalar(select(StoredObjectRow.id).where(StoredObjectRow.volume_id == vol.id,
                                                           StoredObjectRow.key == volume_folder.CHECK_JSON))
     check = _stored_check(request, vol) if has else None
     outcome = (check.outcome if check else "") or vol.check_outcome or ""
+    found = list(check.findings if check else ())
+    messages = shown.texts([f.message_zh or f.code for f in found] + [f.material or "" for f in found],
+                           [vol.id_number])
     findings = [{"severity": SEVERITIES.get(f.severity, f.severity), "error": f.severity == "error",
-                 "message": f.message_zh or f.code, "page": f.page, "material": f.material or ""}
-                for f in (check.findings if check else ())]
+                 "message": message, "page": f.page, "material": material}
+                for f, message, material in zip(found, messages, messages[len(found):])]
     accepted = _acceptance(session, vol)
     return {"outcome": outcome, "label": (check.outcome_label if check else "") or OUTCOMES.get(outcome, outcome),
             "missing": list(check.missing) if check else [], "findings": findings,
@@ -149,9 +153,10 @@ def withdraw(request: Request, session: Session, user: CurrentUser, vol: VolumeR
     return {"ref_no": vol.ref_no, "status": WITHDRAWN, "reason": row.reason, "dossier": dossier_id}
 
 
-def _withdrawal(session: Session, vol: VolumeRow) -> dict | None:
+def _withdrawal(session: Session, vol: VolumeRow, shown: Disclosure) -> dict | None:
     row = latest_withdrawal(session, vol.id) if vol.status == WITHDRAWN else None
-    return {"reason": row.reason, "actor": row.actor, "at": clock.iso(row.at)} if row else None
+    return ({"reason": shown.text(row.reason, [vol.id_number]), "actor": row.actor, "at": clock.iso(row.at)}
+            if row else None)
 
 
 def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> dict:
@@ -160,23 +165,30 @@ def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeR
                                      .order_by(MaterialRow.ordinal)))
     pages = list(session.execute(select(PageRow.seq, PageRow.page_no, PageRow.blank, PageRow.material_id)
                                  .where(PageRow.volume_id == vol.id).order_by(PageRow.seq)))
-    titles = {m.id: m.title for m in materials}
+    # Titles, remarks and dates of materials may hold the birth date (a 出生证明 formed on it).
+    shown = user.disclosure
+
+    def text(value: str) -> str:
+        return shown.text(value, [vol.id_number])
+
+    titles = {m.id: text(m.title) for m in materials}
     has_pdf = session.scalar(select(func.count()).select_from(StoredObjectRow).where(
         StoredObjectRow.volume_id == vol.id, StoredObjectRow.key == "volume.pdf")) > 0
     return {
         "id": vol.id, "ref_no": vol.ref_no, "volume_no": vol.volume_no, "name": vol.name, "status": vol.status,
-        "withdrawal": _withdrawal(session, vol),
+        "withdrawal": _withdrawal(session, vol, shown),
         "id_number": user.id_text(vol.id_number), "community_id": vol.community_id,
         "community": community.label if community else "", "enterprise": vol.enterprise_name,
         "content_pages": vol.content_pages, "blank_pages": vol.blank_pages, "materials_count": vol.materials,
         "date_from": vol.date_from.isoformat() if vol.date_from else None,
         "date_to": vol.date_to.isoformat() if vol.date_to else None,
         "published_at": clock.iso(vol.published_at),
-        "contents": [{"id": m.id, "seq": m.seq, "class_code": m.class_code, "title": m.title,
-                      "formed_on": m.formed_on.isoformat() if m.formed_on else "", "pages": m.pages,
-                      "start_page": m.start_page, "end_page": m.end_page, "remarks": m.remarks} for m in materials],
+        "contents": [{"id": m.id, "seq": m.seq, "class_code": m.class_code, "title": titles[m.id],
+                      "formed_on": text(m.formed_on.isoformat()) if m.formed_on else "", "pages": m.pages,
+                      "start_page": m.start_page, "end_page": m.end_page, "remarks": text(m.remarks)}
+                     for m in materials],
         "pages": [{"seq": s, "page_no": n, "blank": b, "material": titles.get(mid, "")} for s, n, b, mid in pages],
-        "completeness": _check_report(request, session, vol),
+        "completeness": _check_report(request, session, vol, shown),
         "has_pdf": has_pdf,
         "may_read": may_read(session, user.reader, vol),
     }
@@ -302,9 +314,11 @@ def _catalog_rows(session: Session, user: CurrentUser) -> list[dict]:
 
 
 def _withdrawn_rows(session: Session) -> list[dict]:
+    """A list of people: numbers masked for every role, so no reason may complete one."""
     communities = {c.id: c.label for c in session.scalars(select(CommunityRow))}
-    return [{"volume_id": v.id, "ref_no": v.ref_no, "name": v.name, "id_number": mask(v.id_number),
-             "community": communities.get(v.community_id, ""), "reason": w.reason if w else "",
+    return [{"volume_id": v.id, "ref_no": v.ref_no, "name": v.name, "id_number": MASKED.id_number(v.id_number),
+             "community": communities.get(v.community_id, ""),
+             "reason": MASKED.text(w.reason, [v.id_number]) if w else "",
              "actor": w.actor if w else "", "at": clock.iso(w.at) if w else None}
             for v, w in withdrawn_volumes(session)]
 
@@ -334,5 +348,5 @@ def catalog_xlsx(request: Request, community_id: int, user: CurrentUser = Depend
     if not user.sees_community(community_id):
         raise hidden(request, user, f"catalog/{community_id}", "无权下载其他社区的目录", "未找到该社区")
     return built_file(lambda tmp: export_xlsx(session, community_id, tmp / "catalog.xlsx", actor=user.username,
-                                              reason="网页下载", mask_ids=user.role not in FULL_ID_ROLES),
+                                              reason="网页下载", shown=user.disclosure),
                       f"{community.label}-案卷目录与台账.xlsx")

@@ -24,7 +24,6 @@ from handover import clock
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, require
 from ..render import flash, page
 from ..security import verify_csrf
-from ..users import FULL_ID_ROLES
 from .dossier import OUTCOMES, need_read, visible_volume
 
 router = APIRouter()
@@ -53,7 +52,7 @@ def _anchor(key: str) -> str:
 
 
 def _item_json(q: rv.Queue, item: rv.Item, user: CurrentUser) -> dict:
-    full = user.role in FULL_ID_ROLES
+    full = user.disclosure.full_ids
     return {"key": item.key, "field": item.field, "label": item.label, "page": item.page,
             "page_no": q.page_nos.get(item.page) if item.page is not None else None,
             "value": shown_value(item.field, item.value, full), "reason_zh": item.reason_zh,
@@ -62,7 +61,7 @@ def _item_json(q: rv.Queue, item: rv.Item, user: CurrentUser) -> dict:
 
 
 def _answer_json(q: rv.Queue, row, user: CurrentUser) -> dict:
-    full = user.role in FULL_ID_ROLES
+    full = user.disclosure.full_ids
     item = rv.Item.of_answer(row)
     return {**_item_json(q, item, user), "machine_value": shown_value(row.field, row.machine_value, full),
             "value": shown_value(row.field, row.value, full), "confirmed": row.confirmed,
