@@ -42,19 +42,21 @@ def _stored_check(storage: Storage, vol: VolumeRow) -> volume_folder.CheckFile |
         return None
 
 
-def received_of(session: Session, storage: Storage, id_numbers: set[str]) -> list[Received]:
+def received_of(session: Session, storage: Storage | None, id_numbers: set[str]) -> list[Received]:
     """The published volumes of these persons. The stored check.json is read only for volumes the
-    catalog does not record as complete (for the missing materials and whether 校对 is open)."""
+    catalog does not record as complete (for the missing materials and whether 校对 is open), and
+    not at all without ``storage`` (counts only: the outcomes are in the catalog)."""
     if not id_numbers:
         return []
-    with_check = set(session.scalars(select(StoredObjectRow.volume_id).where(
+    with_check = set() if storage is None else set(session.scalars(select(StoredObjectRow.volume_id).where(
         StoredObjectRow.key == volume_folder.CHECK_JSON)))
     out = []
     ids = sorted(id_numbers)
     for i in range(0, len(ids), 500):  # SQLite's limit on bound parameters
         for vol in session.scalars(select(VolumeRow).where(VolumeRow.status == PUBLISHED,
                                                            VolumeRow.id_number.in_(ids[i:i + 500]))):
-            check = _stored_check(storage, vol) if vol.id in with_check and vol.check_outcome != "complete" else None
+            wanted = storage is not None and vol.id in with_check and vol.check_outcome != "complete"
+            check = _stored_check(storage, vol) if wanted else None
             outcome = (check.outcome if check else "") or vol.check_outcome or ""
             out.append(Received(vol.id_number, vol.ref_no, vol.content_pages, outcome,
                                 tuple(check.missing) if check else (), bool(check and check.provisional)))
@@ -64,17 +66,19 @@ def received_of(session: Session, storage: Storage, id_numbers: set[str]) -> lis
 def statements_of(session: Session, id_numbers: set[str]) -> dict[str, Statement]:
     """The latest written statement each person's incomplete volume was accepted on."""
     out: dict[str, Statement] = {}
-    rows = session.scalars(select(AcceptanceRow).order_by(AcceptanceRow.accepted_at, AcceptanceRow.id))
-    for row in rows:
-        if row.id_number in id_numbers:
-            out[row.id_number] = Statement(row.id_number, row.statement_ref, row.accepted_by, row.accepted_at)
+    ids = sorted(id_numbers)
+    rows = [row for i in range(0, len(ids), 500) for row in session.scalars(
+        select(AcceptanceRow).where(AcceptanceRow.id_number.in_(ids[i:i + 500])))]
+    for row in sorted(rows, key=lambda r: (r.accepted_at, r.id)):
+        out[row.id_number] = Statement(row.id_number, row.statement_ref, row.accepted_by, row.accepted_at)
     return out
 
 
-def load_reconciliation(session: Session, storage: Storage, enterprise: str | EnterpriseRow,
+def load_reconciliation(session: Session, storage: Storage | None, enterprise: str | EnterpriseRow,
                         street: str | None = None) -> Reconciliation:
     """The reconciliation of an enterprise (by name or row), or of one of its streets (街道 name,
-    or county and street together, e.g. 二七区建中街)."""
+    or county and street together, e.g. 二七区建中街). Without ``storage`` the missing materials
+    are not read (``received_of``)."""
     ent = enterprise if isinstance(enterprise, EnterpriseRow) else enterprise_row(session, enterprise)
     declared = declared_of(session, ent.id, street)
     if street and not declared:
