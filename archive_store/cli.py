@@ -216,26 +216,34 @@ def totals_line(t) -> str:
             f"卷页不符 {t.differences} 人")
 
 
-def print_reconciliation(console: Console, rec) -> None:
-    """The reconciliation as tables per street, then the enterprise's totals."""
+def print_reconciliation(console: Console, rec, totals_label: str | None = None) -> None:
+    """The reconciliation as one table per street, then the totals (of the enterprise, or of the
+    persons shown under ``totals_label``)."""
+    from rich import box
+
     from handover.clock import shown
     from handover.idnumber import mask
 
     for street in rec.streets:
         done = (f"（接收手续已办结：{street.receipt.uploaded_by}，{shown(street.receipt.uploaded_at)}）"
                 if street.receipt else "")
-        table = Table(title=f"{rec.enterprise} · {street.label} 档案移交名册核对{done}", header_style="bold")
-        for header in ("姓名", "身份证号", "社区", "名册卷", "名册页", "接收卷", "接收页", "页数差", "结论", "说明"):
-            table.add_column(header, overflow="fold")
+        table = Table(title=f"{rec.enterprise} · {street.label} 档案移交名册核对{done}", header_style="bold",
+                      box=box.SIMPLE_HEAD)
+        # 卷/页 as "1/71" and no 社区 column (it is in --json): the table fits an 80-column terminal.
+        table.add_column("姓名", overflow="fold")
+        table.add_column("身份证号", no_wrap=True)
+        for header in ("名册\n卷/页", "接收\n卷/页", "页数差"):
+            table.add_column(header, justify="right")
+        table.add_column("结论", overflow="fold")
+        table.add_column("说明", overflow="fold")
         for p in street.persons:
-            table.add_row(p.name, mask(p.id_number), p.community, str(p.declared_volumes),
-                          "—" if p.declared_pages is None else str(p.declared_pages),
-                          str(p.received_volumes) if p.received else "—", str(p.received_pages) if p.received else "—",
-                          _signed(p.page_difference), p.outcome.label, _person_note(p),
-                          style=None if p.agrees else "yellow")
+            declared = f"{p.declared_volumes}/{'—' if p.declared_pages is None else p.declared_pages}"
+            received = f"{p.received_volumes}/{p.received_pages}" if p.received else "—"
+            table.add_row(p.name, mask(p.id_number), declared, received, _signed(p.page_difference),
+                          p.outcome.label, _person_note(p), style=None if p.agrees else "yellow")
         console.print(table)
         console.print(f"{street.label} 合计：{totals_line(street.totals)}")
-    console.print(f"[bold]{rec.enterprise} 合计：[/bold]{totals_line(rec.totals)}")
+    console.print(f"[bold]{totals_label or rec.enterprise + ' 合计'}：[/bold]{totals_line(rec.totals)}")
     if rec.agrees:
         console.print("[green]核对无误：名册所列人员均已接收，卷数、页数相符，材料完整或已附书面说明。[/green]")
     else:

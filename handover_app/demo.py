@@ -100,8 +100,8 @@ def _reconciliation_step(console: Console, enterprise: str, digitized: list[str]
     cfg = settings()
     with session_scope() as session:
         rec = load_reconciliation(session, open_storage(cfg), enterprise)
-    print_reconciliation(console, rec.only(digitized))
-    console.print(f"全企业：{totals_line(rec.totals)}")
+    print_reconciliation(console, rec.only(digitized), totals_label=f"以上 {len(digitized)} 人合计")
+    console.print(f"{enterprise} 全部名册：{totals_line(rec.totals)}")
     console.print(f"完整核对：handover reconcile --enterprise {enterprise}（网页“档案接收核对”）")
 
 
