@@ -4,6 +4,7 @@
     handover verify [--community C]
     handover publish VOLUME_DIR --county X --street Y --community Z --profile REGION
     handover catalog export --community C --out FILE.xlsx   (and: handover catalog show)
+    handover reconcile --enterprise NAME [--street S] [--json]
 """
 
 from __future__ import annotations
@@ -188,3 +189,86 @@ def catalog_show(community):
     for r in records:
         table.add_row(str(r.volume_no), r.ref_no, r.title, r.date_range, str(r.pages), r.retention, r.remarks)
     _console().print(table)
+
+
+def _signed(n: int | None) -> str:
+    return "—" if n is None else (f"+{n}" if n > 0 else str(n))
+
+
+def _person_note(p) -> str:
+    parts = []
+    if p.missing and p.outcome.value in ("incomplete", "statement"):
+        parts.append("缺" + "、".join(p.missing))
+    if p.statement_ref:
+        parts.append(f"书面说明：{p.statement_ref}")
+    if p.provisional:
+        parts.append("待校对")
+    if p.declared_pages is None and p.received:
+        parts.append("名册未填页数")
+    return "；".join(parts)
+
+
+def totals_line(t) -> str:
+    """One line of figures: declared, received, and the outcomes (also the demo's closing line)."""
+    return (f"名册 {t.persons} 人 {t.declared_volumes} 卷 {t.declared_pages} 页；已接收 {t.received} 人 "
+            f"{t.received_volumes} 卷 {t.received_pages} 页（页数差 {_signed(t.page_difference)}）；完整 {t.complete}，"
+            f"不完整 {t.incomplete}，已附书面说明 {t.statement}，未检查 {t.unchecked}，未接收 {t.not_received}；"
+            f"卷页不符 {t.differences} 人")
+
+
+def print_reconciliation(console: Console, rec, totals_label: str | None = None) -> None:
+    """The reconciliation as one table per street, then the totals (of the enterprise, or of the
+    persons shown under ``totals_label``)."""
+    from rich import box
+
+    from handover.clock import shown
+    from handover.idnumber import mask
+
+    for street in rec.streets:
+        done = (f"（接收手续已办结：{street.receipt.uploaded_by}，{shown(street.receipt.uploaded_at)}）"
+                if street.receipt else "")
+        table = Table(title=f"{rec.enterprise} · {street.label} 档案移交名册核对{done}", header_style="bold",
+                      box=box.SIMPLE_HEAD)
+        # 卷/页 as "1/71" and no 社区 column (it is in --json): the table fits an 80-column terminal.
+        table.add_column("姓名", overflow="fold")
+        table.add_column("身份证号", no_wrap=True)
+        for header in ("名册\n卷/页", "接收\n卷/页", "页数差"):
+            table.add_column(header, justify="right")
+        table.add_column("结论", overflow="fold")
+        table.add_column("说明", overflow="fold")
+        for p in street.persons:
+            declared = f"{p.declared_volumes}/{'—' if p.declared_pages is None else p.declared_pages}"
+            received = f"{p.received_volumes}/{p.received_pages}" if p.received else "—"
+            table.add_row(p.name, mask(p.id_number), declared, received, _signed(p.page_difference),
+                          p.outcome.label, _person_note(p), style=None if p.agrees else "yellow")
+        console.print(table)
+        console.print(f"{street.label} 合计：{totals_line(street.totals)}")
+    console.print(f"[bold]{totals_label or rec.enterprise + ' 合计'}：[/bold]{totals_line(rec.totals)}")
+    if rec.agrees:
+        console.print("[green]核对无误：名册所列人员均已接收，卷数、页数相符，材料完整或已附书面说明。[/green]")
+    else:
+        console.print("[yellow]核对有出入：见上表黄色行（卷页不符、不完整、未检查或未接收）。[/yellow]")
+
+
+@click.command("reconcile", cls=DomainCommand)
+@click.option("--enterprise", required=True, help="移交企业名称")
+@click.option("--street", default=None, help="只核对该街道（乡镇），如 建中街 或 二七区建中街")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def reconcile_command(enterprise, street, as_json):
+    """核对档案移交名册表与已入库案卷：每人名册卷数/页数与接收卷数/页数、差异和完整性结论，按街道和企业合计。
+    全部相符时退出码为 0；有卷页不符、不完整（未附书面说明）、未检查或未接收的人员时为 1。"""
+    from . import audit
+    from .reconcile_source import load_reconciliation
+    from .storage import open_storage
+
+    cfg = settings()
+    with session_scope(cfg) as session:
+        rec = load_reconciliation(session, open_storage(cfg), enterprise, street)
+        audit.record(session, current_actor(), "reconcile", f"{rec.enterprise} {street or ''}".strip(),
+                     "核对档案移交名册表")
+    if as_json:
+        click.echo(json.dumps(rec.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_reconciliation(_console(), rec)
+    if not rec.agrees:
+        raise SystemExit(EXIT_FINDINGS)

@@ -232,6 +232,26 @@ class ReviewStateRow(Base):
     waived: Mapped[bool] = mapped_column(Boolean, default=False)
     probes: Mapped[dict] = mapped_column(JSON, default=dict)  # {"originals": sha, "pages": {index: [mode, skew]}}
 
+
+class ReceiptRow(Base):
+    """The scanned, signed and sealed 档案移交名册表 of one street: the receipt (接收手续已办结) of
+    the enterprise's volumes for that street (archive_store.receipts). A later upload for the same
+    street supersedes the earlier one; both stay on record."""
+
+    __tablename__ = "handover_receipts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    county: Mapped[str] = mapped_column(String(64))
+    street: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(600))  # object key in the storage
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 # The full-text index: contentless FTS5 (the text lives in pages.text), rowid = pages.id.
 # Tokens come from archive_store.tokens; unicode61 only splits them on spaces. The "scope"
 # column holds one token per page, "c<community id>", so that the caller's community scope is

@@ -14,8 +14,11 @@ from rich.rule import Rule
 from rich.table import Table
 
 from archive_store.catalog import volume_catalog
+from archive_store.cli import print_reconciliation, totals_line
 from archive_store.publish import publish_volume
+from archive_store.reconcile_source import load_reconciliation
 from archive_store.search import search
+from archive_store.storage import open_storage
 from completeness.demo import run_demo as completeness_demo
 from docgen.bundle import generate_bundle
 from handover.config import settings
@@ -80,6 +83,7 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
     # The personnel files digitized next are those of two retirees the roster sends to that community.
     residents = [r for r, a in people if a.destination == first][:2]
     archive_dir = _archive_steps(console, out, first, region, batch.enterprise.name, residents)
+    _reconciliation_step(console, batch.enterprise.name, [r.id_number for r in residents])
 
     console.print(Rule("演示完成", style="green"))
     console.print(f"[green]全部步骤成功。[/green] 数据目录：{Path(cfg.data_dir).resolve()}")
@@ -88,6 +92,17 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
     console.print(f"  数字化档案、检查报告与缺失情况说明：{archive_dir.resolve()}")
     console.print(f"  档案存储：{cfg.objects_dir.resolve()}")
     console.print(f"  数据库：{cfg.db_url}")
+
+
+def _reconciliation_step(console: Console, enterprise: str, digitized: list[str]) -> None:
+    """The 档案移交名册表 as declared beside the volumes received, for the two digitized persons."""
+    console.print(Rule("8. 档案移交名册表与已入库案卷核对（已数字化的两人）"))
+    cfg = settings()
+    with session_scope() as session:
+        rec = load_reconciliation(session, open_storage(cfg), enterprise)
+    print_reconciliation(console, rec.only(digitized), totals_label=f"以上 {len(digitized)} 人合计")
+    console.print(f"{enterprise} 全部名册：{totals_line(rec.totals)}")
+    console.print(f"完整核对：handover reconcile --enterprise {enterprise}（网页“档案接收核对”）")
 
 
 def _archive_steps(console: Console, out: Path, destination: Destination, region: str, enterprise: str,

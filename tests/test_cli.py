@@ -116,6 +116,10 @@ def test_demo_ends_green_and_says_where_outputs_are(workdir):
     assert "档案材料缺失情况说明.docx" in out or "档案材料缺失情况说明：校对完成" in out
     assert out.count("（新入库）") == 2 and "-0001" in out and "-0002" in out
     assert "检索“退休审批”：2 条结果" in out
+    # It ends with the roster's 卷/页 beside the two volumes received: the differences are shown.
+    reconciled = out[out.index("档案移交名册表与已入库案卷核对"):]
+    assert "以上 2 人合计：名册 2 人" in reconciled and "已接收 2 人 2 卷" in reconciled
+    assert "缺基本养老金核定表" in reconciled and "全部名册：名册" in reconciled
     again = run("demo", "--retirees", 50, "--communities", 4, data_dir=workdir / "demo-data")
     assert "全部步骤成功" in again.stdout  # rerunnable on the same data folder
     assert again.stdout.count("已入库，未重复") == 2  # the same originals are not published twice

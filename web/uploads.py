@@ -81,3 +81,27 @@ def write_upload(upload: UploadFile, head: bytes, path: Path, max_bytes: int, to
                 raise HTTPException(413, f"上传文件过大：不能超过{max(1, max_bytes // CHUNK)} MB")
             out.write(chunk)
     return total
+
+
+def save_scan(upload: UploadFile, folder: Path, max_bytes: int) -> tuple[str, Path, str, int]:
+    """A scanned signed document (PDF or image; archive_store.receipts.kind_of) stored under
+    folder/<token>/; (token, path, the client's file name, size)."""
+    from archive_store.receipts import ReceiptError, kind_of
+
+    head = upload.file.read(8192)
+    if not head:
+        raise HTTPException(400, "上传的文件是空的")
+    try:
+        suffix, _ = kind_of(upload.filename or "", head)
+    except ReceiptError as err:
+        raise HTTPException(415, str(err)) from None
+    token = new_token()
+    target_dir = folder / token
+    target_dir.mkdir(parents=True, exist_ok=False)
+    path = target_dir / safe_name(upload.filename or "", suffix)
+    try:
+        size = write_upload(upload, head, path, max_bytes)
+    except BaseException:
+        shutil.rmtree(target_dir, ignore_errors=True)
+        raise
+    return token, path, path.name, size

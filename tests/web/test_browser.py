@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from handover.roster.writer import write_xlsx
 
 from .conftest import PASSWORD
+from .test_reconcile import mismatch  # noqa: F401 - a fixture
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -355,3 +356,29 @@ def test_the_review_queue_works_without_javascript(browser, live_server, seed, s
         assert pg.evaluate("document.activeElement.closest('li').getAttribute('data-key')") != FORMED_KEY
     finally:
         ctx.close()
+
+
+def test_archive_staff_file_the_signed_roster_of_a_street(page_for, live_server, seed, shots, mismatch, tmp_path):
+    """档案接收核对 in the browser: the enterprise from the home page, the mismatch marked, the signed
+    档案移交名册表 uploaded through the street's form, 接收手续已办结 on the page and the dossier."""
+    ent_id, person, dest, volume_id = mismatch
+    pg = page_for("archivist")
+    assert "档案接收情况" in pg.inner_text("#reconcile-dashboard")
+    pg.click(f"#reconcile-dashboard >> text={seed.batch_b.enterprise.name}")
+    row = pg.locator("tr", has_text=person.name)
+    assert "-2" in row.inner_text() and "完整" in row.inner_text()
+    section = pg.locator("section.street", has_text=person.name)
+    section.locator("summary").click()
+    scan = tmp_path / "建设路街道-签章.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + b"signed and sealed\n" * 200 + b"%%EOF\n")
+    section.locator("input[type=file]").set_input_files(str(scan))
+    section.locator("button[type=submit]").click()
+    pg.wait_for_url(f"{live_server}/reconcile?enterprise={ent_id}")
+    assert "接收手续已办结" in pg.inner_text(".notice-ok")
+    assert "李档案" in pg.locator("section.street", has_text=person.name).locator(".receipt").inner_text()
+    pg.screenshot(path=str(shots / "40-reconcile-receipt.png"), full_page=True)
+    with pg.expect_download() as download:
+        pg.locator("section.street", has_text=person.name).locator(".receipt a").click()
+    assert Path(download.value.path()).read_bytes() == scan.read_bytes()
+    pg.goto(f"{live_server}/dossiers/{volume_id}")
+    assert "接收手续已办结" in pg.inner_text("#receipt")

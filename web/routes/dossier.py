@@ -14,6 +14,7 @@ from archive_store import audit
 from archive_store.access import KINDS, STATUS_LABELS
 from archive_store.catalog import export_xlsx
 from archive_store.read_rule import Shelved, Verdict, may_read, verdict
+from archive_store.receipts import receipt_of_volume
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
@@ -159,6 +160,13 @@ def _withdrawal(session: Session, vol: VolumeRow, shown: Disclosure) -> dict | N
             if row else None)
 
 
+def _receipt(session: Session, vol: VolumeRow) -> dict | None:
+    """接收手续已办结: the signed 档案移交名册表 of the person's street on record (archive_store.receipts)."""
+    row = receipt_of_volume(session, vol)
+    return {"id": row.id, "uploaded_by": row.uploaded_by, "uploaded_at": clock.iso(row.uploaded_at),
+            "sha256": row.sha256} if row else None
+
+
 def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> dict:
     community = session.get(CommunityRow, vol.community_id)
     materials = list(session.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id)
@@ -189,6 +197,7 @@ def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeR
                      for m in materials],
         "pages": [{"seq": s, "page_no": n, "blank": b, "material": titles.get(mid, "")} for s, n, b, mid in pages],
         "completeness": _check_report(request, session, vol, shown),
+        "receipt": _receipt(session, vol),
         "has_pdf": has_pdf,
         "may_read": may_read(session, user.reader, vol),
     }

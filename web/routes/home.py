@@ -46,5 +46,7 @@ def home(request: Request, user: CurrentUser = Depends(current_user), session: S
             stats.append(("逾期未还的外借", len(access.overdue_loans(session))))
 
             stats.append(("待处理的档案", len(quarantined(request.app.state.cfg))))
-    return page(request, "home.html", stats=stats, ADMIN=ADMIN, ARCHIVE=ARCHIVE, COMMUNITY=COMMUNITY,
+    from .reconcile import dashboard
+
+    return page(request, "home.html", stats=stats, lines=dashboard(session, user), ADMIN=ADMIN, ARCHIVE=ARCHIVE, COMMUNITY=COMMUNITY,
                 ENTERPRISE=ENTERPRISE)
