@@ -84,12 +84,14 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
     residents = [r for r, a in people if a.destination == first][:2]
     archive_dir = _archive_steps(console, out, first, region, batch.enterprise.name, residents)
     _reconciliation_step(console, batch.enterprise.name, [r.id_number for r in residents])
+    receipt_dir = _receipt_roster_step(console, out, batch.enterprise, people, region, first, residents)
 
     console.print(Rule("演示完成", style="green"))
     console.print(f"[green]全部步骤成功。[/green] 数据目录：{Path(cfg.data_dir).resolve()}")
     console.print(f"  名册：{roster.resolve()}")
     console.print(f"  移交文书：{docs_dir.resolve()}（压缩包 {Path(manifest.zip_path).name}）")
     console.print(f"  数字化档案、检查报告与缺失情况说明：{archive_dir.resolve()}")
+    console.print(f"  入库后重新生成的档案移交名册表（接收凭据）：{receipt_dir.resolve()}")
     console.print(f"  档案存储：{cfg.objects_dir.resolve()}")
     console.print(f"  数据库：{cfg.db_url}")
 
@@ -103,6 +105,37 @@ def _reconciliation_step(console: Console, enterprise: str, digitized: list[str]
     print_reconciliation(console, rec.only(digitized), totals_label=f"以上 {len(digitized)} 人合计")
     console.print(f"{enterprise} 全部名册：{totals_line(rec.totals)}")
     console.print(f"完整核对：handover reconcile --enterprise {enterprise}（网页“档案接收核对”）")
+
+
+def _receipt_roster_step(console: Console, out: Path, enterprise, people: list, region: str,
+                         destination: Destination, residents: list) -> Path:
+    """The 档案移交名册表 regenerated from the reconciliation: the receipt the archive signs. Its
+    XLSX is read back and must show, for each digitized person, the pages of the published volume."""
+    from openpyxl import load_workbook
+
+    from archive_store.bundle_inputs import bundle_inputs
+    from docgen.manifest import safe_name
+
+    console.print(Rule("9. 重新生成档案移交名册表（接收凭据）"))
+    cfg = settings()
+    with session_scope() as session:
+        received = bundle_inputs(session, open_storage(cfg), enterprise.name)
+    folder = out / "移交文书（入库后）"
+    generate_bundle(enterprise, [r for r, _ in people], load_profile(region), folder,
+                    assignments=[a for _, a in people], per_person=False, text_pdf=False,
+                    missing=received.missing, receipts=received.receipts)
+    xlsx = folder / "03_档案移交名册表" / f"档案移交名册表_{safe_name(destination.county + destination.street)}.xlsx"
+    sheet = load_workbook(xlsx, read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    for person in residents:
+        line = received.receipts[person.id_number]
+        shown = next((row for row in rows if person.id_number in row), None)
+        if shown is None or line.pages not in shown:
+            raise SystemExit(f"演示失败：重新生成的档案移交名册表中 {person.name} 的页数与入库案卷不符")
+        console.print(f"{person.name}：名册表页数 {line.pages}，与入库案卷一致")
+    not_received = sum(1 for line in received.receipts.values() if line.status == "not_received")
+    console.print(f"其余 {not_received} 人列为“未接收”。名册表：{xlsx}")
+    return folder
 
 
 def _archive_steps(console: Console, out: Path, destination: Destination, region: str, enterprise: str,

@@ -120,6 +120,8 @@ def test_demo_ends_green_and_says_where_outputs_are(workdir):
     reconciled = out[out.index("档案移交名册表与已入库案卷核对"):]
     assert "以上 2 人合计：名册 2 人" in reconciled and "已接收 2 人 2 卷" in reconciled
     assert "缺基本养老金核定表" in reconciled and "全部名册：名册" in reconciled
+    # ... and the 档案移交名册表 regenerated as the receipt agrees with the published volumes
+    assert reconciled.count("与入库案卷一致") == 2 and "列为“未接收”" in reconciled
     again = run("demo", "--retirees", 50, "--communities", 4, data_dir=workdir / "demo-data")
     assert "全部步骤成功" in again.stdout  # rerunnable on the same data folder
     assert again.stdout.count("已入库，未重复") == 2  # the same originals are not published twice

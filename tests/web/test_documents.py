@@ -99,5 +99,19 @@ def test_bundle_after_digitization_drafts_the_statement_the_enterprise_downloads
              for t in Document(io.BytesIO(ent_b.get(f"/documents/{state['token']}/files/{d['index']}").content)).tables
              for row in t.rows for c in row.cells]
     assert any(n.startswith(f"缺{report.missing_materials[0]}") and "见书面说明（编号" in n for n in notes)
+    # the roster is now the receipt: the received pages for this person, the others 未接收
+    from sqlalchemy import select
+
+    from archive_store.tables import VolumeRow
+    from handover.db import session_scope
+    with session_scope(seed.cfg) as s:
+        pages = s.scalar(select(VolumeRow.content_pages).where(VolumeRow.id_number == r.id_number))
+    rows = [[c.text for c in row.cells] for d in rosters
+            for t in Document(io.BytesIO(ent_b.get(f"/documents/{state['token']}/files/{d['index']}").content)).tables
+            for row in t.rows]
+    mine = next(row for row in rows if r.id_number in row)
+    assert str(pages) in mine
+    listed_others = [row for row in rows for x in seed.batch_b.retirees[1:] if x.id_number in row]
+    assert listed_others and all("档案未接收" in row[-1] for row in listed_others)
     html = ent_b.get("/documents", headers={"accept": "text/html"}).text
     assert "档案材料缺失情况说明" in html and "档案材料缺失情况一览表" in html
