@@ -46,6 +46,7 @@ AUDIT_LABELS = {
     "split_contents": "拆分卷内目录（另起一份材料）", "merge_contents": "合并卷内目录（并入上一份材料）",
     "password_change": "修改密码", "password_change_failed": "修改密码失败", "password_reset": "重置用户密码",
     "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象",
+    "view_communities": "查看待确认社区", "community_confirm": "确认社区", "community_reject": "驳回社区",
 }
 
 
