@@ -17,7 +17,7 @@ Modules (small, named after what they do):
   access          查阅/外借 requests with approval
   read_rule       who may see a volume's record and read its page images and PDF
   audit           record() and entries()
-  communities     get_or_create(), resolve()
+  communities     get_or_create() (registered communities only), resolve(), confirm()/reject() (audited)
   cli             click commands: search, verify, publish, catalog
 """
 
