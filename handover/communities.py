@@ -4,7 +4,8 @@ A community is registered when the gazetteer lists it (templates/gazetteer) or a
 confirmed it. Any other name — from a roster's 确认移交社区 column or from an address the routing
 chose — is a 未登记社区: the person is held (imported, but routed nowhere and published nowhere)
 until an admin confirms the community, which re-routes the held rows, or rejects it, which leaves
-them to be assigned by hand (``handover route override``) or corrected in a new roster.
+them to be assigned by hand (``handover route override``) or corrected in a new roster (a later
+confirmation still re-routes those left).
 
 ``Registry`` is the pure lookup the routing applies; the functions below read and write its two
 tables (``community_decisions``, ``community_holds``). The core has no audit log: the decisions
@@ -158,7 +159,7 @@ class Pending:
 
 
 def pending(session: Session) -> list[Pending]:
-    """Every community named by held rows, with the rosters and rows that name it."""
+    """Every community named by held rows and not rejected, with the rosters and rows that name it."""
     registry = load_registry(session)
     query = (select(CommunityHoldRow, RetireeRow.name, RetireeRow.source_row, ImportRow.id, ImportRow.file_name,
                     EnterpriseRow.name)
@@ -171,7 +172,8 @@ def pending(session: Session) -> list[Pending]:
     for h, person, source_row, import_id, file_name, enterprise in session.execute(query):
         groups.setdefault((h.county, h.street, h.name), []).append(
             HeldRow(enterprise, file_name, import_id, source_row, h.column, person, h.rule))
-    return [Pending(*key, registry.finding(*key), tuple(rows)) for key, rows in groups.items()]
+    return [Pending(*key, registry.finding(*key), tuple(rows)) for key, rows in groups.items()
+            if registry.rejection(*key) is None]
 
 
 # ---------------------------------------------------------------- decisions
@@ -238,8 +240,9 @@ def decide(session: Session, county: str, street: str, name: str, status: str, a
         for retiree in [session.get(RetireeRow, h.retiree_id) for h in holds] + routed:
             retiree.dest_county = retiree.dest_street = retiree.dest_community = retiree.dest_code = None
             retiree.route_rule = rule
-        for h in holds:
-            session.delete(h)
+        # The holds stay (a later confirmation re-routes them) but leave the pending list.
+        hold(session, [(r.id, Destination(county=key[0], street=key[1], community=key[2]), "", rule)
+                       for r in routed])
         affected = len(holds) + len(routed)
     session.flush()
     return Decision(*key, status, row.code, affected)

@@ -100,6 +100,9 @@ def test_a_rejected_community_is_an_error_and_its_held_rows_wait_for_a_person(da
     assert "应为建中街社区" in error.message and "是否为“建中街社区”" in error.message
     with session_scope() as s:
         assert pending(s) == []
+    with session_scope() as s:  # the admin changes their mind: the person left waiting is routed
+        assert decide(s, "二七区", "建中街街道", "建中社区", CONFIRMED, "管理员甲").released == 1
+    assert people(b)[b.retirees[3].name].destination.community == "建中社区"
 
 
 def test_re_importing_a_corrected_roster_releases_the_hold(data_dir, tmp_path):
