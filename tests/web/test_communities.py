@@ -23,7 +23,8 @@ def roster_naming(tmp_path, batch, community: str, row: int = 6):
 
 def import_roster(ent, path) -> dict:
     with open(path, "rb") as fh:
-        token = ent.post("/api/roster/uploads", files={"file": (path.name, fh, "application/octet-stream")}).json()["token"]
+        uploaded = ent.post("/api/roster/uploads", files={"file": (path.name, fh, "application/octet-stream")})
+    token = uploaded.json()["token"]
     return ent.post(f"/api/roster/uploads/{token}/import", json={"mode": "all"}).json()
 
 
