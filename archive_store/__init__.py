@@ -17,10 +17,11 @@ Modules (small, named after what they do):
   access          查阅/外借 requests with approval
   read_rule       who may see a volume's record and read its page images and PDF
   audit           record() and entries()
-  communities     get_or_create(), resolve()
+  communities     get_or_create() (registered communities only), resolve(), confirm()/reject() (audited)
   reconcile       the 档案移交名册表 reconciled with the published volumes (pure); reconcile_source loads it
   receipts        the signed 档案移交名册表 of a street, stored with verified SHA-256
-  cli             click commands: search, verify, publish, catalog, reconcile
+  bundle_inputs   what a bundle built after digitization takes from the reconciliation
+  cli             click commands: search, verify, publish, catalog, reconcile, communities
 """
 
 from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base

@@ -5,6 +5,7 @@
     handover publish VOLUME_DIR --county X --street Y --community Z --profile REGION
     handover catalog export --community C --out FILE.xlsx   (and: handover catalog show)
     handover reconcile --enterprise NAME [--street S] [--json]
+    handover communities pending | confirm COUNTY STREET NAME [--code] | reject … --reason
 """
 
 from __future__ import annotations
@@ -272,3 +273,55 @@ def reconcile_command(enterprise, street, as_json):
         print_reconciliation(_console(), rec)
     if not rec.agrees:
         raise SystemExit(EXIT_FINDINGS)
+@click.group("communities", cls=DomainGroup)
+def communities_command():
+    """社区名录：名册中出现、不在名录中的社区，待管理员确认或驳回。"""
+
+
+@communities_command.command("pending")
+def communities_pending():
+    """列出待确认的社区，以及提到它们的名册和行。"""
+    from handover.communities import pending
+
+    with session_scope(settings()) as session:
+        waiting = pending(session)
+    console = _console()
+    if not waiting:
+        console.print("没有待确认的社区。")
+        return
+    for p in waiting:
+        console.print(f"[bold]{p.label}[/bold]（{len(p.rows)}人待移交）：{p.finding}")
+        for r in p.rows:
+            console.print(f"  {r.enterprise}　{r.file_name}　第{r.row}行 {r.column}　{r.name}")
+    console.print("确认：handover communities confirm 区县 街道 社区 [--code 12位区划代码]；"
+                  "驳回：handover communities reject 区县 街道 社区 --reason 原因")
+
+
+@communities_command.command("confirm")
+@click.argument("county")
+@click.argument("street")
+@click.argument("community")
+@click.option("--code", default="", help="社区12位统计用区划代码（可选）")
+@click.option("--reason", default="", help="确认依据（记入审计日志）")
+def communities_confirm(county, street, community, code, reason):
+    """确认一个不在名录中的社区：此后可移交、入库到该社区，待确认的人员重新分配移交地。"""
+    from .communities import confirm
+
+    with session_scope(settings()) as session:
+        decision = confirm(session, county, street, community, current_actor(), code=code, reason=reason)
+    _console().print(f"已确认社区：{decision.label}{'（' + decision.code + '）' if decision.code else ''}，"
+                     f"{decision.released}人重新分配移交地。")
+
+
+@communities_command.command("reject")
+@click.argument("county")
+@click.argument("street")
+@click.argument("community")
+@click.option("--reason", required=True, help="驳回原因，如“应为建中街社区”（记入审计日志）")
+def communities_reject(county, street, community, reason):
+    """驳回一个社区名称：提到它的名册行为错误，已导入的相关人员需人工指定移交地。"""
+    from .communities import reject
+
+    with session_scope(settings()) as session:
+        decision = reject(session, county, street, community, current_actor(), reason=reason)
+    _console().print(f"已驳回社区：{decision.label}，{decision.released}人需人工指定移交地。")

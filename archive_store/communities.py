@@ -1,19 +1,26 @@
-"""Communities (社区) of the catalog: created on first publish, looked up by id, code or name."""
+"""Communities (社区) of the catalog: created on first publish — only a registered one (in the
+gazetteer, or confirmed by an admin: handover.communities) —, looked up by id, code or name; the
+admins' decisions on unregistered communities, written to the audit log."""
 
 from __future__ import annotations
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from handover import gazetteer
-from handover.errors import NotFound
+from handover import communities as registry
+from handover.errors import Conflict, InputRefused, NotFound
 
+from . import audit
 from .numbering import fallback_community_code
 from .tables import CommunityRow
 
 
 class CommunityNotFound(NotFound):
     pass
+
+
+class CommunityUnregistered(InputRefused):
+    """A community neither in the gazetteer nor confirmed by an admin receives no volume."""
 
 
 def get_or_create(session: Session, county: str, street: str, name: str,
@@ -23,7 +30,11 @@ def get_or_create(session: Session, county: str, street: str, name: str,
                                                     CommunityRow.name == name))
     if row is not None:
         return row  # an issued code never changes (档号 stability)
-    code = code or gazetteer.community_code(county, street, name)
+    known = registry.load_registry(session)
+    if not known.known(county, street, name):
+        raise CommunityUnregistered(f"不能入库到未登记的社区：{known.finding(county, street, name)}"
+                                    "（管理员可在“社区名录”页面或用 handover communities confirm 确认）")
+    code = code or known.code(county, street, name)
     row = CommunityRow(county=county, street=street, name=name, code=code or "")
     session.add(row)
     session.flush()
@@ -59,3 +70,25 @@ def resolve(session: Session, ref: str | int) -> CommunityRow:
         labels = "、".join(f"{r.id}:{r.label}" for r in rows)
         raise CommunityNotFound(f"社区“{text}”不唯一，请用编号或“区县/街道/社区”指定：{labels}")
     return rows[0]
+
+
+def confirm(session: Session, county: str, street: str, name: str, actor: str, *, code: str = "",
+            reason: str = "") -> registry.Decision:
+    """An admin confirms a community not in the gazetteer; the rows held for it are re-routed."""
+    decision = registry.decide(session, county, street, name, registry.CONFIRMED, actor, code=code,
+                               reason=reason)
+    audit.record(session, actor, "community_confirm", decision.label, reason, code=decision.code,
+                 released=decision.released)
+    return decision
+
+
+def reject(session: Session, county: str, street: str, name: str, actor: str, *, reason: str = "") -> registry.Decision:
+    """An admin rejects a community name; the people held for it (or routed to it) are left to be
+    assigned by hand. Refused once a volume is filed there (its 档号 are issued)."""
+    if session.scalar(select(CommunityRow.id).where(CommunityRow.county == county.strip(),
+                                                    CommunityRow.street == street.strip(),
+                                                    CommunityRow.name == name.strip())) is not None:
+        raise Conflict(f"“{county}{street}{name}”已有案卷入库，不能驳回")
+    decision = registry.decide(session, county, street, name, registry.REJECTED, actor, reason=reason)
+    audit.record(session, actor, "community_reject", decision.label, reason, released=decision.released)
+    return decision

@@ -33,8 +33,9 @@ from docgen.pdf_tables import Measure, layout, render_table_pdf  # noqa: E402
 from docgen.pdffont import pdf_fonts  # noqa: E402
 from docgen.text_docs import agreement_context, render  # noqa: E402
 from handover.policy import load_profile  # noqa: E402
+from handover.communities import Registry  # noqa: E402
 from handover.routing import group_by_community, route  # noqa: E402
-from handover.sample import make_batch  # noqa: E402
+from handover.sample import invented_communities, make_batch  # noqa: E402
 
 REGION = "henan-zhengzhou"
 
@@ -69,7 +70,9 @@ def main() -> None:
     try:
         t = time.perf_counter()
         batch = make_batch(REGION, args.retirees, communities=args.communities, seed=1)
-        pairs = [(r, route(r, batch.enterprise, profile)) for r in batch.retirees]
+        # more communities than the gazetteer lists: the made-up ones count as confirmed
+        registry = Registry(confirmed=dict.fromkeys(invented_communities(batch.retirees), ""))
+        pairs = [(r, route(r, batch.enterprise, profile, registry)) for r in batch.retirees]
         routed = [(r, a.destination) for r, a in pairs if a.destination]
         groups = group_by_community(pairs)
         print(f"sample data + routing: {time.perf_counter() - t:.2f} s "

@@ -38,7 +38,7 @@ def make_scans(root: Path, dossiers: int, materials: int, seed: int) -> tuple[Pa
     lines = ["公民身份号码,姓名,接收区县,接收街道,接收社区"]
     for d in made:
         shutil.copytree(d.path, batch / d.truth["id_number"])
-        lines.append(f"{d.truth['id_number']},{d.truth['name']},金水区,经八路街道,民主路社区")
+        lines.append(f"{d.truth['id_number']},{d.truth['name']},金水区,经八路街道,经七路社区")
     (batch / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return batch, sum(len(d.truth["pages"]) for d in made)
 

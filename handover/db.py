@@ -82,6 +82,36 @@ class RetireeRow(Base):
     route_rule: Mapped[str | None] = mapped_column(String(200))
 
 
+class CommunityDecisionRow(Base):
+    """An admin's decision on a community that is not in the gazetteer (handover.communities)."""
+
+    __tablename__ = "community_decisions"
+    __table_args__ = (UniqueConstraint("county", "street", "name", name="uq_community_decision_place"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county: Mapped[str] = mapped_column(String(64))
+    street: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))  # confirmed | rejected
+    code: Mapped[str] = mapped_column(String(12), default="")  # 统计用区划代码, when the admin gave one
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class CommunityHoldRow(Base):
+    """An imported retiree routed to a community not (yet) in the registry: not routed until an
+    admin confirms it (released and re-routed) or rejects it."""
+
+    __tablename__ = "community_holds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retiree_id: Mapped[int] = mapped_column(ForeignKey("retirees.id", ondelete="CASCADE"), unique=True)
+    county: Mapped[str] = mapped_column(String(64))
+    street: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    column: Mapped[str] = mapped_column(String(100), default="")  # the roster column that named it
+    rule: Mapped[str] = mapped_column(String(200), default="")  # the routing rule that chose it
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

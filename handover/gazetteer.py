@@ -1,7 +1,8 @@
 """Places known to the product: counties, streets and communities with their codes.
 
 Read from templates/gazetteer/*.toml; used to generate sample rosters, to parse free-text
-addresses and to fill the optional 12-digit 统计用区划代码 of a destination.
+addresses, to fill the optional 12-digit 统计用区划代码 of a destination and, with the
+communities an admin confirmed (handover.communities), to say which communities may receive retirees.
 """
 
 from __future__ import annotations
@@ -55,8 +56,32 @@ def _by_names() -> dict[tuple[str, str, str], Place]:
 
 
 def community_code(county: str, street: str, community: str) -> str | None:
-    place = _by_names().get((county, street, community))
+    place = find(county, street, community)
     return place.code if place else None
+
+
+def find(county: str, street: str, community: str) -> Place | None:
+    return _by_names().get((county, street, community))
+
+
+@lru_cache(maxsize=None)
+def streets() -> dict[str, tuple[str, ...]]:
+    """County -> its streets, as listed."""
+    out: dict[str, list[str]] = {}
+    for p in all_places():
+        names = out.setdefault(p.county, [])
+        if p.street not in names:
+            names.append(p.street)
+    return {county: tuple(names) for county, names in out.items()}
+
+
+@lru_cache(maxsize=None)
+def communities() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(county, street) -> its communities, as listed."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for p in all_places():
+        out.setdefault((p.county, p.street), []).append(p.community)
+    return {key: tuple(names) for key, names in out.items()}
 
 
 @lru_cache(maxsize=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import communities
 from .db import EnterpriseRow, RetireeRow
 from .errors import InputRefused
 from .models import Address, Destination, Enterprise, Retiree
@@ -54,9 +55,10 @@ def list_enterprises(session: Session) -> list[EnterpriseRow]:
     return list(session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id)))
 
 
-def assignment_of(row: RetireeRow) -> Assignment:
+def assignment_of(row: RetireeRow, held: bool = False) -> Assignment:
+    """The stored routing; ``held``: waiting for a community to be confirmed (not excluded)."""
     if row.dest_county is None:
-        return Assignment(None, row.route_rule or "", excluded=row.route_rule)
+        return Assignment(None, row.route_rule or "", excluded=None if held else row.route_rule)
     return Assignment(Destination(county=row.dest_county, street=row.dest_street or "",
                                   community=row.dest_community or "", code=row.dest_code),
                       row.route_rule or "")
@@ -64,16 +66,31 @@ def assignment_of(row: RetireeRow) -> Assignment:
 
 def retirees_of(session: Session, enterprise_name: str) -> list[tuple[Retiree, Assignment]]:
     ent = enterprise_row(session, enterprise_name)
-    rows = session.scalars(select(RetireeRow).where(RetireeRow.enterprise_id == ent.id)
-                           .order_by(RetireeRow.import_id, RetireeRow.source_row))
-    return [(Retiree.model_validate(r.data), assignment_of(r)) for r in rows]
+    rows = list(session.scalars(select(RetireeRow).where(RetireeRow.enterprise_id == ent.id)
+                                .order_by(RetireeRow.import_id, RetireeRow.source_row)))
+    held = communities.held_ids(session, (r.id for r in rows if r.dest_county is None))
+    return [(Retiree.model_validate(r.data), assignment_of(r, r.id in held)) for r in rows]
+
+
+def store_assignment(row: RetireeRow, assignment: Assignment) -> None:
+    dest = assignment.destination
+    row.dest_county, row.dest_street, row.dest_community, row.dest_code = (
+        (dest.county, dest.street, dest.community, dest.code) if dest else (None, None, None, None))
+    row.route_rule = assignment.excluded or assignment.rule
 
 
 def set_override(session: Session, id_number: str, destination: Destination, reason: str) -> RetireeRow:
-    """A per-person destination chosen after import (本人申请、确认的移交地)."""
+    """A per-person destination chosen after import (本人申请、确认的移交地); it must be a
+    registered community."""
     row = session.scalar(select(RetireeRow).where(RetireeRow.id_number == id_number))
     if row is None:
         raise RegistryError("没有找到该身份证号对应的已导入人员")
+    registry = communities.load_registry(session)
+    key = (destination.county, destination.street, destination.community)
+    if not registry.known(*key):
+        raise RegistryError(registry.finding(*key))
+    destination = destination if destination.code else destination.model_copy(update={"code": registry.code(*key)})
+    communities.release(session, [row.id])
     data = dict(row.data)
     data["chosen_destination"] = destination.model_dump()
     row.data = data

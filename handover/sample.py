@@ -160,6 +160,13 @@ def _extend_places(local: list[gazetteer.Place], wanted: int) -> list[gazetteer.
     return extended
 
 
+def invented_communities(retirees: list[Retiree]) -> set[tuple[str, str, str]]:
+    """The communities ``_extend_places`` made up for these retirees: not in the gazetteer, so a
+    benchmark confirms them (as an admin would) before routing to them."""
+    places = {(a.county, a.street, a.community) for r in retirees for a in (r.residence, r.hukou)}
+    return {key for key in places if gazetteer.find(*key) is None}
+
+
 def make_batch(region: str, n: int, communities: int | None = None, seed: int = 1) -> SampleBatch:
     enterprise = make_enterprise(region, seed)
     return SampleBatch(enterprise, region, make_retirees(region, n, communities, seed, enterprise))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from archive_store.cli import (catalog_command, publish_command, reconcile_command, search_command,
-                               verify_command)
+from archive_store.cli import (catalog_command, communities_command, publish_command, reconcile_command,
+                               search_command, verify_command)
 from completeness.cli import accept_command, check_command
 from docgen.cli import docs_group
 from handover.cli import console, main, sample_group
@@ -17,7 +17,8 @@ __all__ = ["main"]
 
 for _name, _command in (("digitize", digitize_command), ("docs", docs_group), ("publish", publish_command),
                         ("search", search_command), ("verify", verify_command), ("catalog", catalog_command),
-                        ("check", check_command), ("accept", accept_command), ("worker", worker_command),
+                        ("communities", communities_command), ("check", check_command),
+                        ("accept", accept_command), ("worker", worker_command),
                         ("ingest", ingest_command), ("status", status_command), ("requeue", requeue_command),
                         ("withdraw", withdraw_command), ("serve", serve_command), ("user", user_group),
                         ("reconcile", reconcile_command)):

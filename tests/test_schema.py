@@ -43,7 +43,7 @@ def _created(data: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def core_tables() -> set[str]:
-    return {"enterprises", "roster_imports", "retirees"}
+    return {"enterprises", "roster_imports", "retirees", "community_decisions", "community_holds"}
 
 
 @pytest.fixture(scope="module")

@@ -112,11 +112,11 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
         return page(request, "error.html", status_code=422, title="请求有误", message=message)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    from .routes import (admin, auth, check_documents, contents, documents, dossier, home, intake, reconcile, requests,
-                         review, roster, search)
+    from .routes import (admin, auth, check_documents, communities, contents, documents, dossier, home, intake,
+                         reconcile, requests, review, roster, search)
 
-    for module in (auth, home, admin, roster, documents, search, dossier, check_documents, contents, requests,
-                   intake, review, reconcile):
+    for module in (auth, home, admin, communities, roster, documents, search, dossier, check_documents, contents,
+                   requests, intake, review, reconcile):
         app.include_router(module.router)
     review.install(app)
     return app

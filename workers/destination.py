@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from handover import communities
 from handover.config import Settings
 from handover.db import EnterpriseRow, RetireeRow
 from handover.errors import InputRefused
@@ -31,6 +32,7 @@ def filing_for(row: DossierRow, cfg: Settings | None = None) -> Filing:
         batch = s.get(BatchRow, row.batch_id)
         retiree = s.scalar(select(RetireeRow).where(RetireeRow.id_number == row.id_number)) if row.id_number else None
         enterprise = s.get(EnterpriseRow, retiree.enterprise_id) if retiree is not None else None
+        registry = communities.load_registry(s)
     region = row.profile_region or (enterprise.region if enterprise else "") or (batch.profile_region if batch else "")
     name = row.name or (retiree.name if retiree is not None else "")
     if row.destination:
@@ -47,6 +49,8 @@ def filing_for(row: DossierRow, cfg: Settings | None = None) -> Filing:
         raise NoDestination("该退休人员尚未分配接收社区（名册中移交地不明），请先确定移交地或在清单中填写")
     else:
         raise NoDestination("名册中没有这个公民身份号码，且清单未填写接收社区：请先导入名册或在清单中补充接收地")
+    if not registry.known(dest.county, dest.street, dest.community):
+        raise NoDestination("接收社区未登记：" + registry.finding(dest.county, dest.street, dest.community))
     if not region:
         raise NoDestination("未指定地区政策配置：请用 --profile 指定，或先登记移交企业并导入名册")
     return Filing(dest, region, name)

@@ -2,6 +2,8 @@
 
 Rows stream from the file through validation into the database in batches, inside one
 transaction; nothing is committed when any row has an error, unless ``valid_only`` is given.
+A row routed to a community the registry does not know is imported but held (a 提示 naming the
+row and column; ``handover.communities``); one routed to a community an admin rejected is an error.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from .. import communities
 from ..db import EnterpriseRow, ImportRow, RetireeRow
-from ..policy import load_profile
+from ..models import Enterprise
+from ..policy import PolicyProfile, load_profile
 from ..registry import enterprise_row, to_enterprise
-from ..routing import route
+from ..routing import SOURCE_LABELS, Assignment, route
 from . import problems as P
 from .problems import Problem, Severity
 from .scan import RosterScan
@@ -72,10 +76,12 @@ def import_roster(session: Session, path: Path, enterprise_name: str, valid_only
     session.add(batch_row)
     session.flush()
     pending: list[RowResult] = []
+    context = _Context(ent_row.id, batch_row.id, names, enterprise, profile,
+                       communities.load_registry(session), scan)
 
     def flush() -> None:
         if pending:
-            _store(session, pending, ent_row.id, batch_row.id, names, enterprise, profile, report)
+            _store(session, pending, context, report)
             pending.clear()
 
     for result in scan.rows():
@@ -104,14 +110,51 @@ def import_roster(session: Session, path: Path, enterprise_name: str, valid_only
     return report
 
 
-def _store(session, pending, enterprise_id, import_id, names, enterprise, profile, report) -> None:
+@dataclass(frozen=True)
+class _Context:
+    enterprise_id: int
+    import_id: int
+    names: dict[int, str]
+    enterprise: Enterprise
+    profile: PolicyProfile
+    registry: communities.Registry
+    scan: RosterScan
+
+
+# The columns a held community came from, by the source that chose it (the first the file has).
+_SOURCE_COLUMNS = {"override": ("dest.community",), "residence": ("residence.community", "residence.full"),
+                   "hukou": ("hukou.community", "hukou.full"), "enterprise": ()}
+
+
+def _community_problem(row: int, assignment: Assignment, context: _Context) -> Problem:
+    held = assignment.held
+    finding = context.registry.finding(held.county, held.street, held.community)
+    if assignment.source == "enterprise":
+        finding = f"企业所在地社区{finding}"
+    elif assignment.source != "override":
+        finding = f"按{SOURCE_LABELS[assignment.source]}分配的移交社区{finding}"
+    rejected = context.registry.rejection(held.county, held.street, held.community) is not None
+    return Problem(row, context.scan.label(*_SOURCE_COLUMNS.get(assignment.source, ())),
+                   P.COMMUNITY_REJECTED if rejected else P.COMMUNITY_UNREGISTERED, finding,
+                   Severity.ERROR if rejected else Severity.WARNING)
+
+
+def _store(session, pending, context: _Context, report) -> None:
+    enterprise_id, import_id, names = context.enterprise_id, context.import_id, context.names
     ids = [r.retiree.id_number for r in pending]
     existing = {n: (rid, eid) for n, rid, eid in session.execute(
         select(RetireeRow.id_number, RetireeRow.id, RetireeRow.enterprise_id).where(RetireeRow.id_number.in_(ids)))}
     new_rows, updates = [], []
+    held: dict[str, tuple[Assignment, str]] = {}
     for result in pending:
         retiree = result.retiree
-        assignment = route(retiree, enterprise, profile)
+        assignment = route(retiree, context.enterprise, context.profile, context.registry)
+        if assignment.held is not None:
+            problem = _community_problem(result.row, assignment, context)
+            report.problems.append(problem)
+            if problem.is_error:
+                continue
+            held[retiree.id_number] = (assignment, problem.column)
         dest = assignment.destination
         values = dict(enterprise_id=enterprise_id, import_id=import_id, source_row=result.row,
                       id_number=retiree.id_number, name=retiree.name, sex=retiree.sex.value,
@@ -126,6 +169,7 @@ def _store(session, pending, enterprise_id, import_id, names, enterprise, profil
                 report.problems.append(Problem(
                     result.row, "社会保障号码(身份证号)", P.DUPLICATE_OTHER_ENTERPRISE,
                     f"该人员已由“{names.get(other, '其他企业')}”导入，存在重复领取风险，请核实后再移交"))
+                held.pop(retiree.id_number, None)
                 continue
             report.problems.append(Problem(result.row, "社会保障号码(身份证号)", P.ALREADY_IMPORTED,
                                            "该人员已在本企业导入过，将以本次数据更新", Severity.WARNING))
@@ -139,3 +183,9 @@ def _store(session, pending, enterprise_id, import_id, names, enterprise, profil
     if updates:
         session.execute(update(RetireeRow), updates)
         report.rows_updated += len(updates)
+        communities.release(session, (u["id"] for u in updates))
+    if held:
+        ids_of = dict(session.execute(select(RetireeRow.id_number, RetireeRow.id)
+                                      .where(RetireeRow.id_number.in_(list(held)))).all())
+        communities.hold(session, [(ids_of[number], a.held, column, a.rule)
+                                   for number, (a, column) in held.items() if number in ids_of])

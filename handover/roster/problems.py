@@ -48,4 +48,6 @@ DUPLICATE_IN_FILE = "duplicate_in_file"
 DUPLICATE_OTHER_ENTERPRISE = "duplicate_other_enterprise"
 ALREADY_IMPORTED = "already_imported"
 ADDRESS_INCOMPLETE = "address_incomplete"
+COMMUNITY_UNREGISTERED = "community_unregistered"  # held until an admin confirms the community
+COMMUNITY_REJECTED = "community_rejected"
 EMPTY = "empty"

@@ -9,7 +9,7 @@ from itertools import islice
 from pathlib import Path
 
 from . import problems as P
-from .headers import find_header
+from .headers import column_letter, find_header
 from .problems import Problem, Severity
 from .reader import RosterFile, open_roster
 from .validate import RowResult, RowValidator, header_problems
@@ -32,6 +32,15 @@ class RosterScan:
             self.file_problems = [Problem(None, "", P.EMPTY, f"{self.file.path.name} 中没有任何数据")]
         self.today = today
         self.rows_total = 0
+
+    def label(self, *keys: str) -> str:
+        """The first of ``keys`` the file has, as its header and Excel letter: "确认移交社区(M列)"."""
+        columns = {c.key: (i, c) for i, c in (self.header.columns.items() if self.header else ())}
+        for key in keys:
+            if key in columns:
+                index, col = columns[key]
+                return f"{col.header}({column_letter(index)}列)"
+        return ""
 
     @property
     def readable(self) -> bool:

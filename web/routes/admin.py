@@ -47,6 +47,7 @@ AUDIT_LABELS = {
     "password_change": "修改密码", "password_change_failed": "修改密码失败", "password_reset": "重置用户密码",
     "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象",
     "reconcile": "档案接收核对", "upload_receipt": "存档签字盖章的档案移交名册表", "download_receipt": "下载签字名册表扫描件",
+    "view_communities": "查看待确认社区", "community_confirm": "确认社区", "community_reject": "驳回社区",
 }
 
 

@@ -1,0 +1,101 @@
+"""The community registry (admin only): communities named in rosters but not in the gazetteer,
+with the rosters and rows that name them; confirm (with an optional 区划代码) or reject."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from archive_store import audit
+from archive_store.communities import confirm, reject
+from handover import clock
+from handover.communities import CONFIRMED, REJECTED, Decision, Pending, decisions, pending
+from handover.errors import Conflict, InputRefused
+
+from ..deps import CurrentUser, db, require
+from ..render import flash, page
+from ..security import verify_csrf
+from ..users import ADMIN
+
+router = APIRouter()
+admin_only = require(ADMIN)
+
+
+def _pending_json(p: Pending) -> dict:
+    return {"county": p.county, "street": p.street, "name": p.name, "finding": p.finding,
+            "rows": [{"enterprise": r.enterprise, "file_name": r.file_name, "import_id": r.import_id,
+                      "row": r.row, "column": r.column, "name": r.name, "rule": r.rule} for r in p.rows]}
+
+
+def _decided_json(session: Session) -> list[dict]:
+    return [{"county": d.county, "street": d.street, "name": d.name, "status": d.status, "code": d.code,
+             "reason": d.reason, "decided_by": d.decided_by, "decided_at": clock.iso(d.decided_at, "seconds")}
+            for d in decisions(session)]
+
+
+def _decide(session: Session, user: CurrentUser, action: str, county: str, street: str, name: str,
+            code: str, reason: str) -> Decision:
+    if action == CONFIRMED:
+        return confirm(session, county, street, name, user.username, code=code, reason=reason)
+    return reject(session, county, street, name, user.username, reason=reason)
+
+
+@router.get("/admin/communities", include_in_schema=False)
+def communities_page(request: Request, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    waiting = pending(session)
+    audit.record(session, user.username, "view_communities", "community_registry", "", pending=len(waiting))
+    return page(request, "admin_communities.html", pending=waiting, decided=decisions(session))
+
+
+@router.post("/admin/communities", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def communities_decide(request: Request, action: str = Form(""), county: str = Form(""), street: str = Form(""),
+                       name: str = Form(""), code: str = Form(""), reason: str = Form(""),
+                       user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    if action not in ("confirm", "reject"):
+        flash(request, "操作只能是“确认”或“驳回”", "error")
+        return RedirectResponse("/admin/communities", status_code=303)
+    try:
+        d = _decide(session, user, CONFIRMED if action == "confirm" else REJECTED, county, street, name, code,
+                    reason)
+    except (InputRefused, Conflict) as err:  # shown on the page the admin came from
+        session.rollback()
+        flash(request, str(err), "error")
+        return RedirectResponse("/admin/communities", status_code=303)
+    if action == "confirm":
+        flash(request, f"已确认社区 {d.label}，{d.released} 人已重新分配移交地")
+    else:
+        flash(request, f"已驳回社区 {d.label}，{d.released} 人需人工指定移交地")
+    return RedirectResponse("/admin/communities", status_code=303)
+
+
+# ---------------------------------------------------------------- API
+
+class CommunityDecisionIn(BaseModel):
+    county: str
+    street: str
+    name: str
+    code: str = ""
+    reason: str = ""
+
+
+@router.get("/api/communities/pending", tags=["社区名录"], summary="待确认的社区及提到它们的名册行（管理员）")
+def api_pending(user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    waiting = pending(session)
+    audit.record(session, user.username, "view_communities", "community_registry", "", pending=len(waiting))
+    return {"pending": [_pending_json(p) for p in waiting], "decided": _decided_json(session)}
+
+
+@router.post("/api/communities/confirm", tags=["社区名录"], summary="确认社区（区划代码可选）",
+             dependencies=[Depends(verify_csrf)])
+def api_confirm(body: CommunityDecisionIn, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    d = _decide(session, user, CONFIRMED, body.county, body.street, body.name, body.code, body.reason)
+    return {"community": d.label, "status": d.status, "code": d.code, "released": d.released}
+
+
+@router.post("/api/communities/reject", tags=["社区名录"], summary="驳回社区",
+             dependencies=[Depends(verify_csrf)])
+def api_reject(body: CommunityDecisionIn, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    d = _decide(session, user, REJECTED, body.county, body.street, body.name, "", body.reason)
+    return {"community": d.label, "status": d.status, "released": d.released}
