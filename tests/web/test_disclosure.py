@@ -163,11 +163,27 @@ def archive(seed):
         intake = IntakeRow(token="0" * 32, user_id=s.scalar(select(UserRow.id).where(UserRow.username == "archivist")),
                            id_number=MISMATCHED.id_number, name=MISMATCHED.name, files=3, status="failed")
         s.add(intake)
+        # The signed 档案移交名册表 of one of enterprise B's streets, on record.
+        from archive_store.receipts import store_receipt
+        from archive_store.storage import open_storage
+        from handover.db import RetireeRow
+        from handover.registry import enterprise_row
+
+        ent_row = enterprise_row(s, seed.batch_b.enterprise.name)
+        county, street = s.execute(select(RetireeRow.dest_county, RetireeRow.dest_street).where(
+            RetireeRow.enterprise_id == ent_row.id, RetireeRow.dest_county.is_not(None))).first()
+        scan = seed.root.parent / "signed-roster.pdf"
+        import pikepdf
+        pdf = pikepdf.new()
+        pdf.add_blank_page()
+        pdf.save(scan)
+        receipt = store_receipt(s, open_storage(seed.cfg), ent_row, county, street, scan, scan.name, "入库员").id
     volumes = [seed.volume_a, seed.volume_b, seed.volume_c, extra]
     return {"app": app, "extra": extra, "known": known, "fill": {
         "volume_id": volumes, "seq": [1], "community_id": [seed.community_a, seed.community_b],
         "material_id": [material], "kind": ["statement", "note-sheet"], "fmt": ["pdf", "docx"],
-        "token": [upload, bundle, "0" * 32], "index": [d["index"] for d in state["documents"]]}}
+        "token": [upload, bundle, "0" * 32], "index": [d["index"] for d in state["documents"]],
+        "receipt_id": [receipt]}}
 
 
 def get_routes(app) -> list[str]:
