@@ -42,7 +42,8 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        sweeper = Sweeper(Path(cfg.data_dir) / "web", app.state.sessionmaker, cfg.web_temp_hours).start()
+        sweeper = Sweeper(Path(cfg.data_dir) / "web", app.state.sessionmaker, cfg.web_temp_hours,
+                          cfg=cfg).start()
         yield
         sweeper.stop()
 
