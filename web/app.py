@@ -81,7 +81,8 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
         response.headers.setdefault("Content-Security-Policy",
                                     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                     "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-        if request.url.path.startswith(("/api/", "/dossiers/", "/roster/", "/documents", "/intake")):
+        if request.url.path.startswith(("/api/", "/dossiers/", "/roster/", "/documents", "/intake",
+                                         "/admin/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

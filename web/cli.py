@@ -125,24 +125,6 @@ def user_enable(username) -> None:
     click.echo(f"已启用用户：{username}")
 
 
-def one_time_password(username: str) -> str:
-    """A random password that passes the rules (web.passwords), for the user to replace at once:
-    letters and digits that cannot be misread (no 0/O, 1/l/I) in groups, easy to read out."""
-    import secrets
-
-    from .passwords import PasswordRejected, check
-
-    upper, lower, digits = "ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789"
-    while True:
-        groups = ["".join(secrets.choice(chars) for _ in range(4)) for chars in (upper, lower, digits)]
-        candidate = "-".join(groups)
-        try:
-            check(candidate, username)
-        except PasswordRejected:
-            continue
-        return candidate
-
-
 @user_group.command("reset-password")
 @click.argument("username")
 @click.option("--prompt", "ask", is_flag=True, help="输入临时密码（不填此项则生成一个一次性密码并显示）")
@@ -150,12 +132,13 @@ def user_reset_password(username, ask) -> None:
     """重置用户密码：其登录全部退出，下次登录时须设置新密码。"""
     from handover.db import session_scope
 
+    from .passwords import one_time
     from .users import find_user, set_password
 
     if ask:
         password = click.prompt("临时密码", hide_input=True, confirmation_prompt=True)
     else:
-        password = one_time_password(username)
+        password = one_time(username)
     with session_scope(settings()) as session:
         ended = set_password(session, find_user(session, username), password, reset_by_admin=True)
         _audit(session, "password_reset", username, sessions_ended=ended)

@@ -91,3 +91,20 @@ def test_the_page_shows_each_users_last_sign_in_and_the_reset_and_sign_out_butto
     assert "—" in never
     for action in ("/admin/users/comm_b/password", "/admin/users/comm_b/sessions/end", "/admin/users/comm_b/role"):
         assert f'action="{action}"' in html
+
+
+def test_a_reset_with_the_password_left_blank_shows_a_one_time_password_once(app, as_user, seed):
+    victim = sign_in(app, "ent_b")
+    admin = as_user("admin")
+    r = admin.client.post("/admin/users/ent_b/password", data={"password": "", "csrf_token": _csrf(_page(admin))},
+                          headers={"accept": "text/html"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    password = re.search(r"一次性密码：\s*<strong[^>]*>([^<]+)</strong>", r.text).group(1)
+    assert "ent_b" in r.text and password not in (r.cookies.get("handover_session") or "")
+    assert victim.get("/api/session").status_code == 401
+    api = sign_in(app, "ent_b", password)
+    assert api.get("/api/session").json()["password_change_required"] is True
+    assert password not in _page(admin)  # shown once
+    with session_scope(seed.cfg) as s:
+        audit = s.scalar(select(AuditRow).where(AuditRow.action == "password_reset"))
+    assert (audit.actor, audit.target) == ("admin", "ent_b") and password not in str(audit.detail)

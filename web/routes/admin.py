@@ -151,11 +151,15 @@ def users_toggle(request: Request, username: str, active: str = Form("0"),
 @router.post("/admin/users/{username}/password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_reset_password(request: Request, username: str, password: str = Form(""),
                          user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    new_password = password or passwords.one_time(username)  # left blank: a one-time password
     try:
-        _reset_password(session, user, username, password)
+        _reset_password(session, user, username, new_password)
     except UserError as err:
         session.rollback()
         return _users_page(request, session, 400, error=f"重置 {username} 的密码失败：{err}")
+    if not password:
+        # Shown in this answer only: a flash message would carry it in the (signed, readable) cookie.
+        return _users_page(request, session, one_time={"username": username, "password": new_password})
     flash(request, f"已重置 {username} 的密码，其登录已全部退出；该用户下次登录时须设置新密码")
     return RedirectResponse("/admin/users", status_code=303)
 
