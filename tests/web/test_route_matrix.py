@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import html
+import io
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote
 
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -505,6 +509,21 @@ def _planned(role: str, scope: str) -> list[str]:
     return sorted(keys, key=lambda k: ROUTES[k].phase)
 
 
+def _readable(r) -> str:
+    """What a user could read in an answer: its headers (file names unquoted), its text, and the
+    text inside an XLSX/DOCX/ZIP download."""
+    parts = [unquote(f"{k}: {v}") for k, v in r.headers.items()]
+    if r.content.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+                # XML members: openpyxl writes CJK text as character references.
+                parts += [html.unescape(z.read(name).decode("utf-8", "replace")) for name in z.namelist()]
+        except zipfile.BadZipFile:
+            pass
+    parts.append(r.content.decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
 def run_matrix(app, role: str, scope: str, matrix: Matrix) -> list[str]:
     me = PRINCIPALS[role]
     ids = {**matrix.scopes[scope], "me": me,
@@ -526,7 +545,7 @@ def run_matrix(app, role: str, scope: str, matrix: Matrix) -> list[str]:
         expected = _expected(role, key, scope)
         if not _verdict(key, r.status_code, expected):
             problems.append(f"{role} {scope} {key} → {r.status_code}, expected {expected}: {r.text[:200]}")
-        body = r.content.decode("utf-8", "replace")
+        body = _readable(r)
         leaked = sorted(s for s in matrix.secrets.get(role, ()) if s and s in body)
         if leaked:
             problems.append(f"{role} {scope} {key} → {r.status_code} LEAKS {leaked}")
