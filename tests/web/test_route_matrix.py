@@ -31,7 +31,7 @@ from handover import config, idnumber
 from handover.db import engine_for, session_scope
 from handover.roster.writer import write_xlsx
 
-from .conftest import ERQI, JINSHUI, PASSWORD, PROFILE, Api, _person, sign_in
+from .conftest import ERQI, JINSHUI, PASSWORD, PROFILE, _person, sign_in
 
 # ---------------------------------------------------------------- who may use what
 
@@ -272,10 +272,6 @@ MERITS = {
     "POST /api/intake/{token}/requeue/{dossier_id}": (409, "as above"),
 }
 
-# Routes of the application not called here, with why.
-NOT_ROUTES = {"GET /docs/oauth2-redirect", "GET /redoc"}  # not served (see web.api_docs)
-
-
 # ---------------------------------------------------------------- the routes of the application
 
 def app_routes(app) -> set[str]:
@@ -383,12 +379,10 @@ def matrix_template(seed_template, tmp_path_factory) -> tuple[Path, dict, dict]:
         app = create_app(config.settings())
         tokens = {}
         for who, name in (("ent_a", "roster_a1"), ("ent_a", "roster_a2"), ("ent_b", "roster_b")):
-            with TestClient(app) as client:
-                api = sign_in_client(client, who)
-                r = api.post("/api/roster/uploads", files={"file": (f"{name}.xlsx", (files / f"{name}.xlsx")
-                                                                    .read_bytes())})
-                assert r.status_code == 201, r.text
-                tokens[name] = r.json()["token"]
+            r = sign_in(app, who).post("/api/roster/uploads",
+                                       files={"file": (f"{name}.xlsx", (files / f"{name}.xlsx").read_bytes())})
+            assert r.status_code == 201, r.text
+            tokens[name] = r.json()["token"]
     config.settings.cache_clear()
     scopes["own"].update(upload_form=tokens["roster_a1"], upload_api=tokens["roster_a2"])
     scopes["other"].update(upload_form=tokens["roster_b"], upload_api=tokens["roster_b"])
@@ -440,12 +434,6 @@ def matrix_template(seed_template, tmp_path_factory) -> tuple[Path, dict, dict]:
         | {idnumber.mask(r.id_number) for r in batch_b.retirees} \
         | {r.name for r in batch_b.retirees if len(r.name) > 2 and not any(r.name in n for n in names_a)}
     return root, scopes, {COMMUNITY: other_community, ENTERPRISE: other_enterprise}
-
-
-def sign_in_client(client: TestClient, username: str, password: str = PASSWORD) -> Api:
-    r = client.post("/api/session", json={"username": username, "password": password})
-    assert r.status_code == 200, r.text
-    return Api(client, r.json()["csrf_token"])
 
 
 @pytest.fixture
