@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -108,3 +108,13 @@ def prune(session: Session, cfg: Settings, keep_days: float = KEEP_ENDED_DAYS) -
         SessionRow.ended_at.is_(None) & ((SessionRow.last_seen_at < cutoff - idle)
                                          | (SessionRow.created_at < cutoff - longest)))))
     return result.rowcount or 0
+
+
+def open_counts(session: Session, cfg: Settings) -> dict[int, int]:
+    """User id → sessions still open (not ended, not past the idle or absolute timeout)."""
+    now = utcnow()
+    rows = session.execute(select(SessionRow.user_id, func.count()).where(
+        SessionRow.ended_at.is_(None),
+        SessionRow.last_seen_at > now - dt.timedelta(minutes=cfg.session_idle_minutes),
+        SessionRow.created_at > now - dt.timedelta(hours=cfg.session_hours)).group_by(SessionRow.user_id))
+    return dict(rows.all())

@@ -83,10 +83,16 @@ def test_role_changes_that_cannot_be_made_are_refused_and_change_nothing(app, as
 
 
 def test_the_page_shows_each_users_last_sign_in_and_the_reset_and_sign_out_buttons(app, as_user):
-    sign_in(app, "comm_b")
-    html = _page(as_user("admin"))
+    sign_in(app, "comm_b"), sign_in(app, "comm_b")
+    admin = as_user("admin")
+    html = _page(admin)
     row = html.split('action="/admin/users/comm_b/active"', 1)[0].rsplit("<tr", 1)[1]
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row)  # 最近登录
+    assert "在线 2" in row
+    assert {u["username"]: u["open_sessions"] for u in admin.get("/api/users").json()}["comm_b"] == 2
+    admin.delete("/api/users/comm_b/sessions")
+    row = _page(admin).split('action="/admin/users/comm_b/active"', 1)[0].rsplit("<tr", 1)[1]
+    assert "在线" not in row
     never = html.split('action="/admin/users/ent_b/active"', 1)[0].rsplit("<tr", 1)[1]
     assert "—" in never
     for action in ("/admin/users/comm_b/password", "/admin/users/comm_b/sessions/end", "/admin/users/comm_b/role"):

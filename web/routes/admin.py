@@ -50,7 +50,8 @@ AUDIT_LABELS = {
 }
 
 
-def _user_rows(session: Session) -> list[dict]:
+def _user_rows(request: Request, session: Session) -> list[dict]:
+    signed_in = sessions.open_counts(session, request.app.state.cfg)
     communities = {c.id: c.label for c in session.scalars(select(CommunityRow))}
     enterprises = {e.id: e.name for e in session.scalars(select(EnterpriseRow))}
     return [{"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
@@ -58,7 +59,7 @@ def _user_rows(session: Session) -> list[dict]:
              "community_id": u.community_id, "enterprise_id": u.enterprise_id,
              "community": communities.get(u.community_id, "") if u.community_id else "",
              "enterprise": enterprises.get(u.enterprise_id, "") if u.enterprise_id else "",
-             "last_login_at": clock.iso(u.last_login_at)}
+             "last_login_at": clock.iso(u.last_login_at), "open_sessions": signed_in.get(u.id, 0)}
             for u in list_users(session)]
 
 
@@ -111,7 +112,8 @@ def _change_role(session: Session, actor: CurrentUser, username: str, role: str,
 
 def _users_page(request: Request, session: Session, status_code: int = 200, **context):
     context.setdefault("form", {})
-    return page(request, "admin_users.html", status_code=status_code, users=_user_rows(session), roles=ROLES,
+    return page(request, "admin_users.html", status_code=status_code, users=_user_rows(request, session),
+                roles=ROLES,
                 communities=list(session.scalars(select(CommunityRow).order_by(CommunityRow.id))),
                 enterprises=list_enterprises(session), rules=passwords.RULES, **context)
 
@@ -235,8 +237,8 @@ class NewUser(BaseModel):
 
 
 @router.get("/api/users", tags=["用户管理"], summary="用户列表")
-def api_users(user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    return _user_rows(session)
+def api_users(request: Request, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    return _user_rows(request, session)
 
 
 @router.post("/api/users", tags=["用户管理"], summary="新增用户", status_code=201,
