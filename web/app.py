@@ -18,6 +18,7 @@ from handover.config import Settings, settings
 from handover.db import init_db
 from handover.errors import HandoverError
 
+from . import api_docs
 from .cleanup import Sweeper
 from .deps import NotSignedIn, PasswordChangeRequired
 from .render import make_templates, page
@@ -41,11 +42,14 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        sweeper = Sweeper(Path(cfg.data_dir) / "web", app.state.sessionmaker, cfg.web_temp_hours).start()
+        sweeper = Sweeper(Path(cfg.data_dir) / "web", app.state.sessionmaker, cfg.web_temp_hours,
+                          cfg=cfg).start()
         yield
         sweeper.stop()
 
+    # /docs is ours (web.api_docs: local files the CSP allows); ReDoc would need a CDN and inline styles.
     app = FastAPI(title="退休人员社会化管理移交平台 API", version="1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
                   description="企业名册校验导入、档案检索、案卷查阅与审批、用户管理。"
                               "除登录外，所有修改操作都需要请求头 X-CSRF-Token（登录后返回）。")
     app.state.cfg = cfg
@@ -77,7 +81,8 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
         response.headers.setdefault("Content-Security-Policy",
                                     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                     "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-        if request.url.path.startswith(("/api/", "/dossiers/", "/roster/", "/documents", "/intake")):
+        if request.url.path.startswith(("/api/", "/dossiers/", "/roster/", "/documents", "/intake",
+                                         "/admin/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -111,6 +116,7 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
             return JSONResponse({"detail": message, "errors": jsonable(exc.errors())}, status_code=422)
         return page(request, "error.html", status_code=422, title="请求有误", message=message)
 
+    api_docs.install(app)  # before /static, whose mount would shadow /static/swagger-ui
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from .routes import (admin, auth, check_documents, communities, contents, documents, dossier, home, intake,
                          reconcile, requests, review, roster, search)

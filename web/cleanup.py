@@ -1,7 +1,8 @@
 """Removing the front end's old temporary files: roster uploads, generated bundles and intake
 folders under DATA_DIR/web/ whose newest file is older than ``web_temp_hours`` (at start-up, then
 hourly). Never removed: a bundle still being generated, an intake still queued or running, and
-an intake folder holding a dossier in quarantine (``requeue`` re-reads it after a fix)."""
+an intake folder holding a dossier in quarantine (``requeue`` re-reads it after a fix). The same
+hourly run prunes the sessions that ended long ago (``web.sessions.prune``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
+
+from handover.config import Settings
 
 from .tables import BundleRow, IntakeRow
 
@@ -74,12 +77,25 @@ def sweep(web_dir: Path, make_session: sessionmaker, max_age_hours: float, now: 
     return removed
 
 
+def prune_sessions(make_session: sessionmaker, cfg: Settings) -> int:
+    from archive_store.transactions import write_transaction
+
+    from .sessions import prune
+
+    with write_transaction(make_session.kw["bind"]) as session:
+        pruned = prune(session, cfg)
+    if pruned:
+        log.info("pruned %d ended sessions", pruned)
+    return pruned
+
+
 class Sweeper:
     """Runs ``sweep`` now and then every ``interval`` seconds in a daemon thread, until stopped."""
 
     def __init__(self, web_dir: Path, make_session: sessionmaker, max_age_hours: float,
-                 interval: float = INTERVAL) -> None:
+                 interval: float = INTERVAL, cfg: Settings | None = None) -> None:
         self.args = (web_dir, make_session, max_age_hours)
+        self.cfg = cfg  # None: sessions are not pruned
         self.interval = interval
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="web-temp-sweeper", daemon=True)
@@ -90,6 +106,11 @@ class Sweeper:
                 sweep(*self.args)
             except Exception as err:  # noqa: BLE001 - a failed sweep never stops the server
                 log.warning("temporary-file sweep failed: %s", type(err).__name__)
+            if self.cfg is not None:
+                try:
+                    prune_sessions(self.args[1], self.cfg)
+                except Exception as err:  # noqa: BLE001 - nor does a failed prune
+                    log.warning("session prune failed: %s", type(err).__name__)
             self.stopped.wait(self.interval)
 
     def start(self) -> "Sweeper":

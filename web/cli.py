@@ -1,4 +1,5 @@
-"""``handover serve`` and ``handover user add/list/disable/enable`` (registered by handover_app/cli.py)."""
+"""``handover serve`` and ``handover user add/list/disable/enable/reset-password/sign-out/prune-sessions``
+(registered by handover_app/cli.py)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def serve_command(host: str, port: int, https_only: bool) -> None:
 
 @click.group("user", cls=DomainGroup)
 def user_group() -> None:
-    """网页用户管理：新增、列出、停用、启用。"""
+    """网页用户管理：新增、列出、停用、启用、重置密码、强制退出、清理会话。"""
 
 
 def _community_id(session, ref: str) -> int:
@@ -122,3 +123,64 @@ def user_enable(username) -> None:
     """重新启用用户。"""
     _set_active(username, True)
     click.echo(f"已启用用户：{username}")
+
+
+@user_group.command("reset-password")
+@click.argument("username")
+@click.option("--prompt", "ask", is_flag=True, help="输入临时密码（不填此项则生成一个一次性密码并显示）")
+def user_reset_password(username, ask) -> None:
+    """重置用户密码：其登录全部退出，下次登录时须设置新密码。"""
+    from handover.db import session_scope
+
+    from .passwords import one_time
+    from .users import find_user, set_password
+
+    if ask:
+        password = click.prompt("临时密码", hide_input=True, confirmation_prompt=True)
+    else:
+        password = one_time(username)
+    with session_scope(settings()) as session:
+        ended = set_password(session, find_user(session, username), password, reset_by_admin=True)
+        _audit(session, "password_reset", username, sessions_ended=ended)
+    click.echo(f"已重置 {username} 的密码，其登录已全部退出（{ended} 个）；该用户下次登录时须设置新密码。")
+    if not ask:
+        click.echo(f"一次性密码：{password}")
+
+
+@user_group.command("sign-out")
+@click.argument("username", required=False)
+@click.option("--all", "everyone", is_flag=True, help="退出所有用户的全部登录")
+def user_sign_out(username, everyone) -> None:
+    """强制退出一个用户（或 --all 所有用户）在所有电脑和浏览器上的登录。"""
+    from handover.db import session_scope
+
+    from . import sessions
+    from .users import find_user
+
+    if bool(username) == everyone:
+        raise click.UsageError("请指定一个用户名，或使用 --all（二者选一）")
+    with session_scope(settings()) as session:
+        if everyone:
+            ended = sessions.end_everyone(session, "ended_by_admin")
+            _audit(session, "sessions_ended", "*", sessions_ended=ended)
+        else:
+            ended = sessions.end_all(session, find_user(session, username).id, "ended_by_admin")
+            _audit(session, "sessions_ended", username, sessions_ended=ended)
+    click.echo(f"已退出{'所有用户' if everyone else ' ' + username + ' '}的全部登录（{ended} 个）。")
+
+
+@user_group.command("prune-sessions")
+@click.option("--days", default=None, type=click.FloatRange(min=0),
+              help="删除结束超过这么多天的会话记录（默认90天；网页服务每小时自动清理一次）")
+def user_prune_sessions(days) -> None:
+    """清理早已结束（退出、超时、被强制退出）的登录会话记录。"""
+    from handover.db import session_scope
+
+    from . import sessions
+
+    cfg = settings()
+    keep = sessions.KEEP_ENDED_DAYS if days is None else days
+    with session_scope(cfg) as session:
+        pruned = sessions.prune(session, cfg, keep)
+        _audit(session, "sessions_pruned", "web_sessions", pruned=pruned, keep_days=keep)
+    click.echo(f"已清理 {pruned} 条结束超过 {keep:g} 天的会话记录。")

@@ -4,6 +4,7 @@ state kept per user: when the password was set, and whether it must be changed a
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from functools import lru_cache
 
 from sqlalchemy.orm import Session
@@ -69,3 +70,17 @@ def change_required(session: Session, user: UserRow, cfg: Settings) -> str:
         if changed is not None and utcnow() - changed > dt.timedelta(days=cfg.password_max_age_days):
             return f"密码已使用超过{cfg.password_max_age_days}天，请设置新密码"
     return ""
+
+
+def one_time(username: str) -> str:
+    """A random password that passes the rules, for an admin's reset (the user replaces it at the
+    next sign-in): letters and digits that cannot be misread (no 0/O, 1/l/I), in groups easy to
+    read out over the phone."""
+    upper, lower, digits = "ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789"
+    while True:
+        candidate = "-".join("".join(secrets.choice(chars) for _ in range(4)) for chars in (upper, lower, digits))
+        try:
+            check(candidate, username)
+        except PasswordRejected:
+            continue
+        return candidate

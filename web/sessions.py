@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,9 @@ from .tables import SessionRow
 
 # last_seen_at is written at most this often, so a page full of images is not a write per image.
 TOUCH_EVERY = dt.timedelta(seconds=60)
+# Ended sessions are kept this long (who was signed in from where, beside the audit log's
+# sign-in rows), then pruned by the web server's hourly sweep or `handover user prune-sessions`.
+KEEP_ENDED_DAYS = 90
 
 
 def _hash(token: str) -> str:
@@ -84,3 +87,34 @@ def end_all(session: Session, user_id: int, reason: str, *, keep: str | None = N
     result = session.execute(query.values(ended_at=utcnow(), end_reason=reason))
     return result.rowcount or 0
 
+
+
+def end_everyone(session: Session, reason: str) -> int:
+    """End every open session of every user; returns how many were ended."""
+    result = session.execute(update(SessionRow).where(SessionRow.ended_at.is_(None))
+                             .values(ended_at=utcnow(), end_reason=reason))
+    return result.rowcount or 0
+
+
+def prune(session: Session, cfg: Settings, keep_days: float = KEEP_ENDED_DAYS) -> int:
+    """Delete the sessions that ended more than ``keep_days`` ago, counting as ended the ones a
+    timeout closed without a request to notice it (idle past the limit, or signed in longer than
+    ``session_hours``). Returns how many rows were deleted."""
+    cutoff = utcnow() - dt.timedelta(days=keep_days)
+    idle = dt.timedelta(minutes=cfg.session_idle_minutes)
+    longest = dt.timedelta(hours=cfg.session_hours)
+    result = session.execute(delete(SessionRow).where(or_(
+        SessionRow.ended_at < cutoff,
+        SessionRow.ended_at.is_(None) & ((SessionRow.last_seen_at < cutoff - idle)
+                                         | (SessionRow.created_at < cutoff - longest)))))
+    return result.rowcount or 0
+
+
+def open_counts(session: Session, cfg: Settings) -> dict[int, int]:
+    """User id → sessions still open (not ended, not past the idle or absolute timeout)."""
+    now = utcnow()
+    rows = session.execute(select(SessionRow.user_id, func.count()).where(
+        SessionRow.ended_at.is_(None),
+        SessionRow.last_seen_at > now - dt.timedelta(minutes=cfg.session_idle_minutes),
+        SessionRow.created_at > now - dt.timedelta(hours=cfg.session_hours)).group_by(SessionRow.user_id))
+    return dict(rows.all())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive_store.read_rule import ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE
+from archive_store.tables import CommunityRow
 from handover.db import EnterpriseRow
 from handover.clock import utcnow
 from handover.errors import InputRefused
@@ -43,14 +44,7 @@ def create_user(session: Session, username: str, password: str, role: str, *, di
     username = username.strip()
     if not _USERNAME.match(username):
         raise UserError("用户名须为3–32位字母、数字或 _ . -")
-    if role not in ROLES:
-        raise UserError(f"未知的角色“{role}”，可选：" + "、".join(f"{k}（{v}）" for k, v in ROLES.items()))
-    if role == COMMUNITY and community_id is None:
-        raise UserError("社区工作人员必须指定所属社区")
-    if role == ENTERPRISE and enterprise_id is None:
-        raise UserError("企业经办人必须指定所属企业")
-    if role == ENTERPRISE and session.get(EnterpriseRow, enterprise_id) is None:
-        raise UserError("所选企业不存在")
+    _check_scope(session, role, community_id, enterprise_id)
     if session.scalar(select(UserRow).where(UserRow.username == username)):
         raise UserError(f"用户名“{username}”已被使用")
     row = UserRow(username=username, display_name=display_name.strip() or username,
@@ -61,6 +55,32 @@ def create_user(session: Session, username: str, password: str, role: str, *, di
     session.flush()
     passwords.mark_set(session, row, must_change=False)
     return row
+
+
+def _check_scope(session: Session, role: str, community_id: int | None, enterprise_id: int | None) -> None:
+    if role not in ROLES:
+        raise UserError(f"未知的角色“{role}”，可选：" + "、".join(f"{k}（{v}）" for k, v in ROLES.items()))
+    if role == COMMUNITY and community_id is None:
+        raise UserError("社区工作人员必须指定所属社区")
+    if role == COMMUNITY and session.get(CommunityRow, community_id) is None:
+        raise UserError("所选社区不存在")
+    if role == ENTERPRISE and enterprise_id is None:
+        raise UserError("企业经办人必须指定所属企业")
+    if role == ENTERPRISE and session.get(EnterpriseRow, enterprise_id) is None:
+        raise UserError("所选企业不存在")
+
+
+def set_role(session: Session, row: UserRow, role: str, *, community_id: int | None = None,
+             enterprise_id: int | None = None) -> dict:
+    """Give ``row`` another role or scope (a community for community staff, an enterprise for an
+    enterprise's clerk; none for the others). Every request reads the user's row, so the change
+    holds from the user's next request on. Returns the old values, for the audit log."""
+    _check_scope(session, role, community_id, enterprise_id)
+    old = {"role": row.role, "community_id": row.community_id, "enterprise_id": row.enterprise_id}
+    row.role = role
+    row.community_id = community_id if role == COMMUNITY else None
+    row.enterprise_id = enterprise_id if role == ENTERPRISE else None
+    return old
 
 
 def authenticate(session: Session, username: str, password: str) -> UserRow | None:

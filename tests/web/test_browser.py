@@ -171,6 +171,20 @@ def test_admin_pages(page_for, live_server, shots):
     pg.screenshot(path=str(shots / "12-admin-audit.png"))
 
 
+def test_the_api_docs_render_under_the_csp(browser, live_server, shots):
+    """/docs was blank: FastAPI's page loads Swagger UI from a CDN with an inline script."""
+    pg = browser.new_page(viewport={"width": 1366, "height": 900})
+    refused = []
+    pg.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    pg.on("request", lambda r: refused.append(r.url) if not r.url.startswith(live_server) else None)
+    pg.goto(live_server + "/docs")
+    pg.wait_for_selector(".opblock-summary", timeout=30_000)
+    assert "用户列表" in pg.inner_text("#swagger-ui") and "/api/search" in pg.inner_text("#swagger-ui")
+    pg.screenshot(path=str(shots / "api-docs.png"))
+    pg.close()
+    assert refused == []
+
+
 def test_archive_staff_upload_scans_progress_and_completeness(page_for, live_server, shots, tmp_path):
     from ocr.sample_scans import generate
 

@@ -24,7 +24,7 @@ from ..deps import CurrentUser, db, require
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import UserRow
-from ..users import ADMIN, ROLES, UserError, create_user, find_user, list_users, set_active, set_password
+from ..users import ADMIN, ROLES, UserError, create_user, find_user, list_users, set_active, set_password, set_role
 
 router = APIRouter()
 admin_only = require(ADMIN)
@@ -48,24 +48,25 @@ AUDIT_LABELS = {
     "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象",
     "reconcile": "档案接收核对", "upload_receipt": "存档签字盖章的档案移交名册表", "download_receipt": "下载签字名册表扫描件",
     "view_communities": "查看待确认社区", "community_confirm": "确认社区", "community_reject": "驳回社区",
+    "user_role": "修改用户角色或所属范围", "sessions_pruned": "清理已结束的会话记录",
 }
 
 
-def _user_rows(session: Session) -> list[dict]:
+def _user_rows(request: Request, session: Session) -> list[dict]:
+    signed_in = sessions.open_counts(session, request.app.state.cfg)
     communities = {c.id: c.label for c in session.scalars(select(CommunityRow))}
     enterprises = {e.id: e.name for e in session.scalars(select(EnterpriseRow))}
     return [{"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
              "role_label": ROLES[u.role], "active": u.active,
+             "community_id": u.community_id, "enterprise_id": u.enterprise_id,
              "community": communities.get(u.community_id, "") if u.community_id else "",
              "enterprise": enterprises.get(u.enterprise_id, "") if u.enterprise_id else "",
-             "last_login_at": clock.iso(u.last_login_at)}
+             "last_login_at": clock.iso(u.last_login_at), "open_sessions": signed_in.get(u.id, 0)}
             for u in list_users(session)]
 
 
 def _add(session: Session, actor: CurrentUser, username: str, password: str, role: str, display_name: str,
          community_id: int | None, enterprise_id: int | None) -> UserRow:
-    if community_id is not None and session.get(CommunityRow, community_id) is None:
-        raise UserError("所选社区不存在")
     row = create_user(session, username, password, role, display_name=display_name,
                       community_id=community_id, enterprise_id=enterprise_id)
     audit.record(session, actor.username, "user_add", row.username, "", role=role)
@@ -98,9 +99,23 @@ def _end_sessions(session: Session, actor: CurrentUser, username: str) -> int:
     return ended
 
 
+def _change_role(session: Session, actor: CurrentUser, username: str, role: str, community_id: int | None,
+                 enterprise_id: int | None) -> UserRow:
+    if username == actor.username:
+        raise UserError("不能修改自己的角色（以免失去管理权限），请由另一位管理员操作")
+    row = find_user(session, username)
+    old = set_role(session, row, role, community_id=community_id, enterprise_id=enterprise_id)
+    new = {"role": row.role, "community_id": row.community_id, "enterprise_id": row.enterprise_id}
+    if new != old:
+        audit.record(session, actor.username, "user_role", username, "", old=old, new=new)
+    session.commit()  # in force from the user's next request
+    return row
+
+
 def _users_page(request: Request, session: Session, status_code: int = 200, **context):
     context.setdefault("form", {})
-    return page(request, "admin_users.html", status_code=status_code, users=_user_rows(session), roles=ROLES,
+    return page(request, "admin_users.html", status_code=status_code, users=_user_rows(request, session),
+                roles=ROLES,
                 communities=list(session.scalars(select(CommunityRow).order_by(CommunityRow.id))),
                 enterprises=list_enterprises(session), rules=passwords.RULES, **context)
 
@@ -141,11 +156,15 @@ def users_toggle(request: Request, username: str, active: str = Form("0"),
 @router.post("/admin/users/{username}/password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_reset_password(request: Request, username: str, password: str = Form(""),
                          user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    new_password = password or passwords.one_time(username)  # left blank: a one-time password
     try:
-        _reset_password(session, user, username, password)
+        _reset_password(session, user, username, new_password)
     except UserError as err:
         session.rollback()
         return _users_page(request, session, 400, error=f"重置 {username} 的密码失败：{err}")
+    if not password:
+        # Shown in this answer only: a flash message would carry it in the (signed, readable) cookie.
+        return _users_page(request, session, one_time={"username": username, "password": new_password})
     flash(request, f"已重置 {username} 的密码，其登录已全部退出；该用户下次登录时须设置新密码")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -158,6 +177,19 @@ def users_end_sessions(request: Request, username: str, user: CurrentUser = Depe
     except UserError as err:
         raise HTTPException(404, str(err)) from None
     flash(request, f"已退出 {username} 的全部登录（{ended} 个）")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{username}/role", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def users_change_role(request: Request, username: str, role: str = Form(""), community_id: str = Form(""),
+                      enterprise_id: str = Form(""), user: CurrentUser = Depends(admin_only),
+                      session: Session = Depends(db)):
+    try:
+        row = _change_role(session, user, username, role, _opt_int(community_id), _opt_int(enterprise_id))
+    except UserError as err:
+        session.rollback()
+        return _users_page(request, session, 400, error=f"修改 {username} 的角色失败：{err}")
+    flash(request, f"已将 {username} 设为{ROLES[row.role]}，下一次操作起生效")
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -207,8 +239,8 @@ class NewUser(BaseModel):
 
 
 @router.get("/api/users", tags=["用户管理"], summary="用户列表")
-def api_users(user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    return _user_rows(session)
+def api_users(request: Request, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    return _user_rows(request, session)
 
 
 @router.post("/api/users", tags=["用户管理"], summary="新增用户", status_code=201,
@@ -243,6 +275,21 @@ def api_reset_password(username: str, body: PasswordReset, user: CurrentUser = D
                        session: Session = Depends(db)):
     ended = _reset_password(session, user, username, body.password)
     return {"username": username, "sessions_ended": ended, "must_change_password": True}
+
+
+class RoleChange(BaseModel):
+    role: str
+    community_id: int | None = None
+    enterprise_id: int | None = None
+
+
+@router.put("/api/users/{username}/role", tags=["用户管理"], summary="修改角色与所属社区/企业（下一次请求起生效）",
+            dependencies=[Depends(verify_csrf)])
+def api_change_role(username: str, body: RoleChange, user: CurrentUser = Depends(admin_only),
+                    session: Session = Depends(db)):
+    row = _change_role(session, user, username, body.role, body.community_id, body.enterprise_id)
+    return {"username": row.username, "role": row.role, "community_id": row.community_id,
+            "enterprise_id": row.enterprise_id}
 
 
 @router.delete("/api/users/{username}/sessions", tags=["用户管理"], summary="退出该用户的全部登录",
