@@ -12,7 +12,13 @@ from handover.cells import escape_controls
 from handover.idnumber import mask
 from handover.clock import utcnow
 
+from .audit_chain import NOT_FOUND_ACTIONS, REFUSED_ACTIONS
 from .tables import AuditRow
+
+# What came of the action: done or shown; refused (no right, wrong password); the object named
+# does not exist (a guessed id). Stored with the row so that refusals can be listed on their own.
+ALLOWED, REFUSED, NOT_FOUND = "allowed", "refused", "not_found"
+OUTCOME_LABELS = {ALLOWED: "允许", REFUSED: "拒绝", NOT_FOUND: "对象不存在"}
 
 _ID_LIKE = re.compile(r"(?<![0-9])[0-9]{15,17}[0-9Xx](?![0-9])|(?<![0-9])[0-9]{15}(?![0-9])")
 
@@ -39,12 +45,21 @@ def _redact_value(value: Any) -> Any:
     return value
 
 
-def record(session: Session, actor: str, action: str, target: str, reason: str = "",
-           **detail: Any) -> AuditRow:
-    """Add one audit row to the session's transaction (committed with the caller's work)."""
+def outcome_of(action: str) -> str:
+    if action in REFUSED_ACTIONS:
+        return REFUSED
+    if action in NOT_FOUND_ACTIONS:
+        return NOT_FOUND
+    return ALLOWED
+
+
+def record(session: Session, actor: str, action: str, target: str, reason: str = "", *,
+           outcome: str | None = None, **detail: Any) -> AuditRow:
+    """Add one audit row to the session's transaction (committed with the caller's work; chained
+    into the log's hash chain when it is flushed, archive_store.audit_chain)."""
     row = AuditRow(at=utcnow(), actor=escape_controls(actor or "未知")[:64],
                    action=action, target=_clean(target)[:400], reason=escape_controls(reason or "")[:400],
-                   detail=_redact_value(detail))
+                   outcome=outcome or outcome_of(action), detail=_redact_value(detail))
     session.add(row)
     return row
 

@@ -4,7 +4,8 @@ Every package declares its tables on the one ``Base`` below, in its own ``tables
 its ``__init__`` imports: using a package registers its tables. This module imports no package
 above the core; the layers above compose the schema by importing their packages before
 ``init_db`` (the CLI through its commands, the web app explicitly), and ``init_db`` creates
-whatever is registered — also tables registered after an earlier call.
+whatever is registered — also tables registered after an earlier call — and runs the registered
+schema steps (``schema_step``), which bring a database made by an earlier version up to date.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import datetime as dt
 import fcntl
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
                         create_engine, event, func)
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -112,7 +113,34 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-_created: dict[str, frozenset[str]] = {}  # per database: the tables this process has made sure of
+_created: dict[str, frozenset[str]] = {}  # per database: the tables (and steps) this process has made sure of
+
+# What create_all cannot do to a database made by an earlier version — a column added to an existing
+# table, triggers, rows to bring to a new rule — is a schema step, registered by the package that
+# owns the table, beside it (``schema_step``). init_db runs the steps after create_all, in one write
+# transaction; each step looks at the database and does only what is missing, so running it again
+# (every process start) is harmless.
+_steps: list[Callable[[Connection], None]] = []
+
+
+def schema_step(step: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    """Register ``step(connection)``, run by ``init_db`` after the tables are created."""
+    if step not in _steps:
+        _steps.append(step)
+    return step
+
+
+def _run_steps(engine: Engine) -> None:
+    if not _steps:
+        return
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            # The steps read, then write: hold the write lock from the start (see
+            # archive_store.transactions), so no other process writes in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        for step in list(_steps):
+            step(conn)
+        conn.commit()
 
 
 def init_db(cfg: Settings | None = None) -> Engine:
@@ -120,7 +148,7 @@ def init_db(cfg: Settings | None = None) -> Engine:
     and set of registered tables)."""
     cfg = cfg or settings()
     engine = engine_for(cfg.db_url)
-    registered = frozenset(Base.metadata.tables)
+    registered = frozenset(Base.metadata.tables) | {f"step:{s.__module__}.{s.__qualname__}" for s in _steps}
     if registered <= _created.get(cfg.db_url, frozenset()):
         return engine
     if cfg.db_url.startswith("sqlite:///"):
@@ -130,8 +158,10 @@ def init_db(cfg: Settings | None = None) -> Engine:
         with (cfg.data_dir / ".schema.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             Base.metadata.create_all(engine)
+            _run_steps(engine)
     else:
         Base.metadata.create_all(engine)
+        _run_steps(engine)
     _created[cfg.db_url] = registered
     return engine
 

@@ -45,7 +45,7 @@ AUDIT_LABELS = {
     "view_review": "查看校对清单", "review_answer": "校对（确认或更正识别值）", "review_waive": "校对（确认现状）",
     "split_contents": "拆分卷内目录（另起一份材料）", "merge_contents": "合并卷内目录（并入上一份材料）",
     "password_change": "修改密码", "password_change_failed": "修改密码失败", "password_reset": "重置用户密码",
-    "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象",
+    "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象", "verify_audit": "校验审计日志",
 }
 
 
