@@ -151,7 +151,7 @@ class AuditRow(Base):
     outcome: Mapped[str] = mapped_column(String(12), default="allowed", server_default="allowed",
                                          index=True)  # allowed | refused | not_found
     # The chain: the position (1, 2, … without gaps), the previous row's hash and this row's.
-    seq: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
+    seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True, nullable=True)  # a unique index: addable later
     prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     row_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 

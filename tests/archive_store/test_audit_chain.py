@@ -163,6 +163,9 @@ def test_a_database_from_before_the_chain_is_chained_once_on_upgrade(cfg):
         assert report.ok and report.legacy_rows == 3
         assert "前 3 条为启用哈希链之前的记录" in report.summary
         assert report.chained_at.date() >= dt.date(2026, 1, 1)
-    # The legacy rows are guarded like the rest.
+    # The legacy rows are guarded like the rest, and positions are unique as on a new database.
     with _db(cfg) as db, pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM audit_log WHERE id = 1")
+    with _db(cfg) as db:
+        indexes = {name: unique for _, name, unique, *_ in db.execute("PRAGMA index_list(audit_log)")}
+    assert indexes["ix_audit_log_seq"] == 1 and "ix_audit_log_outcome" in indexes
