@@ -62,7 +62,7 @@ def record(session: Session, actor: str, action: str, target: str, reason: str =
     """Add one audit row to the session's transaction (committed with the caller's work; chained
     into the log's hash chain when it is flushed, archive_store.audit_chain)."""
     row = AuditRow(at=utcnow(), actor=escape_controls(actor or "未知")[:64],
-                   action=action, target=_clean(target)[:400], reason=escape_controls(reason or "")[:400],
+                   action=action, target=_clean(target)[:400], reason=_clean(reason or "")[:400],
                    outcome=outcome or outcome_of(action), detail=_redact_value(detail))
     session.add(row)
     return row
