@@ -13,7 +13,7 @@ PostgreSQL it takes the head's row lock, which does what an advisory lock would 
 waits at its own UPDATE until this transaction ends and then reads the new head (READ COMMITTED;
 REPEATABLE READ or SERIALIZABLE would make it fail and need a retry). A transaction that rolls back
 takes its head update with it, so the chain never points at a row that was not committed. The lock
-is taken at the flush that inserts the rows, as the INSERT itself always did: no longer held.
+is taken at the flush that inserts the rows, where the INSERT took it anyway: it is held no longer.
 
 Append-only. On SQLite, triggers refuse UPDATE and DELETE of audit rows, an INSERT that did not go
 through the chain, and a head that moves backwards or disappears (``_guard``). There is no way to
@@ -32,7 +32,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, inspect, or_, select, update
+from sqlalchemy import Connection, bindparam, event, inspect, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from handover.clock import utcnow
@@ -78,9 +78,12 @@ _head = AuditChainRow.__table__
 
 @event.listens_for(Session, "before_flush")
 def _chain_new_rows(session: Session, _context, _instances) -> None:
-    new = sorted((o for o in session.new if isinstance(o, AuditRow)), key=lambda r: r.at)
+    new = [o for o in session.new if isinstance(o, AuditRow)]
     if not new:
         return
+    for row in new:
+        row.at = row.at or utcnow()
+    new.sort(key=lambda r: r.at)  # stable: rows of one moment keep the order they were added in
     conn = session.connection()
     # Lock first, then read (module docstring): the UPDATE is what makes the read current.
     locked = conn.execute(update(_head).where(_head.c.id == HEAD_ID).values(last_seq=_head.c.last_seq))
@@ -161,7 +164,23 @@ def _chain_existing(conn: Connection) -> int:
     return seq
 
 
-@schema_step
+def _chained(conn: Connection) -> bool:
+    """The database already has the chain: its columns, its head and (SQLite) its guards."""
+    if "row_hash" not in {c["name"] for c in inspect(conn).get_columns(AuditRow.__tablename__)}:
+        return False
+    if conn.execute(select(_head.c.id).where(_head.c.id == HEAD_ID)).first() is None:
+        return False
+    if conn.dialect.name != "sqlite":
+        return True
+    names = set(conn.execute(select(text("name")).select_from(text("sqlite_master"))
+                             .where(text("type = 'trigger'"))).scalars())
+    return {_trigger_name(ddl) for ddl in _GUARDS} <= names
+
+
+def _trigger_name(ddl: str) -> str:
+    return ddl.split("IF NOT EXISTS ", 1)[1].split(" ", 1)[0]
+
+
 def chain_audit_log(conn: Connection) -> None:
     """Bring audit_log to the chain: columns, the head (legacy rows chained once), the guards."""
     _add_columns(conn)
@@ -176,6 +195,9 @@ def chain_audit_log(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         for ddl in _GUARDS:
             conn.exec_driver_sql(ddl)
+
+
+schema_step(chain_audit_log, done=_chained)
 
 
 # ---------------------------------------------------------------- verify --audit

@@ -117,28 +117,29 @@ _created: dict[str, frozenset[str]] = {}  # per database: the tables (and steps)
 
 # What create_all cannot do to a database made by an earlier version — a column added to an existing
 # table, triggers, rows to bring to a new rule — is a schema step, registered by the package that
-# owns the table, beside it (``schema_step``). init_db runs the steps after create_all, in one write
-# transaction; each step looks at the database and does only what is missing, so running it again
-# (every process start) is harmless.
-_steps: list[Callable[[Connection], None]] = []
+# owns the table, beside it (``schema_step``), with a read-only test of whether the database already
+# has it. init_db runs the steps after create_all: when every test passes it writes nothing (a
+# process start must not wait for the write lock), otherwise it runs them all in one write
+# transaction; each step does only what is missing.
+_steps: list[tuple[Callable[[Connection], None], Callable[[Connection], bool]]] = []
 
 
-def schema_step(step: Callable[[Connection], None]) -> Callable[[Connection], None]:
-    """Register ``step(connection)``, run by ``init_db`` after the tables are created."""
-    if step not in _steps:
-        _steps.append(step)
-    return step
+def schema_step(step: Callable[[Connection], None], *, done: Callable[[Connection], bool]) -> None:
+    """Register ``step(connection)``, run by ``init_db`` unless ``done(connection)``."""
+    if all(step is not registered for registered, _ in _steps):
+        _steps.append((step, done))
 
 
 def _run_steps(engine: Engine) -> None:
-    if not _steps:
-        return
     with engine.connect() as conn:
+        if all(done(conn) for _, done in _steps):
+            return
+        conn.rollback()
         if engine.dialect.name == "sqlite":
             # The steps read, then write: hold the write lock from the start (see
             # archive_store.transactions), so no other process writes in between.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        for step in list(_steps):
+        for step, _ in list(_steps):
             step(conn)
         conn.commit()
 
@@ -148,7 +149,7 @@ def init_db(cfg: Settings | None = None) -> Engine:
     and set of registered tables)."""
     cfg = cfg or settings()
     engine = engine_for(cfg.db_url)
-    registered = frozenset(Base.metadata.tables) | {f"step:{s.__module__}.{s.__qualname__}" for s in _steps}
+    registered = frozenset(Base.metadata.tables) | {f"step:{s.__module__}.{s.__qualname__}" for s, _ in _steps}
     if registered <= _created.get(cfg.db_url, frozenset()):
         return engine
     if cfg.db_url.startswith("sqlite:///"):
