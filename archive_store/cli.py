@@ -105,6 +105,8 @@ def verify_command(community, audit_log):
     from .verify import verify, verify_audit
 
     console = _console()
+    if audit_log and community:
+        raise click.UsageError("--audit 校验整个审计日志，不能与 --community 同时使用")
     if audit_log:
         chain = verify_audit(settings(), actor=current_actor())
         for finding in chain.findings:

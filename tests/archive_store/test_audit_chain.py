@@ -53,6 +53,7 @@ def test_an_intact_log_passes_with_a_one_line_summary(cfg):
     result = _verify()
     assert result.exit_code == 0, result.output
     assert result.output.count("\n") == 1 and "审计日志完好" in result.output and "5 条记录" in result.output
+    assert CliRunner().invoke(verify_command, ["--audit", "--community", "纬五路社区"]).exit_code == 2
     # The run is itself audited, chained onto the rest.
     with session_scope(cfg) as s:
         last = s.scalar(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1))
