@@ -16,7 +16,8 @@ Modules (small, named after what they do):
   catalog         volume_catalog() records (案卷目录/台账), export_xlsx()
   access          查阅/外借 requests with approval
   read_rule       who may see a volume's record and read its page images and PDF
-  audit           record() and entries()
+  audit           record(), entries() and the filters of the audit page
+  audit_chain     the audit log's hash chain, its append-only triggers, check_chain() (verify --audit)
   communities     get_or_create() (registered communities only), resolve(), confirm()/reject() (audited)
   reconcile       the 档案移交名册表 reconciled with the published volumes (pure); reconcile_source loads it
   receipts        the signed 档案移交名册表 of a street, stored with verified SHA-256
@@ -25,3 +26,4 @@ Modules (small, named after what they do):
 """
 
 from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base
+from . import audit_chain  # noqa: F401 - and the audit chain's flush hook and schema step

@@ -95,6 +95,14 @@ def close(session: Session, request_id: int, actor: str, note: str = "") -> Acce
     return _transition(session, request_id, CLOSED, actor, note)
 
 
+def citation(row: AccessRequestRow | None) -> dict:
+    """What the audit row of a read allowed by ``row`` says of it: the request's 事由 as the reason,
+    its number and kind in the detail (keyword arguments of the audit record); nothing without one."""
+    if row is None:
+        return {}
+    return {"reason": row.reason, "request_id": row.id, "request_kind": row.kind}
+
+
 def in_force(due_on: dt.date | None, today: dt.date) -> bool:
     """An approval grants access up to and including its 归还日期 (a 查阅 without one: until closed)."""
     return due_on is None or due_on >= today
@@ -124,6 +132,6 @@ def requests_for(session: Session, *, status: str | None = None) -> list[AccessR
     return list(session.scalars(query))
 
 
-__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "close", "get_volume", "in_force",
+__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "citation", "close", "get_volume", "in_force",
            "in_force_sql", "overdue_loans", "overdue_sql", "reject",
            "request_access", "requests_for"]

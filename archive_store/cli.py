@@ -1,7 +1,7 @@
 """Click commands of the archive store; handover_app/cli.py registers them.
 
     handover search QUERY [--community C] [--class N] [--json]
-    handover verify [--community C]
+    handover verify [--community C] | handover verify --audit
     handover publish VOLUME_DIR --county X --street Y --community Z --profile REGION
     handover catalog export --community C --out FILE.xlsx   (and: handover catalog show)
     handover reconcile --enterprise NAME [--street S] [--json]
@@ -101,12 +101,23 @@ def search_command(query, communities, class_code, enterprise, date_from, date_t
 
 @click.command("verify", cls=DomainCommand)
 @click.option("--community", default=None, help="只校验该社区（编号、区划代码或名称）")
-def verify_command(community):
-    """重新计算存储对象的SHA-256，报告缺失或被修改的文件。"""
-    from .verify import verify
+@click.option("--audit", "audit_log", is_flag=True, help="改为校验审计日志的哈希链：报告被改动或被删除的记录")
+def verify_command(community, audit_log):
+    """重新计算存储对象的SHA-256，报告缺失或被修改的文件（--audit：校验审计日志）。"""
+    from .verify import verify, verify_audit
 
-    report = verify(settings(), community, actor=current_actor())
     console = _console()
+    if audit_log and community:
+        raise click.UsageError("--audit 校验整个审计日志，不能与 --community 同时使用")
+    if audit_log:
+        chain = verify_audit(settings(), actor=current_actor())
+        for finding in chain.findings:
+            console.print(f"[red]{finding.message}[/red]")
+        console.print(chain.summary)
+        if not chain.ok:
+            raise SystemExit(EXIT_FINDINGS)
+        return
+    report = verify(settings(), community, actor=current_actor())
     console.print(f"已校验 {report.volumes} 卷、{report.objects} 个对象（{report.bytes / 1e6:.1f} MB）。")
     if report.pending:
         console.print(f"[yellow]有 {len(report.pending)} 卷入库未完成（档号已预留：{'、'.join(report.pending)}），"

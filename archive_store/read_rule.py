@@ -99,19 +99,33 @@ def latest_approved_request(session: Session, reader: Reader, volume_id: int) ->
         .order_by(AccessRequestRow.id.desc()))
 
 
-def read_verdict(session: Session, reader: Reader, vol: VolumeRow) -> Verdict:
+@dataclass(frozen=True)
+class Grant:
+    """The verdict, and the approved request it rests on when the reader needed one (its number
+    and 事由 are written into the audit row of every page view and download it allows)."""
+
+    verdict: Verdict
+    request: AccessRequestRow | None = None
+
+
+def read_grant(session: Session, reader: Reader, vol: VolumeRow) -> Grant:
     """``verdict`` for a catalog row; the request is looked up only when it can matter."""
     shelved = Shelved(vol.status, vol.community_id)
     seen = verdict(reader, shelved, approved_request=False)
     if seen is not Verdict.NEEDS_REQUEST:
-        return seen
-    approved = latest_approved_request(session, reader, vol.id) is not None
-    return verdict(reader, shelved, approved_request=approved)
+        return Grant(seen)
+    request = latest_approved_request(session, reader, vol.id)
+    return Grant(verdict(reader, shelved, approved_request=request is not None), request)
+
+
+def read_verdict(session: Session, reader: Reader, vol: VolumeRow) -> Verdict:
+    return read_grant(session, reader, vol).verdict
 
 
 def may_read(session: Session, reader: Reader, vol: VolumeRow) -> bool:
     return read_verdict(session, reader, vol) is Verdict.READ
 
 
-__all__ = ["ADMIN", "ARCHIVE", "COMMUNITY", "CUSTODIANS", "ENTERPRISE", "FULL_ID_ROLES", "Reader", "Shelved",
-           "Verdict", "disclosure", "latest_approved_request", "may_read", "read_verdict", "verdict"]
+__all__ = ["ADMIN", "ARCHIVE", "COMMUNITY", "CUSTODIANS", "ENTERPRISE", "FULL_ID_ROLES", "Grant", "Reader",
+           "Shelved", "Verdict", "disclosure", "latest_approved_request", "may_read", "read_grant", "read_verdict",
+           "verdict"]

@@ -136,6 +136,9 @@ class StoredObjectRow(Base):
 
 
 class AuditRow(Base):
+    """One audit row, append-only and hash-chained (archive_store.audit_chain): ``row_hash`` is the
+    SHA-256 of the row's content with ``seq`` and ``prev_hash``, the previous row's ``row_hash``."""
+
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
@@ -144,6 +147,27 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(String(400))
     reason: Mapped[str] = mapped_column(String(400), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Server defaults as the upgrade's ALTER TABLE gives them (archive_store.audit_chain).
+    outcome: Mapped[str] = mapped_column(String(12), default="allowed", server_default="allowed",
+                                         index=True)  # allowed | refused | not_found
+    # The chain: the position (1, 2, … without gaps), the previous row's hash and this row's.
+    seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True, nullable=True)  # a unique index: addable later
+    prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class AuditChainRow(Base):
+    """The head of the audit chain, one row (id 1): the last position and hash. Writers lock this
+    row to append, so two of them never chain onto the same row; a deleted newest row shows as a
+    head ahead of the table. ``legacy_rows``: rows written before the chain, chained once when the
+    database was upgraded (``chained_at``)."""
+
+    __tablename__ = "audit_chain"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+    legacy_rows: Mapped[int] = mapped_column(Integer, default=0)
+    chained_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class VolumeWithdrawalRow(Base):

@@ -1,4 +1,5 @@
-"""Fixity: re-hash every stored object of published volumes and report missing or altered ones."""
+"""Fixity: re-hash every stored object of published volumes and report missing or altered ones;
+and the audit log's hash chain (``verify_audit``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from handover.config import Settings, settings
 from handover.db import session_scope
 
 from . import audit
+from .audit_chain import AuditChainBroken, ChainReport, check_chain
 from .communities import resolve
 from .storage import ObjectNotFound, Storage, open_storage
 from .tables import PENDING, PUBLISHED, WITHDRAWN, StoredObjectRow, VolumeRow
@@ -94,4 +96,18 @@ def verify(cfg: Settings | None = None, community: str | int | None = None, *,
                      objects=report.objects, missing=len(report.missing),
                      altered=len(report.altered), unexpected=len(report.of_kind(UNEXPECTED)),
                      pending=len(report.pending))
+    return report
+
+
+def verify_audit(cfg: Settings | None = None, *, actor: str = "system") -> ChainReport:
+    """Walk the audit log's hash chain (archive_store.audit_chain); the run itself is audited."""
+    cfg = cfg or settings()
+    with session_scope(cfg) as session:
+        report = check_chain(session)
+    try:
+        with session_scope(cfg) as session:
+            audit.record(session, actor, "verify_audit", "audit_log", "审计日志完整性校验", rows=report.rows,
+                         last_seq=report.last_seq, findings=len(report.findings))
+    except AuditChainBroken:
+        pass  # the head is gone: nothing can be appended, and the report already says so
     return report

@@ -26,6 +26,12 @@ def local(value: dt.datetime) -> dt.datetime:
     return aware.astimezone(_zone(settings().timezone))
 
 
+def stored_start_of(day: dt.date) -> dt.datetime:
+    """The first moment of a local calendar day, as stored (naive UTC): bounds of a date filter."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=_zone(settings().timezone))
+    return start.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 def today() -> dt.date:
     """Today in the office's zone: the date documents are dated and volumes received."""
     return local(utcnow()).date()

@@ -4,7 +4,8 @@ Every package declares its tables on the one ``Base`` below, in its own ``tables
 its ``__init__`` imports: using a package registers its tables. This module imports no package
 above the core; the layers above compose the schema by importing their packages before
 ``init_db`` (the CLI through its commands, the web app explicitly), and ``init_db`` creates
-whatever is registered — also tables registered after an earlier call.
+whatever is registered — also tables registered after an earlier call — and runs the registered
+schema steps (``schema_step``), which bring a database made by an earlier version up to date.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import datetime as dt
 import fcntl
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
                         create_engine, event, func)
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -142,7 +143,35 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-_created: dict[str, frozenset[str]] = {}  # per database: the tables this process has made sure of
+_created: dict[str, frozenset[str]] = {}  # per database: the tables (and steps) this process has made sure of
+
+# What create_all cannot do to a database made by an earlier version — a column added to an existing
+# table, triggers, rows to bring to a new rule — is a schema step, registered by the package that
+# owns the table, beside it (``schema_step``), with a read-only test of whether the database already
+# has it. init_db runs the steps after create_all: when every test passes it writes nothing (a
+# process start must not wait for the write lock), otherwise it runs them all in one write
+# transaction; each step does only what is missing.
+_steps: list[tuple[Callable[[Connection], None], Callable[[Connection], bool]]] = []
+
+
+def schema_step(step: Callable[[Connection], None], *, done: Callable[[Connection], bool]) -> None:
+    """Register ``step(connection)``, run by ``init_db`` unless ``done(connection)``."""
+    if all(step is not registered for registered, _ in _steps):
+        _steps.append((step, done))
+
+
+def _run_steps(engine: Engine) -> None:
+    with engine.connect() as conn:
+        if all(done(conn) for _, done in _steps):
+            return
+        conn.rollback()
+        if engine.dialect.name == "sqlite":
+            # The steps read, then write: hold the write lock from the start (see
+            # archive_store.transactions), so no other process writes in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        for step, _ in list(_steps):
+            step(conn)
+        conn.commit()
 
 
 def init_db(cfg: Settings | None = None) -> Engine:
@@ -150,7 +179,7 @@ def init_db(cfg: Settings | None = None) -> Engine:
     and set of registered tables)."""
     cfg = cfg or settings()
     engine = engine_for(cfg.db_url)
-    registered = frozenset(Base.metadata.tables)
+    registered = frozenset(Base.metadata.tables) | {f"step:{s.__module__}.{s.__qualname__}" for s, _ in _steps}
     if registered <= _created.get(cfg.db_url, frozenset()):
         return engine
     if cfg.db_url.startswith("sqlite:///"):
@@ -160,8 +189,10 @@ def init_db(cfg: Settings | None = None) -> Engine:
         with (cfg.data_dir / ".schema.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             Base.metadata.create_all(engine)
+            _run_steps(engine)
     else:
         Base.metadata.create_all(engine)
+        _run_steps(engine)
     _created[cfg.db_url] = registered
     return engine
 

@@ -16,6 +16,7 @@ from archive_store.read_rule import COMMUNITY, Reader, Verdict, read_verdict
 from archive_store.tables import AuditRow, VolumeRow
 from handover import clock
 from handover.db import session_scope
+from handover.idnumber import mask
 
 from .helpers import ERQI, JINSHUI
 
@@ -134,6 +135,15 @@ def test_audit_record_masks_id_numbers():
     number = make("410105", dt.date(1950, 1, 1), 11)
     assert audit.redact(f"查询 {number} 的档案") == f"查询 410105********{number[-4:]} 的档案"
     assert audit.redact("档号 J410-TX·410105001001-0001") == "档号 J410-TX·410105001001-0001"
+
+
+def test_an_id_number_typed_into_a_reason_is_stored_masked(cfg):
+    from handover.idnumber import make
+
+    number = make("410105", dt.date(1950, 1, 1), 11)
+    with session_scope(cfg) as s:
+        row = audit.record(s, "社工", "request_view", "J410-1", f"核实{number}的出生日期\x07", note=number)
+    assert row.reason == f"核实410105********{number[-4:]}的出生日期\\x07" and row.detail["note"] == mask(number)
 
 
 def test_resolve_community(cfg, published):

@@ -241,7 +241,7 @@ def test_admin_reads_the_audit_log(as_user, seed):
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.content)).active
     lines = list(sheet.iter_rows(values_only=True))
-    assert lines[0] == ("时间", "用户", "操作", "对象", "事由", "详情")
+    assert lines[0] == ("时间", "用户", "操作", "结果", "对象", "事由", "依据", "详情")
     assert len(lines) > 1 and {line[1] for line in lines[1:]} == {"comm_a"} and "检索" in {line[2] for line in lines[1:]}
     assert all(seed.person_a.id_number not in str(line) for line in lines)
     assert "export_audit" in [a.action for a in audit_rows(seed, actor="admin")]

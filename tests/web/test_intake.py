@@ -7,7 +7,11 @@ import time
 
 from PIL import Image
 
+from sqlalchemy import select
+
+from archive_store.tables import AuditRow
 from handover import idnumber
+from handover.db import session_scope
 
 HTML = {"accept": "text/html"}
 STRANGER = idnumber.make("410102", __import__("datetime").date(1955, 3, 4), 17)
@@ -44,7 +48,7 @@ def test_upload_runs_through_the_workers_and_reports_status(as_user):
     assert "扫描件入库" in api.get("/intake", headers=HTML).text
 
 
-def test_intake_refusals(as_user):
+def test_intake_refusals(as_user, seed):
     for name in ("comm_a", "ent_a"):
         r = as_user(name).post("/api/intake", files=[("files", ("0001.jpg", jpeg(), "image/jpeg"))],
                                data={"id_number": STRANGER})
@@ -64,3 +68,7 @@ def test_intake_refusals(as_user):
                            data={"id_number": STRANGER}).status_code == 403  # no CSRF token
     assert api.get("/api/intake/" + "0" * 32).status_code == 404
     assert api.get("/api/intake/../../etc").status_code == 404
+    assert api.get("/api/intake/not-a-token").status_code == 404
+    with session_scope(seed.cfg) as s:  # guessed batches leave a trace
+        guessed = s.scalars(select(AuditRow.target).where(AuditRow.action == "not_found")).all()
+    assert {"intake/" + "0" * 32, "intake/not-a-token"} <= set(guessed)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive_store import audit
+from archive_store.access import KINDS
 from archive_store.tables import AuditRow, CommunityRow
 from handover import clock
 from handover.cells import row as safe_row
 from handover.db import EnterpriseRow
+from handover.errors import InputRefused
 from handover.registry import list_enterprises
 
 from .. import passwords, sessions
@@ -45,7 +48,7 @@ AUDIT_LABELS = {
     "view_review": "查看校对清单", "review_answer": "校对（确认或更正识别值）", "review_waive": "校对（确认现状）",
     "split_contents": "拆分卷内目录（另起一份材料）", "merge_contents": "合并卷内目录（并入上一份材料）",
     "password_change": "修改密码", "password_change_failed": "修改密码失败", "password_reset": "重置用户密码",
-    "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象",
+    "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象", "verify_audit": "校验审计日志",
     "reconcile": "档案接收核对", "upload_receipt": "存档签字盖章的档案移交名册表", "download_receipt": "下载签字名册表扫描件",
     "view_communities": "查看待确认社区", "community_confirm": "确认社区", "community_reject": "驳回社区",
     "user_role": "修改用户角色或所属范围", "sessions_pruned": "清理已结束的会话记录",
@@ -193,25 +196,60 @@ def users_change_role(request: Request, username: str, role: str = Form(""), com
     return RedirectResponse("/admin/users", status_code=303)
 
 
-def _audit_rows(session: Session, action: str | None, actor: str | None, limit: int) -> list[AuditRow]:
-    return audit.entries(session, action=action or None, actor=actor or None, limit=limit)
+AUDIT_PAGE_SIZE = 100
 
 
-@router.get("/admin/audit.xlsx", tags=["审计"], summary="导出审计日志（XLSX，管理员，最多10万条）")
-def audit_xlsx(action: str = "", actor: str = "", user: CurrentUser = Depends(admin_only),
-               session: Session = Depends(db)):
+def _day(value: str, label: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputRefused(f"{label}“{value[:20]}”不是日期，请按 年-月-日 填写，如 2026-01-31") from None
+
+
+def _audit_filter(since: str, until: str, subject: str, actor: str, action: str, outcome: str) -> audit.AuditFilter:
+    flt = audit.AuditFilter(since=_day(since, "起始日期"), until=_day(until, "截止日期"), subject=subject.strip(),
+                            actor=actor.strip(), action=action.strip(), outcome=outcome.strip())
+    if flt.outcome and flt.outcome not in audit.OUTCOME_LABELS:
+        raise InputRefused(f"未知的结果“{flt.outcome[:20]}”")
+    if flt.since and flt.until and flt.since > flt.until:
+        raise InputRefused("起始日期晚于截止日期")
+    return flt
+
+
+def _audit_query(flt: audit.AuditFilter) -> dict[str, str]:
+    """The filter as URL parameters (empty ones left out), for links that keep it."""
+    values = {"since": flt.since.isoformat() if flt.since else "", "until": flt.until.isoformat() if flt.until else "",
+              "subject": flt.subject, "actor": flt.actor, "action": flt.action, "outcome": flt.outcome}
+    return {k: v for k, v in values.items() if v}
+
+
+def _grounds(row: AuditRow) -> str:
+    """The 查阅/外借 request that allowed a read, as the page and the export name it."""
+    request_id = (row.detail or {}).get("request_id")
+    if request_id is None or row.action not in ("view_page", "download"):
+        return ""
+    return f"{KINDS.get(row.detail.get('request_kind'), '')}申请第 {request_id} 号"
+
+
+@router.get("/admin/audit.xlsx", tags=["审计"], summary="导出审计日志（XLSX，管理员，按筛选条件，最多10万条）")
+def audit_xlsx(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
+               outcome: str = "", user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
     from openpyxl import Workbook
 
-    rows = _audit_rows(session, action, actor, 100_000)
-    audit.record(session, user.username, "export_audit", "audit_log", "", filter_action=action, filter_actor=actor,
-                 rows=len(rows))
+    flt = _audit_filter(since, until, subject, actor, action, outcome)
+    rows = audit.entries(session, flt, limit=100_000)
+    audit.record(session, user.username, "export_audit", "audit_log", "", filter=_audit_query(flt), rows=len(rows))
     session.commit()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("审计日志")
-    ws.append(["时间", "用户", "操作", "对象", "事由", "详情"])
+    ws.append(["时间", "用户", "操作", "结果", "对象", "事由", "依据", "详情"])
     for r in rows:
-        ws.append(safe_row([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action), r.target, r.reason,
-                         json.dumps(r.detail, ensure_ascii=False) if r.detail else ""]))
+        ws.append(safe_row([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action),
+                            audit.OUTCOME_LABELS.get(r.outcome, r.outcome), r.target, r.reason, _grounds(r),
+                            json.dumps(r.detail, ensure_ascii=False) if r.detail else ""]))
     buf = io.BytesIO()
     wb.save(buf)
     stamp = clock.local(clock.utcnow()).strftime("%Y%m%d-%H%M")
@@ -220,11 +258,19 @@ def audit_xlsx(action: str = "", actor: str = "", user: CurrentUser = Depends(ad
 
 
 @router.get("/admin/audit", include_in_schema=False)
-def audit_page(request: Request, action: str = "", actor: str = "", user: CurrentUser = Depends(admin_only),
-               session: Session = Depends(db)):
-    rows = _audit_rows(session, action, actor, 300)
-    audit.record(session, user.username, "view_audit", "audit_log", "")
-    return page(request, "admin_audit.html", rows=rows, labels=AUDIT_LABELS, action=action, actor=actor)
+def audit_page(request: Request, since: str = "", until: str = "", subject: str = "", actor: str = "",
+               action: str = "", outcome: str = "", page_no: int = Query(1, alias="page", ge=1),
+               user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    flt = _audit_filter(since, until, subject, actor, action, outcome)
+    total = audit.count(session, flt)
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    page_no = min(page_no, pages)
+    rows = audit.entries(session, flt, offset=(page_no - 1) * AUDIT_PAGE_SIZE, limit=AUDIT_PAGE_SIZE)
+    audit.record(session, user.username, "view_audit", "audit_log", "", filter=_audit_query(flt), page=page_no)
+    query = _audit_query(flt)
+    return page(request, "admin_audit.html", rows=rows, grounds={r.id: _grounds(r) for r in rows},
+                labels=AUDIT_LABELS, outcomes=audit.OUTCOME_LABELS, f=flt, query=urlencode(query),
+                total=total, page_no=page_no, pages=pages)
 
 
 # ---------------------------------------------------------------- API
@@ -302,10 +348,13 @@ def api_end_sessions(username: str, user: CurrentUser = Depends(admin_only), ses
     return {"username": username, "sessions_ended": ended}
 
 
-@router.get("/api/audit", tags=["审计"], summary="审计日志（管理员）")
-def api_audit(action: str = "", actor: str = "", limit: int = 200, user: CurrentUser = Depends(admin_only),
-              session: Session = Depends(db)):
-    rows = _audit_rows(session, action, actor, max(1, min(limit, 1000)))
-    audit.record(session, user.username, "view_audit", "audit_log", "")
-    return [{"id": r.id, "at": clock.iso(r.at, "seconds"), "actor": r.actor, "action": r.action,
-             "target": r.target, "reason": r.reason, "detail": r.detail} for r in rows]
+@router.get("/api/audit", tags=["审计"], summary="审计日志（管理员；按日期、档号或人员、用户、操作、结果筛选，新的在前）")
+def api_audit(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
+              outcome: str = "", offset: int = Query(0, ge=0), limit: int = 200,
+              user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+    flt = _audit_filter(since, until, subject, actor, action, outcome)
+    rows = audit.entries(session, flt, offset=offset, limit=max(1, min(limit, 1000)))
+    audit.record(session, user.username, "view_audit", "audit_log", "", filter=_audit_query(flt), offset=offset)
+    return [{"id": r.id, "seq": r.seq, "at": clock.iso(r.at, "seconds"), "actor": r.actor, "action": r.action,
+             "outcome": r.outcome, "target": r.target, "reason": r.reason, "grounds": _grounds(r),
+             "detail": r.detail} for r in rows]

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive_store import audit
-from archive_store.access import KINDS, STATUS_LABELS
+from archive_store.access import KINDS, STATUS_LABELS, citation
 from archive_store.catalog import export_xlsx
-from archive_store.read_rule import Shelved, Verdict, may_read, verdict
+from archive_store.read_rule import Shelved, Verdict, may_read, read_grant, verdict
 from archive_store.receipts import receipt_of_volume
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
@@ -60,10 +60,13 @@ def visible_volume(request: Request, session: Session, user: CurrentUser, volume
     return vol
 
 
-def need_read(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> None:
-    """Page images, the PDF and the 校对 crops: refused unless the read rule says READ."""
-    if not may_read(session, user.reader, vol):
+def need_read(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> dict:
+    """Page images, the PDF and the 校对 crops: refused unless the read rule says READ. Returns
+    what the audit row of the read cites (``access.citation``: the request that allowed it)."""
+    grant = read_grant(session, user.reader, vol)
+    if grant.verdict is not Verdict.READ:
         raise deny(request, user, vol.ref_no, "调阅档案原件需经档案馆批准的查阅申请")
+    return citation(grant.request)
 
 
 def _storage(request: Request):
@@ -285,11 +288,11 @@ def api_withdraw(request: Request, volume_id: int, body: Withdrawal, user: Curre
 def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = Depends(staff_only),
                session: Session = Depends(db)):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
-    need_read(request, session, user, vol)
+    cited = need_read(request, session, user, vol)
     row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == seq))
     if row is None or not row.image_key:
         raise HTTPException(404, "没有该页的图像")
-    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{seq}", "")
+    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{seq}", **cited)
     return _stream(request, f"{vol.prefix}/{row.image_key}")
 
 
@@ -297,8 +300,8 @@ def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = D
 def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(staff_only),
                session: Session = Depends(db)):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
-    need_read(request, session, user, vol)
-    audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", "")
+    cited = need_read(request, session, user, vol)
+    audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", **cited)
     return _stream(request, f"{vol.prefix}/volume.pdf", f"{vol.ref_no}.pdf")
 
 

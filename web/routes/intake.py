@@ -19,7 +19,7 @@ from handover.policy import available_profiles
 
 from .. import intake
 from ..batch_zip import extract_batch
-from ..deps import ARCHIVE_ROLES, CurrentUser, db, require
+from ..deps import ARCHIVE_ROLES, CurrentUser, db, missing, require
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import IntakeRow
@@ -60,10 +60,14 @@ def _status(request: Request, session: Session, row: IntakeRow) -> dict:
     return out
 
 
-def _own(session: Session, token: str) -> IntakeRow:
-    row = session.scalar(select(IntakeRow).where(IntakeRow.token == check_token(token)))
+def _own(request: Request, session: Session, user: CurrentUser, token: str) -> IntakeRow:
+    """A batch by its token; a token that names none is audited like any guessed id."""
+    try:
+        row = session.scalar(select(IntakeRow).where(IntakeRow.token == check_token(token)))
+    except HTTPException:  # not even a token's shape
+        row = None
     if row is None:
-        raise HTTPException(404, "未找到该批扫描件")
+        raise missing(request, user, f"intake/{token}", "未找到该批扫描件")
     return row
 
 
@@ -160,7 +164,7 @@ def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeR
     except LookupError:
         dossier = None
     if dossier is None or row.batch_id is None or dossier.batch_id != row.batch_id:
-        raise HTTPException(404, "本批次中没有该档案任务")
+        raise missing(request, user, f"intake/{row.token}/{dossier_id}", "本批次中没有该档案任务")
     if not waiting(dossier_id, cfg):
         raise HTTPException(409, "只有已隔离或处理中断的档案可以重新排队")
     requeue(str(dossier_id), cfg)
@@ -219,13 +223,14 @@ def intake_status_page(request: Request, token: str, user: CurrentUser = Depends
     from workers.tables import STAGE_LABELS, STAGES
 
     steps = [(k, STAGE_LABELS[k]) for k in STAGES if k != "quarantined"]
-    return page(request, "intake_status.html", s=_status(request, session, _own(session, token)), steps=steps)
+    batch = _own(request, session, user, token)
+    return page(request, "intake_status.html", s=_status(request, session, batch), steps=steps)
 
 
 @router.post("/intake/{token}/requeue", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def intake_requeue(request: Request, token: str, dossier_id: int = Form(...),
                    user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
-    _requeue(request, session, user, _own(session, token), dossier_id)
+    _requeue(request, session, user, _own(request, session, user, token), dossier_id)
     flash(request, f"档案任务 #{dossier_id} 已重新排队。")
     return RedirectResponse(f"/intake/{token}", status_code=303)
 
@@ -268,13 +273,13 @@ def api_intake_folder(request: Request, body: FolderChoice, user: CurrentUser = 
 @router.get("/api/intake/{token}", tags=[TAG], summary="数字化进度（每卷的阶段、页数、隔离原因）")
 def api_intake_status(request: Request, token: str, user: CurrentUser = Depends(archive_only),
                       session: Session = Depends(db)):
-    return _status(request, session, _own(session, token))
+    return _status(request, session, _own(request, session, user, token))
 
 
 @router.post("/api/intake/{token}/requeue/{dossier_id}", tags=[TAG], summary="已隔离的档案修正后重新排队",
              status_code=202, dependencies=[Depends(verify_csrf)])
 def api_intake_requeue(request: Request, token: str, dossier_id: int, user: CurrentUser = Depends(archive_only),
                        session: Session = Depends(db)):
-    row = _own(session, token)
+    row = _own(request, session, user, token)
     _requeue(request, session, user, row, dossier_id)
     return _status(request, session, row)

@@ -168,7 +168,7 @@ def answer_form(request: Request, volume_id: int, key: str, value: str = Form(""
 def crop_image(request: Request, volume_id: int, key: str, user: CurrentUser = Depends(staff_only),
                session: Session = Depends(db)):
     vol = visible_volume(request, session, user, volume_id)
-    need_read(request, session, user, vol)
+    cited = need_read(request, session, user, vol)
     q = _load(request, session, user, volume_id)
     try:
         item = rv.find_item(q, key)
@@ -182,7 +182,7 @@ def crop_image(request: Request, volume_id: int, key: str, user: CurrentUser = D
         data = rv.crop(_storage(request), vol, row.image_key, item.box)
     except StorageError:
         raise HTTPException(404, "存储中没有该页的图像") from None
-    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{item.page}", "", crop=key)
+    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{item.page}", crop=key, **cited)
     return Response(data, media_type="image/jpeg")
 
 
