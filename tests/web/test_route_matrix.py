@@ -63,7 +63,9 @@ ARCHIVE_WORK = STAFF | {
     "POST /api/intake/folder", "GET /api/intake/{token}", "POST /api/intake/{token}/requeue/{dossier_id}",
     "GET /review", "GET /dossiers/{volume_id}/review", "POST /dossiers/{volume_id}/review/waive",
     "POST /dossiers/{volume_id}/review/{key}", "GET /api/review", "GET /api/dossiers/{volume_id}/review",
-    "POST /api/dossiers/{volume_id}/review/waive", "PUT /api/dossiers/{volume_id}/review/{key}"}
+    "POST /api/dossiers/{volume_id}/review/waive", "PUT /api/dossiers/{volume_id}/review/{key}",
+    "GET /reconcile", "GET /api/reconcile", "GET /reconcile/receipts/{receipt_id}", "POST /reconcile/receipts",
+    "POST /api/reconcile/receipts"}
 ALLOWED: dict[str, set[str]] = {
     ADMIN: ARCHIVE_WORK | {
         "GET /admin/users", "POST /admin/users", "POST /admin/users/{username}/active",
@@ -71,7 +73,8 @@ ALLOWED: dict[str, set[str]] = {
         "POST /admin/users/{username}/role", "GET /admin/audit.xlsx", "GET /admin/audit", "GET /api/users",
         "POST /api/users", "POST /api/users/{username}/disable", "POST /api/users/{username}/enable",
         "POST /api/users/{username}/password", "DELETE /api/users/{username}/sessions",
-        "PUT /api/users/{username}/role", "GET /api/audit"},
+        "PUT /api/users/{username}/role", "GET /api/audit", "GET /admin/communities", "POST /admin/communities",
+        "GET /api/communities/pending", "POST /api/communities/confirm", "POST /api/communities/reject"},
     ARCHIVE: ARCHIVE_WORK,
     COMMUNITY: STAFF,
     ENTERPRISE: SIGNED_IN | {
@@ -79,7 +82,8 @@ ALLOWED: dict[str, set[str]] = {
         "GET /roster/uploads/{token}/report.xlsx", "GET /roster/summary", "POST /api/roster/uploads",
         "GET /api/roster/uploads/{token}", "POST /api/roster/uploads/{token}/import", "GET /api/roster/summary",
         "GET /documents", "POST /documents/generate", "GET /documents/{token}/bundle.zip",
-        "GET /documents/{token}/files/{index}", "POST /api/documents", "GET /api/documents/{token}"},
+        "GET /documents/{token}/files/{index}", "POST /api/documents", "GET /api/documents/{token}",
+        "GET /reconcile", "GET /api/reconcile"},
 }
 
 # Path parameters that name something of one community (for community staff) or of one
@@ -125,6 +129,13 @@ def _change_password_api(ctx: Ctx):
     kw = {"json": {"current_password": ctx.password, "new_password": new}}
     ctx.password = new
     return kw
+
+
+def _receipt_upload(ctx: Ctx):
+    """The signed 档案移交名册表 of a street of enterprise B (the one with an imported roster)."""
+    county, street = ctx.ids["receipt_street"]
+    return {"data": {"enterprise_id": str(ctx.ids["receipt_enterprise"]), "county": county, "street": street},
+            "files": {"file": ("档案移交名册表.pdf", (ctx.files / "receipt.pdf").read_bytes(), "application/pdf")}}
 
 
 def _not_a_scan(name: str):
@@ -174,6 +185,20 @@ ROUTES: dict[str, Call] = {
     "PUT /api/users/{username}/role": Call(body=lambda c: {"json": {"role": "community_staff",
                                                                     "community_id": c.ids["community"]}}),
     "GET /api/audit": GET,
+    # 社区名录 (admin): each decision on a name of its own (a name is decided once)
+    "GET /admin/communities": GET, "GET /api/communities/pending": GET,
+    "POST /admin/communities": Call(body={"data": {"action": "confirm", "county": "金水区", "street": "经八路街道",
+                                                   "name": "矩阵表单社区"}}),
+    "POST /api/communities/confirm": Call(body={"json": {"county": "金水区", "street": "经八路街道",
+                                                         "name": "矩阵接口社区"}}),
+    "POST /api/communities/reject": Call(body={"json": {"county": "金水区", "street": "经八路街道",
+                                                        "name": "矩阵驳回社区", "reason": "名称有误"}}),
+    # 档案接收核对 (archive; the enterprise its own) and the signed receipt of a street
+    "GET /reconcile": GET,
+    "GET /api/reconcile": Call(body=lambda c: {"params": {"enterprise_id": c.ids["enterprise"]}}, phase=0),
+    "GET /reconcile/receipts/{receipt_id}": Call(params={"receipt_id": "receipt"}, phase=0),
+    "POST /reconcile/receipts": Call(body=_receipt_upload),
+    "POST /api/reconcile/receipts": Call(body=_receipt_upload),
     # roster (enterprise)
     "GET /roster": GET, "GET /roster/summary": GET, "GET /api/roster/summary": GET,
     "POST /roster/upload": Call(body=_roster_file),
@@ -422,6 +447,23 @@ def matrix_template(seed_template, tmp_path_factory) -> tuple[Path, dict, dict]:
         for ids in scopes.values():
             ids.update(intake="c" * 32, dossier=dossier.id)
         persons = {v.id: (v.name, v.id_number, v.ref_no) for v in s.scalars(select(VolumeRow))}
+        # A signed receipt on record for a street of enterprise B (the one whose roster is imported).
+        import pikepdf
+
+        from archive_store.receipts import store_receipt
+        from handover.db import EnterpriseRow, RetireeRow
+
+        with pikepdf.new() as pdf:
+            pdf.add_blank_page()
+            pdf.save(files / "receipt.pdf")
+        ent_b = s.get(EnterpriseRow, users["ent_b"].enterprise_id)
+        street = s.execute(select(RetireeRow.dest_county, RetireeRow.dest_street).where(
+            RetireeRow.enterprise_id == ent_b.id, RetireeRow.dest_county.is_not(None))).first()
+        receipt = store_receipt(s, storage, ent_b, street[0], street[1], files / "receipt.pdf", "receipt.pdf",
+                                "archivist").id
+        for scope, clerk in (("own", "ent_a"), ("other", "ent_b")):
+            scopes[scope].update(enterprise=users[clerk].enterprise_id, receipt=receipt, receipt_enterprise=ent_b.id,
+                                 receipt_street=tuple(street))
     (root / "intake-room" / "empty").mkdir(parents=True)
     engine_for(cfg.db_url).dispose()
     # What community A's clerk must never read, and enterprise A's clerk.
