@@ -166,7 +166,7 @@ def test_a_manual_destination_must_be_registered_and_releases_the_hold(data_dir,
 
 
 def test_the_cli_lists_confirms_and_audits(data_dir, tmp_path, monkeypatch):
-    from archive_store.audit import entries
+    from archive_store.audit import AuditFilter, entries
     from handover_app.cli import main
 
     monkeypatch.setenv("HANDOVER_USER", "管理员乙")
@@ -182,6 +182,6 @@ def test_the_cli_lists_confirms_and_audits(data_dir, tmp_path, monkeypatch):
     done = runner.invoke(main, ["communities", "confirm", "二七区", "建中街街道", "建中社区", "--reason", "街道来函"])
     assert done.exit_code == 0 and "1人重新分配" in done.output, done.output
     with session_scope() as s:
-        [row] = entries(s, action="community_confirm")
+        [row] = entries(s, AuditFilter(action="community_confirm"))
         assert (row.actor, row.target, row.reason) == ("管理员乙", "二七区建中街街道建中社区", "街道来函")
     assert people(b)[b.retirees[2].name].destination.community == "建中社区"

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from archive_store import audit
+from archive_store.audit import AuditFilter
 from archive_store.communities import CommunityUnregistered, confirm, get_or_create, reject
 from archive_store.publish import publish_volume
 from archive_store.storage import open_storage
@@ -42,7 +43,7 @@ def test_a_confirmed_community_receives_volumes_with_its_code(cfg, make_volume):
     result = publish_volume(cfg, vol_dir, NEW, "henan-zhengzhou", "入库员")
     assert result.created and "410105001009" in result.ref_no
     with session_scope(cfg) as s:
-        [row] = audit.entries(s, action="community_confirm")
+        [row] = audit.entries(s, AuditFilter(action="community_confirm"))
         assert (row.actor, row.target, row.reason) == ("管理员甲", "金水区经八路街道经八路东社区", "区民政局批复")
         assert row.detail["code"] == "410105001009"
         with pytest.raises(Conflict, match="已有案卷入库"):
@@ -58,7 +59,7 @@ def test_a_rejection_is_audited(cfg):
     init_db(cfg)
     with session_scope(cfg) as s:
         reject(s, NEW.county, NEW.street, NEW.community, "管理员甲", reason="应为经七路社区")
-        [row] = audit.entries(s, action="community_reject")
+        [row] = audit.entries(s, AuditFilter(action="community_reject"))
         assert (row.target, row.reason) == ("金水区经八路街道经八路东社区", "应为经七路社区")
         with pytest.raises(CommunityUnregistered, match="已被管理员驳回"):
             get_or_create(s, NEW.county, NEW.street, NEW.community)

@@ -26,11 +26,11 @@ def published_volumes(cfg) -> list[VolumeRow]:
 
 
 def publish_audits(cfg) -> dict[str, int]:
-    from archive_store.audit import entries
+    from archive_store.audit import AuditFilter, entries
 
     with reading(cfg) as s:
         out: dict[str, int] = {}
-        for e in entries(s, action="publish"):
+        for e in entries(s, AuditFilter(action="publish")):
             out[e.target] = out.get(e.target, 0) + 1
         return out
 
