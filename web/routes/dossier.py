@@ -14,6 +14,7 @@ from archive_store import audit
 from archive_store.access import KINDS, STATUS_LABELS
 from archive_store.catalog import export_xlsx
 from archive_store.read_rule import Shelved, Verdict, may_read, verdict
+from archive_store.supplements import part_no, volumes_of_person
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
@@ -154,6 +155,18 @@ def _withdrawal(session: Session, vol: VolumeRow) -> dict | None:
     return {"reason": row.reason, "actor": row.actor, "at": clock.iso(row.at)} if row else None
 
 
+def _person_volumes(session: Session, user: CurrentUser, vol: VolumeRow) -> list[dict]:
+    """The person's volumes (first volume and 补充材料, 卷号 order) this user may see, the read rule
+    asked for each like for any volume; empty when the person has only this one."""
+    seen = [v for v in volumes_of_person(session, vol)
+            if verdict(user.reader, Shelved(v.status, v.community_id), approved_request=False)
+            not in (Verdict.ABSENT, Verdict.OUT_OF_SCOPE)]
+    if len(seen) < 2:
+        return []
+    return [{"id": v.volume_id, "ref_no": v.ref_no, "part_no": v.part_no, "status": v.status,
+             "current": v.volume_id == vol.id} for v in seen]
+
+
 def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> dict:
     community = session.get(CommunityRow, vol.community_id)
     materials = list(session.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id)
@@ -163,8 +176,10 @@ def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeR
     titles = {m.id: m.title for m in materials}
     has_pdf = session.scalar(select(func.count()).select_from(StoredObjectRow).where(
         StoredObjectRow.volume_id == vol.id, StoredObjectRow.key == "volume.pdf")) > 0
+    volumes = _person_volumes(session, user, vol)
     return {
         "id": vol.id, "ref_no": vol.ref_no, "volume_no": vol.volume_no, "name": vol.name, "status": vol.status,
+        "part_no": part_no(session, vol.id), "person_volumes": volumes,
         "withdrawal": _withdrawal(session, vol),
         "id_number": user.id_text(vol.id_number), "community_id": vol.community_id,
         "community": community.label if community else "", "enterprise": vol.enterprise_name,
