@@ -10,6 +10,7 @@ Modules (small, named after what they do):
   volume_source   reading and checking a volume folder written by the ocr package
   transactions    BEGIN IMMEDIATE write transactions, gap-free per-community counters
   publish         publish_volume(): atomic, idempotent, resumable
+  supplements     one person, one file: a second volume refused unless 补充材料 (卷号 2, 3, …)
   index           writing pages into the full-text index
   search          search() → list[Hit]
   verify          verify() → VerifyReport

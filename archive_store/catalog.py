@@ -1,4 +1,10 @@
-"""案卷目录 and 台账 per community: plain records (docgen renders DOCX from them) and XLSX export."""
+"""案卷目录 and 台账 per community: plain records (docgen renders DOCX from them) and XLSX export.
+
+A person's 补充材料 volumes (archive_store.supplements) are volumes of their own with their own
+档号: the 案卷目录 lists them in 案卷号 order, titled and remarked as the person's n-th 卷 with the
+first volume's 档号; the 台账, a register of people, lists each person's volumes together (under
+the first, in 卷号 order).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from handover.cells import cell as safe_cell
 from handover.disclosure import FULL, Disclosure
 
 from . import audit
-from .tables import PUBLISHED, CommunityRow, VolumeRow
+from .tables import PUBLISHED, CommunityRow, SupplementRow, VolumeRow
 
 DEFAULT_RETENTION = "永久"
 
@@ -40,6 +46,8 @@ class CatalogRecord:
     received_on: dt.date | None  # 接收日期
     location: str  # 存放位置 (storage folder)
     remarks: str  # 备注
+    part_no: int = 1  # 卷号 under the person (2, 3, … for 补充材料)
+    first_ref_no: str = ""  # 档号 of the person's first volume (itself for 卷号 1)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,15 +63,19 @@ class CatalogRecord:
 CATALOG_COLUMNS = (("案卷号", "volume_no"), ("档号", "ref_no"), ("案卷题名", "title"),
                    ("起止日期", "date_range"), ("页数", "pages"), ("保管期限", "retention"),
                    ("备注", "remarks"))
-LEDGER_COLUMNS = (("档号", "ref_no"), ("案卷号", "volume_no"), ("姓名", "name"), ("性别", "sex"),
+LEDGER_COLUMNS = (("档号", "ref_no"), ("案卷号", "volume_no"), ("卷号", "part_no"), ("姓名", "name"), ("性别", "sex"),
                   ("出生日期", "birth_date"), ("公民身份号码", "id_number"),
                   ("原工作单位", "former_employer"), ("社区", "community"), ("材料份数", "materials"),
                   ("页数", "pages"), ("接收日期", "received_on"), ("存放位置", "location"),
                   ("备注", "remarks"))
 
 
-def _remarks(vol: VolumeRow) -> str:
+def _remarks(vol: VolumeRow, part_no: int, first_ref_no: str, later: list[str]) -> str:
     notes = []
+    if part_no > 1:
+        notes.append(f"补充材料，第{part_no}卷，第1卷档号{first_ref_no}")
+    elif later:
+        notes.append(f"共{len(later) + 1}卷，补充材料档号{'、'.join(later)}")
     if vol.check_outcome == "incomplete":
         notes.append("材料不齐全，见书面说明")
     if vol.blank_pages:
@@ -77,23 +89,42 @@ def volume_catalog(session: Session, community_id: int, *,
     community = session.get(CommunityRow, community_id)
     if community is None:
         return []
+    volumes = list(session.scalars(select(VolumeRow).where(VolumeRow.community_id == community_id,
+                                                           VolumeRow.status == PUBLISHED)
+                                   .order_by(VolumeRow.volume_no)))
+    parts = {row.volume_id: row for row in session.scalars(
+        select(SupplementRow).where(SupplementRow.volume_id.in_([v.id for v in volumes])))}
+    firsts = dict(session.execute(select(VolumeRow.id, VolumeRow.ref_no).where(
+        VolumeRow.id.in_({p.first_volume_id for p in parts.values()}))).all())
+    later: dict[int, list[str]] = {}  # first volume id → its published supplements' 档号, 卷号 order
+    for vol in sorted((v for v in volumes if v.id in parts), key=lambda v: parts[v.id].part_no):
+        later.setdefault(parts[vol.id].first_volume_id, []).append(vol.ref_no)
     out = []
-    for vol in session.scalars(select(VolumeRow).where(VolumeRow.community_id == community_id,
-                                                       VolumeRow.status == PUBLISHED)
-                               .order_by(VolumeRow.volume_no)):
+    for vol in volumes:
+        part = parts.get(vol.id)
+        part_no, first_ref_no = (part.part_no, firsts.get(part.first_volume_id, "")) if part else (1, vol.ref_no)
+        title = f"{vol.name or '（姓名不详）'}人事档案" + (f"（补充材料 第{part_no}卷）" if part else "")
         try:
             parsed = idnumber.parse(vol.id_number)
             sex, birth = parsed.sex, parsed.birth_date
         except idnumber.IdNumberError:
             sex, birth = "", None
         out.append(CatalogRecord(
-            ref_no=vol.ref_no, volume_no=vol.volume_no, title=f"{vol.name or '（姓名不详）'}人事档案",
+            ref_no=vol.ref_no, volume_no=vol.volume_no, title=title,
             name=vol.name, sex=sex, birth_date=birth, id_number=vol.id_number,
             former_employer=vol.enterprise_name, community=community.label, materials=vol.materials,
             pages=vol.content_pages, date_from=vol.date_from, date_to=vol.date_to,
             retention=retention, received_on=clock.local(vol.published_at).date() if vol.published_at else None,
-            location=vol.prefix, remarks=_remarks(vol)))
+            location=vol.prefix, remarks=_remarks(vol, part_no, first_ref_no, later.get(vol.id, [])),
+            part_no=part_no, first_ref_no=first_ref_no))
     return out
+
+
+def ledger_order(records: list[CatalogRecord]) -> list[CatalogRecord]:
+    """The 台账's order: people in the order of their first volume's 案卷号, each person's volumes
+    together in 卷号 order (a supplement whose first volume is not listed keeps its own place)."""
+    first_no = {r.ref_no: r.volume_no for r in records if r.part_no == 1}
+    return sorted(records, key=lambda r: (first_no.get(r.first_ref_no, r.volume_no), r.part_no, r.volume_no))
 
 
 def _value(record: CatalogRecord, attr: str, shown: Disclosure = FULL):
@@ -122,6 +153,7 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
     wb = Workbook()
     for sheet_no, (title, columns) in enumerate((("案卷目录", CATALOG_COLUMNS), ("台账", LEDGER_COLUMNS))):
         ws = wb.active if sheet_no == 0 else wb.create_sheet()
+        rows = records if sheet_no == 0 else ledger_order(records)
         ws.title = title
         ws.append([safe_cell(f"{community.label}  {title}")])
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
@@ -130,7 +162,7 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
         ws.append([header for header, _ in columns])
         for cell in ws[2]:
             cell.font = Font(bold=True)
-        for record in records:
+        for record in rows:
             ws.append([safe_cell(_value(record, attr, shown)) for _, attr in columns])
         for i, (header, attr) in enumerate(columns, 1):
             width = max([len(str(header)) * 2] + [len(str(_value(r, attr, shown) or "")) * 1.6 for r in records])

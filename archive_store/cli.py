@@ -2,7 +2,7 @@
 
     handover search QUERY [--community C] [--class N] [--json]
     handover verify [--community C] | handover verify --audit
-    handover publish VOLUME_DIR --county X --street Y --community Z --profile REGION
+    handover publish VOLUME_DIR --county X --street Y --community Z --profile REGION [--supplement]
     handover catalog export --community C --out FILE.xlsx   (and: handover catalog show)
     handover reconcile --enterprise NAME [--street S] [--json]
     handover communities pending | confirm COUNTY STREET NAME [--code] | reject … --reason
@@ -141,21 +141,24 @@ def verify_command(community, audit_log):
 @click.option("--community", required=True, help="接收社区（村）")
 @click.option("--code", default=None, help="社区12位统计用区划代码（可选；默认查地名表）")
 @click.option("--profile", "profile", required=True, help="地区政策配置，如 henan-zhengzhou")
-def publish_command(volume_dir, county, street, community, code, profile):
-    """将数字化案卷入库：存储、编档号、建立目录和全文索引。"""
+@click.option("--supplement", is_flag=True,
+              help="补充材料：该人员已有入库案卷，本卷作为同一人的下一卷（卷号2、3…）入库，另编档号")
+def publish_command(volume_dir, county, street, community, code, profile, supplement):
+    """将数字化案卷入库：存储、编档号、建立目录和全文索引。同一人已有入库案卷时拒绝，除非是补充材料（--supplement）。"""
     from .publish import publish_volume
 
     try:
         destination = Destination(county=county, street=street, community=community, code=code)
     except ValidationError as err:
         raise fail(f"接收地信息有误：{err}") from None
-    result = publish_volume(settings(), volume_dir, destination, profile, current_actor())
+    result = publish_volume(settings(), volume_dir, destination, profile, current_actor(), supplement=supplement)
     console = _console()
     for warning in result.warnings:
         console.print(f"[yellow]提示：{warning}[/yellow]")
     if result.created:
         note = "（续传完成）" if result.resumed else ""
-        console.print(f"已入库{note}：档号 [bold]{result.ref_no}[/bold]，{result.community}，"
+        part = f"（补充材料，该人员第{result.part_no}卷）" if result.part_no > 1 else ""
+        console.print(f"已入库{note}：档号 [bold]{result.ref_no}[/bold]{part}，{result.community}，"
                       f"存储位置 {result.prefix}")
     else:
         console.print(f"该案卷的原始文件已入库，档号 {result.ref_no}，未做任何改动。")

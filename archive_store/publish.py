@@ -3,8 +3,10 @@
 1. Reserve (one short write transaction): find the volume by the digest of its originals. Already
    published → return it unchanged. Pending (an earlier run crashed) → resume with its 档号.
    Withdrawn (退回), or the same person's withdrawn volume in this community → pending again with
-   that 档号, its new files in a new storage folder (archive_store.withdraw). Otherwise take the
-   community's next 案卷号 and insert a *pending* row (invisible).
+   that 档号, its new files in a new storage folder (archive_store.withdraw). A person who already
+   has a published or pending volume is refused, unless the publish is 补充材料 (``supplement``:
+   a volume of its own, 卷号 2, 3, …; archive_store.supplements). Otherwise take the community's
+   next 案卷号 and insert a *pending* row (invisible).
 2. Store every object under county/street/community/<档号>/, skipping objects already stored with
    the right SHA-256 (resume); manifest.json last.
 3. Verify: re-read every stored object and compare SHA-256 and size with the source.
@@ -35,7 +37,7 @@ from handover.models import Destination
 from handover.policy import Numbering, load_profile
 from handover.clock import utcnow
 
-from . import audit
+from . import audit, supplements
 from .communities import get_or_create
 from .index import index_pages
 from .numbering import check_format, format_ref_no, ref_no_to_filename
@@ -69,6 +71,7 @@ class PublishedVolume:
     resumed: bool  # True: completed a publish that an earlier run left pending
     objects_written: int
     warnings: tuple[str, ...] = ()
+    part_no: int = 1  # 卷号 under the person: 2, 3, … for 补充材料
 
 
 def _segment(value: str, what: str) -> str:
@@ -106,6 +109,7 @@ class Reservation:
     community_label: str
     community_doc: dict[str, str]  # county, street, name, code — for the manifest
     resumed: bool  # an earlier run left this volume pending: objects already stored are kept
+    part_no: int = 1  # 卷号 under the person
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,13 @@ class StoredObjects:
 
 
 def reserve(engine: Engine, src: VolumeSource, destination: Destination, profile_region: str,
-            numbering: Numbering, actor: str) -> Reservation | PublishedVolume:
+            numbering: Numbering, actor: str, supplement: bool = False) -> Reservation | PublishedVolume:
     """Stage 1, one short write transaction: the volume's row and 档号 (new, resumed, or reopened
-    after 退回), or the already published volume when these originals are in the catalog."""
+    after 退回), or the already published volume when these originals are in the catalog.
+
+    A new volume of a person who has one already is refused here (``SecondVolumeRefused``), in
+    the transaction that would take the 档号: writers are serialised, so of two publishers of the
+    same person the second sees the first's pending row, and a refusal takes no number."""
     with write_transaction(engine) as s:
         vol = s.scalar(select(VolumeRow).where(VolumeRow.originals_sha256 == src.originals_sha256))
         community = get_or_create(s, destination.county, destination.street, destination.community,
@@ -133,9 +141,10 @@ def reserve(engine: Engine, src: VolumeSource, destination: Destination, profile
             audit.record(s, actor, "publish_noop", vol.ref_no, "重复入库：原始文件未变化")
             return PublishedVolume(vol.id, community.id, community.label, vol.volume_no, vol.ref_no,
                                    vol.prefix, vol.originals_sha256, created=False, resumed=False,
-                                   objects_written=0, warnings=src.warnings)
+                                   objects_written=0, warnings=src.warnings,
+                                   part_no=supplements.part_no(s, vol.id))
         if vol is None:  # 退回 earlier: the same person keeps the 档号
-            vol = withdrawn_of(s, src.id_number, community.id)
+            vol = withdrawn_of(s, src.id_number, community.id, supplement)
         if vol is not None and vol.status == WITHDRAWN:
             base = volume_prefix(destination, vol.ref_no)
             reopen(s, vol, src.originals_sha256, revision_prefix(base, s, vol.id), actor)
@@ -145,6 +154,7 @@ def reserve(engine: Engine, src: VolumeSource, destination: Destination, profile
         else:
             resumed = vol is not None
         if vol is None:
+            placement = supplements.place_new_volume(s, src.id_number, community, supplement)
             number = next_volume_no(s, community.id)
             ref_no = format_ref_no(numbering.ref_no_format, numbering.fonds, community.code, number)
             vol = VolumeRow(community_id=community.id, volume_no=number, ref_no=ref_no,
@@ -155,11 +165,18 @@ def reserve(engine: Engine, src: VolumeSource, destination: Destination, profile
                             profile_region=profile_region, created_by=actor, source=src.meta)
             s.add(vol)
             s.flush()
-            audit.record(s, actor, "reserve_ref_no", ref_no, "入库开始，预留档号",
-                         community=community.label)
+            if placement is not None:
+                supplements.record(s, vol.id, placement)
+                audit.record(s, actor, "reserve_ref_no", ref_no,
+                             f"补充材料入库开始，预留档号（第{placement.part_no}卷，第1卷档号 {placement.first_ref_no}）",
+                             community=community.label)
+            else:
+                audit.record(s, actor, "reserve_ref_no", ref_no, "入库开始，预留档号",
+                             community=community.label)
         return Reservation(vol.id, vol.ref_no, vol.prefix, community.id, community.label,
                            {"county": community.county, "street": community.street,
-                            "name": community.name, "code": community.code}, resumed)
+                            "name": community.name, "code": community.code}, resumed,
+                           supplements.part_no(s, vol.id))
 
 
 def store(storage: Storage, src: VolumeSource, reservation: Reservation) -> StoredObjects:
@@ -206,7 +223,7 @@ def commit(engine: Engine, src: VolumeSource, reservation: Reservation, stored: 
         if vol.status == PUBLISHED:  # another worker finished the same volume first
             return PublishedVolume(vol.id, r.community_id, r.community_label, vol.volume_no, r.ref_no,
                                    r.prefix, vol.originals_sha256, created=False, resumed=r.resumed,
-                                   objects_written=stored.written, warnings=src.warnings)
+                                   objects_written=stored.written, warnings=src.warnings, part_no=r.part_no)
         _fill_catalog(s, vol, src, list(stored.objects))
         vol.status = PUBLISHED
         vol.published_at = utcnow()
@@ -214,15 +231,16 @@ def commit(engine: Engine, src: VolumeSource, reservation: Reservation, stored: 
                      objects=len(stored.objects), resumed=r.resumed)
         return PublishedVolume(vol.id, r.community_id, r.community_label, vol.volume_no, r.ref_no,
                                r.prefix, vol.originals_sha256, created=True, resumed=r.resumed,
-                               objects_written=stored.written, warnings=src.warnings)
+                               objects_written=stored.written, warnings=src.warnings, part_no=r.part_no)
 
 
 def publish_volume(cfg: Settings | None, volume_dir: Path, destination: Destination, profile_region: str,
-                   actor: str, *, storage: Storage | None = None) -> PublishedVolume:
+                   actor: str, *, storage: Storage | None = None, supplement: bool = False) -> PublishedVolume:
     """Store a volume folder and make it visible in the catalog and search, all or nothing.
 
     ``cfg``: the database and storage settings (None: the process settings); ``storage``
-    defaults to the configured backend. Reserve → store → verify → commit.
+    defaults to the configured backend; ``supplement``: 补充材料 of a person already filed (a
+    volume of its own under that person). Reserve → store → verify → commit.
     """
     cfg = cfg or settings()
     engine = init_db(cfg)
@@ -230,7 +248,12 @@ def publish_volume(cfg: Settings | None, volume_dir: Path, destination: Destinat
     numbering = load_profile(profile_region).numbering
     check_format(numbering.ref_no_format)
     src = read_volume(Path(volume_dir))
-    reservation = reserve(engine, src, destination, profile_region, numbering, actor)
+    try:
+        reservation = reserve(engine, src, destination, profile_region, numbering, actor, supplement)
+    except supplements.SecondVolumeRefused as err:
+        with write_transaction(engine) as s:  # the reserve transaction rolled back: audit apart
+            audit.record(s, actor, "publish_refused", mask(src.id_number), str(err), supplement=supplement)
+        raise
     if isinstance(reservation, PublishedVolume):
         return reservation
     log.info("publishing %s as %s%s", mask(src.id_number), reservation.ref_no,
@@ -310,4 +333,5 @@ def void_pending(cfg: Settings | None, ref_no: str, actor: str, reason: str, *,
             storage.delete(info.key)
         vol.status = VOID
         vol.originals_sha256 = f"void:{vol.id}"  # the same originals may be published again
+        supplements.forget(s, vol.id)
         audit.record(s, actor, "void_ref_no", ref_no, reason)

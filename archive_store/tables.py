@@ -187,6 +187,20 @@ class VolumeWithdrawalRow(Base):
     republished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class SupplementRow(Base):
+    """A 补充材料 volume: the person's ``part_no``-th 卷 (卷号 2, 3, …) after their first volume.
+
+    The first volume has no row here (卷号 1). A table of its own, not a column of ``volumes``, so
+    that databases made before keep working (``init_db`` creates new tables, never new columns).
+    """
+
+    __tablename__ = "volume_supplements"
+    __table_args__ = (UniqueConstraint("first_volume_id", "part_no", name="uq_supplement_part"),)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), primary_key=True)
+    first_volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id"), index=True)
+    part_no: Mapped[int] = mapped_column(Integer)  # 卷号
+
+
 class AccessRequestRow(Base):
     """查阅/外借登记 with an approval state."""
 

@@ -5,8 +5,9 @@ out of search (its pages leave the full-text index), catalogs, exports and every
 view — while its row, 档号 and stored files stay. When the same person is published again into
 the same community (the enterprise supplied the missing materials), ``publish_volume`` calls
 ``reopen`` so the new version takes the same 档号 (DA/T 13: a number is never reissued to someone
-else); the withdrawn version's files stay in their own storage folder, recorded on the
-withdrawal row.
+else) — a withdrawn 补充材料 volume is reopened by the person's next supplement, a withdrawn first
+volume by the next plain publish; the withdrawn version's files stay in their own storage folder,
+recorded on the withdrawal row.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from handover.errors import InputRefused
 
 from . import audit
 from .index import unindex_pages
+from .supplements import is_supplement
 from .tables import (PENDING, PUBLISHED, WITHDRAWN, MaterialRow, PageRow, PageTextRow, StoredObjectRow,
                      VolumeRow, VolumeWithdrawalRow)
 
@@ -62,11 +64,14 @@ def withdrawn_volumes(session: Session) -> list[tuple[VolumeRow, VolumeWithdrawa
     return sorted(pairs, key=lambda p: p[1].at if p[1] else dt.datetime.min, reverse=True)
 
 
-def withdrawn_of(session: Session, id_number: str, community_id: int) -> VolumeRow | None:
-    """The withdrawn volume of this person in this community, whose 档号 a new publish reuses."""
+def withdrawn_of(session: Session, id_number: str, community_id: int, supplement: bool = False) -> VolumeRow | None:
+    """The withdrawn volume of this person in this community, whose 档号 a new publish reuses: a
+    first volume for a plain publish, a 补充材料 volume for a supplement (so the person's other
+    files never take each other's place)."""
+    kind = is_supplement() if supplement else ~is_supplement()
     return session.scalar(select(VolumeRow).where(VolumeRow.id_number == id_number,
                                                   VolumeRow.community_id == community_id,
-                                                  VolumeRow.status == WITHDRAWN).order_by(VolumeRow.id.desc()))
+                                                  VolumeRow.status == WITHDRAWN, kind).order_by(VolumeRow.id.desc()))
 
 
 def reopen(session: Session, vol: VolumeRow, originals_sha256: str, prefix: str, actor: str) -> None:

@@ -118,12 +118,14 @@ def process(dossier_ids: list[int], cfg: Settings) -> None:
         raise RuntimeError(f"workers run exited with {done.returncode}")
 
 
-def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_dir: Path, profile: str) -> None:
+def run_intake(make_session: sessionmaker, cfg: Settings, intake_id: int, batch_dir: Path, profile: str,
+               supplement: bool = False) -> None:
+    """``supplement``: every dossier of the batch is 补充材料 of a person already filed."""
     from workers.ingest import ingest
 
     update = _updater(make_session, intake_id)
     try:
-        report = ingest(batch_dir, profile=profile, cfg=cfg)
+        report = ingest(batch_dir, profile=profile, cfg=cfg, supplement=supplement)
         update(batch_id=report.batch_id, status="running")
         if report.problems and not report.to_dispatch and not report.quarantined:
             raise ValueError("；".join(report.problems)[:400])

@@ -1,7 +1,7 @@
 """Click commands of the workers; handover_app/cli.py registers them (``python -m workers`` too).
 
     handover worker [-c N] [-n NAME] [--pages-only]   a Celery worker (needs HANDOVER_BROKER)
-    handover ingest BATCH_DIR [--profile R] [--manifest CSV] [--watch]
+    handover ingest BATCH_DIR [--profile R] [--manifest CSV] [--watch] [--supplement]
     handover status [BATCH] [--json]
     handover requeue DOSSIER                          task number or ID number
     handover withdraw REF_NO --reason R               退回 a published volume
@@ -88,8 +88,11 @@ def _embedded_reporter():
 @click.option("--interval", type=float, default=5.0, show_default=True, help="监视时的扫描间隔（秒）")
 @click.option("--settle", type=float, default=10.0, show_default=True,
               help="文件大小保持不变多少秒后才认为扫描完成")
+@click.option("--supplement", is_flag=True,
+              help="补充材料：本批档案的人员已有入库案卷，各作为同一人的下一卷（卷号2、3…）入库"
+                   "（也可在清单的“补充材料”列逐人填“是”）")
 def ingest_command(batch_dir: Path, profile: str, manifest: Path | None, engine: str | None, jobs: int | None,
-                   watch: bool, interval: float, settle: float) -> None:
+                   watch: bool, interval: float, settle: float, supplement: bool) -> None:
     """导入一批扫描档案（每人一个以身份证号码命名的文件夹或PDF），排队数字化并入库。"""
     from .dispatch import submit
     from .ingest import ingest
@@ -108,14 +111,15 @@ def ingest_command(batch_dir: Path, profile: str, manifest: Path | None, engine:
         try:
             n = watch_loop(batch_dir, profile=profile, engine=engine or "", manifest_path=manifest,
                            interval=interval, settle=settle, jobs=jobs, cfg=cfg, on_ingest=_print_report,
-                           report=reporter)
+                           report=reporter, supplement=supplement)
         except KeyboardInterrupt:
             console.print("已停止监视。")
             return
         console.print(f"监视结束，共排队 {n} 份档案。")
         return
     try:
-        report = ingest(batch_dir, profile=profile, engine=engine or "", manifest_path=manifest, mode=mode, cfg=cfg)
+        report = ingest(batch_dir, profile=profile, engine=engine or "", manifest_path=manifest, mode=mode, cfg=cfg,
+                        supplement=supplement)
     except OSError as err:  # the batch folder or its manifest cannot be read
         raise fail(str(err)) from None
     _print_report(report)
@@ -204,15 +208,18 @@ def withdraw_command(ref_no: str, reason: str) -> None:
 
     from .requeue import withdraw
 
+    from archive_store.supplements import part_no
+
     cfg = settings()
     with session_scope(cfg) as session:
         row, dossier = withdraw(session, ref_no.strip(), current_actor(), reason, cfg)
-        reason = row.reason
+        reason, supplement = row.reason, part_no(session, row.volume_id) > 1
     console.print(f"已退回 {ref_no}：{reason}")
     if dossier is not None:
         console.print(f"档案任务 #{dossier} 已标记为隔离；补充材料后运行 handover requeue {dossier} 重新处理，沿用原档号。")
     else:
-        console.print("该案卷不是由 handover ingest 入库的；补充材料后重新数字化并 handover publish 到同一社区，沿用原档号。")
+        again = "handover publish --supplement" if supplement else "handover publish"
+        console.print(f"该案卷不是由 handover ingest 入库的；补充材料后重新数字化并 {again} 到同一社区，沿用原档号。")
 
 
 @click.command("run", cls=DomainCommand, hidden=True)

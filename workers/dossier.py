@@ -5,7 +5,8 @@
 2. ``ocr_page``  one page: clean + OCR (ocr.page_worker.process_page); its cleaned image and
                  text are stored under the page's content hash, so a rerun finds them done.
 3. ``finish``    all pages present → assemble the volume (ocr.pipeline stages), completeness
-                 check, publish (archive_store, idempotent by the originals' digest).
+                 check, publish (archive_store, idempotent by the originals' digest; as 补充材料
+                 when the dossier is marked so, ``workers.tables.DossierSupplementRow``).
 
 Celery (workers.tasks) fans step 2 out as a chord; embedded mode (workers.embedded) runs it in
 a local process pool. These functions know nothing of either.
@@ -35,7 +36,8 @@ from . import progress, staging
 from .checking import REJECTED, run_check
 from .destination import NoDestination, filing_for
 from .page_log import page_log
-from .tables import ASSEMBLING, CHECKING, LOADING, PUBLISHED, PUBLISHING, QUARANTINED, TERMINAL
+from .tables import (ASSEMBLING, CHECKING, LOADING, PUBLISHED, PUBLISHING, QUARANTINED, TERMINAL,
+                     DossierSupplementRow)
 
 log = logging.getLogger(__name__)
 
@@ -254,15 +256,26 @@ def _assemble(storage, row, listing: dict, engine: str, filing, tmp: Path, volum
                                      load_profile(filing.region).pagination, filing.name or None, pdfa=cfg.pdfa)
 
 
+def is_supplement(dossier_id: int, cfg: Settings | None = None) -> bool:
+    """The dossier was delivered as 补充材料 of a person already filed."""
+    with progress.reading(cfg) as s:
+        return s.get(DossierSupplementRow, dossier_id) is not None
+
+
 def _publish(dossier_id, row, volume_dir, filing, result, check, cfg, storage, actor) -> dict:
     from archive_store.publish import PublishError, publish_volume
+    from archive_store.supplements import SecondVolumeRefused
     from archive_store.volume_source import VolumeSourceError
     from handover.policy import PolicyError
 
     try:
-        published = publish_volume(cfg, volume_dir, filing.destination, filing.region, actor, storage=storage)
+        published = publish_volume(cfg, volume_dir, filing.destination, filing.region, actor, storage=storage,
+                                   supplement=is_supplement(dossier_id, cfg))
     except TRANSIENT:
         raise
+    except SecondVolumeRefused as err:  # the person is filed already: this dossier waits, the batch goes on
+        progress.quarantine(dossier_id, PUBLISHING, f"未入库：{err}", "second_volume", cfg=cfg)
+        return {"dossier": dossier_id, "stage": QUARANTINED}
     except (PublishError, VolumeSourceError, PolicyError) as err:
         progress.quarantine(dossier_id, PUBLISHING, f"入库失败：{err}", "publish_failed", cfg=cfg)
         return {"dossier": dossier_id, "stage": QUARANTINED}

@@ -2,11 +2,12 @@
 
     BATCH/410102195406183757/0001.jpg …     a folder of page images (or PDFs)
     BATCH/410104194501024832.pdf            a scanned PDF (or multi-page TIFF)
-    BATCH/manifest.csv                      optional: name, receiving place, profile per ID
+    BATCH/manifest.csv                      optional: name, receiving place, profile, 补充材料 per ID
 
 Each entry's files are hashed and uploaded to the work area of the storage, then a dossier row is
 queued. Ingesting the same folder again adds only new entries and re-queues quarantined ones whose
-files changed. ``Watcher`` picks up entries once their files stop changing.
+files changed. ``Watcher`` picks up entries once their files stop changing. ``supplement`` marks
+every new entry as 补充材料 of a person already filed (the manifest can mark single entries).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from handover.config import Settings, settings
 
 from . import progress, staging
 from .manifest import MANIFEST_NAMES, Manifest, find_manifest, read_manifest
-from .tables import LOADING, QUARANTINED, BatchRow, DossierRow
+from .tables import LOADING, QUARANTINED, BatchRow, DossierRow, DossierSupplementRow
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +83,22 @@ def open_batch(batch_dir: Path, profile: str = "", engine: str = "", mode: str =
 
 
 def add_entry(batch: BatchRow, entry: Path, manifest: Manifest | None, storage: Storage,
-              report: IngestReport, cfg: Settings) -> None:
+              report: IngestReport, cfg: Settings, supplement: bool = False) -> None:
     number = entry_id_number(entry)
     files = staging.describe(entry) if number else []
     digest = staging.dossier_digest(files)
     info = manifest.get(number) if manifest and number else None
     with progress.reading(cfg) as s:
         existing = s.scalar(select(DossierRow).where(DossierRow.batch_id == batch.id, DossierRow.entry == entry.name))
+    marked = supplement or (info is not None and info.supplement)
     if existing is not None:
         if existing.stage == QUARANTINED and number and existing.source_sha256 != digest:
             staging.upload_originals(storage, digest, files)
             progress.reset_for_requeue(existing.id, [f.as_dict() for f in files], digest, cfg)
+            report.requeued.append(existing.id)
+        elif existing.stage == QUARANTINED and number and marked and mark_supplement(existing.id, cfg):
+            # refused as the person's second volume, now delivered again as 补充材料
+            progress.reset_for_requeue(existing.id, cfg=cfg)
             report.requeued.append(existing.id)
         else:
             report.unchanged += 1
@@ -108,6 +114,8 @@ def add_entry(batch: BatchRow, entry: Path, manifest: Manifest | None, storage: 
         s.add(row)
         s.flush()
         dossier_id = row.id
+        if marked:
+            s.add(DossierSupplementRow(dossier_id=dossier_id))
     if number is None:
         progress.quarantine(dossier_id, LOADING, f"“{entry.name}”不是以有效的公民身份号码命名，"
                             "请按身份证号码重新命名后重新排队", "bad_name", cfg=cfg)
@@ -116,8 +124,18 @@ def add_entry(batch: BatchRow, entry: Path, manifest: Manifest | None, storage: 
         report.queued.append(dossier_id)
 
 
+def mark_supplement(dossier_id: int, cfg: Settings | None = None) -> bool:
+    """Mark a dossier as 补充材料; False if it was marked already."""
+    with progress.writing(cfg) as s:
+        if s.get(DossierSupplementRow, dossier_id) is not None:
+            return False
+        s.add(DossierSupplementRow(dossier_id=dossier_id))
+        return True
+
+
 def ingest(batch_dir: Path, *, profile: str = "", engine: str = "", manifest_path: Path | None = None,
-           mode: str = "embedded", entries: list[Path] | None = None, cfg: Settings | None = None) -> IngestReport:
+           mode: str = "embedded", entries: list[Path] | None = None, cfg: Settings | None = None,
+           supplement: bool = False) -> IngestReport:
     """Register and upload the batch's entries (all, or ``entries``); dispatching is the caller's."""
     cfg = cfg or settings()
     batch_dir = Path(batch_dir)
@@ -132,7 +150,7 @@ def ingest(batch_dir: Path, *, profile: str = "", engine: str = "", manifest_pat
         report.problems += manifest.problems
     storage = open_storage(cfg)
     for entry in entries if entries is not None else list_entries(batch_dir):
-        add_entry(batch, entry, manifest, storage, report, cfg)
+        add_entry(batch, entry, manifest, storage, report, cfg, supplement)
     log.info("batch #%s: %d queued, %d requeued, %d refused, %d unchanged", batch.id, len(report.queued),
              len(report.requeued), len(report.quarantined), report.unchanged)
     return report

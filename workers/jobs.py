@@ -85,14 +85,16 @@ def check_volume(volume_dir: str, region: str) -> dict:
 
 
 def publish_volume(volume_dir: str, destination: dict, region: str, actor: str = "worker",
-                   cfg: Settings | None = None) -> dict:
-    """``archive_store.publish.publish_volume``: idempotent by the originals' digest."""
+                   cfg: Settings | None = None, supplement: bool = False) -> dict:
+    """``archive_store.publish.publish_volume``: idempotent by the originals' digest; ``supplement``
+    files 补充材料 as the person's next volume."""
     from archive_store.publish import publish_volume as run_publish
     from handover.models import Destination
 
-    result = run_publish(cfg or settings(), Path(volume_dir), Destination(**destination), region, actor)
+    result = run_publish(cfg or settings(), Path(volume_dir), Destination(**destination), region, actor,
+                         supplement=supplement)
     return {"ref_no": result.ref_no, "volume_id": result.volume_id, "created": result.created,
-            "resumed": result.resumed, "prefix": result.prefix}
+            "resumed": result.resumed, "prefix": result.prefix, "part_no": result.part_no}
 
 
 def reindex(ref_no: str | None = None, cfg: Settings | None = None) -> dict:

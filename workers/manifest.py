@@ -1,4 +1,5 @@
-"""The optional manifest CSV of a batch: per ID number, the name, receiving place and profile.
+"""The optional manifest CSV of a batch: per ID number, the name, receiving place, profile and
+whether the dossier is 补充材料 (column 补充材料: 是).
 
 Headers are matched tolerantly (Chinese or English, spaces and brackets ignored); the file may be
 UTF-8 (with or without BOM) or GB18030. Rows without a valid ID number are reported, not fatal.
@@ -25,7 +26,9 @@ _ALIASES = {
     "community": ("接收社区", "社区", "社区(村)", "community"),
     "code": ("区划代码", "社区代码", "统计用区划代码", "code"),
     "profile": ("政策配置", "地区", "profile", "region"),
+    "supplement": ("补充材料", "supplement"),
 }
+_YES = {"是", "y", "yes", "1", "true", "√", "✓"}
 
 
 class ManifestError(InputRefused):
@@ -50,6 +53,7 @@ class ManifestRow:
     name: str = ""
     destination: dict | None = None
     profile: str = ""
+    supplement: bool = False  # 补充材料 of a person already filed
 
 
 @dataclass
@@ -103,5 +107,6 @@ def read_manifest(path: Path) -> Manifest:
                     "code": values.get("code") or None}
         elif any(values.get(k) for k in ("county", "street", "community")):
             out.problems.append(f"清单第{line}行：接收地应同时填写区县、街道和社区，已忽略该行的接收地")
-        out.rows[number] = ManifestRow(number, values.get("name", ""), dest, values.get("profile", ""))
+        out.rows[number] = ManifestRow(number, values.get("name", ""), dest, values.get("profile", ""),
+                                       values.get("supplement", "").lower() in _YES)
     return out

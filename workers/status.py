@@ -14,7 +14,7 @@ from handover.idnumber import mask
 
 from .page_log import page_log
 from .progress import reading
-from .tables import OCR, PUBLISHED, QUARANTINED, STAGE_LABELS, TERMINAL, BatchRow, DossierRow
+from .tables import OCR, PUBLISHED, QUARANTINED, STAGE_LABELS, TERMINAL, BatchRow, DossierRow, DossierSupplementRow
 
 RECENT_BATCHES = 5
 
@@ -35,7 +35,8 @@ def is_stalled(d: DossierRow, mode: str, cfg: Settings) -> bool:
         and d.updated_at < stalled_before(cfg)
 
 
-def _dossier(d: DossierRow, live: dict[int, dict] | None = None, stalled: bool = False) -> dict:
+def _dossier(d: DossierRow, live: dict[int, dict] | None = None, stalled: bool = False,
+             supplement: bool = False) -> dict:
     done = d.pages_done
     if live:  # page workers report through Redis until the dossier finishes
         done = max(done, sum(1 for st in live.values() if st.get("status") == "done"))
@@ -47,14 +48,15 @@ def _dossier(d: DossierRow, live: dict[int, dict] | None = None, stalled: bool =
         "quarantine_code": d.quarantine_code, "quarantine_reason": redact(d.quarantine_reason or ""),
         "ref_no": d.ref_no, "attempts": d.attempts, "warnings": [redact(str(w)) for w in d.warnings or []],
         "updated_at": clock.iso(d.updated_at, "seconds"), "stalled": stalled,
+        "supplement": supplement,  # delivered as 补充材料 of a person already filed
     }
 
 
-def _batch(b: BatchRow, dossiers: list[DossierRow], cfg: Settings | None) -> dict:
+def _batch(b: BatchRow, dossiers: list[DossierRow], cfg: Settings | None, supplements: set[int]) -> dict:
     cfg = cfg or settings()
     log = page_log(cfg) if cfg.broker else None
-    rows = [_dossier(d, log.states(d.id) if log and d.stage == OCR else None, is_stalled(d, b.mode, cfg))
-            for d in dossiers]
+    rows = [_dossier(d, log.states(d.id) if log and d.stage == OCR else None, is_stalled(d, b.mode, cfg),
+                     d.id in supplements) for d in dossiers]
     return {
         "id": b.id, "name": b.name, "mode": b.mode, "profile": b.profile_region, "engine": b.engine,
         "created_at": clock.iso(b.created_at, "seconds"),
@@ -85,7 +87,9 @@ def batch_status(batch: str | int | None = None, cfg: Settings | None = None) ->
         out = []
         for b in reversed(batches):
             dossiers = list(s.scalars(select(DossierRow).where(DossierRow.batch_id == b.id).order_by(DossierRow.id)))
-            out.append(_batch(b, dossiers, cfg or settings()))
+            marked = set(s.scalars(select(DossierSupplementRow.dossier_id).where(
+                DossierSupplementRow.dossier_id.in_([d.id for d in dossiers]))))
+            out.append(_batch(b, dossiers, cfg or settings(), marked))
         return out
 
 

@@ -68,6 +68,15 @@ class DossierRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class DossierSupplementRow(Base):
+    """A dossier delivered as 补充材料 of a person already filed: published as that person's next
+    volume (archive_store.supplements). A table of its own so that databases made before keep
+    working; read at publish time, so a requeued dossier is still a supplement."""
+
+    __tablename__ = "worker_supplements"
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("worker_dossiers.id"), primary_key=True)
+
+
 class DossierPageRow(Base):
     """One page of a dossier: who is working on it and whether its OCR result is stored."""
 

@@ -104,8 +104,9 @@ def check_volume(self, volume_dir: str, region: str) -> dict:
 
 
 @app.task(bind=True, name="handover.publish_volume", **RETRY)
-def publish_volume(self, volume_dir: str, destination: dict, region: str, actor: str = "worker") -> dict:
-    return jobs.publish_volume(volume_dir, destination, region, actor)
+def publish_volume(self, volume_dir: str, destination: dict, region: str, actor: str = "worker",
+                   supplement: bool = False) -> dict:
+    return jobs.publish_volume(volume_dir, destination, region, actor, supplement=supplement)
 
 
 @app.task(bind=True, name="handover.reindex", **RETRY)

@@ -16,7 +16,7 @@ from .ingest import IngestReport, Watcher, ingest, known_entries
 def watch(batch_dir: Path, *, profile: str = "", engine: str = "", manifest_path: Path | None = None,
           interval: float = 5.0, settle: float = 10.0, jobs: int | None = None, cfg: Settings | None = None,
           stop: Callable[[], bool] = lambda: False, on_ingest: Callable[[IngestReport], None] | None = None,
-          report: Report | None = None, sleep: Callable[[float], None] = time.sleep) -> int:
+          report: Report | None = None, sleep: Callable[[float], None] = time.sleep, supplement: bool = False) -> int:
     """Poll ``batch_dir`` every ``interval`` seconds until ``stop()``; returns dossiers queued."""
     cfg = cfg or settings()
     mode = "distributed" if cfg.broker else "embedded"
@@ -26,7 +26,7 @@ def watch(batch_dir: Path, *, profile: str = "", engine: str = "", manifest_path
         entries = watcher.ready()
         if entries:
             result = ingest(batch_dir, profile=profile, engine=engine, manifest_path=manifest_path, mode=mode,
-                            entries=entries, cfg=cfg)
+                            entries=entries, cfg=cfg, supplement=supplement)
             if on_ingest:
                 on_ingest(result)
             submit(result.to_dispatch, cfg, jobs, report)

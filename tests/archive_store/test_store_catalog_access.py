@@ -58,8 +58,9 @@ def test_xlsx_export_has_catalog_and_ledger(cfg, published, tmp_path):
     ledger = wb["台账"]
     assert [c.value for c in ledger[2]] == [h for h, _ in LEDGER_COLUMNS]
     rows = [[c.value for c in row] for row in ledger.iter_rows(min_row=3)]
-    assert len(rows) == 2 and rows[0][0] == a.ref_no and rows[0][5] == pa.id_number  # text, whole
-    assert isinstance(rows[0][5], str)
+    id_col = [c.value for c in ledger[2]].index("公民身份号码")
+    assert len(rows) == 2 and rows[0][0] == a.ref_no and rows[0][id_col] == pa.id_number  # text, whole
+    assert isinstance(rows[0][id_col], str)
     catalog = wb["案卷目录"]
     assert catalog["A1"].value.startswith("金水区经八路街道纬五路社区")
     assert [c.value for c in catalog[3]][:3] == [1, a.ref_no, "张建国人事档案"]

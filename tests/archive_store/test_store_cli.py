@@ -47,7 +47,9 @@ def test_publish_search_verify_and_export(cfg, make_volume, tmp_path):
     xlsx = tmp_path / "catalog.xlsx"
     exported = runner.invoke(catalog_command, ["export", "--community", "纬五路社区", "--out", str(xlsx)])
     assert exported.exit_code == 0, exported.output
-    assert load_workbook(xlsx)["台账"]["C3"].value == "张建国"
+    ledger = load_workbook(xlsx)["台账"]
+    name_col = [c.value for c in ledger[2]].index("姓名") + 1
+    assert ledger.cell(3, name_col).value == "张建国"
     shown = runner.invoke(catalog_command, ["show", "--community", "410105001001"],
                           env={"COLUMNS": "200"})
     assert shown.exit_code == 0 and "张建国人事档案" in shown.output

@@ -150,3 +150,48 @@ def test_batch_intake_refusals(app, as_user, seed):
         zf.writestr("manifest.csv", "公民身份号码\n")
     r = api.post("/api/intake/batch", files={"archive": ("b.zip", empty.getvalue(), "application/zip")})
     assert r.status_code == 400 and "没有以身份证号命名" in r.json()["detail"]
+
+
+def test_a_batch_dossier_of_a_person_already_filed_is_refused_and_goes_on_as_a_supplement(seed, scans, tmp_path):
+    from archive_store.publish import publish_volume
+    from tests.support.sample_volume import SamplePerson, write_sample_volume
+    from web.app import create_app
+
+    (n1, name1, folder1), (n2, name2, folder2) = scans
+    first = publish_volume(seed.cfg, write_sample_volume(tmp_path / "first", SamplePerson(n1, name1)), JINSHUI,
+                           "henan-zhengzhou", "入库员")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n, folder in ((n1, folder1), (n2, folder2)):
+            for page in sorted(folder.glob("*.jpg")):
+                zf.write(page, f"第二批/{n}/{page.name}")
+        zf.writestr("第二批/manifest.csv", manifest([(n1, name1), (n2, name2)]))
+    api = sign_in(create_app(seed.cfg, max_upload_bytes=40 * 1024 * 1024), "archivist")
+    assert "补充材料（同一人已有案卷）" in api.get("/intake", headers=HTML).text
+    r = api.post("/api/intake/batch", files={"archive": ("第二批.zip", buf.getvalue(), "application/zip")},
+                 data={"profile": "henan-zhengzhou"})
+    assert r.status_code == 202, r.text
+    token = r.json()["token"]
+    rows = by_id_number(wait(api, token, timeout=400))
+    held, other = rows[idnumber.mask(n1)], rows[idnumber.mask(n2)]
+    assert other["stage"] == "published" and other["volume_id"]  # the rest of the batch went on
+    assert held["stage"] == "quarantined" and held["quarantine_code"] == "second_volume"
+    assert "已有入库案卷" in held["quarantine_reason"] and first.ref_no in held["quarantine_reason"]
+    html = api.get(f"/intake/{token}", headers=HTML).text
+    assert "已有入库案卷" in html and first.ref_no in html and "作为补充材料入库" in html and n1 not in html
+
+    # Staff confirm it is 补充材料: the same dossier goes on, filed as the person's 卷号 2.
+    done = api.post(f"/intake/{token}/requeue", data={"dossier_id": held["id"], "supplement": "1"},
+                    headers=HTML, follow_redirects=False)
+    assert done.status_code == 303
+    rows = by_id_number(wait(api, token, timeout=400))
+    sup = rows[idnumber.mask(n1)]
+    assert sup["stage"] == "published" and sup["supplement"] and sup["ref_no"] != first.ref_no
+    page = api.get(f"/dossiers/{sup['volume_id']}", headers=HTML).text
+    assert "补充材料 第2卷" in page and f'href="/dossiers/{first.volume_id}"' in page
+    assert f'href="/dossiers/{sup["volume_id"]}"' in api.get(f"/dossiers/{first.volume_id}", headers=HTML).text
+    # Community staff of that community see both volumes of the person, linked, like any volume.
+    comm = sign_in(create_app(seed.cfg), "comm_a")
+    assert f'href="/dossiers/{first.volume_id}"' in comm.get(f"/dossiers/{sup['volume_id']}", headers=HTML).text
+    assert {h["ref_no"] for h in comm.get("/api/search", params={"q": name1}).json()["hits"]} >= \
+        {first.ref_no, sup["ref_no"]}

@@ -204,16 +204,62 @@ def test_a_dossier_interrupted_by_a_restart_waits_for_requeue_and_resumes(embedd
     assert pages[0].runs == 1  # the page finished before the restart was not OCR'd again
 
 
+def test_a_batch_for_a_person_already_filed_is_held_back_and_goes_on_as_a_supplement(embedded, scans, tmp_path):
+    from archive_store.publish import publish_volume
+    from handover.idnumber import mask
+    from handover.models import Destination
+    from tests.support.sample_volume import SamplePerson, write_sample_volume
+
+    filed, other = scans[4], scans[5]
+    first = publish_volume(None, write_sample_volume(tmp_path / "first", SamplePerson(filed.id_number, filed.name)),
+                           Destination(county=PLACE[0], street=PLACE[1], community=PLACE[2]), REGION, "入库员")
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for scan in (filed, other):
+        shutil.copytree(scan.folder, batch / scan.id_number)
+    write_manifest(batch, [(filed.id_number, filed.name), (other.id_number, other.name)])
+
+    result = CliRunner().invoke(ingest_command, [str(batch), "--profile", REGION])
+    assert result.exit_code == 0, result.output
+    with session_scope() as s:
+        rows = {d.id_number: d for d in s.scalars(select(DossierRow))}
+        volumes = {v.id_number: v for v in s.scalars(select(VolumeRow).where(VolumeRow.status == PUBLISHED))}
+    held = rows[filed.id_number]
+    assert held.stage == "quarantined" and held.quarantine_code == "second_volume"
+    assert first.ref_no in held.quarantine_reason and mask(filed.id_number) in held.quarantine_reason
+    assert "补充材料" in held.quarantine_reason and filed.id_number not in held.quarantine_reason
+    assert rows[other.id_number].stage == "published"  # the rest of the batch went on
+    assert volumes[filed.id_number].ref_no == first.ref_no and len(volumes) == 2
+    assert volumes[other.id_number].volume_no == first.volume_no + 1  # the refusal took no number
+
+    # Delivered again as 补充材料: the held dossier goes on (its recognised pages kept) as 卷号 2.
+    again = CliRunner().invoke(ingest_command, [str(batch), "--supplement"])
+    assert again.exit_code == 0 and "重新排队 1 份" in again.output, again.output
+    done = progress.get_dossier(held.id)
+    assert done.stage == "published" and done.ref_no not in ("", first.ref_no)
+    from archive_store.supplements import part_no
+
+    with session_scope() as s:
+        assert part_no(s, done.volume_id) == 2 and part_no(s, first.volume_id) == 1
+        pages = list(s.scalars(select(DossierPageRow).where(DossierPageRow.dossier_id == held.id)))
+    assert all(p.runs == 1 for p in pages)
+    # The publish job's payload carries the choice too.
+    extra = write_sample_volume(tmp_path / "extra", SamplePerson(other.id_number, other.name), seed=5)
+    place = {"county": PLACE[0], "street": PLACE[1], "community": PLACE[2]}
+    assert jobs.publish_volume(str(extra), place, REGION, supplement=True)["part_no"] == 2
+
+
 def test_manifest_headers_encodings_and_bad_rows(tmp_path):
     path = tmp_path / "清单.csv"
-    path.write_bytes(("公民身份号码（必填）, 姓名 ,接收区县,接收街道,接收社区,区划代码\n"
-                      "11010519491231002X,赵六,金水区,经八路街道,民主路社区,410105001001\n"
-                      "410105195001020115,钱七,金水区,,\n"
+    path.write_bytes(("公民身份号码（必填）, 姓名 ,接收区县,接收街道,接收社区,区划代码,补充材料\n"
+                      "11010519491231002X,赵六,金水区,经八路街道,民主路社区,410105001001,是\n"
+                      "410105195001020115,钱七,金水区,,,,\n"
                       "123,孙八,,,\n").encode("gb18030"))
     m = read_manifest(path)
     row = m.get("11010519491231002X")
     assert row.name == "赵六" and row.destination["community"] == "民主路社区"
     assert row.destination["code"] == "410105001001"
+    assert row.supplement and not m.get("410105195001020115").supplement
     assert len(m.problems) == 2
     assert any("第4行" in p and "公民身份号码无效" in p for p in m.problems)
 

@@ -43,7 +43,7 @@ AUDIT_LABELS = {
     "request_closed": "办结申请", "request_cancelled": "撤销申请", "publish": "档案入库",
     "reserve_ref_no": "预留档号", "view_audit": "查看审计日志", "generate_bundle": "生成移交文书",
     "upload_scans": "上传扫描件", "accept_incomplete": "凭书面说明接收", "withdraw": "退回案卷",
-    "reuse_ref_no": "退回后重新入库（沿用档号）", "requeue": "重新排队", "publish_noop": "重复入库（未改动）",
+    "reuse_ref_no": "退回后重新入库（沿用档号）", "requeue": "重新排队", "publish_noop": "重复入库（未改动）", "publish_refused": "拒绝入库（同一人已有案卷）",
     "void_ref_no": "作废预留档号", "verify": "存储校验", "upload_batch": "上传批次压缩包", "export_audit": "导出审计日志", "edit_contents": "更正卷内目录", "ingest_folder": "扫描室文件夹入库",
     "view_review": "查看校对清单", "review_answer": "校对（确认或更正识别值）", "review_waive": "校对（确认现状）",
     "split_contents": "拆分卷内目录（另起一份材料）", "merge_contents": "合并卷内目录（并入上一份材料）",

@@ -15,6 +15,7 @@ from archive_store.access import KINDS, STATUS_LABELS, citation
 from archive_store.catalog import export_xlsx
 from archive_store.read_rule import Shelved, Verdict, may_read, read_grant, verdict
 from archive_store.receipts import receipt_of_volume
+from archive_store.supplements import part_no, volumes_of_person
 from archive_store.storage import ObjectNotFound, StorageError, open_storage
 from archive_store.tables import (PUBLISHED, WITHDRAWN, AccessRequestRow, CommunityRow, MaterialRow, PageRow,
                                   StoredObjectRow, VolumeRow)
@@ -170,6 +171,18 @@ def _receipt(session: Session, vol: VolumeRow) -> dict | None:
             "sha256": row.sha256} if row else None
 
 
+def _person_volumes(session: Session, user: CurrentUser, vol: VolumeRow) -> list[dict]:
+    """The person's volumes (first volume and 补充材料, 卷号 order) this user may see, the read rule
+    asked for each like for any volume; empty when the person has only this one."""
+    seen = [v for v in volumes_of_person(session, vol)
+            if verdict(user.reader, Shelved(v.status, v.community_id), approved_request=False)
+            not in (Verdict.ABSENT, Verdict.OUT_OF_SCOPE)]
+    if len(seen) < 2:
+        return []
+    return [{"id": v.volume_id, "ref_no": v.ref_no, "part_no": v.part_no, "status": v.status,
+             "current": v.volume_id == vol.id} for v in seen]
+
+
 def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeRow) -> dict:
     community = session.get(CommunityRow, vol.community_id)
     materials = list(session.scalars(select(MaterialRow).where(MaterialRow.volume_id == vol.id)
@@ -185,8 +198,10 @@ def _dossier(request: Request, session: Session, user: CurrentUser, vol: VolumeR
     titles = {m.id: text(m.title) for m in materials}
     has_pdf = session.scalar(select(func.count()).select_from(StoredObjectRow).where(
         StoredObjectRow.volume_id == vol.id, StoredObjectRow.key == "volume.pdf")) > 0
+    volumes = _person_volumes(session, user, vol)
     return {
         "id": vol.id, "ref_no": vol.ref_no, "volume_no": vol.volume_no, "name": vol.name, "status": vol.status,
+        "part_no": part_no(session, vol.id), "person_volumes": volumes,
         "withdrawal": _withdrawal(session, vol, shown),
         "id_number": user.id_text(vol.id_number), "community_id": vol.community_id,
         "community": community.label if community else "", "enterprise": vol.enterprise_name,

@@ -33,6 +33,7 @@ TAG = "档案入库"
 class FolderChoice(BaseModel):
     folder: str  # a name from GET /api/intake/folders
     profile: str = ""
+    supplement: bool = False  # 补充材料：每卷都是已入库人员的下一卷
 
 
 def _status(request: Request, session: Session, row: IntakeRow) -> dict:
@@ -78,18 +79,18 @@ def _profile(profile: str) -> str:
 
 
 def _begin(request: Request, session: Session, user: CurrentUser, batch_dir, profile: str, *, token: str,
-           name: str, files: int, action: str, id_number: str = "") -> IntakeRow:
+           name: str, files: int, action: str, id_number: str = "", supplement: bool = False) -> IntakeRow:
     row = IntakeRow(token=token, user_id=user.id, id_number=id_number, name=name[:64], files=files, status="queued")
     session.add(row)
-    audit.record(session, user.username, action, id_number or name, "", files=files)
+    audit.record(session, user.username, action, id_number or name, "补充材料" if supplement else "", files=files)
     session.commit()
     intake.start(intake.run_intake, request.app.state.sessionmaker, request.app.state.cfg, row.id, batch_dir,
-                 profile)
+                 profile, supplement)
     return row
 
 
 def _create(request: Request, session: Session, user: CurrentUser, files: list[UploadFile], id_number: str,
-            name: str, county: str, street: str, community: str, profile: str) -> IntakeRow:
+            name: str, county: str, street: str, community: str, profile: str, supplement: bool = False) -> IntakeRow:
     try:
         number = idnumber.parse(id_number).number
     except idnumber.IdNumberError as err:
@@ -110,11 +111,11 @@ def _create(request: Request, session: Session, user: CurrentUser, files: list[U
         shutil.rmtree(batch_dir, ignore_errors=True)
         raise
     return _begin(request, session, user, batch_dir, profile, token=token, name=name.strip(), files=count,
-                  action="upload_scans", id_number=number)
+                  action="upload_scans", id_number=number, supplement=supplement)
 
 
 def _create_from_zip(request: Request, session: Session, user: CurrentUser, upload: UploadFile,
-                     profile: str) -> IntakeRow:
+                     profile: str, supplement: bool = False) -> IntakeRow:
     _profile(profile)
     if not (upload.filename or "").lower().endswith(".zip"):
         raise HTTPException(415, "批量上传只能是 .zip 压缩包")
@@ -139,21 +140,25 @@ def _create_from_zip(request: Request, session: Session, user: CurrentUser, uplo
         raise HTTPException(400, "压缩包中没有以身份证号命名的档案文件夹或 PDF / TIFF 文件")
     name = safe_name(upload.filename or "", ".zip")[:-4]
     return _begin(request, session, user, batch_dir, profile, token=token, name=name, files=entries,
-                  action="upload_batch")
+                  action="upload_batch", supplement=supplement)
 
 
 def _create_from_folder(request: Request, session: Session, user: CurrentUser, folder: str,
-                        profile: str) -> IntakeRow:
+                        profile: str, supplement: bool = False) -> IntakeRow:
     _profile(profile)
     batch_dir = intake.room_folder(request.app.state.cfg.intake_root, folder)
     entries = intake.entry_count(batch_dir)
     if not entries:
         raise HTTPException(400, f"文件夹“{folder}”中没有以身份证号命名的档案文件夹或 PDF / TIFF 文件")
     return _begin(request, session, user, batch_dir, profile, token=new_token(), name=folder, files=entries,
-                  action="ingest_folder")
+                  action="ingest_folder", supplement=supplement)
 
 
-def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeRow, dossier_id: int) -> None:
+def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeRow, dossier_id: int,
+             supplement: bool = False) -> None:
+    """``supplement``: the dossier was refused as the person's second volume and goes again as
+    补充材料 (its recognised pages are kept)."""
+    from workers.ingest import mark_supplement
     from workers.progress import get_dossier
     from workers.requeue import requeue
     from workers.status import waiting
@@ -167,9 +172,12 @@ def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeR
         raise missing(request, user, f"intake/{row.token}/{dossier_id}", "本批次中没有该档案任务")
     if not waiting(dossier_id, cfg):
         raise HTTPException(409, "只有已隔离或处理中断的档案可以重新排队")
+    if supplement:
+        mark_supplement(dossier_id, cfg)
     requeue(str(dossier_id), cfg)
     row.status, row.error = "running", ""
-    audit.record(session, user.username, "requeue", dossier.id_number, "", dossier=dossier_id)
+    audit.record(session, user.username, "requeue", dossier.id_number, "补充材料" if supplement else "",
+                 dossier=dossier_id)
     session.commit()
     intake.start(intake.run_requeued, request.app.state.sessionmaker, cfg, row.id, dossier_id)
 
@@ -198,22 +206,25 @@ def intake_page(request: Request, user: CurrentUser = Depends(archive_only), ses
 @router.post("/intake", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def intake_upload(request: Request, files: list[UploadFile] = File(...), id_number: str = Form(""),
                   name: str = Form(""), county: str = Form(""), street: str = Form(""), community: str = Form(""),
-                  profile: str = Form(""), user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
-    row = _create(request, session, user, files, id_number, name, county, street, community, profile)
+                  profile: str = Form(""), supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
+                  session: Session = Depends(db)):
+    row = _create(request, session, user, files, id_number, name, county, street, community, profile, supplement)
     return RedirectResponse(f"/intake/{row.token}", status_code=303)
 
 
 @router.post("/intake/batch", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def intake_batch(request: Request, archive: UploadFile = File(...), profile: str = Form(""),
-                 user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
-    row = _create_from_zip(request, session, user, archive, profile)
+                 supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
+                 session: Session = Depends(db)):
+    row = _create_from_zip(request, session, user, archive, profile, supplement)
     return RedirectResponse(f"/intake/{row.token}", status_code=303)
 
 
 @router.post("/intake/folder", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def intake_folder(request: Request, folder: str = Form(""), profile: str = Form(""),
-                  user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
-    row = _create_from_folder(request, session, user, folder, profile)
+                  supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
+                  session: Session = Depends(db)):
+    row = _create_from_folder(request, session, user, folder, profile, supplement)
     return RedirectResponse(f"/intake/{row.token}", status_code=303)
 
 
@@ -228,10 +239,10 @@ def intake_status_page(request: Request, token: str, user: CurrentUser = Depends
 
 
 @router.post("/intake/{token}/requeue", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-def intake_requeue(request: Request, token: str, dossier_id: int = Form(...),
+def intake_requeue(request: Request, token: str, dossier_id: int = Form(...), supplement: bool = Form(False),
                    user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
-    _requeue(request, session, user, _own(request, session, user, token), dossier_id)
-    flash(request, f"档案任务 #{dossier_id} 已重新排队。")
+    _requeue(request, session, user, _own(request, session, user, token), dossier_id, supplement)
+    flash(request, f"档案任务 #{dossier_id} 已{'作为补充材料' if supplement else ''}重新排队。")
     return RedirectResponse(f"/intake/{token}", status_code=303)
 
 
@@ -241,16 +252,18 @@ def intake_requeue(request: Request, token: str, dossier_id: int = Form(...),
              dependencies=[Depends(verify_csrf)])
 def api_intake(request: Request, files: list[UploadFile] = File(...), id_number: str = Form(...),
                name: str = Form(""), county: str = Form(""), street: str = Form(""), community: str = Form(""),
-               profile: str = Form(""), user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
-    row = _create(request, session, user, files, id_number, name, county, street, community, profile)
+               profile: str = Form(""), supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
+               session: Session = Depends(db)):
+    row = _create(request, session, user, files, id_number, name, county, street, community, profile, supplement)
     return _status(request, session, row)
 
 
 @router.post("/api/intake/batch", tags=[TAG], summary="上传一批扫描件（ZIP 压缩包）并开始数字化", status_code=202,
              dependencies=[Depends(verify_csrf)])
 def api_intake_batch(request: Request, archive: UploadFile = File(...), profile: str = Form(""),
-                     user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
-    row = _create_from_zip(request, session, user, archive, profile)
+                     supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
+                     session: Session = Depends(db)):
+    row = _create_from_zip(request, session, user, archive, profile, supplement)
     return _status(request, session, row)
 
 
@@ -266,7 +279,7 @@ def api_intake_folders(request: Request, user: CurrentUser = Depends(archive_onl
              dependencies=[Depends(verify_csrf)])
 def api_intake_folder(request: Request, body: FolderChoice, user: CurrentUser = Depends(archive_only),
                       session: Session = Depends(db)):
-    row = _create_from_folder(request, session, user, body.folder, body.profile)
+    row = _create_from_folder(request, session, user, body.folder, body.profile, body.supplement)
     return _status(request, session, row)
 
 
@@ -278,8 +291,9 @@ def api_intake_status(request: Request, token: str, user: CurrentUser = Depends(
 
 @router.post("/api/intake/{token}/requeue/{dossier_id}", tags=[TAG], summary="已隔离的档案修正后重新排队",
              status_code=202, dependencies=[Depends(verify_csrf)])
-def api_intake_requeue(request: Request, token: str, dossier_id: int, user: CurrentUser = Depends(archive_only),
-                       session: Session = Depends(db)):
+def api_intake_requeue(request: Request, token: str, dossier_id: int, supplement: bool = False,
+                       user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    """``?supplement=true``: a dossier refused as the person's second volume goes again as 补充材料."""
     row = _own(request, session, user, token)
-    _requeue(request, session, user, row, dossier_id)
+    _requeue(request, session, user, row, dossier_id, supplement)
     return _status(request, session, row)
