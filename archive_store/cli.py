@@ -6,6 +6,7 @@
     handover catalog export --community C --out FILE.xlsx   (and: handover catalog show)
     handover reconcile --enterprise NAME [--street S] [--json]
     handover communities pending | confirm COUNTY STREET NAME [--code] | reject … --reason
+    handover requests overdue [--date D] [--json]
 """
 
 from __future__ import annotations
@@ -339,3 +340,47 @@ def communities_reject(county, street, community, reason):
     with session_scope(settings()) as session:
         decision = reject(session, county, street, community, current_actor(), reason=reason)
     _console().print(f"已驳回社区：{decision.label}，{decision.released}人需人工指定移交地。")
+
+
+@click.group("requests", cls=DomainGroup)
+def requests_command():
+    """查阅/外借登记。"""
+
+
+@requests_command.command("overdue")
+@click.option("--date", "on", default=None, help="以该日为准（YYYY-MM-DD，默认今天）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def requests_overdue(on, as_json):
+    """逾期未还的外借（每日催还清单）：已过归还日期、仍未归还的外借，按归还日期排列。
+    有逾期时退出码为 1，便于定时任务提醒。"""
+    from handover.clock import today as clock_today
+    from handover.idnumber import mask
+
+    from . import audit
+    from .access import overdue_loans
+    from .tables import VolumeRow
+
+    day = _date(on) or clock_today()
+    with session_scope(settings()) as session:
+        rows = []
+        for r in overdue_loans(session, day):
+            vol = session.get(VolumeRow, r.volume_id)
+            rows.append({"request": r.id, "ref_no": vol.ref_no, "name": vol.name, "id_number": mask(vol.id_number),
+                         "requester": r.requester, "organisation": r.organisation, "reason": r.reason,
+                         "due_on": r.due_on.isoformat(), "days_overdue": (day - r.due_on).days})
+        audit.record(session, current_actor(), "list_overdue", "access_requests", "每日催还清单",
+                     date=day.isoformat(), count=len(rows))
+    if as_json:
+        click.echo(json.dumps({"date": day.isoformat(), "overdue": rows}, ensure_ascii=False, indent=1))
+    elif not rows:
+        _console().print(f"截至 {day.isoformat()}，没有逾期未还的外借。")
+    else:
+        # one line per loan: readable in a narrow terminal and in a mailed cron report alike
+        console = _console()
+        console.print(f"逾期未还的外借（截至 {day.isoformat()}，共 {len(rows)} 件）：")
+        for x in rows:
+            who = x["requester"] + (f"（{x['organisation']}）" if x["organisation"] else "")
+            console.print(f"  申请 #{x['request']}　{x['ref_no']}　{x['name']}（{x['id_number']}）　借阅人：{who}　"
+                          f"归还日期 {x['due_on']}，逾期 {x['days_overdue']} 天")
+    if rows:
+        raise SystemExit(EXIT_FINDINGS)

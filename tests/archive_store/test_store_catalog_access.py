@@ -130,6 +130,37 @@ def test_a_loan_grants_access_only_until_its_due_date(cfg, published):
         assert not access.in_force(today - dt.timedelta(days=1), today)
 
 
+def test_the_daily_reminder_list_of_overdue_loans(cfg, published):
+    """`handover requests overdue`: each loan past its 归还日期 and not returned, days overdue, the
+    ID masked; exit 1 while any is overdue (a cron job's signal), 0 and a plain line when none."""
+    import json
+
+    from click.testing import CliRunner
+
+    from archive_store.cli import requests_command
+
+    (a, person), _, _ = published
+    today = clock.today()
+    with session_scope(cfg) as s:
+        loan = access.request_access(s, a.ref_no, "loan", "借阅人", "办理待遇", due_on=today)
+        access.approve(s, loan.id, "科长")
+        loan_id = loan.id
+    runner = CliRunner()
+    on_time = runner.invoke(requests_command, ["overdue"])
+    assert on_time.exit_code == 0 and "没有逾期未还的外借" in on_time.output
+    later = (today + dt.timedelta(days=3)).isoformat()
+    late = runner.invoke(requests_command, ["overdue", "--date", later, "--json"])
+    assert late.exit_code == 1, late.output
+    [row] = json.loads(late.output)["overdue"]
+    assert (row["request"], row["ref_no"], row["days_overdue"]) == (loan_id, a.ref_no, 3)
+    assert "*" in row["id_number"] and person.id_number not in late.output
+    table = runner.invoke(requests_command, ["overdue", "--date", later])
+    assert table.exit_code == 1 and a.ref_no in table.output and "逾期未还的外借" in table.output
+    with session_scope(cfg) as s:
+        access.close(s, loan_id, "档案员", "已归还")
+    assert runner.invoke(requests_command, ["overdue", "--date", later]).exit_code == 0
+
+
 def test_audit_record_masks_id_numbers():
     from handover.idnumber import make
 

@@ -49,7 +49,7 @@ AUDIT_LABELS = {
     "split_contents": "拆分卷内目录（另起一份材料）", "merge_contents": "合并卷内目录（并入上一份材料）",
     "password_change": "修改密码", "password_change_failed": "修改密码失败", "password_reset": "重置用户密码",
     "sessions_ended": "强制退出用户的全部登录", "not_found": "访问不存在的对象", "verify_audit": "校验审计日志",
-    "reconcile": "档案接收核对", "upload_receipt": "存档签字盖章的档案移交名册表", "download_receipt": "下载签字名册表扫描件",
+    "reconcile": "档案接收核对", "list_overdue": "列出逾期未还的外借", "upload_receipt": "存档签字盖章的档案移交名册表", "download_receipt": "下载签字名册表扫描件",
     "view_communities": "查看待确认社区", "community_confirm": "确认社区", "community_reject": "驳回社区",
     "user_role": "修改用户角色或所属范围", "sessions_pruned": "清理已结束的会话记录",
 }
