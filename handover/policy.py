@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import string
 import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from .config import POLICIES_DIR, settings
 from .errors import InputRefused
@@ -46,11 +47,19 @@ class Fee(BaseModel):
     per_person: float | None = None  # None: amount not set by the policy text
     basis: Literal["one_time", "per_year"] = "one_time"
     payer: str = ""
+    # The amount applies to transfers completed in [valid_from, valid_until]; outside it a document
+    # must not charge it (重庆: 1020元/人 only up to 2020-12-31).
+    valid_from: dt.date | None = None
     valid_until: dt.date | None = None
+    after: str = ""  # what the policy says once valid_until has passed, in its words
     note: str = ""
 
     def total(self, persons: int) -> float | None:
         return None if self.per_person is None else round(self.per_person * persons, 2)
+
+    def in_force(self, day: dt.date) -> bool:
+        return ((self.valid_from is None or day >= self.valid_from)
+                and (self.valid_until is None or day <= self.valid_until))
 
 
 class StaffTier(BaseModel):
@@ -110,7 +119,43 @@ class Numbering(BaseModel):
 class Deadline(BaseModel):
     name: str
     date: dt.date | None = None
-    rule: str = ""
+    rule: str = ""  # an undated node, e.g. 办理退休手续的次月
+    # False for a region-wide target (揭阳's 2005 rate) or a node for other enterprises (中央驻渝):
+    # kept as policy data but no term between the parties of an agreement.
+    in_agreement: bool = True
+
+    def passed(self, day: dt.date) -> bool:
+        return self.date is not None and self.date < day
+
+
+# Figures a clause may name; anything else in braces is a typo the loader refuses.
+CLAUSE_FIELDS = frozenset({"retirees", "party_members", "volumes", "pages", "county"})
+
+
+class AgreementClauses(BaseModel):
+    """The region's own wording of the 移交协议, taken from its seed; nothing here is shared.
+
+    Clauses may name the figures of CLAUSE_FIELDS in braces, e.g. ``{party_members}名退休党员``.
+    """
+
+    exclusions: list[str] = []  # who stays outside the transfer (河南 离休人员 and 省管干部, …)
+    archives: list[str] = []  # where the 人事档案 go and how
+    party: list[str] = []  # where party membership goes
+    reporting: list[str] = []  # how retirees report to the community, if the seed says
+    holders: list[str] = []  # who keeps each copy; empty: the seed does not say
+
+    @field_validator("archives", "party", "reporting")
+    @classmethod
+    def _known_fields(cls, clauses: list[str]) -> list[str]:
+        for clause in clauses:
+            for _, name, _, _ in string.Formatter().parse(clause):
+                if name is not None and name not in CLAUSE_FIELDS:
+                    raise ValueError(f"协议条款中的“{{{name}}}”不是可用的数字（可用："
+                                     f"{'、'.join(sorted(CLAUSE_FIELDS))}）")
+        return clauses
+
+    def fill(self, clauses: list[str], **figures: object) -> list[str]:
+        return [c.format_map(figures) for c in clauses]
 
 
 class PolicyProfile(BaseModel):
@@ -129,8 +174,22 @@ class PolicyProfile(BaseModel):
     pagination: Pagination = Pagination()
     numbering: Numbering = Numbering()
     deadlines: list[Deadline] = []
+    agreement: AgreementClauses = AgreementClauses()
     agreement_duties: dict[str, list[str]] = Field(default_factory=dict)
     notes: list[str] = []
+
+    @model_validator(mode="after")
+    def _holders_match_copies(self) -> "PolicyProfile":
+        holders = self.agreement.holders
+        if holders and len(holders) != self.copies_of("transfer_agreement", 4):
+            raise ValueError(f"移交协议份数（{self.copies_of('transfer_agreement', 4)}）与持有方"
+                             f"（{'、'.join(holders)}）数目不符")
+        return self
+
+    def fees_on(self, day: dt.date) -> tuple[list[Fee], list[Fee]]:
+        """(fees in force on ``day``, fees whose validity does not cover it)."""
+        return ([f for f in self.fees if f.in_force(day)],
+                [f for f in self.fees if not f.in_force(day)])
 
     def copies_of(self, document: str, default: int = 1) -> int:
         return self.copies.get(document, default)

@@ -1,7 +1,9 @@
+import datetime as dt
+
 import pytest
 
 from handover import config
-from handover.policy import PolicyError, available_profiles, load_profile
+from handover.policy import PolicyError, available_profiles, load_profile, load_profile_file
 
 REGIONS = ["henan-zhengzhou", "jieyang", "chongqing", "xianning", "kunming-jinning"]
 
@@ -23,6 +25,55 @@ def test_fees_follow_the_seeds():
     assert (chongqing.per_person, chongqing.basis, chongqing.payer) == (1020, "one_time", "移交企业")
     assert str(chongqing.valid_until) == "2020-12-31"
     assert load_profile("jieyang").fees[0].total(10) is None  # amount not set by the seed
+
+
+def test_a_rate_is_in_force_only_within_its_dates():
+    chongqing = load_profile("chongqing")
+    assert chongqing.fees[0].in_force(dt.date(2020, 12, 31))
+    assert not chongqing.fees[0].in_force(dt.date(2021, 1, 1))
+    assert chongqing.fees[0].after == "2021年1月1日以后的移交费用标准另行研究制定"
+    assert chongqing.fees_on(dt.date(2026, 12, 4)) == ([], chongqing.fees)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_every_region_words_its_own_agreement(region):
+    """No region falls back on another's clauses: each states its archives and party rules."""
+    profile = load_profile(region)
+    clauses = profile.agreement
+    assert clauses.archives and clauses.party
+    if profile.routing.exclude_leadership_cadres:
+        assert any("领导人员" in e or "省管干部" in e for e in clauses.exclusions)
+    if profile.routing.exclude_deceased:
+        assert any("死亡" in e for e in clauses.exclusions)
+    if clauses.holders:
+        assert len(clauses.holders) == profile.copies_of("transfer_agreement")
+
+
+def test_exclusions_and_copies_follow_the_seeds():
+    assert load_profile("jieyang").agreement.exclusions == []  # the 揭阳 seed names no one
+    for region in ("xianning", "chongqing", "kunming-jinning", "henan-zhengzhou"):
+        assert any("离休" in e for e in load_profile(region).agreement.exclusions), region
+    xianning = load_profile("xianning")
+    assert xianning.copies_of("basic_info_form") == 3 and xianning.copies_of("transfer_agreement") == 2
+    assert not [d for d in load_profile("jieyang").deadlines if d.in_agreement]  # 2005 target
+
+
+def _write_profile(folder, body: str) -> None:
+    (folder / "test.toml").write_text(
+        'name = "测试"\nprovince = "河南省"\nsource_seed = "t.txt"\ndocument_no = "1号"\n'
+        'issuer = "测试办"\n' + body, encoding="utf-8")
+
+
+def test_a_clause_naming_an_unknown_figure_is_refused(tmp_path):
+    _write_profile(tmp_path, '[agreement]\nparty = ["{party_member}名党员"]\n')
+    with pytest.raises(PolicyError, match="party_member"):
+        load_profile_file(tmp_path / "test.toml")
+
+
+def test_holders_must_match_the_agreement_copies(tmp_path):
+    _write_profile(tmp_path, '[copies]\ntransfer_agreement = 3\n[agreement]\nholders = ["甲方", "乙方"]\n')
+    with pytest.raises(PolicyError, match="份数"):
+        load_profile_file(tmp_path / "test.toml")
 
 
 def test_staffing_formulas():
