@@ -34,6 +34,7 @@ from handover.routing import Assignment, route
 from . import documents as D
 from .convert import ConversionError, convert_to_pdf, soffice
 from .docx_tables import render_table_docx
+from .figures import rule_warnings
 from .forms import BASIC_INFO, SURVEY, basic_info_values, form_for, survey_values
 from .forms_docx import FormRenderer
 from .manifest import Manifest, ManifestEntry, pdf_pages, safe_name, sha256
@@ -177,7 +178,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             ctx = agreement_context(
                 enterprise, county, [r for r, _ in items], dests, profile, counts,
                 annexes=[a.format(n=len(set(dests))) for a in annexes],
-                missing_persons=sum(r.id_number in missing_ids for r, _ in items))
+                missing_persons=sum(r.id_number in missing_ids for r, _ in items), day=today)
             path = out_dir / "01_移交协议" / f"移交协议_{safe_name(county)}.docx"
             render("transfer_agreement", ctx, path)
             entry = w.record(path, type="transfer_agreement", title=ctx["title"], community=county,
@@ -348,6 +349,8 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             manifest.warnings.append(
                 f"已安装的字体都缺少字符“{chars}”，涉及{len(lacking)}人，PDF中这些字无法显示；"
                 "请以DOCX为准，或用 HANDOVER_PDF_FONT 指定含这些字的字体后重新生成")
+    if counties:
+        manifest.warnings.extend(rule_warnings(profile, today))
     if unassigned:
         manifest.warnings.append(f"{len(unassigned)}名退休人员未能确定移交地，需人工指定（见未移交人员名单）")
     (out_dir / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")

@@ -111,6 +111,8 @@ class FeeLine:
     payer: str
     note: str
     valid_until: dt.date | None
+    in_force: bool = True  # False: the rate does not cover the document date; total is None
+    after: str = ""  # the policy's words for what follows the rate's end
 
     @property
     def total_upper(self) -> str:
@@ -137,11 +139,33 @@ class AgreementFigures:
         return round(sum(totals), 2) if totals else None
 
 
-def fee_lines(profile: PolicyProfile, persons: int) -> list[FeeLine]:
+def fee_lines(profile: PolicyProfile, persons: int, day: dt.date) -> list[FeeLine]:
+    """The fees of a transfer dated ``day``: a rate outside its validity gets no total."""
     basis = {"one_time": "一次性", "per_year": "每人每年"}
     return [FeeLine(kind=f.kind, per_person=f.per_person, basis=basis.get(f.basis, f.basis),
-                    persons=persons, total=f.total(persons), payer=f.payer, note=f.note,
-                    valid_until=f.valid_until) for f in profile.fees]
+                    persons=persons, total=f.total(persons) if f.in_force(day) else None,
+                    payer=f.payer, note=f.note, valid_until=f.valid_until,
+                    in_force=f.in_force(day), after=f.after) for f in profile.fees]
+
+
+def rule_warnings(profile: PolicyProfile, day: dt.date) -> list[str]:
+    """What a bundle dated ``day`` must tell its user: rates and time nodes the date has outrun.
+
+    The documents never apply such a rule silently (the rate reads 待定, a past node is not a
+    term); these lines go to the manifest so the office settles them before signing.
+    """
+    out = []
+    for fee in profile.fees_on(day)[1]:
+        rate = f"{money(fee.per_person)}元/人" if fee.per_person is not None else "标准"
+        span = (f"只适用于{cn_date(fee.valid_until)}前完成的移交" if fee.valid_until and day > fee.valid_until
+                else f"自{cn_date(fee.valid_from)}起适用")
+        out.append(f"{profile.name}：{fee.kind}{rate}{span}，文件日期为{cn_date(day)}，"
+                   f"协议中该项写为待定{('（' + fee.after + '）') if fee.after else ''}，请按现行规定另行确定")
+    past = [d for d in profile.deadlines if d.in_agreement and d.passed(day)]
+    if past:
+        out.append(f"{profile.name}：政策规定的时间节点“{'”“'.join(d.name for d in past)}”已于"
+                   f"{cn_date(max(d.date for d in past))}前届满，协议中不作为期限，请双方另行商定时间")
+    return out
 
 
 def volumes_and_pages(retirees: Iterable[Retiree],
@@ -162,15 +186,17 @@ def archive_counts(r: Retiree, volumes: dict[str, tuple[int, int]] | None = None
 
 
 def agreement_figures(county: str, retirees: list[Retiree], destinations: list[tuple[str, str]],
-                      profile: PolicyProfile,
+                      profile: PolicyProfile, day: dt.date,
                       volumes: dict[str, tuple[int, int]] | None = None) -> AgreementFigures:
-    """Figures of one 移交协议 (enterprise × receiving county). ``destinations``: (street, community)."""
+    """Figures of one 移交协议 (enterprise × receiving county) dated ``day``.
+
+    ``destinations``: (street, community)."""
     n = len(retirees)
     v, p = volumes_and_pages(retirees, volumes)
     return AgreementFigures(
         county=county, retirees=n, party_members=sum(r.party_member for r in retirees),
         volumes=v, pages=p, streets=len({s for s, _ in destinations}),
-        communities=len(set(destinations)), fees=fee_lines(profile, n),
+        communities=len(set(destinations)), fees=fee_lines(profile, n, day),
         transfer_staff=profile.staffing.transfer_staff(n),
         retirees_per_staff=profile.staffing.retirees_per_staff,
         copies=profile.copies_of("transfer_agreement", 4))

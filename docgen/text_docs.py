@@ -34,42 +34,48 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
                       destinations: Sequence[Destination], profile: PolicyProfile,
                       volumes: dict[str, tuple[int, int]] | None = None,
                       annexes: Sequence[str] = (), missing_persons: int = 0,
-                      receiver: str | None = None) -> dict:
+                      receiver: str | None = None, day: dt.date | None = None) -> dict:
     """Context of transfer_agreement.docx (one agreement per enterprise × receiving county).
+
+    Every region-specific sentence comes from the profile's ``[agreement]`` clauses and duties;
+    what is built here is only what any region's agreement states (the counts, the fees as the
+    profile sets them on ``day``, the closing clauses). A rate whose validity does not cover
+    ``day`` reads 待定 and a time node already past is not presented as a term
+    (``figures.rule_warnings`` says the same in the manifest).
 
     Keys: title, enterprise, enterprise_address, receiver, receiver_address, basis, figures (an
     AgreementFigures), scope / archives / party / fees / staff / schedule / other (lists of
     (number, text)), duties_a / duties_b (lists of (number, text)), annexes (lines), copies.
     """
+    day = day or clock.today()
     f: AgreementFigures = agreement_figures(
-        county, list(retirees), [(d.street, d.community) for d in destinations], profile, volumes)
-    rule = profile.routing
+        county, list(retirees), [(d.street, d.community) for d in destinations], profile, day, volumes)
+    clauses = profile.agreement
+    figures = {"retirees": f.retirees, "party_members": f.party_members, "volumes": f.volumes,
+               "pages": f.pages, "county": county}
     receiver = receiver or f"{county}人民政府"
     scope = [f"甲方向乙方移交企业退休人员{f.retirees}人，其中中共党员{f.party_members}人，分别移交乙方辖区内"
              f"{f.streets}个街道（乡镇）、{f.communities}个社区实行社会化管理服务，名单见附件《企业退休人员"
              "移交社区管理花名册》。"]
-    excluded = ["企业离休人员"]
-    if rule.exclude_leadership_cadres:
-        excluded.append("领导人员（其人事档案按干部管理权限由组织部门管理）")
-    if rule.exclude_deceased:
-        excluded.append("移交前已死亡人员（其档案仍由原企业保管）")
-    scope.append("、".join(excluded) + "不在本协议移交范围内，按有关规定办理。")
-    scope.append("本协议签订后新办理退休手续的人员，由甲方协助按本协议约定的程序办理移交。")
+    if clauses.exclusions:
+        scope.append("、".join(clauses.exclusions) + "不在本协议移交范围内。")
 
-    custodian = profile.archive_custodian or "乙方指定的档案管理部门"
-    archives = [
-        f"甲方移交退休人员人事档案{f.volumes}卷、共{f.pages}页。档案按人事档案管理规定分类、整理、"
-        "装订，材料完整、齐全、真实，标明材料形成日期并按顺序编页。",
-        f"甲方按街道（乡镇）编制《档案移交名册表》（一式四份），由甲方派专人连同档案送达{custodian}，"
-        "不得由退休人员本人自带移交；接收部门核对无误后办理接收手续。",
-        "档案中缺少必要材料的，甲方负责补齐；确实无法补齐的，由甲方出具《档案材料缺失情况说明》"
-        + (f"（本次涉及{missing_persons}人）。" if missing_persons else "。"),
-    ]
-    party = [f"甲方将{f.party_members}名退休党员的组织关系转入其居住地街道（乡镇）、社区党组织，"
-             "开具介绍信，载明党员信息和党费缴纳情况，并编制《党员组织关系转接名册》。"]
+    archives = [f"甲方移交退休人员人事档案{f.volumes}卷、共{f.pages}页。"]
+    archives += clauses.fill(clauses.archives, **figures)
+    if missing_persons:
+        archives.append(f"本次移交中{missing_persons}人的档案缺少必要材料，甲方已出具《档案材料缺失情况说明》。")
+    party = clauses.fill(clauses.party, **figures) or [
+        f"甲方按有关规定办理{f.party_members}名退休党员的党组织关系转接。"]
 
     fees: list[str] = []
     for line in f.fees:
+        if not line.in_force:
+            rate = f"{money(line.per_person)}元/人" if line.per_person is not None else "原"
+            ended = f"只适用于{cn_date(line.valid_until)}前完成的移交" if line.valid_until else "不适用于本次移交"
+            fees.append(f"{line.kind}：政策规定的{rate}标准{ended}，本协议签订时已不适用"
+                        + (f"；{line.after}" if line.after else "")
+                        + "。本次移交的费用标准待定，由双方按届时规定另行确定，签订补充协议。")
+            continue
         if line.per_person is None:
             fees.append(f"{line.kind}：标准按{profile.issuer}有关规定执行，政策未明确具体金额的，"
                         f"由双方另行约定；由{line.payer or '有关方面'}承担。")
@@ -97,18 +103,24 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
     if not staff:
         staff.append("乙方根据接收人数配备管理服务人员。")
 
-    schedule = []
-    for d in profile.deadlines:
-        when = cn_date(d.date) if d.date else d.rule
-        schedule.append(f"{d.name}：{when}。")
-    schedule.append("甲方在本协议签订后组织退休人员到移交地街道（乡镇）和社区报到，并将《基本信息表》、"
-                    "经社会保险经办机构确认的《花名册》和《移交地调查表》一并交街道（乡镇）和社区。")
+    schedule = clauses.fill(clauses.reporting, **figures)
+    nodes = [d for d in profile.deadlines if d.in_agreement]
+    past = [d for d in nodes if d.passed(day)]
+    for d in nodes:
+        if d not in past:
+            schedule.append(f"{d.name}：{cn_date(d.date) if d.date else d.rule}。")
+    if past:
+        schedule.append(f"政策文件规定的{'、'.join(d.name for d in past)}等时间节点已于"
+                        f"{cn_date(max(d.date for d in past))}前届满，不作为本协议期限；"
+                        "具体移交时间由双方另行商定。")
+    if not schedule:
+        schedule.append("具体移交时间由双方另行商定。")
 
     copies = f.copies
+    keep = (f"，{'、'.join(clauses.holders)}各执一份" if clauses.holders else "")
     other = ["本协议履行中发生争议的，双方协商解决；协商不成的，提请上级社会化管理服务工作领导机构协调。",
              "本协议未尽事宜，由双方另行协商，签订补充协议。补充协议与本协议具有同等效力。",
-             f"本协议自双方签字盖章之日起生效。本协议一式{cn_number(copies)}份，甲乙双方及相关部门各执一份，"
-             "具有同等法律效力。"]
+             f"本协议自双方签字盖章之日起生效。本协议一式{cn_number(copies)}份{keep}，具有同等法律效力。"]
     annex_lines = []
     for i, name in enumerate(annexes, 1):
         annex_lines.append(("附件：" if i == 1 else "　　　") + f"{i}．{name}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pytest
 
-from docgen.figures import agreement_figures, cn_date, cn_number, rmb_upper, volumes_and_pages
+from docgen.figures import (agreement_figures, cn_date, cn_number, rmb_upper, rule_warnings,
+                            volumes_and_pages)
 from handover.policy import load_profile
 
 
@@ -19,7 +21,6 @@ def test_rmb_upper(amount, text):
 
 
 def test_cn_number_and_date():
-    import datetime as dt
     assert [cn_number(i) for i in (1, 3, 4, 10, 12, 20, 21)] == ["一", "三", "四", "十", "十二", "二十", "二十一"]
     assert cn_date(dt.date(2024, 3, 5)) == "2024年3月5日"  # no leading zeros (GB/T 9704)
 
@@ -31,7 +32,7 @@ def test_fees_and_staff_follow_the_profile(region, per_person, staff_ratio, batc
     profile = load_profile(region)
     people = batch.retirees[:137]
     dests = [("甲街道", "一社区"), ("甲街道", "二社区"), ("乙街道", "三社区")]
-    f = agreement_figures("某区", people, dests, profile)
+    f = agreement_figures("某区", people, dests, profile, dt.date(2020, 6, 1))  # 重庆's rate in force
     assert f.retirees == 137
     assert f.party_members == sum(r.party_member for r in people)
     assert (f.streets, f.communities) == (2, 3)
@@ -54,3 +55,23 @@ def test_digitized_volumes_win_over_the_roster(batch):
     v, p = volumes_and_pages(people, override)
     assert v == 6
     assert p == roster_p - people[0].archive_pages + 999
+
+
+def test_a_rate_past_its_validity_has_no_total_and_a_warning(batch):
+    profile = load_profile("chongqing")
+    people = batch.retirees[:10]
+    during = agreement_figures("某区", people, [("甲街道", "一社区")], profile, dt.date(2020, 12, 31))
+    assert during.fees[0].in_force and during.fee_total == 10_200
+    assert rule_warnings(profile, dt.date(2020, 12, 31)) == []
+    after = agreement_figures("某区", people, [("甲街道", "一社区")], profile, dt.date(2021, 1, 1))
+    assert not after.fees[0].in_force and after.fee_total is None
+    (warning,) = rule_warnings(profile, dt.date(2026, 12, 4))
+    assert "1,020.00元/人" in warning and "2020年12月31日" in warning and "待定" in warning
+
+
+def test_past_time_nodes_are_warned_and_region_targets_are_not():
+    henan = load_profile("henan-zhengzhou")
+    assert rule_warnings(henan, dt.date(2017, 3, 1)) == []
+    (warning,) = rule_warnings(henan, dt.date(2026, 12, 4))
+    assert "签订具体移交协议" in warning and "2017年6月30日" in warning
+    assert rule_warnings(load_profile("jieyang"), dt.date(2026, 12, 4)) == []  # 2005 city-wide target
