@@ -181,10 +181,9 @@ def _tag_png(data: bytes, mark_id: str) -> bytes:
 # ---------------------------------------------------------------- PDF
 
 
-def _draw_runs(c, x: float, y: float, text: str, fonts, size: float) -> None:
-    """Draw ``text`` from ``x``, each character in a face that has it (rare name characters)."""
-    from reportlab.pdfbase import pdfmetrics
-
+def _hidden_text(c, x: float, y: float, text: str, fonts, size: float) -> None:
+    """``text`` as invisible text from (x, y), each character in a face that has it (rare name
+    characters of a viewer)."""
     runs: list[tuple[str, str]] = []
     for ch in text:
         face = fonts.font_for(ch)
@@ -226,7 +225,7 @@ def _overlay(width: float, height: float, mark: Mark, visible: bool) -> bytes:
         tw, th = coverage.width / _PDF_SCALE, coverage.height / _PDF_SCALE
         for x, y in _grid(width, height, (bw / _PDF_SCALE, bh / _PDF_SCALE), (tw, th), size):
             c.drawImage(reader, x, height - y - th, tw, th, mask="auto")
-    _draw_runs(c, 4, 4, mark.hidden_text, fonts, 6)
+    _hidden_text(c, 4, 4, mark.hidden_text, fonts, 6)
     c.showPage()
     c.save()
     return buf.getvalue()

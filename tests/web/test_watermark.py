@@ -122,3 +122,28 @@ def test_archive_staff_may_work_without_the_visible_mark_but_never_without_the_i
     assert read_mark(img) == _last(seed, "view_page", "archivist").detail["mark"]
     pdf = archivist.get(f"/dossiers/{seed.volume_a}/volume.pdf").content
     assert read_mark(pdf) == _last(seed, "download", "archivist").detail["mark"]
+
+
+def test_handover_audit_trace_names_the_download_of_a_leaked_copy(as_user, seed, tmp_path):
+    from click.testing import CliRunner
+
+    from archive_store.cli import audit_command
+
+    rid = _approved_request(as_user, seed.volume_a)
+    leaked = tmp_path / "leaked.pdf"
+    leaked.write_bytes(as_user("comm_a").get(f"/dossiers/{seed.volume_a}/volume.pdf").content)
+    mark = read_mark(leaked.read_bytes())
+    runner = CliRunner()
+    by_file = runner.invoke(audit_command, ["trace", str(leaked)])
+    assert by_file.exit_code == 0, by_file.output
+    assert "comm_a" in by_file.output and f"申请第 {rid} 号" in by_file.output and "核实出生日期" in by_file.output
+    by_id = runner.invoke(audit_command, ["trace", mark.upper(), "--json"])
+    assert by_id.exit_code == 0, by_id.output
+    assert '"actor": "comm_a"' in by_id.output and f'"request": {rid}' in by_id.output
+    assert runner.invoke(audit_command, ["trace", "0" * 12]).exit_code != 0  # no such download
+    assert runner.invoke(audit_command, ["trace", "不是编号"]).exit_code != 0
+    clean = tmp_path / "clean.pdf"
+    clean.write_bytes(_stored(seed, seed.volume_a, "volume.pdf")[0])
+    refused = runner.invoke(audit_command, ["trace", str(clean)])
+    assert refused.exit_code != 0 and "没有水印编号" in refused.output
+    assert [r.target for r in audit_rows(seed, action="trace_mark")] == [mark, mark, "0" * 12]  # searches audited
