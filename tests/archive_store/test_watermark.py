@@ -129,3 +129,39 @@ def test_ids_differ_and_only_custodians_may_go_without_the_visible_mark():
                                         ("HandoverMark=0123456789ab", "0123456789ab"), ("nothing", None)])
 def test_mark_in_text(text, found):
     assert mark_in_text(text) == found
+
+
+def test_a_volume_pdf_keeps_its_invisible_ocr_text_under_the_mark(tmp_path):
+    """The volume PDF as ocr.pdf_volume writes it (scan JPEGs, glyphless OCR text, PDF/A-2b)."""
+    from ocr.pdf_volume import PdfPage, write_pdf
+    from ocr.records import OcrLine
+
+    line = "经研究同意该同志办理退休审批手续"
+    pages = [PdfPage(_page("JPEG", (620, 877)), 75, 620, 877, [OcrLine(line, (60, 200, 560, 230), 0.9)], n)
+             for n in (1, 2)]
+    write_pdf(tmp_path / "volume.pdf", pages, "张建国人事档案", "test", pdfa=True)
+    marked = tmp_path / "marked.pdf"
+    marked.write_bytes(mark_pdf((tmp_path / "volume.pdf").read_bytes(), MARK, visible=True))
+    assert subprocess.run(["qpdf", "--check", str(marked)], capture_output=True).returncode == 0
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(marked), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert text.count(line) == 2 and text.count(MARK.mark_id) == 2
+
+
+@pytest.mark.slow
+def test_the_visible_mark_is_read_back_from_the_page_by_ocr():
+    """What a photographed page would show: the viewer, the time and the request, legible."""
+    import cv2
+    import numpy as np
+    from PIL import ImageOps
+
+    from ocr import models
+
+    marked, _ = mark_image(_page(), MARK, visible=True)
+    # The mark is the only grey on the page: darken it, and turn its slant level for the reader.
+    level = _pixels(marked).rotate(-30, expand=True, fillcolor=255, resample=Image.BICUBIC)
+    level = ImageOps.autocontrast(level.point(lambda v: 0 if v < 60 else v), cutoff=1)
+    result, _ = models.rapidocr()(cv2.cvtColor(np.asarray(level), cv2.COLOR_GRAY2BGR))
+    read = [text.replace(" ", "") for _, text, _ in result or []]
+    assert "刘社工（comm_a）纬五路社区" in read
+    assert any("2026-12-0418:40申请第7号" in text for text in read)
