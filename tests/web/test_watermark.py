@@ -140,7 +140,7 @@ def test_handover_audit_trace_names_the_download_of_a_leaked_copy(as_user, seed,
     by_id = runner.invoke(audit_command, ["trace", mark.upper(), "--json"])
     assert by_id.exit_code == 0, by_id.output
     assert '"actor": "comm_a"' in by_id.output and f'"request": {rid}' in by_id.output
-    assert runner.invoke(audit_command, ["trace", "0" * 12]).exit_code != 0  # no such download
+    assert runner.invoke(audit_command, ["trace", "0" * 12]).exit_code == 3  # no such download
     assert runner.invoke(audit_command, ["trace", "不是编号"]).exit_code != 0
     clean = tmp_path / "clean.pdf"
     clean.write_bytes(_stored(seed, seed.volume_a, "volume.pdf")[0])
