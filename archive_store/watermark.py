@@ -70,9 +70,15 @@ def visible_for(custodian: bool, custodians_see_it: bool) -> bool:
 
 @lru_cache(maxsize=8)
 def _image_font(size: int):
+    from handover.errors import Unavailable
     from ocr.fonts import font
 
-    return font("sans", size)
+    for kind in ("sans", "kai"):  # Noto Sans CJK SC; the Kai face where Noto is not installed
+        try:
+            return font(kind, size)
+        except OSError:
+            continue
+    raise Unavailable("未找到绘制水印的中文字体：请安装 fonts-noto-cjk 或 fonts-arphic-gkai00mp（make install）")
 
 
 def _tile(mark: Mark, size: int):

@@ -255,16 +255,16 @@ def _stored(request: Request, key: str) -> bytes:
         raise HTTPException(404, "存储中没有该文件") from None
 
 
-def _mark(user: CurrentUser, cited: dict) -> watermark.Mark:
-    """The 水印 of one page view or download: who (name and account), their organisation, the
-    time, the request it rests on, and a fresh identifier for the audit row."""
+def served_mark(user: CurrentUser, cited: dict) -> watermark.Mark:
+    """The 水印 of one page view, crop or download: who (name and account), their organisation,
+    the time, the request it rests on, and a fresh identifier for the audit row."""
     viewer = f"{user.display_name}（{user.username}）" if user.display_name else user.username
     return watermark.Mark(viewer, user.community_label or user.enterprise_name or user.role_label,
                           clock.shown(clock.utcnow()), cited.get("request_id"),
                           watermark.new_mark_id())
 
 
-def _visible(request: Request, user: CurrentUser) -> bool:
+def mark_visible(request: Request, user: CurrentUser) -> bool:
     return watermark.visible_for(user.reader.custodian, request.app.state.cfg.watermark_custodians)
 
 
@@ -310,9 +310,9 @@ def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = D
     row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == seq))
     if row is None or not row.image_key:
         raise HTTPException(404, "没有该页的图像")
-    mark = _mark(user, cited)
+    mark = served_mark(user, cited)
     body, media = watermark.mark_image(_stored(request, f"{vol.prefix}/{row.image_key}"), mark,
-                                       visible=_visible(request, user))
+                                       visible=mark_visible(request, user))
     audit.record(session, user.username, "view_page", f"{vol.ref_no}/{seq}", mark=mark.mark_id, **cited)
     return Response(body, media_type=media, headers=PRIVATE)
 
@@ -322,8 +322,8 @@ def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(sta
                session: Session = Depends(db)):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     cited = need_read(request, session, user, vol)
-    mark = _mark(user, cited)
-    body = watermark.mark_pdf(_stored(request, f"{vol.prefix}/volume.pdf"), mark, visible=_visible(request, user))
+    mark = served_mark(user, cited)
+    body = watermark.mark_pdf(_stored(request, f"{vol.prefix}/volume.pdf"), mark, visible=mark_visible(request, user))
     audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", mark=mark.mark_id, **cited)
     return Response(body, media_type="application/pdf",
                     headers={**PRIVATE, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'{vol.ref_no}.pdf')}"})
