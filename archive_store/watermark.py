@@ -81,13 +81,12 @@ def _image_font(size: int):
     raise Unavailable("未找到绘制水印的中文字体：请安装 fonts-noto-cjk 或 fonts-arphic-gkai00mp（make install）")
 
 
-def _tile(mark: Mark, size: int):
+def _tile(lines: tuple[str, ...], size: int):
     """The mark's text once, rotated: an "L" image whose values are the ink's coverage, and the
     size of the text block before the rotation (what the lattice of ``_grid`` is spaced by)."""
     from PIL import Image, ImageDraw
 
     font = _image_font(size)
-    lines = mark.lines
     widths = [font.getlength(line) for line in lines]
     pad = size
     block = Image.new("L", (int(max(widths)) + 2 * pad, int(len(lines) * size * 1.4) + 2 * pad), 0)
@@ -97,12 +96,15 @@ def _tile(mark: Mark, size: int):
     return block.rotate(_ANGLE, expand=True, resample=Image.BICUBIC), block.size
 
 
-def _ink_mask(width: int, height: int, mark: Mark):
+# The visible words change with the minute: a reader paging through a volume gets the same
+# coverage for every page of a size, drawn once (~9 MB per A4 page at 300 dpi, hence so few).
+@lru_cache(maxsize=4)
+def _ink_mask(width: int, height: int, lines: tuple[str, ...]):
     """The whole page's coverage: the rotated text tiled over it, scaled by the opacity."""
     from PIL import Image, ImageChops
 
     size = max(8, round(min(width, height) / 40))
-    tile, block = _tile(mark, size)
+    tile, block = _tile(lines, size)
     tile = tile.point(lambda v: round(v * _OPACITY))
     mask = Image.new("L", (width, height), 0)
     tw, th = tile.size
@@ -152,7 +154,7 @@ def mark_image(data: bytes, mark: Mark, *, visible: bool) -> tuple[bytes, str]:
         img = img.convert("RGB")
     if visible:
         ink = Image.new(img.mode, img.size, _GREY if img.mode == "L" else (_GREY,) * 3)
-        img.paste(ink, (0, 0), _ink_mask(img.width, img.height, mark))
+        img.paste(ink, (0, 0), _ink_mask(img.width, img.height, mark.lines))
     out = io.BytesIO()
     dpi = img.info.get("dpi", (300, 300))
     if fmt == "JPEG":
@@ -224,7 +226,7 @@ def _overlay(width: float, height: float, mark: Mark, visible: bool) -> bytes:
     c = canvas.Canvas(buf, pagesize=(width, height), invariant=1)
     if visible:
         size = max(8.0, min(width, height) / 40)
-        coverage, (bw, bh) = _tile(mark, round(size * _PDF_SCALE))
+        coverage, (bw, bh) = _tile(mark.lines, round(size * _PDF_SCALE))
         alpha = coverage.point(lambda v: round(v * _OPACITY))
         tile = Image.merge("LA", (Image.new("L", coverage.size, _GREY), alpha)).convert("RGBA")
         reader = ImageReader(tile)
