@@ -59,6 +59,16 @@ def test_the_visible_mark_is_tiled_over_the_whole_page_and_the_id_is_in_the_file
     assert _pixels(marked).crop((100, 100, 600, 170)).getextrema()[0] < 40
 
 
+def test_the_id_outlives_stripped_metadata_recompression_and_cropping():
+    marked, _ = mark_image(_page(), MARK, visible=True)
+    leaked = Image.open(io.BytesIO(marked)).crop((37, 101, 1100, 1500))  # part of the page, re-saved
+    leaked.info = {}  # the metadata is gone
+    out = io.BytesIO()
+    leaked.save(out, "JPEG", quality=50)
+    assert Image.open(io.BytesIO(out.getvalue())).info.get("comment") is None
+    assert read_mark(out.getvalue()) == MARK.mark_id
+
+
 def test_png_stays_png_and_without_the_visible_mark_the_pixels_are_the_stored_ones():
     for fmt, media in (("JPEG", "image/jpeg"), ("PNG", "image/png")):
         original = _page(fmt, (400, 560))
