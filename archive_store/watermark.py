@@ -149,7 +149,7 @@ def mark_image(data: bytes, mark: Mark, *, visible: bool) -> tuple[bytes, str]:
     if data.startswith(_PNG) and not visible:
         return _tag_png(data, mark.mark_id), "image/png"
     img = Image.open(io.BytesIO(data))
-    fmt = img.format
+    fmt, dpi = img.format, img.info.get("dpi", (300, 300))
     img.load()
     if img.mode not in ("RGB", "L"):
         img = img.convert("RGB")
@@ -158,7 +158,6 @@ def mark_image(data: bytes, mark: Mark, *, visible: bool) -> tuple[bytes, str]:
         img.paste(ink, (0, 0), _ink_mask(img.width, img.height, mark.lines))
         img = _with_pattern(img, mark.mark_id)
     out = io.BytesIO()
-    dpi = img.info.get("dpi", (300, 300))
     if fmt == "JPEG":
         img.save(out, "JPEG", quality=90, dpi=dpi)
         return _tag_jpeg(out.getvalue(), mark.mark_id), "image/jpeg"
@@ -168,7 +167,7 @@ def mark_image(data: bytes, mark: Mark, *, visible: bool) -> tuple[bytes, str]:
 
 # The identifier in the pixels too, for a copy whose metadata was stripped: 80 bits (the id's 48
 # and their CRC-32) as cells of 8×8 pixels lightened or darkened by 3 levels, the block of 8×10
-# cells repeated over the page. Invisible on paper and through print; it survives re-compression
+# cells repeated over the page. Not to be seen on a page's paper; it survives re-compression
 # (JPEG quality 50) and cropping, not rescaling (a screenshot at another zoom, a photograph) —
 # the visible mark is for those.
 _CELL, _COLS, _ROWS, _AMP = 8, 8, 10, 3

@@ -175,3 +175,10 @@ def test_the_visible_mark_is_read_back_from_the_page_by_ocr():
     read = [text.replace(" ", "") for _, text, _ in result or []]
     assert "刘社工（comm_a）纬五路社区" in read
     assert any("2026-12-0418:40申请第7号" in text for text in read)
+
+
+def test_the_marked_image_keeps_its_resolution():
+    out = io.BytesIO()
+    Image.new("RGB", (400, 560), (250, 248, 240)).save(out, "JPEG", dpi=(200, 200))
+    marked, _ = mark_image(out.getvalue(), MARK, visible=True)
+    assert Image.open(io.BytesIO(marked)).info["dpi"] == (200, 200)  # a print of it keeps the page's size
