@@ -17,6 +17,7 @@ from handover.clock import utcnow
 
 from .audit_chain import NOT_FOUND_ACTIONS, REFUSED_ACTIONS
 from .tables import AuditRow, VolumeRow
+from .watermark import MARK_ID
 
 # What came of the action: done or shown; refused (no right, wrong password); the object named
 # does not exist (a guessed id). Stored with the row so that refusals can be listed on their own.
@@ -74,7 +75,7 @@ class AuditFilter:
 
     since: dt.date | None = None  # local calendar days, both ends included
     until: dt.date | None = None
-    subject: str = ""  # a 档号, or a person: name, ID number (full or masked)
+    subject: str = ""  # a 档号, a person (name, ID number full or masked), or a 水印编号
     actor: str = ""
     action: str = ""
     outcome: str = ""
@@ -83,7 +84,7 @@ class AuditFilter:
 def _subject_condition(session: Session, subject: str):
     """Rows about a 档号 or a person: the text in the target (ID numbers are stored masked, so a
     full one is looked for masked), or the target naming one of the person's volumes (档号, or a
-    page or file of it)."""
+    page or file of it); or the page view or download whose copy carries that 水印编号."""
     text = subject.strip()
     number = normalize(text)
     people = [VolumeRow.name == text]
@@ -92,6 +93,8 @@ def _subject_condition(session: Session, subject: str):
     elif masked := _MASKED.fullmatch(number):
         people.append(VolumeRow.id_number.like(f"{masked[1]}%{masked[2]}"))
     conditions = [AuditRow.target.contains(redact(text), autoescape=True)]
+    if MARK_ID.fullmatch(text.lower()):  # the 水印编号 of a leaked copy: the download that served it
+        conditions.append(AuditRow.detail["mark"].as_string() == text.lower())
     for ref_no in session.scalars(select(VolumeRow.ref_no).where(or_(*people))):
         conditions += [AuditRow.target == ref_no, AuditRow.target.startswith(f"{ref_no}/", autoescape=True)]
     return or_(*conditions)

@@ -7,6 +7,7 @@
     handover reconcile --enterprise NAME [--street S] [--json]
     handover communities pending | confirm COUNTY STREET NAME [--code] | reject … --reason
     handover requests overdue [--date D] [--json]
+    handover audit trace MARK_ID|FILE [--json]
 """
 
 from __future__ import annotations
@@ -384,3 +385,46 @@ def requests_overdue(on, as_json):
                           f"归还日期 {x['due_on']}，逾期 {x['days_overdue']} 天")
     if rows:
         raise SystemExit(EXIT_FINDINGS)
+
+
+@click.group("audit", cls=DomainGroup)
+def audit_command():
+    """审计日志。"""
+
+
+@audit_command.command("trace")
+@click.argument("what")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def audit_trace(what, as_json):
+    """按水印编号查找页面或PDF的那一次调阅：谁、何时、哪一卷、凭哪件申请。
+    WHAT 是水印编号（12位），或泄露出来的PDF/图像文件（从中读出编号）。"""
+    from handover import clock
+    from handover.errors import InputRefused, NotFound
+
+    from . import audit
+    from .watermark import MARK_ID, read_mark
+
+    path = Path(what)
+    if path.is_file():
+        mark = read_mark(path.read_bytes())
+        if mark is None:
+            raise NotFound(f"文件“{path.name}”中没有水印编号")
+    else:
+        mark = what.strip().lower()
+        if not MARK_ID.fullmatch(mark):
+            raise InputRefused(f"“{what[:40]}”不是水印编号（12位十六进制数字），也不是文件")
+    with session_scope(settings()) as session:
+        rows = audit.entries(session, audit.AuditFilter(subject=mark))
+        found = [{"at": clock.iso(r.at, "seconds"), "actor": r.actor, "action": r.action, "target": r.target,
+                  "reason": r.reason, "request": (r.detail or {}).get("request_id")} for r in rows]
+        audit.record(session, current_actor(), "trace_mark", mark, "", found=len(found))
+    if not found:
+        raise NotFound(f"审计日志中没有水印编号 {mark} 的调阅记录")
+    if as_json:
+        click.echo(json.dumps({"mark": mark, "reads": found}, ensure_ascii=False, indent=1))
+        return
+    console = _console()
+    for x in found:
+        grounds = f"，凭申请第 {x['request']} 号（事由：{x['reason']}）" if x["request"] else ""
+        what_ = "下载" if x["action"] == "download" else "查看"
+        console.print(f"水印编号 {mark}：{x['actor']} 于 {x['at']} {what_} {x['target']}{grounds}")

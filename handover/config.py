@@ -73,6 +73,10 @@ class Settings:
     signin_address_limit: int = 100
     # Days after which a password must be changed at the next sign-in; 0 = never.
     password_max_age_days: int = 90
+    # 水印: page images and PDFs served to archive staff and admins carry the visible mark
+    # (viewer, organisation, time) too; off: their working views go without it. Everyone else's
+    # always do, and every copy carries the invisible per-download identifier (archive_store.watermark).
+    watermark_custodians: bool = True
 
     @property
     def db_url(self) -> str:

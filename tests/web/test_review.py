@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import func, select
 
 from archive_store.tables import AuditRow, ReviewAnswerRow, StoredObjectRow, VolumeRow
+from archive_store.watermark import read_mark
 from handover import idnumber
 from handover.db import session_scope
 
@@ -218,8 +219,12 @@ def test_the_crop_follows_the_page_image_rules(as_user, seed, vol):
     assert as_user("ent_a").get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 403
     rid = comm_a.post(f"/api/dossiers/{vol}/requests", json={"kind": "view", "reason": "核实姓名"}).json()["id"]
     assert archivist.post(f"/api/requests/{rid}/approve", json={"note": "同意"}).status_code == 200
-    assert comm_a.get(f"/dossiers/{vol}/review/{NAME_KEY}/crop").status_code == 200  # as for the page image
+    crop = comm_a.get(f"/dossiers/{vol}/review/{NAME_KEY}/crop")
+    assert crop.status_code == 200  # as for the page image, and marked like it (水印)
+    assert crop.headers["cache-control"] == "private, no-store"
     with session_scope(seed.cfg) as s:
+        row = s.scalar(select(AuditRow).where(AuditRow.action == "view_page").order_by(AuditRow.id.desc()))
+        assert row.actor == "comm_a" and read_mark(crop.content) == row.detail["mark"]
         denied = s.scalars(select(AuditRow).where(AuditRow.action == "denied")).all()
         assert {"comm_a", "comm_b", "ent_a"} <= {d.actor for d in denied}
 

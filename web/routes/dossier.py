@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import mimetypes
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive_store import audit
+from archive_store import audit, watermark
 from archive_store.access import KINDS, STATUS_LABELS, citation
 from archive_store.catalog import export_xlsx
 from archive_store.read_rule import Shelved, Verdict, may_read, read_grant, verdict
@@ -244,25 +244,28 @@ def dossier_page(request: Request, volume_id: int, seq: int | None = None, user:
                 requests=_my_requests(session, user, vol), kinds=KINDS, status_labels=STATUS_LABELS)
 
 
-def _stream(request: Request, key: str, filename: str | None = None):
-    storage = _storage(request)
+# A marked copy names one viewer: no shared cache may keep it or hand it to another.
+PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+def _stored(request: Request, key: str) -> bytes:
     try:
-        size = storage.stat(key).size
+        return _storage(request).get(key)
     except ObjectNotFound:
         raise HTTPException(404, "存储中没有该文件") from None
-    media = mimetypes.guess_type(key)[0] or "application/octet-stream"
 
-    def body():
-        with storage.open(key) as fh:
-            while chunk := fh.read(256 * 1024):
-                yield chunk
 
-    headers = {"Content-Length": str(size)}
-    if filename:
-        from urllib.parse import quote
+def served_mark(user: CurrentUser, cited: dict) -> watermark.Mark:
+    """The 水印 of one page view, crop or download: who (name and account), their organisation,
+    the time, the request it rests on, and a fresh identifier for the audit row."""
+    viewer = f"{user.display_name}（{user.username}）" if user.display_name else user.username
+    return watermark.Mark(viewer, user.community_label or user.enterprise_name or user.role_label,
+                          clock.shown(clock.utcnow()), cited.get("request_id"),
+                          watermark.new_mark_id())
 
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return StreamingResponse(body(), media_type=media, headers=headers)
+
+def mark_visible(request: Request, user: CurrentUser) -> bool:
+    return watermark.visible_for(user.reader.custodian, request.app.state.cfg.watermark_custodians)
 
 
 @router.post("/dossiers/{volume_id}/accept", include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -307,8 +310,11 @@ def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = D
     row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == seq))
     if row is None or not row.image_key:
         raise HTTPException(404, "没有该页的图像")
-    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{seq}", **cited)
-    return _stream(request, f"{vol.prefix}/{row.image_key}")
+    mark = served_mark(user, cited)
+    body, media = watermark.mark_image(_stored(request, f"{vol.prefix}/{row.image_key}"), mark,
+                                       visible=mark_visible(request, user))
+    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{seq}", mark=mark.mark_id, **cited)
+    return Response(body, media_type=media, headers=PRIVATE)
 
 
 @router.get("/dossiers/{volume_id}/volume.pdf", tags=["案卷"], summary="下载可检索的PDF")
@@ -316,8 +322,11 @@ def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(sta
                session: Session = Depends(db)):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     cited = need_read(request, session, user, vol)
-    audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", **cited)
-    return _stream(request, f"{vol.prefix}/volume.pdf", f"{vol.ref_no}.pdf")
+    mark = served_mark(user, cited)
+    body = watermark.mark_pdf(_stored(request, f"{vol.prefix}/volume.pdf"), mark, visible=mark_visible(request, user))
+    audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", mark=mark.mark_id, **cited)
+    return Response(body, media_type="application/pdf",
+                    headers={**PRIVATE, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'{vol.ref_no}.pdf')}"})
 
 
 @router.get("/api/dossiers/{volume_id}", tags=["案卷"], summary="案卷信息、卷内目录与齐全性")

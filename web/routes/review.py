@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive_store import audit, review_cache
+from archive_store import audit, review_cache, watermark
 from archive_store import review as rv
 from archive_store.review_values import ReviewError, shown_value
 from archive_store.storage import StorageError, open_storage
@@ -24,7 +24,7 @@ from handover import clock
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, require
 from ..render import flash, page
 from ..security import verify_csrf
-from .dossier import OUTCOMES, need_read, visible_volume
+from .dossier import OUTCOMES, PRIVATE, mark_visible, need_read, served_mark, visible_volume
 
 router = APIRouter()
 archive_only = require(*ARCHIVE_ROLES)
@@ -182,8 +182,11 @@ def crop_image(request: Request, volume_id: int, key: str, user: CurrentUser = D
         data = rv.crop(_storage(request), vol, row.image_key, item.box)
     except StorageError:
         raise HTTPException(404, "存储中没有该页的图像") from None
-    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{item.page}", crop=key, **cited)
-    return Response(data, media_type="image/jpeg")
+    mark = served_mark(user, cited)
+    data, media = watermark.mark_image(data, mark, visible=mark_visible(request, user))
+    audit.record(session, user.username, "view_page", f"{vol.ref_no}/{item.page}", crop=key, mark=mark.mark_id,
+                 **cited)
+    return Response(data, media_type=media, headers=PRIVATE)
 
 
 # ---------------------------------------------------------------- JSON API
