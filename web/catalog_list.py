@@ -15,7 +15,6 @@ from .paging import Paging, Sorts
 
 # the check's outcome as stored on the volume; "unchecked": no check.json came with it
 OUTCOMES = {"complete": "完整", "incomplete": "不完整", "rejected": "退回", "unchecked": "未检查"}
-FILTERS = ("community", "ref_from", "ref_to", "name", "outcome", "since", "until")
 SORTS = Sorts(columns={"ref_no": (VolumeRow.ref_no,), "name": (VolumeRow.name,),
                        "published": (VolumeRow.published_at,), "pages": (VolumeRow.content_pages,),
                        "outcome": (VolumeRow.check_outcome,)},

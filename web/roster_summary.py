@@ -13,7 +13,6 @@ from .paging import Paging, Sorts
 
 # routed: a receiving community; held: its community waits for an admin; excluded: not handed over
 STATUS_LABELS = {"routed": "已确定移交社区", "held": "社区待确认", "excluded": "不随同移交"}
-FILTERS = ("county", "street", "community", "status", "q")
 
 _held = exists().where(CommunityHoldRow.retiree_id == RetireeRow.id)
 STATUS = case((RetireeRow.dest_county.is_not(None), "routed"), (_held, "held"), else_="excluded")
