@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive_store.tables import PUBLISHED, CommunityRow, VolumeRow
+from handover import clock
 from handover.errors import InputRefused
 
 from .paging import Paging, Sorts
@@ -61,13 +62,13 @@ def volumes(session: Session, scope: list[int] | None, paging: Paging) -> list[d
     until = _day(f["until"], "截止日期") if f.get("until") else None
     if since and until and since > until:
         raise InputRefused("起始日期晚于截止日期")
-    if since:
-        stmt = stmt.where(VolumeRow.published_at >= dt.datetime.combine(since, dt.time()))
+    if since:  # the office's calendar days, both ends included (times are stored in UTC)
+        stmt = stmt.where(VolumeRow.published_at >= clock.stored_start_of(since))
     if until:
-        stmt = stmt.where(VolumeRow.published_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+        stmt = stmt.where(VolumeRow.published_at < clock.stored_start_of(until + dt.timedelta(days=1)))
     paging.count(session, stmt)
     return [{"volume_id": r.id, "ref_no": r.ref_no, "name": r.name, "enterprise": r.enterprise_name,
              "community_id": r.cid, "community": f"{r.county}{r.street}{r.community}", "pages": r.content_pages,
              "materials": r.materials, "outcome": r.check_outcome or "unchecked",
-             "published_at": r.published_at.isoformat() if r.published_at else None}
+             "published_at": clock.iso(r.published_at)}
             for r in session.execute(paging.apply(stmt))]

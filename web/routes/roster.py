@@ -17,8 +17,8 @@ from handover.report import write_problems_xlsx
 from handover.roster import Problem, RosterFileError, Severity
 from handover.roster.importer import import_roster
 
-from ..deps import CurrentUser, ENTERPRISE_ROLES, db, hidden, missing, require
 from .. import roster_summary as summary_sql
+from ..deps import CurrentUser, ENTERPRISE_ROLES, db, hidden, missing, require
 from ..downloads import built_file
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from ..render import flash, page
