@@ -35,8 +35,8 @@ def test_a_held_row_waits_for_the_admin_and_goes_through_after_confirmation(as_u
     [finding] = [p for p in result["report"]["problems"] if p["code"] == "community_unregistered"]
     assert finding["row"] == 6 and finding["column"].startswith("确认移交社区") and not finding["is_error"]
     assert "需管理员确认后方可移交" in finding["message"] and "是否为“建中街社区”" in finding["message"]
-    summary = ent.get("/api/roster/summary").json()
-    [waiting] = [p for p in summary["excluded"] if "社区待确认" in p["reason"]]
+    summary = ent.get("/api/roster/summary?status=held").json()
+    [waiting] = [p for p in summary["retirees"] if "社区待确认" in p["rule"]]
 
     listed = admin.get("/api/communities/pending").json()["pending"]
     assert [(p["name"], [(r["row"], r["name"]) for r in p["rows"]]) for p in listed] == \
@@ -49,8 +49,8 @@ def test_a_held_row_waits_for_the_admin_and_goes_through_after_confirmation(as_u
                                                        "name": "建中社区", "code": ""}, follow_redirects=False)
     assert r.status_code == 303
     assert admin.get("/api/communities/pending").json()["pending"] == []
+    assert ent.get("/api/roster/summary?status=held").json()["retirees"] == []
     summary = ent.get("/api/roster/summary").json()
-    assert not [p for p in summary["excluded"] if "社区待确认" in p["reason"]]
     assert any(c["community"] == "建中社区" and c["count"] == 1 for c in summary["communities"])
     audit = admin.get("/api/audit?action=community_confirm").json()
     assert [(a["actor"], a["target"]) for a in audit] == [("admin", "二七区建中街街道建中社区")]

@@ -145,8 +145,8 @@ def test_request_approve_then_read_then_close(as_user, seed):
     # Another community's clerk cannot tell this request from one that does not exist.
     mine, ghost = (as_user("comm_b").post(f"/api/requests/{i}/cancel", json={}) for i in (rid, 999999))
     assert mine.status_code == ghost.status_code == 404 and mine.json() == ghost.json()
-    assert as_user("comm_b").get("/api/requests").json() == []
-    pending = archivist.get("/api/requests", params={"status": "pending"}).json()
+    assert as_user("comm_b").get("/api/requests").json()["requests"] == []
+    pending = archivist.get("/api/requests", params={"status": "pending"}).json()["requests"]
     assert [p["id"] for p in pending] == [rid]
     assert archivist.post(f"/api/requests/{rid}/approve", json={"note": "同意"}).json()["status"] == "approved"
     img = comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image")
@@ -172,13 +172,13 @@ def test_an_overdue_loan_no_longer_opens_the_file(as_user, seed):
                       json={"kind": "loan", "reason": "复印", "due_on": clock.today().isoformat()}).json()["id"]
     archivist.post(f"/api/requests/{rid}/approve", json={"note": "同意"})
     assert comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 200
-    assert archivist.get("/api/requests", params={"status": "overdue"}).json() == []
+    assert archivist.get("/api/requests", params={"status": "overdue"}).json()["requests"] == []
     with session_scope(seed.cfg) as s:  # the days pass: the loan is now two days past its 归还日期
         s.get(AccessRequestRow, rid).due_on = clock.today() - dt.timedelta(days=2)
     assert comm_a.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 403
     assert comm_a.get(f"/dossiers/{seed.volume_a}/volume.pdf").status_code == 403
     assert comm_a.get(f"/api/dossiers/{seed.volume_a}").json()["may_read"] is False
-    overdue = archivist.get("/api/requests", params={"status": "overdue"}).json()
+    overdue = archivist.get("/api/requests", params={"status": "overdue"}).json()["requests"]
     assert [r["id"] for r in overdue] == [rid] and overdue[0]["overdue"] is True
     assert "逾期未还" in archivist.get("/requests", headers=HTML).text
     home = archivist.get("/", headers=HTML).text
@@ -195,7 +195,7 @@ def test_reject_needs_a_reason_and_the_page_form_works(as_user, seed):
                                                                         "due_on": "2030-01-31", "csrf_token": token},
                            follow_redirects=False)
     assert r.status_code == 303
-    rid = archivist.get("/api/requests").json()[0]["id"]
+    rid = archivist.get("/api/requests").json()["requests"][0]["id"]
     assert archivist.post(f"/api/requests/{rid}/reject", json={"note": ""}).status_code == 400
     page = archivist.get("/requests", headers=HTML).text
     assert "批准" in page and "驳回" in page and "外借复核" in page
@@ -205,14 +205,14 @@ def test_reject_needs_a_reason_and_the_page_form_works(as_user, seed):
 
 def test_catalogs_download_in_scope(as_user, seed):
     comm_a = as_user("comm_a")
-    assert [c["id"] for c in comm_a.get("/api/catalogs").json()] == [seed.community_a]
+    assert [c["id"] for c in comm_a.get("/api/catalogs").json()["communities"]] == [seed.community_a]
     r = comm_a.get(f"/catalogs/{seed.community_a}.xlsx")
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
     assert wb.sheetnames == ["案卷目录", "台账"]
     ledger = wb["台账"]
     assert ledger.cell(3, [c.value for c in ledger[2]].index("姓名") + 1).value == seed.person_a.name
-    assert len(as_user("archivist").get("/api/catalogs").json()) == 2
+    assert len(as_user("archivist").get("/api/catalogs").json()["communities"]) == 2
     assert [r.action for r in audit_rows(seed, actor="comm_a")].count("export_catalog") == 1
 
 

@@ -64,8 +64,8 @@ def test_a_withdrawn_volume_is_gone_for_everyone_but_archive_staff(as_user, seed
     assert comm.get(f"/dossiers/{seed.volume_a}/pages/1/image").status_code == 404
     assert comm.get(f"/dossiers/{seed.volume_a}/volume.pdf").status_code == 404
     assert ref_no not in catalog_refs(comm, seed.community_a)
-    assert all(row["volume_id"] != seed.volume_a for row in comm.get("/api/requests").json())
-    counts = {c["id"]: c["volumes"] for c in comm.get("/api/catalogs").json()}
+    assert all(row["volume_id"] != seed.volume_a for row in comm.get("/api/requests").json()["requests"])
+    counts = {c["id"]: c["volumes"] for c in comm.get("/api/catalogs").json()["communities"]}
     assert counts[seed.community_a] == 1  # volume_c only
     assert as_user("ent_a").get(f"/api/dossiers/{seed.volume_a}").status_code == 403
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -23,8 +23,10 @@ from archive_store.withdraw import latest_withdrawal, withdrawn_volumes
 from handover import clock, volume_folder
 from handover.disclosure import MASKED, Disclosure
 
+from .. import catalog_list
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
 from ..downloads import built_file
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from ..render import flash, page
 from ..security import verify_csrf
 from ..users import ARCHIVE, ADMIN
@@ -359,10 +361,24 @@ def _withdrawn_rows(session: Session) -> list[dict]:
             for v, w in withdrawn_volumes(session)]
 
 
+def _catalogs(request: Request, session: Session, user: CurrentUser, filters: dict, sort: str, limit: int,
+              offset: int) -> tuple[dict, Paging]:
+    paging = Paging.of(request.url.path, catalog_list.SORTS, filters, sort, limit, offset)
+    volumes = catalog_list.volumes(session, user.scope, paging)
+    return {"communities": _catalog_rows(session, user), **paging.answer(), "volumes": volumes}, paging
+
+
 @router.get("/catalogs", include_in_schema=False)
-def catalogs_page(request: Request, user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+def catalogs_page(request: Request, community: str = "", ref_from: str = "", ref_to: str = "", name: str = "",
+                  outcome: str = "", since: str = "", until: str = "", sort: str = "", limit: int = DEFAULT_LIMIT,
+                  offset: int = Query(0, ge=0), user: CurrentUser = Depends(staff_only),
+                  session: Session = Depends(db)):
+    filters = dict(community=community, ref_from=ref_from, ref_to=ref_to, name=name, outcome=outcome, since=since,
+                   until=until)
+    catalogs, paging = _catalogs(request, session, user, filters, sort, limit, offset)
     withdrawn = _withdrawn_rows(session) if user.role in (ADMIN, ARCHIVE) else []
-    return page(request, "catalogs.html", rows=_catalog_rows(session, user), withdrawn=withdrawn)
+    return page(request, "catalogs.html", rows=catalogs["communities"], volumes=catalogs["volumes"], paging=paging,
+                outcomes=catalog_list.OUTCOMES, withdrawn=withdrawn)
 
 
 @router.get("/api/withdrawn", tags=["案卷"], summary="已退回的案卷（档案馆）")
@@ -370,9 +386,20 @@ def api_withdrawn(user: CurrentUser = Depends(archive_only), session: Session = 
     return _withdrawn_rows(session)
 
 
-@router.get("/api/catalogs", tags=["目录"], summary="可下载案卷目录/台账的社区")
-def api_catalogs(user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
-    return _catalog_rows(session, user)
+@router.get("/api/catalogs", tags=["目录"],
+            summary="可下载案卷目录/台账的社区，及按社区、档号范围、姓名、检查结果、入库日期筛选、排序、分页的已入库案卷")
+def api_catalogs(request: Request, community: str = "", ref_from: str = "", ref_to: str = "",
+                 name: str = Query("", description="姓名（包含）"),
+                 outcome: str = Query("", description="complete | incomplete | rejected | unchecked"),
+                 since: str = Query("", description="入库日期起（年-月-日）"),
+                 until: str = Query("", description="入库日期止（年-月-日）"),
+                 sort: str = Query("", description="ref_no（默认）| name | published | pages | outcome；前加 - 为倒序"),
+                 limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
+                 offset: int = Query(0, ge=0), user: CurrentUser = Depends(staff_only),
+                 session: Session = Depends(db)):
+    filters = dict(community=community, ref_from=ref_from, ref_to=ref_to, name=name, outcome=outcome, since=since,
+                   until=until)
+    return _catalogs(request, session, user, filters, sort, limit, offset)[0]
 
 
 @router.get("/catalogs/{community_id}.xlsx", tags=["目录"], summary="下载社区的案卷目录与台账（XLSX）")

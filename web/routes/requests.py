@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import case, select
@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from archive_store import access
 from archive_store.tables import PUBLISHED, AccessRequestRow, CommunityRow, VolumeRow
 from handover import clock
+from handover.errors import InputRefused
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging, Sorts
 from ..render import flash, page
 from ..security import verify_csrf
 from ..users import ARCHIVE, ADMIN
@@ -38,18 +40,43 @@ def _file(request: Request, session: Session, user: CurrentUser, volume_id: int,
                                  organisation=organisation.strip(), due_on=due)
 
 
-def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict]:
+# The approvers' to-do first (pending before the rest), newest first within each.
+SORTS = Sorts(columns={"todo": (case((AccessRequestRow.status == "pending", 0), else_=1), -AccessRequestRow.id),
+                       "requested": (AccessRequestRow.requested_at,), "due": (AccessRequestRow.due_on,),
+                       "status": (AccessRequestRow.status,)},
+              default="todo", tiebreak=AccessRequestRow.id)
+
+
+def _day(value: str, label: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InputRefused(f"{label}“{value[:20]}”不是日期，请按 年-月-日 填写，如 2026-01-31") from None
+
+
+def _listing(request: Request, session: Session, user: CurrentUser, filters: dict, sort: str = "",
+             limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[list[dict], Paging]:
+    paging = Paging.of(request.url.path, SORTS, filters, sort, limit, offset)
+    status = paging.filters.get("status", "")
+    if status and status != "overdue" and status not in access.STATUS_LABELS:
+        raise InputRefused(f"未知的状态“{status[:20]}”")
+    due_from = _day(paging.filters.get("due_from", ""), "归还日期起")
+    due_to = _day(paging.filters.get("due_to", ""), "归还日期止")
     q = (select(AccessRequestRow, VolumeRow, CommunityRow)
          .join(VolumeRow, VolumeRow.id == AccessRequestRow.volume_id)
-         .join(CommunityRow, CommunityRow.id == VolumeRow.community_id)
-         .order_by(case((AccessRequestRow.status == "pending", 0), else_=1), AccessRequestRow.id.desc()))
+         .join(CommunityRow, CommunityRow.id == VolumeRow.community_id))
     if user.role not in (ADMIN, ARCHIVE):  # a withdrawn (退回) volume is no longer theirs to see
         q = q.where(AccessRequestRow.requester == user.username, VolumeRow.status == PUBLISHED)
     if status == "overdue":  # the reminder list: approved 外借 past their 归还日期
         q = q.where(access.overdue_sql(clock.today()))
     elif status:
         q = q.where(AccessRequestRow.status == status)
-    return [{"id": r.id, "kind": r.kind, "kind_label": access.KINDS[r.kind], "status": r.status,
+    if due_from:
+        q = q.where(AccessRequestRow.due_on >= due_from)
+    if due_to:
+        q = q.where(AccessRequestRow.due_on <= due_to)
+    paging.count(session, q)
+    rows = [{"id": r.id, "kind": r.kind, "kind_label": access.KINDS[r.kind], "status": r.status,
              "status_label": access.STATUS_LABELS[r.status], "requester": r.requester,
              "organisation": r.organisation, "reason": r.reason, "volume_id": v.id, "ref_no": v.ref_no,
              "name": v.name, "community": c.label,
@@ -57,7 +84,8 @@ def _listing(session: Session, user: CurrentUser, status: str = "") -> list[dict
              "due_on": r.due_on.isoformat() if r.due_on else None,
              "overdue": r.status == access.APPROVED and not access.in_force(r.due_on, clock.today()),
              "decided_by": r.decided_by,
-             "decision_note": r.decision_note} for r, v, c in session.execute(q.limit(300))]
+             "decision_note": r.decision_note} for r, v, c in session.execute(paging.apply(q))]
+    return rows, paging
 
 
 def _decide(request: Request, session: Session, user: CurrentUser, request_id: int, action: str,
@@ -81,9 +109,12 @@ def _decide(request: Request, session: Session, user: CurrentUser, request_id: i
 
 
 @router.get("/requests", include_in_schema=False)
-def requests_page(request: Request, status: str = "", user: CurrentUser = Depends(staff_only),
+def requests_page(request: Request, status: str = "", due_from: str = "", due_to: str = "", sort: str = "",
+                  limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0), user: CurrentUser = Depends(staff_only),
                   session: Session = Depends(db)):
-    return page(request, "requests.html", rows=_listing(session, user, status), status=status,
+    rows, paging = _listing(request, session, user, dict(status=status, due_from=due_from, due_to=due_to), sort,
+                            limit, offset)
+    return page(request, "requests.html", rows=rows, paging=paging, status=status,
                 status_labels=access.STATUS_LABELS)
 
 
@@ -117,9 +148,20 @@ class Decision(BaseModel):
     note: str = ""
 
 
-@router.get("/api/requests", tags=["查阅外借"], summary="查阅/外借申请（档案馆：全部；其他：本人的）")
-def api_requests(status: str = "", user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
-    return _listing(session, user, status)
+@router.get("/api/requests", tags=["查阅外借"],
+            summary="查阅/外借申请（档案馆：全部；其他：本人的），按状态、归还日期筛选、排序、分页")
+def api_requests(request: Request,
+                 status: str = Query("", description="pending | approved | rejected | cancelled | closed | overdue"),
+                 due_from: str = Query("", description="归还日期起（年-月-日）"),
+                 due_to: str = Query("", description="归还日期止（年-月-日）"),
+                 sort: str = Query("", description="todo（待审批在前，新的在前；默认）| requested | due | status；"
+                                                   "前加 - 为倒序"),
+                 limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
+                 offset: int = Query(0, ge=0), user: CurrentUser = Depends(staff_only),
+                 session: Session = Depends(db)):
+    rows, paging = _listing(request, session, user, dict(status=status, due_from=due_from, due_to=due_to), sort,
+                            limit, offset)
+    return {**paging.answer(), "requests": rows}
 
 
 @router.post("/api/dossiers/{volume_id}/requests", tags=["查阅外借"], summary="提交查阅/外借申请",

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive_store import audit
-from handover.registry import RegistryError, retirees_of
+from handover.registry import RegistryError
 from handover.report import write_problems_xlsx
 from handover.roster import Problem, RosterFileError, Severity
 from handover.roster.importer import import_roster
 
+from .. import roster_summary as summary_sql
 from ..deps import CurrentUser, ENTERPRISE_ROLES, db, hidden, missing, require
 from ..downloads import built_file
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import RosterUploadRow
@@ -115,26 +116,16 @@ def _import(request: Request, session: Session, user: CurrentUser, row: RosterUp
     return result
 
 
-def _summary(session: Session, user: CurrentUser) -> dict:
-    people = retirees_of(session, user.enterprise_name)
-    totals: Counter = Counter()
-    party: Counter = Counter()
-    excluded = []
-    retirees = []
-    for r, a in people:
-        if a.excluded or a.destination is None:
-            excluded.append({"name": r.name, "id_number": user.id_text(r.id_number), "reason": a.excluded or a.rule})
-            continue
-        key = (a.destination.county, a.destination.street, a.destination.community)
-        totals[key] += 1
-        party[key] += int(r.party_member)
-        retirees.append({"name": r.name, "sex": r.sex.value, "id_number": user.id_text(r.id_number),
-                         "retired_on": r.retired_on.isoformat(), "county": key[0], "street": key[1],
-                         "community": key[2], "rule": a.rule})
-    communities = [{"county": k[0], "street": k[1], "community": k[2], "count": totals[k], "party": party[k]}
-                   for k in sorted(totals)]
-    return {"enterprise": user.enterprise_name, "total": len(people), "communities": communities,
-            "retirees": retirees, "excluded": excluded}
+def _summary(request: Request, session: Session, user: CurrentUser, filters: dict, sort: str, limit: int,
+             offset: int) -> tuple[dict, Paging]:
+    paging = Paging.of(request.url.path, summary_sql.SORTS, filters, sort, limit, offset)
+    people = summary_sql.people(session, user.enterprise_id, paging, user.id_text)
+    counts = summary_sql.statuses(session, user.enterprise_id)
+    audit.record(session, user.username, "view_summary", user.enterprise_name, "", people=paging.total,
+                 filter=paging.filters, offset=paging.offset)
+    return {"enterprise": user.enterprise_name, "imported": sum(counts.values()), "statuses": counts,
+            "communities": summary_sql.communities(session, user.enterprise_id), **paging.answer(),
+            "retirees": people}, paging
 
 
 # ---------------------------------------------------------------- pages
@@ -188,10 +179,13 @@ def roster_report_xlsx(request: Request, token: str, user: CurrentUser = Depends
 
 
 @router.get("/roster/summary", include_in_schema=False)
-def roster_summary(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
-    summary = _summary(session, user)
-    audit.record(session, user.username, "view_summary", user.enterprise_name, "", people=summary["total"])
-    return page(request, "roster_summary.html", summary=summary)
+def roster_summary(request: Request, county: str = "", street: str = "", community: str = "", status: str = "",
+                   q: str = "", sort: str = "", limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0),
+                   user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+    filters = dict(county=county, street=street, community=community, status=status, q=q)
+    summary, paging = _summary(request, session, user, filters, sort, limit, offset)
+    return page(request, "roster_summary.html", summary=summary, paging=paging,
+                status_labels=summary_sql.STATUS_LABELS)
 
 
 # ---------------------------------------------------------------- API
@@ -225,8 +219,14 @@ def api_import(request: Request, token: str, body: ImportChoice, user: CurrentUs
     return {"token": row.token, "status": row.status, "report": result}
 
 
-@router.get("/api/roster/summary", tags=["名册"], summary="按社区汇总本企业已导入人员")
-def api_summary(user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
-    summary = _summary(session, user)
-    audit.record(session, user.username, "view_summary", user.enterprise_name, "", people=summary["total"])
-    return summary
+@router.get("/api/roster/summary", tags=["名册"],
+            summary="本企业已导入人员：按社区、按状态的人数，及按条件筛选、排序、分页的人员明细")
+def api_summary(request: Request, county: str = "", street: str = "", community: str = "", status: str = "",
+                q: str = Query("", description="姓名（包含）"),
+                sort: str = Query("", description="roster（名册顺序，默认）| name | retired_on | community | status；"
+                                                  "前加 - 为倒序"),
+                limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
+                offset: int = Query(0, ge=0), user: CurrentUser = Depends(enterprise_only),
+                session: Session = Depends(db)):
+    filters = dict(county=county, street=street, community=community, status=status, q=q)
+    return _summary(request, session, user, filters, sort, limit, offset)[0]
