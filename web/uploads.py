@@ -57,6 +57,11 @@ def save_roster(upload: UploadFile, folder: Path, max_bytes: int) -> tuple[str, 
     if not head:
         raise HTTPException(400, "上传的文件是空的")
     check_roster_content(head, suffix)
+    return _store(upload, head, folder, suffix, max_bytes)
+
+
+def _store(upload: UploadFile, head: bytes, folder: Path, suffix: str, max_bytes: int) -> tuple[str, Path, int]:
+    """The checked upload under folder/<new token>/<safe name>; nothing left behind on refusal."""
     token = new_token()
     target_dir = folder / token
     target_dir.mkdir(parents=True, exist_ok=False)
@@ -95,13 +100,5 @@ def save_scan(upload: UploadFile, folder: Path, max_bytes: int) -> tuple[str, Pa
         suffix, _ = kind_of(upload.filename or "", head)
     except ReceiptError as err:
         raise HTTPException(415, str(err)) from None
-    token = new_token()
-    target_dir = folder / token
-    target_dir.mkdir(parents=True, exist_ok=False)
-    path = target_dir / safe_name(upload.filename or "", suffix)
-    try:
-        size = write_upload(upload, head, path, max_bytes)
-    except BaseException:
-        shutil.rmtree(target_dir, ignore_errors=True)
-        raise
+    token, path, size = _store(upload, head, folder, suffix, max_bytes)
     return token, path, path.name, size
