@@ -200,9 +200,12 @@ def build_form_template(spec: FormSpec, name: str | None = None, signed: bool = 
     title = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.space_after = Pt(8)
-    set_font(title.add_run(spec.title), XBS, 18 if spec.orientation == "landscape" else 20, bold=True)
+    set_font(title.add_run("{{ v.title }}" if spec.per_copy else spec.title), XBS,
+             18 if spec.orientation == "landscape" else 20, bold=True)
     if spec.header:
         line = "　　　".join(f"{label}：{{{{ v.{key} }}}}" for label, key in spec.header)
+        if spec.per_copy:
+            line += "　　　{{ v.copy_label }}"
         _para(doc, line, FANGSONG, 12, space_after=4)
 
     table = doc.add_table(rows=len(spec.rows), cols=spec.units)

@@ -6,7 +6,8 @@ Layout of ``out_dir`` (folder and file names in Chinese, as an office files them
     02_花名册/          花名册_<社区>.docx/.pdf, 花名册.xlsx (a sheet per community)
     03_档案移交名册表/  档案移交名册表_<县街道>.docx/.pdf/.xlsx, one per 街道(乡镇): four labelled
                         copies, each with its own page numbers; the XLSX a sheet per copy
-    04_基本信息表/      基本信息表_<社区>.docx/.pdf (a page per person), 个人/<姓名_身份证后4位>.docx
+    04_基本信息表/      基本信息表_<社区>.docx/.pdf (a page per person and copy: 咸宁 一式三份, each
+                        labelled with its holder), 个人/<姓名_身份证后4位>.docx
     05_移交地调查表/    likewise
     06_党员组织关系转接名册/
     07_联系卡/          联系卡_<社区>.docx/.pdf (10 cards per A4 page)
@@ -35,7 +36,7 @@ from . import documents as D
 from .convert import ConversionError, convert_to_pdf, soffice
 from .docx_tables import render_table_docx
 from .figures import rule_warnings
-from .forms import BASIC_INFO, SURVEY, basic_info_values, form_for, survey_values
+from .forms import BASIC_INFO, SURVEY, basic_info_values, copies_of_form, form_for, survey_values
 from .forms_docx import FormRenderer
 from .manifest import Manifest, ManifestEntry, pdf_pages, safe_name, sha256
 from .model import Column, TableDocument, TableSection
@@ -209,7 +210,8 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
               lambda doc=doc: table(doc, "03_档案移交名册表", f"档案移交名册表_{safe_name(doc.community)}", xlsx=True))
 
     # 04 / 05 per-person forms, batched per community
-    signed = profile.copies_of("basic_info_form", 1) > 1  # 咸宁: signed, sealed, 一式三份
+    bi_labels = profile.copy_labels("basic_info_form", 1)
+    signed = len(bi_labels) > 1  # 咸宁: signed, sealed, 一式三份 (企业、个人、街道社区各一份)
     bi_spec = form_for(BASIC_INFO, signed)
     bi_tpl = "basic_info_form_signed" if signed else "basic_info_form"
     ref_of = {v.id_number: v for v in volumes or []}
@@ -222,22 +224,26 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                                         storage=ref_of[r.id_number].storage_location if r.id_number in ref_of else "",
                                         home_province=profile.province) for r in people]
             folder, title, spec, tpl = "04_基本信息表", "基本信息表", bi_spec, bi_tpl
+            labels = bi_labels
         else:
             values = [survey_values(r, enterprise, dest) for r in people]
             folder, title, spec, tpl = "05_移交地调查表", "移交地调查表", SURVEY, "destination_survey"
+            labels = [""]
+        heading = profile.title_of(kind, spec.title)
+        pages_of = (lambda vs: copies_of_form(vs, heading, labels)) if spec.per_copy else (lambda vs: vs)
         renderer = FormRenderer(tpl)
         base = out_dir / folder / f"{title}_{safe_name(dest.label)}"
-        renderer.write(values, base.with_suffix(".docx"))
-        w.record(base.with_suffix(".docx"), type=kind, title=spec.title, community=dest.label, rows=len(values))
+        common = dict(type=kind, title=heading, community=dest.label, copies=len(labels))
+        renderer.write(pages_of(values), base.with_suffix(".docx"))
+        w.record(base.with_suffix(".docx"), rows=len(values), **common)
         if pdf:
-            pages = render_forms_pdf(spec, values, base.with_suffix(".pdf"))
-            w.record(base.with_suffix(".pdf"), type=kind, title=spec.title, community=dest.label,
-                     rows=len(values), pages=pages)
+            pages = render_forms_pdf(spec, pages_of(values), base.with_suffix(".pdf"), title=heading)
+            w.record(base.with_suffix(".pdf"), rows=len(values), pages=pages, **common)
         if per_person:
             for r, v in zip(people, values):
                 path = out_dir / folder / "个人" / safe_name(dest.label) / f"{safe_name(r.name)}_{r.id_number[-4:]}.docx"
-                renderer.write([v], path)
-                w.record(path, type=kind, title=spec.title, community=dest.label, rows=1)
+                renderer.write(pages_of([v]), path)
+                w.record(path, rows=1, **common)
 
     for dest, people in by_community.items():
         for kind in ("basic_info_form", "destination_survey"):

@@ -60,6 +60,9 @@ class FormSpec:
     note: str = ""
     orientation: Literal["portrait", "landscape"] = "portrait"
     row_height_mm: float = 10.0
+    # The title and a copy label (第一联　企业留存) come with the values (``title``, ``copy_label``):
+    # a region names the form in its own words and may keep several labelled copies.
+    per_copy: bool = False
 
     def validate(self) -> None:
         for i, row in enumerate(self.rows):
@@ -153,6 +156,7 @@ BASIC_INFO = FormSpec(
     note="说明：表中相关信息主要由单位及个人共同填写，并提供电子文档。",
     orientation="landscape",
     row_height_mm=8.5,
+    per_copy=True,
 )
 
 # 咸宁: the form is confirmed and signed by the retiree and the enterprise clerk, then sealed.
@@ -231,6 +235,11 @@ def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_n
         for k in ("name", "relation", "employer", "phone", "address"):
             v[f"kin{i}_{k}"] = ""
     return v
+
+
+def copies_of_form(values: list[dict[str, str]], title: str, labels: list[str]) -> list[dict[str, str]]:
+    """Each person's form once per copy, copies of a person together (they are signed together)."""
+    return [{**v, "title": title, "copy_label": label} for v in values for label in labels]
 
 
 def form_for(spec: FormSpec, signed: bool) -> FormSpec:

@@ -55,7 +55,7 @@ def _split_boxes(text: str) -> list[str]:
 
 
 def render_forms_pdf(spec: FormSpec, people: Iterable[dict[str, str]], out: Path,
-                     fonts: PdfFonts | None = None) -> int:
+                     fonts: PdfFonts | None = None, title: str | None = None) -> int:
     fonts = fonts or pdf_fonts()
     m = Measure(fonts)
     page = landscape(A4) if spec.orientation == "landscape" else A4
@@ -68,7 +68,7 @@ def render_forms_pdf(spec: FormSpec, people: Iterable[dict[str, str]], out: Path
     with binary_streams():
         c = Canvas(str(out), pagesize=page, pageCompression=1, initialFontName=fonts.main,
                    initialFontSize=SIZE)
-        c.setTitle(spec.title)
+        c.setTitle(title or spec.title)
         c.setAuthor("handover")
         d = _Drawer(c, m, fonts)
         for values in people:
@@ -93,10 +93,14 @@ def _draw_form(d: _Drawer, spec: FormSpec, values: dict, page, mg, xs) -> None:
     m = d.m
     left, right = xs[0], xs[-1]
     y = page[1] - mg["top"] * mm
-    d.text((left + right) / 2, y - 20, spec.title, 18, "center", bold=True)
+    title = values.get("title") or spec.title
+    d.text((left + right) / 2, y - 20, title, 18, "center", bold=True)
     y -= 34
     if spec.header:
         d.text(left, y, "　　　".join(f"{k}：{values.get(v, '')}" for k, v in spec.header), 11)
+    if values.get("copy_label"):
+        d.text(right, y, values["copy_label"], 11, "right", bold=True)
+    if spec.header:
         y -= 10
     # row heights: at least the spec's, more if a value wraps
     placed = []  # (row index, [(x0, x1, cell)])

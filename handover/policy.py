@@ -158,6 +158,9 @@ class AgreementClauses(BaseModel):
         return [c.format_map(figures) for c in clauses]
 
 
+_CN_DIGITS = "一二三四五六七八九十"
+
+
 class PolicyProfile(BaseModel):
     region: str  # file stem, e.g. "henan-zhengzhou"
     name: str  # 河南省/郑州市
@@ -170,6 +173,10 @@ class PolicyProfile(BaseModel):
     staffing: Staffing = Staffing()
     archive_custodian: str = ""
     copies: dict[str, int] = {}
+    # Who keeps each copy of a document, in copy order (咸宁 基本信息表: 企业、个人、街道社区);
+    # each copy is labelled with its holder. Must match ``copies``.
+    holders: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}  # a document's title in the seed's words (咸宁市…基本信息表)
     required_materials: list[RequiredMaterial] = []
     pagination: Pagination = Pagination()
     numbering: Numbering = Numbering()
@@ -184,6 +191,10 @@ class PolicyProfile(BaseModel):
         if holders and len(holders) != self.copies_of("transfer_agreement", 4):
             raise ValueError(f"移交协议份数（{self.copies_of('transfer_agreement', 4)}）与持有方"
                              f"（{'、'.join(holders)}）数目不符")
+        for document, names in self.holders.items():
+            if len(names) != self.copies_of(document, 1):
+                raise ValueError(f"{document} 份数（{self.copies_of(document, 1)}）与持有方"
+                                 f"（{'、'.join(names)}）数目不符")
         return self
 
     def fees_on(self, day: dt.date) -> tuple[list[Fee], list[Fee]]:
@@ -193,6 +204,17 @@ class PolicyProfile(BaseModel):
 
     def copies_of(self, document: str, default: int = 1) -> int:
         return self.copies.get(document, default)
+
+    def title_of(self, document: str, default: str) -> str:
+        return self.titles.get(document, default)
+
+    def copy_labels(self, document: str, default: int = 1) -> list[str]:
+        """One label per copy (第一联　企业留存 …); a single copy without holders is unlabelled."""
+        n, names = self.copies_of(document, default), self.holders.get(document, [])
+        if n == 1 and not names:
+            return [""]
+        return [f"第{_CN_DIGITS[i] if i < 10 else i + 1}联" + (f"　{names[i]}留存" if i < len(names) else "")
+                for i in range(n)]
 
     def required_for(self, party_member: bool) -> list[RequiredMaterial]:
         return [m for m in self.required_materials if m.when == "always" or party_member]

@@ -1,0 +1,78 @@
+"""Documents a region's seed asks for, made from its profile: 咸宁's 基本信息表 一式三份."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from docx import Document
+
+from docgen.bundle import generate_bundle
+from handover.policy import PolicyError, load_profile, load_profile_file
+from handover.sample import make_batch
+
+from .conftest import pdftotext_pages
+
+XIANNING_TITLE = "咸宁市国有企业退休人员社会化管理服务基本信息表"  # the seed's 附件
+HOLDER_LABELS = ["第一联　企业留存", "第二联　个人留存", "第三联　街道社区留存"]
+
+
+def _bundle(region, tmp_path_factory, n=24):
+    b = make_batch(region, n, communities=2, seed=11)
+    out = tmp_path_factory.mktemp(region)
+    m = generate_bundle(b.enterprise, b.retirees, load_profile(region), out, text_pdf=False,
+                        per_person=False, today=dt.date(2026, 12, 4))
+    return out, m
+
+
+@pytest.fixture(scope="module")
+def xianning(tmp_path_factory):
+    return _bundle("xianning", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def henan(tmp_path_factory):
+    return _bundle("henan-zhengzhou", tmp_path_factory)
+
+
+def _docx_text(path) -> list[str]:
+    return [p.text for p in Document(str(path)).paragraphs]
+
+
+def test_xianning_basic_info_form_three_labelled_copies_per_person(xianning):
+    out, m = xianning
+    docx = m.by_type("basic_info_form", "docx")[0]
+    assert docx.title == XIANNING_TITLE and docx.copies == 3
+    paras = _docx_text(out / docx.path)
+    titles = [p for p in paras if p == XIANNING_TITLE]
+    assert len(titles) == 3 * docx.rows  # a page per copy
+    labels = [lab for p in paras for lab in HOLDER_LABELS if p.endswith(lab)]
+    assert labels == HOLDER_LABELS * docx.rows  # each person's three copies together, in order
+
+
+def test_xianning_basic_info_pdf_copies(xianning):
+    out, m = xianning
+    pdf = m.by_type("basic_info_form", "pdf")[0]
+    pages = pdftotext_pages(out / pdf.path)
+    assert len(pages) == pdf.pages == 3 * pdf.rows
+    for page, label in zip(pages, HOLDER_LABELS * pdf.rows):
+        flat = "".join(page.split())
+        assert XIANNING_TITLE in flat and label.replace("　", "") in flat
+
+
+def test_henan_basic_info_form_stays_one_unlabelled_copy(henan):
+    out, m = henan
+    docx = m.by_type("basic_info_form", "docx")[0]
+    assert docx.title == "企业退休人员社会化管理服务基本信息表" and docx.copies == 1
+    text = "\n".join(_docx_text(out / docx.path))
+    assert "留存" not in text and "咸宁" not in text
+    assert text.count("企业退休人员社会化管理服务基本信息表") == docx.rows
+
+
+def test_holders_must_match_copies(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text('name = "x"\nprovince = "湖北省"\nsource_seed = "s"\ndocument_no = "d"\nissuer = "i"\n'
+                    '[copies]\nbasic_info_form = 2\n[holders]\nbasic_info_form = ["企业", "个人", "街道社区"]\n',
+                    encoding="utf-8")
+    with pytest.raises(PolicyError, match="basic_info_form 份数（2）"):
+        load_profile_file(path)
