@@ -13,6 +13,7 @@ a logo). Placeholders:
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from docx.shared import Mm, Pt
 from handover.config import TEMPLATES_DIR
 
 from . import documents as D
-from .forms import BASIC_INFO, SURVEY, FormSpec
+from .forms import BASIC_INFO, PARTY_LETTER, SURVEY, FormSpec
 from .model import Column
 from .ooxml import (FANGSONG, HEI, KAI, SONG, XBS, add_field, fixed_layout, page_setup, row_props,
                     set_cell_borders, set_child, set_font, table_borders, v_align)
@@ -207,6 +208,8 @@ def build_form_template(spec: FormSpec, name: str | None = None, signed: bool = 
         if spec.per_copy:
             line += "　　　{{ v.copy_label }}"
         _para(doc, line, FANGSONG, 12, space_after=4)
+    for text in spec.body:
+        _para(doc, re.sub(r"\{(\w+)\}", r"{{ v.\1 }}", text), FANGSONG, 14, space_after=4)
 
     table = doc.add_table(rows=len(spec.rows), cols=spec.units)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -505,6 +508,7 @@ def build_all(target: Path | None = None) -> list[Path]:
     out = [build_table_template(name, cols, orient) for name, (cols, orient) in TABLE_TEMPLATES.items()]
     out.append(build_form_template(SURVEY))
     out.append(build_form_template(BASIC_INFO))
+    out.append(build_form_template(PARTY_LETTER))
     from .forms import form_for
     out.append(build_form_template(form_for(BASIC_INFO, True), "basic_info_form_signed"))
     out += [build_agreement_template(), build_missing_statement_template(), build_note_sheet_template(),

@@ -9,7 +9,8 @@ Layout of ``out_dir`` (folder and file names in Chinese, as an office files them
     04_基本信息表/      基本信息表_<社区>.docx/.pdf (a page per person and copy: 咸宁 一式三份, each
                         labelled with its holder), 个人/<姓名_身份证后4位>.docx
     05_移交地调查表/    likewise
-    06_党员组织关系转接名册/
+    06_党员组织关系转接名册/ the roster; 介绍信/介绍信_<社区>.docx/.pdf (a page per member) where the
+                        profile has [party_letter] (咸宁), their numbers in the roster's 介绍信编号
     07_联系卡/          联系卡_<社区>.docx/.pdf (10 cards per A4 page)
     08_档案/            per community: 案卷目录, 台账, 卷内目录, 备考表 (when volumes are given)
     09_未移交人员/      未移交人员名单.xlsx (excluded or unrouted, with the reason)
@@ -36,7 +37,8 @@ from . import documents as D
 from .convert import ConversionError, convert_to_pdf, soffice
 from .docx_tables import render_table_docx
 from .figures import rule_warnings
-from .forms import BASIC_INFO, SURVEY, basic_info_values, copies_of_form, form_for, survey_values
+from .forms import (BASIC_INFO, PARTY_LETTER, SURVEY, basic_info_values, copies_of_form, form_for,
+                    party_letter_values, survey_values)
 from .forms_docx import FormRenderer
 from .manifest import Manifest, ManifestEntry, pdf_pages, safe_name, sha256
 from .model import Column, TableDocument, TableSection
@@ -249,10 +251,29 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         for kind in ("basic_info_form", "destination_survey"):
             w.add(f"{kind} {dest.label}", lambda d=dest, p=people, k=kind: forms_job(d, p, k))
 
-    # 06 party roster
-    party = D.party_transfer_roster(enterprise, routed)
+    # 06 party roster, and where the profile asks for them the 介绍信 (one per member, batched per
+    # community), numbered <year>-001 … in the roster's order so the roster cites each letter
+    letters = _letter_numbers(by_community, today) if profile.party_letter else {}
+    party_org = profile.party_letter.issuer if profile.party_letter else ""
+    party = D.party_transfer_roster(enterprise, routed, party_org, letters=letters)
     if party.row_count:
         w.add("党员组织关系转接名册", lambda: table(party, "06_党员组织关系转接名册", "党员组织关系转接名册", xlsx=True))
+
+    def letters_job(dest: Destination, members: list[Retiree]):
+        heading = profile.party_letter.title
+        values = copies_of_form([party_letter_values(r, enterprise, dest, letters[r.id_number], party_org)
+                                 for r in members], heading, [""])
+        base = out_dir / "06_党员组织关系转接名册" / "介绍信" / f"介绍信_{safe_name(dest.label)}"
+        FormRenderer("party_letter").write(values, base.with_suffix(".docx"))
+        common = dict(type="party_letter", title=heading, community=dest.label, rows=len(values))
+        w.record(base.with_suffix(".docx"), **common)
+        if pdf:
+            pages = render_forms_pdf(PARTY_LETTER, values, base.with_suffix(".pdf"), title=heading)
+            w.record(base.with_suffix(".pdf"), pages=pages, **common)
+    for dest, people in by_community.items():
+        members = [r for r in people if r.id_number in letters]
+        if members:
+            w.add(f"介绍信 {dest.label}", lambda d=dest, p=members: letters_job(d, p))
 
     # 07 contact cards
     def cards_job(dest: Destination, people: list[Retiree]):
@@ -379,6 +400,12 @@ def number_statements(enterprise: str, missing: Sequence[MissingItem],
     order = sorted((d.county, d.street, i, r.id_number) for i, (r, d) in enumerate(routed) if r.id_number in items)
     return {pid: MissingStatement(enterprise=enterprise, items=items[pid], dated=today, number=f"{today.year}-{n:03d}")
             for n, (_, _, _, pid) in enumerate(order, 1)}
+
+
+def _letter_numbers(by_community: Mapping[Destination, list[Retiree]], today: dt.date) -> dict[str, str]:
+    """ID number -> 介绍信编号 of each party member, ``<year>-001`` … community by community."""
+    members = [r for people in by_community.values() for r in people if r.party_member]
+    return {r.id_number: f"{today.year}-{n:03d}" for n, r in enumerate(members, 1)}
 
 
 def _contents_batch(community: str, vols: list[VolumeRecord]) -> TableDocument:

@@ -182,8 +182,10 @@ PARTY_COLUMNS = [
 
 
 def party_transfer_roster(enterprise: Enterprise, pairs: Iterable[tuple[Retiree, Destination]],
-                          party_org: str = "") -> TableDocument:
-    """Party members with the 居住地 street / community party organisation they move to."""
+                          party_org: str = "", letters: Mapping[str, str] | None = None) -> TableDocument:
+    """Party members with the 居住地 street / community party organisation they move to;
+    ``letters``: ID number -> the number of the member's 介绍信, where one is issued."""
+    letters = letters or {}
     by_street: dict[tuple[str, str], list[tuple[Retiree, Destination]]] = defaultdict(list)
     for r, d in pairs:
         if r.party_member:
@@ -193,7 +195,7 @@ def party_transfer_roster(enterprise: Enterprise, pairs: Iterable[tuple[Retiree,
     for (county, street), items in sorted(by_street.items()):
         items.sort(key=lambda p: (p[1].community, p[0].person_no, p[0].id_number))
         rows = [(str(i), r.name, str(r.sex), r.id_number, cn_month(r.party_joined_on), from_org, "",
-                 f"{d.street}{d.community}党组织", "", r.political_status if r.political_status != "中共党员" else "")
+                 f"{d.street}{d.community}党组织", letters.get(r.id_number, ""), r.political_status if r.political_status != "中共党员" else "")
                 for i, (r, d) in enumerate(items, 1)]
         sections.append(TableSection(
             fields=[("单位名称", f"{enterprise.name}（盖章）"), ("转入县(市、区)街道(乡镇)", f"{county}{street}")],

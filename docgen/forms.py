@@ -63,6 +63,8 @@ class FormSpec:
     # The title and a copy label (第一联　企业留存) come with the values (``title``, ``copy_label``):
     # a region names the form in its own words and may keep several labelled copies.
     per_copy: bool = False
+    # Paragraphs above the grid (a letter's salutation and text); ``{key}`` names a value.
+    body: list[str] = field(default_factory=list)
 
     def validate(self) -> None:
         for i, row in enumerate(self.rows):
@@ -159,6 +161,43 @@ BASIC_INFO = FormSpec(
     per_copy=True,
 )
 
+# --- 介绍信 (咸宁 第六条 6.党组织关系转接): one per party member, portrait, 12 units ----------
+# 各国有企业负责开具介绍信，载明党员信息和党费缴纳等情况，及时将退休人员党组织关系转入其长期居住地
+# 街道和社区党组织 — the letter's text is the seed's; the grid holds the 党员信息 and 党费缴纳情况.
+
+PARTY_LETTER = FormSpec(
+    doc_type="party_letter",
+    title="介绍信",
+    units=12,
+    widths=[1.0] * 12,
+    rows=[
+        [L("姓名", 2), V("name", 2), L("性别", 2), V("sex", 2), L("出生年月", 2), V("birth", 2)],
+        [L("身份证号", 2), V("id_number", 6), L("入党时间", 2), V("joined", 2)],
+        [L("党员类别", 2), V("status", 2), L("原党组织", 2), V("from_org", 6)],
+        [L("现居住地址", 2), V("residence", 10)],
+        [L("党费缴纳情况", 2), V("dues", 10)],
+        [L("转入党组织", 2), V("to_org", 10)],
+    ],
+    header=[("编号", "letter_no")],
+    body=["{to_org}：",
+          "　　兹介绍{name}同志（{status}）系我单位退休人员，其党组织关系转入你处，请接洽。"
+          "党员信息和党费缴纳等情况载明如下。"],
+    footer=[("出具党组织（盖章）", "seal"), ("日期", "date")],
+    note="说明：此介绍信由企业开具，党组织关系转入退休人员长期居住地街道和社区党组织。",
+    row_height_mm=12.0,
+    per_copy=True,
+)
+
+
+def party_letter_values(r: Retiree, enterprise: Enterprise, destination, letter_no: str,
+                        from_org: str = "") -> dict[str, str]:
+    return {"letter_no": letter_no, "name": r.name, "sex": str(r.sex), "birth": cn_month(r.birth_date),
+            "id_number": r.id_number, "joined": cn_month(r.party_joined_on), "status": r.political_status,
+            "from_org": from_org or f"{enterprise.name}党组织", "residence": r.residence.full(),
+            "dues": "党费缴至　　　　年　　月", "to_org": f"{destination.street}{destination.community}党组织",
+            "seal": "", "date": "　　年　　月　　日"}
+
+
 # 咸宁: the form is confirmed and signed by the retiree and the enterprise clerk, then sealed.
 SIGNED_FOOTER = [("退休人员本人签名", "signature"), ("企业经办人", "clerk"), ("企业（盖章）", "seal"),
                  ("日期", "date")]
@@ -249,6 +288,6 @@ def form_for(spec: FormSpec, signed: bool) -> FormSpec:
     return FormSpec(**{**spec.__dict__, "footer": SIGNED_FOOTER})
 
 
-for _spec in (SURVEY, BASIC_INFO):
+for _spec in (SURVEY, BASIC_INFO, PARTY_LETTER):
     _spec.validate()
 

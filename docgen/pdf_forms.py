@@ -102,6 +102,13 @@ def _draw_form(d: _Drawer, spec: FormSpec, values: dict, page, mg, xs) -> None:
         d.text(right, y, values["copy_label"], 11, "right", bold=True)
     if spec.header:
         y -= 10
+    for text in spec.body:
+        y -= 8
+        for line in m.wrap(text.format_map(values), right - left, 14):
+            d.text(left, y - 14, line, 14)
+            y -= 14 * LEADING
+    if spec.body:
+        y -= 10
     # row heights: at least the spec's, more if a value wraps
     placed = []  # (row index, [(x0, x1, cell)])
     heights = []

@@ -161,6 +161,13 @@ class AgreementClauses(BaseModel):
 _CN_DIGITS = "一二三四五六七八九十"
 
 
+class PartyLetter(BaseModel):
+    """A 介绍信 per party member, where the seed asks the enterprise for one (咸宁 第六条 6.)."""
+
+    title: str = "介绍信"
+    issuer: str = ""  # the issuing 党组织; default <enterprise>党组织
+
+
 class PolicyProfile(BaseModel):
     region: str  # file stem, e.g. "henan-zhengzhou"
     name: str  # 河南省/郑州市
@@ -176,7 +183,8 @@ class PolicyProfile(BaseModel):
     # Who keeps each copy of a document, in copy order (咸宁 基本信息表: 企业、个人、街道社区);
     # each copy is labelled with its holder. Must match ``copies``.
     holders: dict[str, list[str]] = {}
-    titles: dict[str, str] = {}  # a document's title in the seed's words (咸宁市…基本信息表)
+    titles: dict[str, str] = {}
+    party_letter: PartyLetter | None = None  # absent: the region's seed asks for no 介绍信  # a document's title in the seed's words (咸宁市…基本信息表)
     required_materials: list[RequiredMaterial] = []
     pagination: Pagination = Pagination()
     numbering: Numbering = Numbering()

@@ -76,3 +76,49 @@ def test_holders_must_match_copies(tmp_path):
                     encoding="utf-8")
     with pytest.raises(PolicyError, match="basic_info_form 份数（2）"):
         load_profile_file(path)
+
+
+# --- 咸宁 介绍信 (党员信息和党费缴纳情况), one per party member -------------------------------
+
+LETTER_PHRASES = ["党员信息和党费缴纳等情况", "党组织关系转入你处", "党费缴纳情况", "入党时间", "转入党组织",
+                  "长期居住地街道和社区党组织"]
+
+
+def test_xianning_letter_per_party_member_batched_per_community(xianning):
+    out, m = xianning
+    docx = m.by_type("party_letter", "docx")
+    assert docx and len(m.by_type("party_letter", "pdf")) == len(docx)
+    roster = m.by_type("party_transfer_roster", "docx")[0]
+    assert sum(d.rows for d in docx) == roster.rows  # every member of the roster has a letter
+    for entry in docx:
+        doc = Document(str(out / entry.path))
+        paras = [p.text for p in doc.paragraphs]
+        assert paras.count("介绍信") == entry.rows
+        assert any(p == f"{entry.community.split('·')[-1]}党组织：" or p.endswith("党组织：") for p in paras)
+        cells = "".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+        text = "\n".join(paras) + cells
+        for phrase in LETTER_PHRASES:
+            assert phrase in text, phrase
+
+
+def test_xianning_letter_pdf_and_roster_cite_numbers(xianning):
+    out, m = xianning
+    numbers = []
+    for entry in m.by_type("party_letter", "pdf"):
+        pages = pdftotext_pages(out / entry.path)
+        assert len(pages) == entry.pages == entry.rows
+        for page in pages:
+            flat = "".join(page.split())
+            for phrase in LETTER_PHRASES:
+                assert phrase in flat, phrase
+            numbers.append(flat.split("编号：")[1][:8])
+    assert numbers == [f"2026-{n:03d}" for n in range(1, len(numbers) + 1)]
+    roster = Document(str(out / m.by_type("party_transfer_roster", "docx")[0].path))
+    cited = {c.text for t in roster.tables for row in t.rows for c in row.cells}
+    assert set(numbers) <= cited  # the roster's 介绍信编号 column is filled
+
+
+def test_no_letter_where_the_profile_asks_for_none(henan):
+    out, m = henan
+    assert m.by_type("party_transfer_roster", "docx")
+    assert not m.by_type("party_letter", "docx") and not (out / "06_党员组织关系转接名册" / "介绍信").exists()
