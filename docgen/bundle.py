@@ -3,7 +3,8 @@
 Layout of ``out_dir`` (folder and file names in Chinese, as an office files them)::
 
     01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county)
-    02_花名册/          花名册_<社区>.docx/.pdf, 花名册.xlsx (a sheet per community)
+    02_花名册/          花名册_<社区>.docx/.pdf in the profile's labelled copies (河南: three, closed by
+                        the 社会保险经办机构's 签字盖章确认), 花名册.xlsx (a sheet per community)
     03_档案移交名册表/  档案移交名册表_<县街道>.docx/.pdf/.xlsx, one per 街道(乡镇): four labelled
                         copies, each with its own page numbers; the XLSX a sheet per copy
     04_基本信息表/      基本信息表_<社区>.docx/.pdf (a page per person and copy: 咸宁 一式三份, each
@@ -191,14 +192,16 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         w.add(f"移交协议 {county}", job)
 
     # 02 community rosters
-    roster_docs = [D.community_roster(enterprise, d, rs) for d, rs in by_community.items()]
+    roster_docs = [D.community_roster(enterprise, d, rs, profile.copy_labels("community_roster", 1),
+                                      profile.confirmed_by.get("community_roster", ""))
+                   for d, rs in by_community.items()]
     for doc in roster_docs:
         w.add(f"花名册 {doc.community}",
               lambda doc=doc: table(doc, "02_花名册", f"花名册_{safe_name(doc.community)}"))
 
     def roster_xlsx():
         path = out_dir / "02_花名册" / "花名册.xlsx"
-        write_xlsx(roster_docs, path)
+        write_xlsx([dataclasses.replace(d, copies=[""]) for d in roster_docs], path)  # a working sheet, no copies
         w.record(path, type="community_roster", title="企业退休人员移交社区管理花名册（汇总）",
                  rows=sum(d.row_count for d in roster_docs))
     if roster_docs:

@@ -37,8 +37,19 @@ ROSTER_COLUMNS = [
 ]
 
 
+def confirmation_block(agency: str) -> list[str]:
+    """The receiving agency's 签字盖章确认 closing a roster (河南 附件1 二: 县（市、区）社会保险经办机构
+    与企业核对移交企业退休人员人数和名单后签字盖章确认、备案)."""
+    gap = "　" * 6
+    return [f"{agency}核对意见：", "",
+            f"{agency}（盖章）：{gap}　　经办人（签字）：{gap}　　确认日期：{BLANK_DATE}"]
+
+
 def community_roster(enterprise: Enterprise, destination: Destination,
-                     retirees: Sequence[Retiree]) -> TableDocument:
+                     retirees: Sequence[Retiree], copies: Sequence[str] = ("",),
+                     confirmed_by: str = "") -> TableDocument:
+    """One community's 花名册, in the profile's labelled ``copies``; ``confirmed_by``: the agency
+    that signs and seals it as checked, if the region's seed says so."""
     rows = [(str(i), r.person_no, r.name, str(r.sex), r.id_number, _retired(r), r.residence.full(),
              r.hukou.full()) for i, r in enumerate(retirees, 1)]
     section = TableSection(
@@ -48,7 +59,8 @@ def community_roster(enterprise: Enterprise, destination: Destination,
     return TableDocument(
         doc_type="community_roster", title="企业退休人员移交社区管理花名册", columns=ROSTER_COLUMNS,
         sections=[section], note="注：按街道(乡镇)、社区编制花名册。",
-        footer=[("经办人", ""), ("经办时间", ""), ("单位签章", "")], community=destination.label)
+        footer=[("经办人", ""), ("经办时间", ""), ("单位签章", "")], community=destination.label,
+        copies=list(copies), closing=confirmation_block(confirmed_by) if confirmed_by else [])
 
 
 # --- 省属企业退休人员社会化管理服务档案移交名册表 (附件2) -------------------------------------

@@ -264,7 +264,8 @@ def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_n
          "living": checks("living", {"本地人员" if local else "异地人员"}),
          "spouse_name": "", "spouse_birth": "", "spouse_phone": "", "spouse_employer": "",
          "spouse_status": checks("spouse_status", set()), "spouse_health": "",
-         "signature": "", "clerk": "", "seal": "", "date": "　　年　　月　　日"}
+         "signature": "", "clerk": "", "seal": "", "date": "　　年　　月　　日",
+         "title": BASIC_INFO.title, "copy_label": ""}  # a region's title and copies: copies_of_form
     for prefix, a, phone in (("hukou", r.hukou, ""), ("residence", r.residence, r.phone)):
         road, no, room = split_detail(a.detail)
         v.update({f"{prefix}_city": a.city.removesuffix("市"), f"{prefix}_county": a.county,

@@ -184,6 +184,8 @@ class PolicyProfile(BaseModel):
     # each copy is labelled with its holder. Must match ``copies``.
     holders: dict[str, list[str]] = {}
     titles: dict[str, str] = {}
+    # The agency that signs and seals a document as checked (河南 花名册: 县（市、区）社会保险经办机构).
+    confirmed_by: dict[str, str] = {}
     party_letter: PartyLetter | None = None  # absent: the region's seed asks for no 介绍信  # a document's title in the seed's words (咸宁市…基本信息表)
     required_materials: list[RequiredMaterial] = []
     pagination: Pagination = Pagination()

@@ -45,7 +45,8 @@ def test_every_retiree_in_exactly_the_right_community_roster(bundle, routed, bat
     assert {e.community for e in entries} == set(expected)
     for entry in entries:
         doc = _docx(bundle, entry)
-        assert len(doc.tables) == 1
+        assert len(doc.tables) == entry.copies == 3  # 河南: 一式三份, the same table in each
+        assert len({tuple(c.text for row in t.rows for c in row.cells) for t in doc.tables}) == 1
         table = doc.tables[0]
         fields = table.rows[0].cells[0].text
         for label in ROSTER_HEADER_FIELDS:
@@ -70,7 +71,7 @@ def test_every_retiree_in_exactly_the_right_community_roster(bundle, routed, bat
             assert tr._tr.trPr.find(qn("w:tblHeader")) is not None
         assert all(tr._tr.trPr.find(qn("w:cantSplit")) is not None for tr in table.rows)
         instr = [f.get(qn("w:instr")).strip() for f in doc.sections[0].footer._element.iter(qn("w:fldSimple"))]
-        assert instr == ["PAGE", "NUMPAGES"]
+        assert instr == ["PAGE", "SECTIONPAGES"]  # each copy numbered on its own
     assert all(count == 1 for count in seen.values())
     assert len(seen) == len(routed)
 

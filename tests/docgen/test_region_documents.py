@@ -122,3 +122,36 @@ def test_no_letter_where_the_profile_asks_for_none(henan):
     out, m = henan
     assert m.by_type("party_transfer_roster", "docx")
     assert not m.by_type("party_letter", "docx") and not (out / "06_党员组织关系转接名册" / "介绍信").exists()
+
+
+# --- 河南 花名册: three labelled copies, closed by the 社会保险经办机构's 签字盖章确认 -------------
+
+ROSTER_LABELS = ["第一联　企业留存", "第二联　社会保险经办机构留存", "第三联　街道（乡镇）、社区留存"]
+CONFIRMATION = ["县（市、区）社会保险经办机构核对意见", "县（市、区）社会保险经办机构（盖章）", "经办人（签字）",
+                "确认日期"]
+
+
+def test_henan_roster_three_labelled_copies_with_confirmation(henan):
+    out, m = henan
+    docx = m.by_type("community_roster", "docx")[0]
+    assert docx.copies == 3
+    doc = Document(str(out / docx.path))
+    headers = [p.text for s in doc.sections for p in s.header.paragraphs if p.text.strip()]
+    assert headers == ROSTER_LABELS
+    text = "\n".join(p.text for p in doc.paragraphs)
+    for phrase in CONFIRMATION:
+        assert text.count(phrase) == 3, phrase  # every copy carries the block
+    pdf = m.by_type("community_roster", "pdf")[0]
+    flat = ["".join(page.split()) for page in pdftotext_pages(out / pdf.path)]
+    for label in ROSTER_LABELS:
+        assert any(label.replace("　", "") in page for page in flat), label
+    joined = "".join(flat)
+    for phrase in CONFIRMATION:
+        assert joined.count(phrase) == 3, phrase
+
+
+def test_roster_confirmation_only_where_the_profile_says(xianning):
+    out, m = xianning
+    docx = m.by_type("community_roster", "docx")[0]
+    text = "\n".join(p.text for p in Document(str(out / docx.path)).paragraphs)
+    assert "签字" not in text and "社会保险经办机构" not in text
