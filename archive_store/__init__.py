@@ -16,6 +16,7 @@ Modules (small, named after what they do):
   verify          verify() → VerifyReport
   catalog         volume_catalog() records (案卷目录/台账), export_xlsx()
   access          查阅/外借 requests with approval
+  use_register    档案利用登记簿: a month's granted uses (per community), XLSX; the 利用效果 column's schema step
   read_rule       who may see a volume's record and read its page images and PDF
   audit           record(), entries() and the filters of the audit page
   audit_chain     the audit log's hash chain, its append-only triggers, check_chain() (verify --audit)
@@ -28,3 +29,4 @@ Modules (small, named after what they do):
 
 from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base
 from . import audit_chain  # noqa: F401 - and the audit chain's flush hook and schema step
+from . import use_register  # noqa: F401 - and the 利用效果 column's schema step

@@ -21,6 +21,8 @@ KINDS = {"view": "查阅", "loan": "外借"}
 PENDING, APPROVED, REJECTED, CANCELLED, CLOSED = "pending", "approved", "rejected", "cancelled", "closed"
 STATUS_LABELS = {PENDING: "待审批", APPROVED: "已批准", REJECTED: "已驳回", CANCELLED: "已撤销",
                  CLOSED: "已办结"}
+# The 利用效果 most uses end in, offered on the close form beside free text.
+USE_EFFECTS = ("办理待遇", "核实身份", "落实政策", "其他")
 _TRANSITIONS = {PENDING: {APPROVED, REJECTED, CANCELLED}, APPROVED: {CLOSED}}
 
 
@@ -57,7 +59,8 @@ def request_access(session: Session, ref_no: str, kind: str, requester: str, rea
     return row
 
 
-def _transition(session: Session, request_id: int, new: str, actor: str, note: str) -> AccessRequestRow:
+def _transition(session: Session, request_id: int, new: str, actor: str, note: str,
+                effect: str = "") -> AccessRequestRow:
     row = session.get(AccessRequestRow, request_id)
     if row is None:
         raise AccessError(f"未找到编号为 {request_id} 的申请")
@@ -72,9 +75,12 @@ def _transition(session: Session, request_id: int, new: str, actor: str, note: s
         row.decided_by, row.decided_at, row.decision_note = actor, utcnow(), note
     if new in (CLOSED, CANCELLED):
         row.closed_at = utcnow()
+    if new == CLOSED:
+        row.use_effect = effect.strip()[:200]
     vol = session.get(VolumeRow, row.volume_id)
+    extra = {"use_effect": row.use_effect} if new == CLOSED and row.use_effect else {}
     audit.record(session, actor, f"request_{new}", vol.ref_no if vol else str(row.volume_id), note,
-                 request_id=row.id, kind=row.kind)
+                 request_id=row.id, kind=row.kind, **extra)
     return row
 
 
@@ -90,9 +96,10 @@ def cancel(session: Session, request_id: int, actor: str, note: str = "") -> Acc
     return _transition(session, request_id, CANCELLED, actor, note)
 
 
-def close(session: Session, request_id: int, actor: str, note: str = "") -> AccessRequestRow:
-    """查阅 finished, or 外借 returned."""
-    return _transition(session, request_id, CLOSED, actor, note)
+def close(session: Session, request_id: int, actor: str, note: str = "", effect: str = "") -> AccessRequestRow:
+    """查阅 finished, or 外借 returned; ``effect`` is the 利用效果 for the register (USE_EFFECTS or
+    free text)."""
+    return _transition(session, request_id, CLOSED, actor, note, effect)
 
 
 def citation(row: AccessRequestRow | None) -> dict:
@@ -132,6 +139,6 @@ def requests_for(session: Session, *, status: str | None = None) -> list[AccessR
     return list(session.scalars(query))
 
 
-__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "approve", "cancel", "citation", "close", "get_volume", "in_force",
+__all__ = ["AccessError", "KINDS", "STATUS_LABELS", "USE_EFFECTS", "approve", "cancel", "citation", "close", "get_volume", "in_force",
            "in_force_sql", "overdue_loans", "overdue_sql", "reject",
            "request_access", "requests_for"]

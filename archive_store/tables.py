@@ -218,6 +218,9 @@ class AccessRequestRow(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     decision_note: Mapped[str] = mapped_column(String(400), default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # 利用效果, noted when the request is closed (archive_store.use_register adds the column to
+    # databases from before it).
+    use_effect: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 

@@ -65,6 +65,7 @@ ARCHIVE_WORK = STAFF | {
     "POST /dossiers/{volume_id}/review/{key}", "GET /api/review", "GET /api/dossiers/{volume_id}/review",
     "POST /api/dossiers/{volume_id}/review/waive", "PUT /api/dossiers/{volume_id}/review/{key}",
     "GET /reconcile", "GET /api/reconcile", "GET /reconcile/receipts/{receipt_id}", "POST /reconcile/receipts",
+    "GET /requests/register", "GET /requests/register.xlsx",  # 档案利用登记簿
     "POST /api/reconcile/receipts"}
 ALLOWED: dict[str, set[str]] = {
     ADMIN: ARCHIVE_WORK | {
@@ -253,6 +254,7 @@ ROUTES: dict[str, Call] = {
     "POST /requests/{request_id}/{action}": Call(params={"request_id": "request_form", "action": "cancel"}),
     "POST /api/requests/{request_id}/{action}": Call(params={"request_id": "request_api", "action": "cancel"},
                                                      body={"json": {}}),
+    "GET /requests/register": GET, "GET /requests/register.xlsx": GET,
     # intake (archive)
     "GET /intake": GET, "GET /api/intake/folders": GET,
     "GET /intake/{token}": Call(params={"token": "intake"}, phase=0),

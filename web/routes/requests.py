@@ -1,4 +1,6 @@
-"""查阅/外借 requests: filed by staff for a dossier in their scope, approved by archive staff."""
+"""查阅/外借 requests: filed by staff for a dossier in their scope, approved by archive staff; and the
+档案利用登记簿 of a month (archive staff and admins: it is the custodians' record of every use, so
+community staff, who see only their own requests, do not see it)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ from pydantic import BaseModel
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from archive_store import access
+from archive_store import access, audit, use_register
 from archive_store.tables import PUBLISHED, AccessRequestRow, CommunityRow, VolumeRow
 from handover import clock
 from handover.errors import InputRefused
 
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
+from ..downloads import built_file
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging, Sorts
 from ..render import flash, page
 from ..security import verify_csrf
@@ -84,12 +87,12 @@ def _listing(request: Request, session: Session, user: CurrentUser, filters: dic
              "due_on": r.due_on.isoformat() if r.due_on else None,
              "overdue": r.status == access.APPROVED and not access.in_force(r.due_on, clock.today()),
              "decided_by": r.decided_by,
-             "decision_note": r.decision_note} for r, v, c in session.execute(paging.apply(q))]
+             "decision_note": r.decision_note, "use_effect": r.use_effect} for r, v, c in session.execute(paging.apply(q))]
     return rows, paging
 
 
 def _decide(request: Request, session: Session, user: CurrentUser, request_id: int, action: str,
-            note: str) -> AccessRequestRow:
+            note: str, effect: str = "") -> AccessRequestRow:
     decide = {"approve": access.approve, "reject": access.reject, "close": access.close,
               "cancel": access.cancel}.get(action)
     if decide is None:
@@ -105,6 +108,10 @@ def _decide(request: Request, session: Session, user: CurrentUser, request_id: i
         raise hidden(request, user, f"access_request/{request_id}", "只能办理自己的申请", "未找到该申请")
     if action == "reject" and not note.strip():
         raise HTTPException(400, "驳回申请必须填写理由")
+    if action == "close":
+        return access.close(session, request_id, user.username, note.strip(), effect)
+    if effect.strip():
+        raise HTTPException(400, "利用效果在办结（归还）时填写")
     return decide(session, request_id, user.username, note.strip())
 
 
@@ -115,7 +122,46 @@ def requests_page(request: Request, status: str = "", due_from: str = "", due_to
     rows, paging = _listing(request, session, user, dict(status=status, due_from=due_from, due_to=due_to), sort,
                             limit, offset)
     return page(request, "requests.html", rows=rows, paging=paging, status=status,
-                status_labels=access.STATUS_LABELS)
+                status_labels=access.STATUS_LABELS, use_effects=access.USE_EFFECTS)
+
+
+def _register_scope(session: Session, month: str, community: str) -> tuple[str, CommunityRow | None]:
+    """The month asked for (this month by default) and the community (None: all)."""
+    month = month.strip() or clock.today().strftime("%Y-%m")
+    use_register.parse_month(month)
+    if not community.strip():
+        return month, None
+    try:
+        row = session.get(CommunityRow, int(community))
+    except ValueError:
+        row = None
+    if row is None:
+        raise InputRefused(f"未找到社区“{community[:20]}”")
+    return month, row
+
+
+@router.get("/requests/register", include_in_schema=False)
+def register_page(request: Request, month: str = "", community: str = "", user: CurrentUser = Depends(archive_only),
+                  session: Session = Depends(db)):
+    month, chosen = _register_scope(session, month, community)
+    lines = use_register.register(session, month, chosen.id if chosen else None)
+    audit.record(session, user.username, "read_use_register", chosen.label if chosen else "全部社区",
+                 "查看档案利用登记簿", month=month, lines=len(lines))
+    communities = list(session.scalars(select(CommunityRow).order_by(CommunityRow.county, CommunityRow.street,
+                                                                     CommunityRow.name)))
+    return page(request, "use_register.html", lines=lines, month=month, chosen=chosen, communities=communities,
+                columns=use_register.COLUMNS, heading=use_register.title(month, chosen))
+
+
+@router.get("/requests/register.xlsx", tags=["查阅外借"],
+            summary="下载档案利用登记簿（XLSX，档案馆）：某月批准的查阅/外借，可按社区")
+def register_xlsx(request: Request, month: str = Query("", description="月份 YYYY-MM，默认本月"),
+                  community: str = Query("", description="社区编号，空为全部社区"),
+                  user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    month, chosen = _register_scope(session, month, community)
+    name = f"{chosen.label if chosen else '全部社区'}-档案利用登记簿-{month}.xlsx"
+    return built_file(lambda tmp: use_register.export_xlsx(session, month, chosen, tmp / "register.xlsx",
+                                                           actor=user.username), name)
 
 
 @router.post("/dossiers/{volume_id}/requests", include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -128,9 +174,9 @@ def request_form(request: Request, volume_id: int, kind: str = Form("view"), rea
 
 
 @router.post("/requests/{request_id}/{action}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-def decide_form(request: Request, request_id: int, action: str, note: str = Form(""),
+def decide_form(request: Request, request_id: int, action: str, note: str = Form(""), effect: str = Form(""),
                 user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
-    row = _decide(request, session, user, request_id, action, note)
+    row = _decide(request, session, user, request_id, action, note, effect)
     flash(request, f"申请 {row.id} 已{access.STATUS_LABELS[row.status]}")
     return RedirectResponse("/requests", status_code=303)
 
@@ -146,6 +192,7 @@ class NewRequest(BaseModel):
 
 class Decision(BaseModel):
     note: str = ""
+    effect: str = ""  # 利用效果, on close only: 办理待遇 | 核实身份 | 落实政策 | 其他, or free text
 
 
 @router.get("/api/requests", tags=["查阅外借"],
@@ -176,5 +223,5 @@ def api_file(request: Request, volume_id: int, body: NewRequest, user: CurrentUs
              summary="审批或办结申请：approve | reject | close | cancel", dependencies=[Depends(verify_csrf)])
 def api_decide(request: Request, request_id: int, action: str, body: Decision,
                user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
-    row = _decide(request, session, user, request_id, action, body.note)
-    return {"id": row.id, "status": row.status}
+    row = _decide(request, session, user, request_id, action, body.note, body.effect)
+    return {"id": row.id, "status": row.status, "use_effect": row.use_effect}
