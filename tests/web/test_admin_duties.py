@@ -38,6 +38,11 @@ def test_sysadmin_manages_accounts_but_neither_roles_nor_audit(separated):
     assert r.status_code == 400 and "安全保密管理员" in r.json()["detail"]
     for url in ("/api/audit", "/admin/audit", "/admin/audit.xlsx"):
         assert sysadmin.get(url).status_code == 403, url
+    # Nor can he take over or silence another administrator's account (that is done on the server).
+    r = sysadmin.post("/api/users/auditor/password", json={"password": "Reset-Kennwort-7"})
+    assert r.status_code == 400 and "handover user" in r.json()["detail"]
+    assert sysadmin.post("/api/users/auditor/disable").status_code == 400
+    assert sign_in(separated, "auditor").get("/api/audit").status_code == 200
     page = sysadmin.get("/admin/users", headers={"accept": "text/html"}).text
     assert "新增用户" in page and "保存角色" not in page and "安全审计员" in page
 
@@ -108,3 +113,16 @@ def test_single_admin_mode_keeps_one_admin_doing_all_with_the_warning(seed):
     assert admin.put("/api/users/comm_b/role", json={"role": "archive_staff"}).status_code == 200
     r = admin.post("/api/users", json={"username": "admin2", "password": PASSWORD, "role": "admin"})
     assert r.status_code == 201, r.text
+    assert admin.post("/api/users/auditor/disable").status_code == 200
+
+
+def test_cli_sets_up_the_three(seed):
+    """On the server, ``handover user add`` makes the administrator roles (the way to start one)."""
+    from click.testing import CliRunner
+
+    from web.cli import user_group
+
+    runner = CliRunner()
+    r = runner.invoke(user_group, ["add", "audit1", "--role", "auditor"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert r.exit_code == 0, r.output
+    assert "安全审计员" in runner.invoke(user_group, ["list"]).output.split("audit1", 1)[1].splitlines()[0]

@@ -93,9 +93,21 @@ def _add(request: Request, session: Session, actor: CurrentUser, username: str, 
     return row
 
 
+def _not_another_admin(session: Session, actor: CurrentUser, username: str) -> None:
+    """Under 三员分立 a 系统管理员 who could reset the 审计员's or the 安全保密管理员's password
+    could sign in as them, and disabling the 审计员 stops the audit: the administrators' accounts
+    are set on the server (``handover user reset-password|disable|enable``), each one audited."""
+    if actor.duties >= {SYSTEM, SECURITY, AUDIT}:
+        return  # the combined admin, while it holds every duty
+    target = find_user(session, username)
+    if target.role in ADMIN_ROLES:
+        raise UserError(f"“{ROLES[target.role]}”账号的密码和启用状态须在服务器上用 handover user 命令处理（三员分立）")
+
+
 def _toggle(session: Session, actor: CurrentUser, username: str, active: bool) -> UserRow:
     if username == actor.username and not active:
         raise UserError("不能停用自己的账号")
+    _not_another_admin(session, actor, username)
     row = set_active(session, username, active)
     audit.record(session, actor.username, "user_enable" if active else "user_disable", username, "")
     session.commit()  # a disabled user's sessions end before the answer says so
@@ -105,6 +117,7 @@ def _toggle(session: Session, actor: CurrentUser, username: str, active: bool) -
 def _reset_password(session: Session, actor: CurrentUser, username: str, password: str) -> int:
     if username == actor.username:
         raise UserError("请在“修改密码”中修改自己的密码")
+    _not_another_admin(session, actor, username)
     ended = set_password(session, find_user(session, username), password, reset_by_admin=True)
     audit.record(session, actor.username, "password_reset", username, "", sessions_ended=ended)
     session.commit()  # the user's sessions are ended before the answer says so
