@@ -27,6 +27,8 @@ from .tables import PUBLISHED, WITHDRAWN, AccessRequestRow, VolumeRow
 
 # The roles of the people who sign in (labels and accounts: web.users).
 ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE = "admin", "archive_staff", "community_staff", "enterprise"
+# 三员分立 (web.admin_duties): they administer the system and read no personnel file.
+SYSADMIN, SECADMIN, AUDITOR = "sysadmin", "secadmin", "auditor"
 CUSTODIANS = frozenset({ADMIN, ARCHIVE})
 # Roles that work with whole ID numbers; the others see them masked (``disclosure``).
 FULL_ID_ROLES = CUSTODIANS
@@ -126,6 +128,6 @@ def may_read(session: Session, reader: Reader, vol: VolumeRow) -> bool:
     return read_verdict(session, reader, vol) is Verdict.READ
 
 
-__all__ = ["ADMIN", "ARCHIVE", "COMMUNITY", "CUSTODIANS", "ENTERPRISE", "FULL_ID_ROLES", "Grant", "Reader",
+__all__ = ["ADMIN", "ARCHIVE", "AUDITOR", "SECADMIN", "SYSADMIN", "COMMUNITY", "CUSTODIANS", "ENTERPRISE", "FULL_ID_ROLES", "Grant", "Reader",
            "Shelved", "Verdict", "disclosure", "latest_approved_request", "may_read", "read_grant", "read_verdict",
            "verdict"]

@@ -77,6 +77,10 @@ class Settings:
     # (viewer, organisation, time) too; off: their working views go without it. Everyone else's
     # always do, and every copy carries the invisible per-download identifier (archive_store.watermark).
     watermark_custodians: bool = True
+    # 三员分立: the 系统管理员, 安全保密管理员 and 安全审计员 hold the administrator duties apart
+    # (web.admin_duties). Off: one combined ``admin`` does all three (small offices; warned on the
+    # admin pages).
+    admin_separation: bool = True
 
     @property
     def db_url(self) -> str:

@@ -48,8 +48,10 @@ def _community_id(session, ref: str) -> int:
 
 @user_group.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "archive_staff", "community_staff", "enterprise"]),
-              help="角色：admin 系统管理员；archive_staff 档案馆；community_staff 社区；enterprise 企业")
+@click.option("--role", required=True, type=click.Choice(["admin", "sysadmin", "secadmin", "auditor", "archive_staff",
+                                                         "community_staff", "enterprise"]),
+              help="角色：admin 管理员（三员合一）；sysadmin 系统管理员；secadmin 安全保密管理员；auditor 安全审计员；"
+                   "archive_staff 档案馆；community_staff 社区；enterprise 企业")
 @click.option("--name", "display_name", default="", help="姓名（显示用）")
 @click.option("--community", default=None, help="社区工作人员所属社区：编号、区划代码、名称或“区县/街道/社区”")
 @click.option("--enterprise", default=None, help="企业经办人所属企业（已登记的企业名称）")

@@ -14,7 +14,7 @@ from handover.disclosure import Disclosure
 from archive_store.tables import CommunityRow
 from handover.db import EnterpriseRow, managed
 
-from . import sessions
+from . import admin_duties, sessions
 from .tables import UserRow
 from .users import ARCHIVE, ADMIN, COMMUNITY, ENTERPRISE, ROLES
 
@@ -39,6 +39,8 @@ class CurrentUser:
     community_label: str
     enterprise_id: int | None
     enterprise_name: str
+    duties: frozenset[str] = frozenset()  # administrator duties (web.admin_duties)
+    admin_warning: str = ""  # why the 三员分立 is not in force, for the admin pages
 
     @property
     def role_label(self) -> str:
@@ -86,9 +88,13 @@ def optional_user(request: Request, session: Session = Depends(db)) -> CurrentUs
     request.state.must_change_password = live.must_change_password
     community = session.get(CommunityRow, row.community_id) if row.community_id else None
     enterprise = session.get(EnterpriseRow, row.enterprise_id) if row.enterprise_id else None
+    duties, warning = frozenset(), ""
+    if row.role in admin_duties.ADMIN_ROLES:
+        mode = admin_duties.mode(request.app.state.cfg, session)
+        duties, warning = admin_duties.duties(row.role, mode), mode.warning
     user = CurrentUser(row.id, row.username, row.display_name, row.role, row.community_id,
                        community.label if community else "", row.enterprise_id,
-                       enterprise.name if enterprise else "")
+                       enterprise.name if enterprise else "", duties, warning)
     request.state.user = user
     return user
 
@@ -145,6 +151,18 @@ def require(*roles: str):
     def check(request: Request, user: CurrentUser = Depends(current_user)) -> CurrentUser:
         if user.role not in roles:
             raise deny(request, user, request.url.path, "您的角色无权使用此功能")
+        return user
+
+    return check
+
+
+def duty(*names: str):
+    """A dependency: the signed-in user, who must hold one of these administrator duties
+    (web.admin_duties; 403 otherwise)."""
+
+    def check(request: Request, user: CurrentUser = Depends(current_user)) -> CurrentUser:
+        if not user.duties & set(names):
+            raise deny(request, user, request.url.path, "您的管理员角色无权使用此功能（三员分立）")
         return user
 
     return check

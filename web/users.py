@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive_store.read_rule import ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE
+from archive_store.read_rule import ADMIN, ARCHIVE, AUDITOR, COMMUNITY, ENTERPRISE, SECADMIN, SYSADMIN
 from archive_store.tables import CommunityRow
 from handover.db import EnterpriseRow
 from handover.clock import utcnow
@@ -19,7 +19,8 @@ from handover.errors import InputRefused
 from . import passwords, sessions
 from .tables import UserRow
 
-ROLES = {ADMIN: "系统管理员", ARCHIVE: "档案馆工作人员", COMMUNITY: "社区工作人员", ENTERPRISE: "企业经办人"}
+ROLES = {ADMIN: "管理员（三员合一）", SYSADMIN: "系统管理员", SECADMIN: "安全保密管理员", AUDITOR: "安全审计员",
+         ARCHIVE: "档案馆工作人员", COMMUNITY: "社区工作人员", ENTERPRISE: "企业经办人"}
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 
 _hasher = PasswordHasher()

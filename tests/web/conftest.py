@@ -94,6 +94,21 @@ def _build(root: Path) -> dict:
                 volume_b=pb.volume_id, volume_c=pc.volume_id, person_a=person_a, person_b=person_b)
 
 
+THREE_ADMINS = {"sysadmin": ("sysadmin", "赵系统"), "secadmin": ("secadmin", "钱保密"), "auditor": ("auditor", "孙审计")}
+
+
+def add_three_admins(cfg: Settings) -> None:
+    """The 系统管理员, 安全保密管理员 and 安全审计员 (username = role). Not in the common seed:
+    once the three are set up the combined ``admin`` loses its administrator duties
+    (web.admin_duties), and the common seed is an installation still run by one ``admin``."""
+    from web.users import create_user
+
+    with session_scope(cfg) as s:
+        for username, (role, name) in THREE_ADMINS.items():
+            create_user(s, username, PASSWORD, role, display_name=name)
+    engine_for(cfg.db_url).dispose()
+
+
 @pytest.fixture(scope="session")
 def seed_template(tmp_path_factory):
     root = tmp_path_factory.mktemp("web-seed")

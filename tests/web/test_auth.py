@@ -90,7 +90,7 @@ def test_page_sign_in_needs_the_csrf_token(app):
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
     home = client.get("/", headers={"accept": "text/html"})
-    assert "系统管理员" in home.text and "用户管理" in home.text
+    assert "三员合一" in home.text and "用户管理" in home.text
 
 
 def test_next_cannot_redirect_off_site(app):

@@ -31,12 +31,14 @@ from handover import config, idnumber
 from handover.db import engine_for, session_scope
 from handover.roster.writer import write_xlsx
 
-from .conftest import ERQI, JINSHUI, PASSWORD, PROFILE, _person, sign_in
+from .conftest import ERQI, JINSHUI, PASSWORD, PROFILE, _person, add_three_admins, sign_in
 
 # ---------------------------------------------------------------- who may use what
 
 ADMIN, ARCHIVE, COMMUNITY, ENTERPRISE = "admin", "archive_staff", "community_staff", "enterprise"
-PRINCIPALS = {ADMIN: "admin", ARCHIVE: "archivist", COMMUNITY: "comm_a", ENTERPRISE: "ent_a"}
+SYSADMIN, SECADMIN, AUDITOR = "sysadmin", "secadmin", "auditor"  # 三员分立 (web.admin_duties)
+PRINCIPALS = {ADMIN: "admin", ARCHIVE: "archivist", COMMUNITY: "comm_a", ENTERPRISE: "ent_a",
+              SYSADMIN: "sysadmin", SECADMIN: "secadmin", AUDITOR: "auditor"}
 
 # Open to anyone (the sign-in pages and the API description), so to every role.
 PUBLIC = {"GET /login", "POST /login", "POST /api/session", "GET /openapi.json", "GET /docs"}
@@ -67,15 +69,23 @@ ARCHIVE_WORK = STAFF | {
     "GET /reconcile", "GET /api/reconcile", "GET /reconcile/receipts/{receipt_id}", "POST /reconcile/receipts",
     "GET /requests/register", "GET /requests/register.xlsx",  # 档案利用登记簿
     "POST /api/reconcile/receipts"}
+# The administrator duties (三员分立): the list of users serves both the accounts and the grants.
+USER_LIST = {"GET /admin/users", "GET /api/users"}
+ACCOUNTS = USER_LIST | {
+    "POST /admin/users", "POST /admin/users/{username}/active", "POST /admin/users/{username}/password",
+    "POST /admin/users/{username}/sessions/end", "POST /api/users", "POST /api/users/{username}/disable",
+    "POST /api/users/{username}/enable", "POST /api/users/{username}/password", "DELETE /api/users/{username}/sessions",
+    "GET /admin/communities", "POST /admin/communities", "GET /api/communities/pending",
+    "POST /api/communities/confirm", "POST /api/communities/reject"}
+GRANTS = USER_LIST | {"POST /admin/users/{username}/role", "PUT /api/users/{username}/role"}
+AUDIT = {"GET /admin/audit.xlsx", "GET /admin/audit", "GET /api/audit"}
+# Here the three are set up (the separation is in force): ``admin`` keeps its archive work only.
+# In single-admin mode it holds every duty (ALLOWED_SINGLE_ADMIN).
 ALLOWED: dict[str, set[str]] = {
-    ADMIN: ARCHIVE_WORK | {
-        "GET /admin/users", "POST /admin/users", "POST /admin/users/{username}/active",
-        "POST /admin/users/{username}/password", "POST /admin/users/{username}/sessions/end",
-        "POST /admin/users/{username}/role", "GET /admin/audit.xlsx", "GET /admin/audit", "GET /api/users",
-        "POST /api/users", "POST /api/users/{username}/disable", "POST /api/users/{username}/enable",
-        "POST /api/users/{username}/password", "DELETE /api/users/{username}/sessions",
-        "PUT /api/users/{username}/role", "GET /api/audit", "GET /admin/communities", "POST /admin/communities",
-        "GET /api/communities/pending", "POST /api/communities/confirm", "POST /api/communities/reject"},
+    ADMIN: ARCHIVE_WORK,
+    SYSADMIN: SIGNED_IN | ACCOUNTS,
+    SECADMIN: SIGNED_IN | GRANTS,
+    AUDITOR: SIGNED_IN | AUDIT,
     ARCHIVE: ARCHIVE_WORK,
     COMMUNITY: STAFF,
     ENTERPRISE: SIGNED_IN | {
@@ -86,6 +96,8 @@ ALLOWED: dict[str, set[str]] = {
         "GET /documents/{token}/files/{index}", "POST /api/documents", "GET /api/documents/{token}",
         "GET /reconcile", "GET /api/reconcile"},
 }
+
+ALLOWED_SINGLE_ADMIN = ARCHIVE_WORK | ACCOUNTS | GRANTS | AUDIT
 
 # Path parameters that name something of one community (for community staff) or of one
 # enterprise (for its clerks): with the other scope's id they must answer 404.
@@ -371,6 +383,7 @@ def matrix_template(seed_template, tmp_path_factory) -> tuple[Path, dict, dict]:
     root = tmp_path_factory.mktemp("route-matrix")
     shutil.copytree(template / "data", root / "data")
     cfg = Settings(data_dir=root / "data", secret_key="test-secret-key-for-web-tests", storage="local")
+    add_three_admins(cfg)
     scopes = {"own": {"volume": info["volume_a"], "community": info["community_a"], "incomplete": info["volume_c"]},
               "other": {"volume": info["volume_b"], "community": info["community_b"]}}
     scopes["own"]["incomplete_2"] = _publish_incomplete(cfg, root, "周立新", 4, "410105", JINSHUI)
@@ -513,8 +526,8 @@ def _scoped(role: str, key: str) -> bool:
     return bool(set(re.findall(r"{(\w+)}", key)) & SCOPED_PARAMS.get(role, set()))
 
 
-def _expected(role: str, key: str, scope: str) -> str:
-    if key not in ALLOWED[role]:
+def _expected(role: str, key: str, scope: str, allowed: set[str]) -> str:
+    if key not in allowed:
         return "403"
     if scope == "other" and _scoped(role, key):
         return "404"
@@ -527,7 +540,7 @@ def _verdict(key: str, status: int, expected: str) -> bool:
     return status == int(expected)
 
 
-def _planned(role: str, scope: str) -> list[str]:
+def _planned(role: str, scope: str, allowed: set[str]) -> list[str]:
     """The routes of this run, in order. The other scope: routes with an id of that scope only —
     for community and enterprise clerks, every such route (each must refuse); for admins and
     archive staff, who see every community, the reads."""
@@ -537,7 +550,7 @@ def _planned(role: str, scope: str) -> list[str]:
         if role in (ADMIN, ARCHIVE):
             keys = [k for k in keys if ROUTES[k].phase == 0]
         else:
-            keys = [k for k in keys if _scoped(role, k) or k not in ALLOWED[role]]
+            keys = [k for k in keys if _scoped(role, k) or k not in allowed]
     return sorted(keys, key=lambda k: ROUTES[k].phase)
 
 
@@ -556,14 +569,15 @@ def _readable(r) -> str:
     return "\n".join(parts)
 
 
-def run_matrix(app, role: str, scope: str, matrix: Matrix) -> list[str]:
+def run_matrix(app, role: str, scope: str, matrix: Matrix, allowed: set[str] | None = None) -> list[str]:
+    allowed = ALLOWED[role] if allowed is None else allowed
     me = PRINCIPALS[role]
     ids = {**matrix.scopes[scope], "me": me,
            "username": "ent_b" if scope == "own" else "comm_b"}
     ctx = Ctx(ids, matrix.root / "files")
     api = sign_in(app, me)
     problems = []
-    for key in _planned(role, scope):
+    for key in _planned(role, scope, allowed):
         call = ROUTES[key]
         params = {**call.params}
         if "{username}" in key:
@@ -574,7 +588,7 @@ def run_matrix(app, role: str, scope: str, matrix: Matrix) -> list[str]:
         # As a browser asks for a page (refusals are then pages too), as a client asks the API.
         headers = {"accept": "application/json" if url.startswith("/api/") else "text/html"}
         r = getattr(api, method.lower())(url, headers=headers, follow_redirects=False, **kw)
-        expected = _expected(role, key, scope)
+        expected = _expected(role, key, scope, allowed)
         if not _verdict(key, r.status_code, expected):
             problems.append(f"{role} {scope} {key} → {r.status_code}, expected {expected}: {r.text[:200]}")
         body = _readable(r)
@@ -618,4 +632,17 @@ def test_route_matrix(matrix, role, scope):
 
     app = create_app(config.settings(), max_upload_bytes=2 * 1024 * 1024, bundle_text_pdf=False)
     problems = run_matrix(app, role, scope, matrix)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("scope", ["own", "other"])
+def test_route_matrix_single_admin(matrix, monkeypatch, scope):
+    """Single-admin mode (``admin_separation`` off): with the three set up or not, the one
+    ``admin`` keeps every administrator duty next to its archive work."""
+    from web.app import create_app
+
+    monkeypatch.setenv("HANDOVER_ADMIN_SEPARATION", "0")
+    config.settings.cache_clear()
+    app = create_app(config.settings(), max_upload_bytes=2 * 1024 * 1024, bundle_text_pdf=False)
+    problems = run_matrix(app, ADMIN, scope, matrix, ALLOWED_SINGLE_ADMIN)
     assert problems == [], "\n".join(problems)

@@ -1,4 +1,6 @@
-"""User management and the audit log (admin only)."""
+"""User management and the audit log, each route to the administrator duty it belongs to
+(三员分立, web.admin_duties): accounts to the 系统管理员, roles and scopes to the 安全保密管理员,
+the audit log to the 安全审计员."""
 
 from __future__ import annotations
 
@@ -23,14 +25,18 @@ from handover.errors import InputRefused
 from handover.registry import list_enterprises
 
 from .. import passwords, sessions
-from ..deps import CurrentUser, db, require
+from ..admin_duties import ADMIN_ROLES, AUDIT, SECURITY, SYSTEM
+from ..deps import CurrentUser, db, duty
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import UserRow
 from ..users import ADMIN, ROLES, UserError, create_user, find_user, list_users, set_active, set_password, set_role
 
 router = APIRouter()
-admin_only = require(ADMIN)
+accounts = duty(SYSTEM)  # add, disable, passwords, sessions
+grants = duty(SECURITY)  # roles and scopes
+user_list = duty(SYSTEM, SECURITY)  # both work from the list of users
+auditor = duty(AUDIT)
 
 AUDIT_LABELS = {
     "login": "登录", "logout": "退出", "login_failed": "登录失败", "login_blocked": "登录被限制",
@@ -69,17 +75,39 @@ def _user_rows(request: Request, session: Session) -> list[dict]:
             for u in list_users(session)]
 
 
-def _add(session: Session, actor: CurrentUser, username: str, password: str, role: str, display_name: str,
-         community_id: int | None, enterprise_id: int | None) -> UserRow:
+def _may_grant(request: Request, actor: CurrentUser, role: str) -> None:
+    """An administrator role is a grant of rights: the 安全保密管理员's (a 系统管理员 adds the
+    account as staff; the role is then changed). Under 三员分立 no new combined ``admin`` is made."""
+    if role == ADMIN and request.app.state.cfg.admin_separation:
+        raise UserError("已启用三员分立，不能再设立“管理员（三员合一）”，请分别设立系统管理员、安全保密管理员和安全审计员")
+    if role in ADMIN_ROLES and SECURITY not in actor.duties:
+        raise UserError(f"“{ROLES[role]}”角色须由安全保密管理员授予：请以其他角色新增该用户，再由安全保密管理员修改角色")
+
+
+def _add(request: Request, session: Session, actor: CurrentUser, username: str, password: str, role: str,
+         display_name: str, community_id: int | None, enterprise_id: int | None) -> UserRow:
+    _may_grant(request, actor, role)
     row = create_user(session, username, password, role, display_name=display_name,
                       community_id=community_id, enterprise_id=enterprise_id)
     audit.record(session, actor.username, "user_add", row.username, "", role=role)
     return row
 
 
+def _not_another_admin(session: Session, actor: CurrentUser, username: str) -> None:
+    """Under 三员分立 a 系统管理员 who could reset the 审计员's or the 安全保密管理员's password
+    could sign in as them, and disabling the 审计员 stops the audit: the administrators' accounts
+    are set on the server (``handover user reset-password|disable|enable``), each one audited."""
+    if actor.duties >= {SYSTEM, SECURITY, AUDIT}:
+        return  # the combined admin, while it holds every duty
+    target = find_user(session, username)
+    if target.role in ADMIN_ROLES:
+        raise UserError(f"“{ROLES[target.role]}”账号的密码和启用状态须在服务器上用 handover user 命令处理（三员分立）")
+
+
 def _toggle(session: Session, actor: CurrentUser, username: str, active: bool) -> UserRow:
     if username == actor.username and not active:
         raise UserError("不能停用自己的账号")
+    _not_another_admin(session, actor, username)
     row = set_active(session, username, active)
     audit.record(session, actor.username, "user_enable" if active else "user_disable", username, "")
     session.commit()  # a disabled user's sessions end before the answer says so
@@ -89,6 +117,7 @@ def _toggle(session: Session, actor: CurrentUser, username: str, active: bool) -
 def _reset_password(session: Session, actor: CurrentUser, username: str, password: str) -> int:
     if username == actor.username:
         raise UserError("请在“修改密码”中修改自己的密码")
+    _not_another_admin(session, actor, username)
     ended = set_password(session, find_user(session, username), password, reset_by_admin=True)
     audit.record(session, actor.username, "password_reset", username, "", sessions_ended=ended)
     session.commit()  # the user's sessions are ended before the answer says so
@@ -103,10 +132,11 @@ def _end_sessions(session: Session, actor: CurrentUser, username: str) -> int:
     return ended
 
 
-def _change_role(session: Session, actor: CurrentUser, username: str, role: str, community_id: int | None,
-                 enterprise_id: int | None) -> UserRow:
+def _change_role(request: Request, session: Session, actor: CurrentUser, username: str, role: str,
+                 community_id: int | None, enterprise_id: int | None) -> UserRow:
     if username == actor.username:
         raise UserError("不能修改自己的角色（以免失去管理权限），请由另一位管理员操作")
+    _may_grant(request, actor, role)
     row = find_user(session, username)
     old = set_role(session, row, role, community_id=community_id, enterprise_id=enterprise_id)
     new = {"role": row.role, "community_id": row.community_id, "enterprise_id": row.enterprise_id}
@@ -125,7 +155,7 @@ def _users_page(request: Request, session: Session, status_code: int = 200, **co
 
 
 @router.get("/admin/users", include_in_schema=False)
-def users_page(request: Request, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def users_page(request: Request, user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
     return _users_page(request, session)
 
 
@@ -137,9 +167,9 @@ def _opt_int(value: str) -> int | None:
 @router.post("/admin/users", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_add(request: Request, username: str = Form(""), password: str = Form(""), role: str = Form(""),
               display_name: str = Form(""), community_id: str = Form(""), enterprise_id: str = Form(""),
-              user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+              user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
     try:
-        _add(session, user, username, password, role, display_name, _opt_int(community_id),
+        _add(request, session, user, username, password, role, display_name, _opt_int(community_id),
              _opt_int(enterprise_id))
     except UserError as err:
         session.rollback()
@@ -151,7 +181,7 @@ def users_add(request: Request, username: str = Form(""), password: str = Form("
 
 @router.post("/admin/users/{username}/active", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_toggle(request: Request, username: str, active: str = Form("0"),
-                 user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+                 user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
     _toggle(session, user, username, active == "1")
     flash(request, f"已{'启用' if active == '1' else '停用'}用户 {username}")
     return RedirectResponse("/admin/users", status_code=303)
@@ -159,7 +189,7 @@ def users_toggle(request: Request, username: str, active: str = Form("0"),
 
 @router.post("/admin/users/{username}/password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_reset_password(request: Request, username: str, password: str = Form(""),
-                         user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+                         user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
     new_password = password or passwords.one_time(username)  # left blank: a one-time password
     try:
         _reset_password(session, user, username, new_password)
@@ -174,7 +204,7 @@ def users_reset_password(request: Request, username: str, password: str = Form("
 
 
 @router.post("/admin/users/{username}/sessions/end", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-def users_end_sessions(request: Request, username: str, user: CurrentUser = Depends(admin_only),
+def users_end_sessions(request: Request, username: str, user: CurrentUser = Depends(accounts),
                        session: Session = Depends(db)):
     try:
         ended = _end_sessions(session, user, username)
@@ -186,10 +216,10 @@ def users_end_sessions(request: Request, username: str, user: CurrentUser = Depe
 
 @router.post("/admin/users/{username}/role", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_change_role(request: Request, username: str, role: str = Form(""), community_id: str = Form(""),
-                      enterprise_id: str = Form(""), user: CurrentUser = Depends(admin_only),
+                      enterprise_id: str = Form(""), user: CurrentUser = Depends(grants),
                       session: Session = Depends(db)):
     try:
-        row = _change_role(session, user, username, role, _opt_int(community_id), _opt_int(enterprise_id))
+        row = _change_role(request, session, user, username, role, _opt_int(community_id), _opt_int(enterprise_id))
     except UserError as err:
         session.rollback()
         return _users_page(request, session, 400, error=f"修改 {username} 的角色失败：{err}")
@@ -235,9 +265,9 @@ def _grounds(row: AuditRow) -> str:
     return f"{KINDS.get(row.detail.get('request_kind'), '')}申请第 {request_id} 号"
 
 
-@router.get("/admin/audit.xlsx", tags=["审计"], summary="导出审计日志（XLSX，管理员，按筛选条件，最多10万条）")
+@router.get("/admin/audit.xlsx", tags=["审计"], summary="导出审计日志（XLSX，安全审计员，按筛选条件，最多10万条）")
 def audit_xlsx(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
-               outcome: str = "", user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+               outcome: str = "", user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
     from openpyxl import Workbook
 
     flt = _audit_filter(since, until, subject, actor, action, outcome)
@@ -261,7 +291,7 @@ def audit_xlsx(since: str = "", until: str = "", subject: str = "", actor: str =
 @router.get("/admin/audit", include_in_schema=False)
 def audit_page(request: Request, since: str = "", until: str = "", subject: str = "", actor: str = "",
                action: str = "", outcome: str = "", page_no: int = Query(1, alias="page", ge=1),
-               user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+               user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
     flt = _audit_filter(since, until, subject, actor, action, outcome)
     total = audit.count(session, flt)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
@@ -286,28 +316,28 @@ class NewUser(BaseModel):
 
 
 @router.get("/api/users", tags=["用户管理"], summary="用户列表")
-def api_users(request: Request, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def api_users(request: Request, user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
     return _user_rows(request, session)
 
 
 @router.post("/api/users", tags=["用户管理"], summary="新增用户", status_code=201,
              dependencies=[Depends(verify_csrf)])
-def api_add_user(body: NewUser, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    row = _add(session, user, body.username, body.password, body.role, body.display_name,
+def api_add_user(request: Request, body: NewUser, user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
+    row = _add(request, session, user, body.username, body.password, body.role, body.display_name,
                body.community_id, body.enterprise_id)
     return {"id": row.id, "username": row.username, "role": row.role}
 
 
 @router.post("/api/users/{username}/disable", tags=["用户管理"], summary="停用用户",
              dependencies=[Depends(verify_csrf)])
-def api_disable(username: str, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def api_disable(username: str, user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
     row = _toggle(session, user, username, False)
     return {"username": row.username, "active": row.active}
 
 
 @router.post("/api/users/{username}/enable", tags=["用户管理"], summary="启用用户",
              dependencies=[Depends(verify_csrf)])
-def api_enable(username: str, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def api_enable(username: str, user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
     row = _toggle(session, user, username, True)
     return {"username": row.username, "active": row.active}
 
@@ -318,7 +348,7 @@ class PasswordReset(BaseModel):
 
 @router.post("/api/users/{username}/password", tags=["用户管理"], summary="重置密码（用户须在下次登录时修改）",
              dependencies=[Depends(verify_csrf)])
-def api_reset_password(username: str, body: PasswordReset, user: CurrentUser = Depends(admin_only),
+def api_reset_password(username: str, body: PasswordReset, user: CurrentUser = Depends(accounts),
                        session: Session = Depends(db)):
     ended = _reset_password(session, user, username, body.password)
     return {"username": username, "sessions_ended": ended, "must_change_password": True}
@@ -332,16 +362,16 @@ class RoleChange(BaseModel):
 
 @router.put("/api/users/{username}/role", tags=["用户管理"], summary="修改角色与所属社区/企业（下一次请求起生效）",
             dependencies=[Depends(verify_csrf)])
-def api_change_role(username: str, body: RoleChange, user: CurrentUser = Depends(admin_only),
+def api_change_role(request: Request, username: str, body: RoleChange, user: CurrentUser = Depends(grants),
                     session: Session = Depends(db)):
-    row = _change_role(session, user, username, body.role, body.community_id, body.enterprise_id)
+    row = _change_role(request, session, user, username, body.role, body.community_id, body.enterprise_id)
     return {"username": row.username, "role": row.role, "community_id": row.community_id,
             "enterprise_id": row.enterprise_id}
 
 
 @router.delete("/api/users/{username}/sessions", tags=["用户管理"], summary="退出该用户的全部登录",
                dependencies=[Depends(verify_csrf)])
-def api_end_sessions(username: str, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def api_end_sessions(username: str, user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
     try:
         ended = _end_sessions(session, user, username)
     except UserError as err:
@@ -349,10 +379,10 @@ def api_end_sessions(username: str, user: CurrentUser = Depends(admin_only), ses
     return {"username": username, "sessions_ended": ended}
 
 
-@router.get("/api/audit", tags=["审计"], summary="审计日志（管理员；按日期、档号或人员、用户、操作、结果筛选，新的在前）")
+@router.get("/api/audit", tags=["审计"], summary="审计日志（安全审计员；按日期、档号或人员、用户、操作、结果筛选，新的在前）")
 def api_audit(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
               outcome: str = "", offset: int = Query(0, ge=0), limit: int = 200,
-              user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+              user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
     flt = _audit_filter(since, until, subject, actor, action, outcome)
     rows = audit.entries(session, flt, offset=offset, limit=max(1, min(limit, 1000)))
     audit.record(session, user.username, "view_audit", "audit_log", "", filter=_audit_query(flt), offset=offset)

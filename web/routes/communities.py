@@ -1,4 +1,5 @@
-"""The community registry (admin only): communities named in rosters but not in the gazetteer,
+"""The community registry (the 系统管理员's: names of places are a setting of the system, not a
+grant of rights — web.admin_duties): communities named in rosters but not in the gazetteer,
 with the rosters and rows that name them; confirm (with an optional 区划代码) or reject."""
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from handover import clock
 from handover.communities import CONFIRMED, REJECTED, Decision, Pending, decisions, pending
 from handover.errors import Conflict, InputRefused
 
-from ..deps import CurrentUser, db, require
+from ..admin_duties import SYSTEM
+from ..deps import CurrentUser, db, duty
 from ..render import flash, page
 from ..security import verify_csrf
-from ..users import ADMIN
 
 router = APIRouter()
-admin_only = require(ADMIN)
+admin_only = duty(SYSTEM)
 
 
 def _pending_json(p: Pending) -> dict:
@@ -80,7 +81,7 @@ class CommunityDecisionIn(BaseModel):
     reason: str = ""
 
 
-@router.get("/api/communities/pending", tags=["社区名录"], summary="待确认的社区及提到它们的名册行（管理员）")
+@router.get("/api/communities/pending", tags=["社区名录"], summary="待确认的社区及提到它们的名册行（系统管理员）")
 def api_pending(user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
     waiting = pending(session)
     audit.record(session, user.username, "view_communities", "community_registry", "", pending=len(waiting))

@@ -12,7 +12,7 @@ from handover.db import RetireeRow
 
 from ..deps import CurrentUser, current_user, db
 from ..render import page
-from ..users import ARCHIVE, ADMIN, COMMUNITY, ENTERPRISE
+from ..users import ARCHIVE, ADMIN, AUDITOR, COMMUNITY, ENTERPRISE, SECADMIN, SYSADMIN
 
 router = APIRouter()
 
@@ -31,6 +31,8 @@ def home(request: Request, user: CurrentUser = Depends(current_user), session: S
         n = session.scalar(select(func.count()).select_from(RetireeRow)
                            .where(RetireeRow.enterprise_id == user.enterprise_id)) or 0
         stats.append(("已导入退休人员", n))
+    elif user.role in (SYSADMIN, SECADMIN, AUDITOR):
+        pass  # 三员 administer the system; the archive's figures are not theirs
     else:
         stats.append(("可查阅案卷", _volume_count(session, user.scope)))
         communities = session.scalar(select(func.count()).select_from(CommunityRow)) if user.scope is None \
