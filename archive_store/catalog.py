@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handover import clock, idnumber
-from handover.cells import cell as safe_cell
+from handover.cells import cell as safe_cell, start_sheet
 from handover.disclosure import FULL, Disclosure
 
 from . import audit
@@ -143,7 +143,6 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
     """Write an XLSX with two sheets, 案卷目录 and 台账, for one community, the ID numbers and birth
     dates as ``shown`` allows the reader (masked: 410105********1234 beside 1959-**-**)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     community = session.get(CommunityRow, community_id)
@@ -155,13 +154,7 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
         ws = wb.active if sheet_no == 0 else wb.create_sheet()
         rows = records if sheet_no == 0 else ledger_order(records)
         ws.title = title
-        ws.append([safe_cell(f"{community.label}  {title}")])
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-        ws["A1"].font = Font(bold=True, size=14)
-        ws["A1"].alignment = Alignment(horizontal="center")
-        ws.append([header for header, _ in columns])
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
+        start_sheet(ws, f"{community.label}  {title}", [header for header, _ in columns])
         for record in rows:
             ws.append([safe_cell(_value(record, attr, shown)) for _, attr in columns])
         for i, (header, attr) in enumerate(columns, 1):

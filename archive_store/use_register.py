@@ -19,7 +19,7 @@ from sqlalchemy import Connection, inspect, select
 from sqlalchemy.orm import Session
 
 from handover import clock
-from handover.cells import cell as safe_cell
+from handover.cells import cell as safe_cell, start_sheet
 from handover.db import schema_step
 from handover.errors import InputRefused
 
@@ -117,21 +117,13 @@ def export_xlsx(session: Session, month: str, community: CommunityRow | None, ou
                 actor: str) -> Path:
     """Write the register as an XLSX (one sheet, title row, headers, one row per use), audited."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     lines = register(session, month, community.id if community else None)
     wb = Workbook()
     ws = wb.active
     ws.title = "利用登记"
-    heading = title(month, community)
-    ws.append([safe_cell(heading)])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([header for header, _ in COLUMNS])
-    for c in ws[2]:
-        c.font = Font(bold=True)
+    start_sheet(ws, title(month, community), [header for header, _ in COLUMNS])
     for line in lines:
         ws.append([safe_cell(getattr(line, attr)) for _, attr in COLUMNS])
     for i, (header, attr) in enumerate(COLUMNS, 1):

@@ -52,3 +52,18 @@ def escape_controls(text: str) -> str:
     ``\\uNNNN``: kept as evidence of what was sent, harmless to every page and export."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
                         else f"\\u{ord(m.group(0)):04x}", text)
+
+
+def start_sheet(ws, title: str, headers) -> None:
+    """The two rows every exported list sheet opens with: its title, merged over the columns and
+    centred, and the bold column headers."""
+    from openpyxl.styles import Alignment, Font
+
+    headers = list(headers)
+    ws.append([cell(title)])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.append(row(headers))
+    for c in ws[2]:
+        c.font = Font(bold=True)
