@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-gkai00mp fonts-dejavu-core \
-	poppler-utils qpdf libreoffice-writer-nogui redis-server chromium
+	poppler-utils qpdf libreoffice-writer-nogui redis-server chromium postgresql postgresql-contrib
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-packages handfonts demo test bench clean
