@@ -283,14 +283,34 @@ def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
     if not before.at_head:
         with connect(engine) as conn:
             if engine.dialect.name == "sqlite":
-                # Hold the write lock from the start (see archive_store.transactions): the
-                # revisions read, then write, and another process must not write in between.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                _upgrade_sqlite(conn)
             else:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_UPGRADE_LOCK})
-            migrations.upgrade(conn)  # reads the revision again under the lock
-            conn.commit()
+                migrations.upgrade(conn)  # reads the revision again under the lock
+                conn.commit()
     return before, schema_state(engine)
+
+
+def _upgrade_sqlite(conn: Connection) -> None:
+    # SQLite's own procedure for ALTER beyond ADD COLUMN (Alembic's batch mode copies the table,
+    # drops the old one and renames the copy): foreign keys off for the transaction — a DROP of a
+    # referenced table would otherwise delete or refuse — and checked before the commit.
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or SQLite ignores it
+    try:
+        # Hold the write lock from the start (see archive_store.transactions): the revisions
+        # read, then write, and another process must not write in between.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        migrations.upgrade(conn)  # reads the revision again under the lock
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+        if broken is not None:
+            raise RuntimeError(f"the upgrade would break a foreign key of table {broken[0]}: not committed")
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
 
 
 # What create_all could not do to a database made before migrations — a column added to an
