@@ -254,9 +254,11 @@ class SchemaState:
 def schema_state(engine: Engine) -> SchemaState:
     """Where the database stands against this software's revisions (reads only)."""
     with connect(engine) as conn:
+        # Tables first, then the revision: a process upgrading an empty database meanwhile commits
+        # both at once, so its tables seen here mean its revision is seen too (not "made before").
+        tables = set(inspect(conn).get_table_names())
         current = migrations.current(conn)
-        ours = set(migrations.baseline_tables())
-        made_before = current is None and bool(ours & set(inspect(conn).get_table_names()))
+        made_before = current is None and bool(set(migrations.baseline_tables()) & tables)
         return SchemaState(engine.dialect.name, current, migrations.head(), made_before,
                            current is None or migrations.known(current))
 
