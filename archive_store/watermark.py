@@ -366,5 +366,5 @@ def mark_in_text(text: str) -> str | None:
     return next((g for g in found.groups() if g), None) if found else None
 
 
-__all__ = ["KEY", "MARK_ID", "Mark", "mark_image", "mark_in_text", "mark_pdf", "mark_pdf_file", "new_mark_id", "read_mark",
-           "read_pattern", "visible_for"]
+__all__ = ["KEY", "MARK_ID", "Mark", "mark_image", "mark_in_text", "mark_pdf", "mark_pdf_file", "new_mark_id",
+           "read_mark", "read_pattern", "visible_for"]
