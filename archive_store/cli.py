@@ -7,7 +7,7 @@
     handover reconcile --enterprise NAME [--street S] [--json]
     handover communities pending | confirm COUNTY STREET NAME [--code] | reject … --reason
     handover requests overdue [--date D] [--json]
-    handover requests register --month YYYY-MM [--community C] --out FILE.xlsx
+    handover requests register --month YYYY-MM [--community C] --out FILE.xlsx|.pdf|.docx
     handover audit trace MARK_ID|FILE [--json]
 """
 
@@ -353,16 +353,17 @@ def requests_command():
 @click.option("--month", required=True, help="月份 YYYY-MM（按批准日期）")
 @click.option("--community", default=None, help="只登记该社区（编号、区划代码或名称；默认全部社区）")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="输出文件（.xlsx）")
+              help="输出文件：.xlsx（表格），.pdf 或 .docx（打印签字）")
 def requests_register(month, community, out):
-    """导出某月的档案利用登记簿（XLSX）：该月批准的查阅/外借，谁、因何事由、谁批准、起止与归还日期、利用效果。"""
-    from .use_register import export_xlsx
+    """导出某月的档案利用登记簿（XLSX、PDF 或 DOCX）：该月批准的查阅/外借，谁、因何事由、谁批准、起止与归还日期、利用效果。"""
+    from .use_register import PRINTABLE, export_document, export_xlsx
 
-    if out.suffix.lower() != ".xlsx":
-        raise fail("档案利用登记簿只能导出为 .xlsx 文件")
+    suffix = out.suffix.lower()
+    if suffix != ".xlsx" and suffix not in PRINTABLE:
+        raise fail("档案利用登记簿可导出为 .xlsx、.pdf 或 .docx 文件")
     with session_scope(settings()) as session:
         row = resolve(session, community) if community else None
-        export_xlsx(session, month, row, out, actor=current_actor())
+        (export_xlsx if suffix == ".xlsx" else export_document)(session, month, row, out, actor=current_actor())
         label = row.label if row else "全部社区"
     _console().print(f"已导出 {label} {month} 的档案利用登记簿：{out}")
 

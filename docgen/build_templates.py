@@ -44,6 +44,7 @@ TABLE_TEMPLATES: dict[str, tuple[list[Column], str]] = {
     "party_transfer_roster": (D.PARTY_COLUMNS, "landscape"),
     "volume_catalog": (D.CATALOG_COLUMNS, "landscape"),
     "ledger": (D.LEDGER_COLUMNS, "landscape"),
+    "use_register": (D.USE_REGISTER_COLUMNS, "landscape"),
     "contents_list": (D.CONTENTS_COLUMNS["enterprise"], "portrait"),
     "contents_list_cadre": (D.CONTENTS_COLUMNS["cadre"], "portrait"),
 }

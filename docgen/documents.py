@@ -267,6 +267,28 @@ def ledger(community: str, volumes: Sequence[VolumeRecord]) -> TableDocument:
         footer=[("登记人", ""), ("登记日期", "")], community=community)
 
 
+# --- 档案利用登记簿 (the reading-room register of a month; rows from archive_store.use_register) ---
+
+USE_REGISTER_COLUMNS = [
+    Column("seq", "序号", 3.2), Column("day", "日期", 8), Column("requester", "利用人", 6, "left"),
+    Column("organisation", "单位", 7, "left"), Column("ref_no", "档号", 11.5), Column("name", "姓名", 4.5),
+    Column("kind", "利用方式", 3.6), Column("reason", "事由", 9.5, "left"), Column("approver", "批准人", 6.5),
+    Column("used_on", "借出/查阅\n日期", 8), Column("due_on", "应还日期", 8), Column("returned_on", "归还日期", 8),
+    Column("effect", "利用效果", 7, "left"), Column("note", "备注", 7.5, "left"),
+]
+
+
+def use_register(title: str, community: str, month: str, rows: Sequence[tuple[str, ...]],
+                 printed_on: dt.date) -> TableDocument:
+    """The month's register as printed and signed in the reading room: ``rows`` in
+    ``USE_REGISTER_COLUMNS`` order, the 登记人 and 审核人 to sign below."""
+    return TableDocument(
+        doc_type="use_register", title=title, columns=USE_REGISTER_COLUMNS,
+        sections=[TableSection(fields=[("社区", community), ("月份", month), ("利用次数", str(len(rows)))],
+                               rows=list(rows), key=community)],
+        footer=[("登记人", ""), ("审核人", ""), ("打印日期", cn_date(printed_on))], community=community)
+
+
 # --- 卷内目录 per volume --------------------------------------------------------------------
 
 CLASS_ORDER = ["一", "二", "三", "四", "四-1", "四-2", "四-3", "四-4", "五", "六", "七", "八",
