@@ -1,5 +1,6 @@
 """The whole transfer bundle of one enterprise: every document, ``manifest.json`` and a zip.
 
+Only the documents of the profile's ``documents`` (the region's seed's list) are made.
 Layout of ``out_dir`` (folder and file names in Chinese, as an office files them)::
 
     01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county)
@@ -11,7 +12,7 @@ Layout of ``out_dir`` (folder and file names in Chinese, as an office files them
                         labelled with its holder), 个人/<姓名_身份证后4位>.docx
     05_移交地调查表/    likewise
     06_党员组织关系转接名册/ the roster; 介绍信/介绍信_<社区>.docx/.pdf (a page per member) where the
-                        profile has [party_letter] (咸宁), their numbers in the roster's 介绍信编号
+                        profile lists party_letter (咸宁), their numbers in the roster's 介绍信编号
     07_联系卡/          联系卡_<社区>.docx/.pdf (10 cards per A4 page)
     08_档案/            per community: 案卷目录, 台账, 卷内目录, 备考表 (when volumes are given)
     09_未移交人员/      未移交人员名单.xlsx (excluded or unrouted, with the reason)
@@ -133,7 +134,9 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     text_pdf = (pdf and soffice() is not None) if text_pdf is None else text_pdf
     counts = volume_counts(volumes) or None
     street_of = {r.id_number: d for r, d in routed}
-    statements = number_statements(enterprise.name, missing or [], routed, today)
+    makes = profile.makes  # the region's document list: nothing outside it is made
+    statements = (number_statements(enterprise.name, missing or [], routed, today)
+                  if makes("missing_statement") else {})
     remarks = {pid: f"缺{'、'.join(it.material for it in st.items)}，见书面说明（编号{st.number}）"
                for pid, st in statements.items()}
     lines = {pid: ReceiptLine(RECEIVED, v, p) for pid, (v, p) in (counts or {}).items()} | dict(receipts or {})
@@ -173,15 +176,16 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     counties: dict[str, list[tuple[Retiree, Destination]]] = defaultdict(list)
     for r, d in routed:
         counties[d.county].append((r, d))
-    annexes = ["企业退休人员移交社区管理花名册（{n}个社区）", "企业退休人员移交地情况调查表",
-               "企业退休人员社会化管理服务基本信息表", "档案移交名册表", "党员组织关系转接名册"]
+    annexes = annex_names(profile)
+    roster_annex = next((a for a in annexes if a.startswith(LIST_ANNEXES)), "")
     missing_ids = {i.id_number for i in missing or []}
-    for county, items in sorted(counties.items()):
+    for county, items in sorted(counties.items() if makes("transfer_agreement") else ()):
         def job(county=county, items=items):
             dests = [d for _, d in items]
+            n = len(set(dests))
             ctx = agreement_context(
                 enterprise, county, [r for r, _ in items], dests, profile, counts,
-                annexes=[a.format(n=len(set(dests))) for a in annexes],
+                annexes=[a.format(n=n) for a in annexes], roster_annex=roster_annex.format(n=n),
                 missing_persons=sum(r.id_number in missing_ids for r, _ in items), day=today)
             path = out_dir / "01_移交协议" / f"移交协议_{safe_name(county)}.docx"
             render("transfer_agreement", ctx, path)
@@ -194,7 +198,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     # 02 community rosters
     roster_docs = [D.community_roster(enterprise, d, rs, profile.copy_labels("community_roster", 1),
                                       profile.confirmed_by.get("community_roster", ""))
-                   for d, rs in by_community.items()]
+                   for d, rs in by_community.items()] if makes("community_roster") else []
     for doc in roster_docs:
         w.add(f"花名册 {doc.community}",
               lambda doc=doc: table(doc, "02_花名册", f"花名册_{safe_name(doc.community)}"))
@@ -209,7 +213,8 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
 
     # 03 archive transfer roster: one file per street, four labelled copies
     for doc in D.archive_transfer_rosters(
-            enterprise, routed, lines, remarks, profile.copies_of("archive_transfer_roster", 4),
+            enterprise, routed if makes("archive_transfer_roster") else [], lines, remarks,
+            profile.copies_of("archive_transfer_roster", 4),
             title_prefix="省属" if profile.province == "河南省" else ""):  # 接收部门 left for its seal
         w.add(f"档案移交名册表 {doc.community}",
               lambda doc=doc: table(doc, "03_档案移交名册表", f"档案移交名册表_{safe_name(doc.community)}", xlsx=True))
@@ -251,15 +256,15 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                 w.record(path, rows=1, **common)
 
     for dest, people in by_community.items():
-        for kind in ("basic_info_form", "destination_survey"):
+        for kind in filter(makes, ("basic_info_form", "destination_survey")):
             w.add(f"{kind} {dest.label}", lambda d=dest, p=people, k=kind: forms_job(d, p, k))
 
     # 06 party roster, and where the profile asks for them the 介绍信 (one per member, batched per
     # community), numbered <year>-001 … in the roster's order so the roster cites each letter
-    letters = _letter_numbers(by_community, today) if profile.party_letter else {}
-    party_org = profile.party_letter.issuer if profile.party_letter else ""
+    letters = _letter_numbers(by_community, today) if makes("party_letter") else {}
+    party_org = profile.party_letter.issuer
     party = D.party_transfer_roster(enterprise, routed, party_org, letters=letters)
-    if party.row_count:
+    if party.row_count and makes("party_transfer_roster"):
         w.add("党员组织关系转接名册", lambda: table(party, "06_党员组织关系转接名册", "党员组织关系转接名册", xlsx=True))
 
     def letters_job(dest: Destination, members: list[Retiree]):
@@ -288,7 +293,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             pages = render_cards_pdf(ctx, path.with_suffix(".pdf"))
             w.record(path.with_suffix(".pdf"), type="contact_card", title="社会化管理服务联系卡",
                      community=dest.label, rows=len(people), pages=pages)
-    for dest, people in by_community.items():
+    for dest, people in by_community.items() if makes("contact_card") else ():
         w.add(f"联系卡 {dest.label}", lambda d=dest, p=people: cards_job(d, p))
 
     # 08 archive side
@@ -300,10 +305,15 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
 
         def archive_job(community=community, vols=vols, stem=stem):
             folder = f"08_档案/{stem}"
-            table(D.volume_catalog(community, vols, profile.archive_custodian), folder, f"案卷目录_{stem}", xlsx=True)
-            table(D.ledger(community, vols), folder, f"台账_{stem}", xlsx=True)
-            contents = _contents_batch(community, vols)
-            table(contents, folder, f"卷内目录_{stem}")
+            if makes("volume_catalog"):
+                table(D.volume_catalog(community, vols, profile.archive_custodian), folder, f"案卷目录_{stem}",
+                      xlsx=True)
+            if makes("ledger"):
+                table(D.ledger(community, vols), folder, f"台账_{stem}", xlsx=True)
+            if makes("contents_list"):
+                table(_contents_batch(community, vols), folder, f"卷内目录_{stem}")
+            if not makes("note_sheet"):
+                return
             notes = [note_sheet_context(NoteSheet(
                 ref_no=v.ref_no, name=v.name, total_pages=v.pages, material_count=v.material_count,
                 missing=[i.material for i in missing or [] if i.id_number == v.id_number],
@@ -316,7 +326,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         w.add(f"档案目录 {community}", archive_job)
 
     # 09 people not transferred
-    if excluded or unassigned:
+    if (excluded or unassigned) and makes("not_transferred"):
         def left_out():
             rows = [(str(i), r.name, r.id_number, a.excluded or a.rule)
                     for i, (r, a) in enumerate(excluded + unassigned, 1)]
@@ -341,8 +351,9 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
 
         def statements_job(street=street, sts=sts, stem=stem):
             entries = [(it, street_of[it.id_number], st.number) for st in sts for it in st.items]
-            table(D.missing_statement_list(enterprise, street, entries), "10_书面说明",
-                  f"档案材料缺失情况一览表_{stem}", xlsx=True)
+            if makes("missing_statement_list"):
+                table(D.missing_statement_list(enterprise, street, entries), "10_书面说明",
+                      f"档案材料缺失情况一览表_{stem}", xlsx=True)
             for st in sts:
                 it = st.items[0]
                 path = (out_dir / "10_书面说明" / stem /
@@ -391,6 +402,27 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         z.write(out_dir / "manifest.json", "manifest.json")
     manifest.zip_path = zip_path.name
     return manifest
+
+
+# The agreement's annexes: the region's documents that go with it, in its own titles; ``{n}`` is the
+# number of communities of the county.
+ANNEXES = {
+    "transfer_plan": "企业退休人员社会化管理移交方案（一企一案）",
+    "handover_checklist": "企业退休人员社会化管理交接清单",
+    "community_roster": "企业退休人员移交社区管理花名册（{n}个社区）",
+    "destination_survey": "企业退休人员移交地情况调查表",
+    "basic_info_form": "企业退休人员社会化管理服务基本信息表",
+    "info_collection_form": "昆明市国有企业退休人员信息采集表",
+    "archive_transfer_roster": "档案移交名册表",
+    "party_transfer_roster": "党员组织关系转接名册",
+    "party_transfer_agreement": "退休人员社会化管理党员组织关系移交协议",
+}
+# Annexes that list the persons transferred, the first of which the agreement's scope cites.
+LIST_ANNEXES = ("企业退休人员移交社区管理花名册", "企业退休人员社会化管理交接清单", "档案移交名册表")
+
+
+def annex_names(profile: PolicyProfile) -> list[str]:
+    return [profile.title_of(doc, ANNEXES[doc]) for doc in ANNEXES if profile.makes(doc)]
 
 
 def number_statements(enterprise: str, missing: Sequence[MissingItem],

@@ -33,10 +33,11 @@ def _numbered(items: list[str], style: str = "sub") -> list[tuple[str, str]]:
 def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Retiree],
                       destinations: Sequence[Destination], profile: PolicyProfile,
                       volumes: dict[str, tuple[int, int]] | None = None,
-                      annexes: Sequence[str] = (), missing_persons: int = 0,
+                      annexes: Sequence[str] = (), missing_persons: int = 0, roster_annex: str = "",
                       receiver: str | None = None, day: dt.date | None = None) -> dict:
     """Context of transfer_agreement.docx (one agreement per enterprise × receiving county).
 
+    ``roster_annex``: the annex listing the persons (the region's own: 花名册, 交接清单 …).
     Every region-specific sentence comes from the profile's ``[agreement]`` clauses and duties;
     what is built here is only what any region's agreement states (the counts, the fees as the
     profile sets them on ``day``, the closing clauses). A rate whose validity does not cover
@@ -55,8 +56,8 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
                "pages": f.pages, "county": county}
     receiver = receiver or f"{county}人民政府"
     scope = [f"甲方向乙方移交企业退休人员{f.retirees}人，其中中共党员{f.party_members}人，分别移交乙方辖区内"
-             f"{f.streets}个街道（乡镇）、{f.communities}个社区实行社会化管理服务，名单见附件《企业退休人员"
-             "移交社区管理花名册》。"]
+             f"{f.streets}个街道（乡镇）、{f.communities}个社区实行社会化管理服务"
+             + (f"，名单见附件《{roster_annex}》。" if roster_annex else "。")]
     if clauses.exclusions:
         scope.append("、".join(clauses.exclusions) + "不在本协议移交范围内。")
 

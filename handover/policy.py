@@ -168,6 +168,23 @@ class PartyLetter(BaseModel):
     issuer: str = ""  # the issuing 党组织; default <enterprise>党组织
 
 
+# The documents a bundle can hold (DOMAIN.md §1.2 identifiers). A profile lists those its seed asks
+# for and the bundle makes exactly these; one whose input is absent (volumes, missing materials,
+# people not transferred) is made once the input exists.
+DOCUMENT_TYPES = (
+    "framework_agreement", "transfer_agreement", "service_application", "transfer_plan",
+    "handover_checklist", "community_roster", "destination_survey", "basic_info_form",
+    "info_collection_form", "archive_transfer_roster", "party_transfer_roster", "party_letter",
+    "party_transfer_agreement", "contact_card", "volume_catalog", "ledger", "contents_list",
+    "note_sheet", "missing_statement", "missing_statement_list", "not_transferred",
+)
+# What a profile without a list gets: the agreement, the archive hand-over and the archive's own
+# records — no region's forms (a bureau names its own in ``documents``).
+DEFAULT_DOCUMENTS = ["transfer_agreement", "archive_transfer_roster", "party_transfer_roster",
+                     "volume_catalog", "ledger", "contents_list", "note_sheet", "missing_statement",
+                     "missing_statement_list", "not_transferred"]
+
+
 class PolicyProfile(BaseModel):
     region: str  # file stem, e.g. "henan-zhengzhou"
     name: str  # 河南省/郑州市
@@ -183,10 +200,12 @@ class PolicyProfile(BaseModel):
     # Who keeps each copy of a document, in copy order (咸宁 基本信息表: 企业、个人、街道社区);
     # each copy is labelled with its holder. Must match ``copies``.
     holders: dict[str, list[str]] = {}
-    titles: dict[str, str] = {}
+    titles: dict[str, str] = {}  # a document's title in the seed's words (咸宁市…基本信息表)
     # The agency that signs and seals a document as checked (河南 花名册: 县（市、区）社会保险经办机构).
     confirmed_by: dict[str, str] = {}
-    party_letter: PartyLetter | None = None  # absent: the region's seed asks for no 介绍信  # a document's title in the seed's words (咸宁市…基本信息表)
+    party_letter: PartyLetter = PartyLetter()  # the 介绍信's wording, where ``documents`` has it
+    # The documents of the bundle, in the seed's list (see DOCUMENT_TYPES).
+    documents: list[str] = Field(default_factory=lambda: list(DEFAULT_DOCUMENTS))
     required_materials: list[RequiredMaterial] = []
     pagination: Pagination = Pagination()
     numbering: Numbering = Numbering()
@@ -194,6 +213,20 @@ class PolicyProfile(BaseModel):
     agreement: AgreementClauses = AgreementClauses()
     agreement_duties: dict[str, list[str]] = Field(default_factory=dict)
     notes: list[str] = []
+
+    @field_validator("documents")
+    @classmethod
+    def _known_documents(cls, documents: list[str]) -> list[str]:
+        unknown = [d for d in documents if d not in DOCUMENT_TYPES]
+        if unknown:
+            raise ValueError(f"未知的文书“{'、'.join(unknown)}”（可用：{'、'.join(DOCUMENT_TYPES)}）")
+        if len(set(documents)) != len(documents):
+            raise ValueError("文书清单中有重复项")
+        return documents
+
+    def makes(self, document: str) -> bool:
+        """Whether the region's bundle holds ``document`` (its seed asks for it)."""
+        return document in self.documents
 
     @model_validator(mode="after")
     def _holders_match_copies(self) -> "PolicyProfile":

@@ -1,0 +1,129 @@
+"""Golden bundles: each region's bundle holds exactly the documents its profile lists (the seed's
+list), no Henan-only document or phrase appears in another region's, and each new document speaks
+its seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePosixPath
+
+import pytest
+from docx import Document
+
+from docgen.bundle import generate_bundle
+from docgen.records import MissingItem
+from handover.policy import load_profile
+from handover.routing import Assignment, route
+from handover.sample import make_batch
+
+from .conftest import make_volumes
+
+TODAY = dt.date(2026, 12, 4)
+REGIONS = ["henan-zhengzhou", "xianning", "kunming-jinning", "chongqing", "jieyang"]
+
+_ARCHIVE = {"08_档案/卷内目录.docx", "08_档案/卷内目录.pdf", "08_档案/台账.docx", "08_档案/台账.pdf",
+            "08_档案/台账.xlsx", "08_档案/备考表.docx", "08_档案/案卷目录.docx", "08_档案/案卷目录.pdf",
+            "08_档案/案卷目录.xlsx", "09_未移交人员/未移交人员名单.xlsx",
+            "10_书面说明/档案材料缺失情况一览表.docx", "10_书面说明/档案材料缺失情况一览表.pdf",
+            "10_书面说明/档案材料缺失情况一览表.xlsx", "10_书面说明/档案材料缺失情况说明.docx",
+            "03_档案移交名册表/档案移交名册表.docx", "03_档案移交名册表/档案移交名册表.pdf",
+            "03_档案移交名册表/档案移交名册表.xlsx", "01_移交协议/移交协议.docx"}
+_PARTY_ROSTER = {"06_党员组织关系转接名册/党员组织关系转接名册.docx",
+                 "06_党员组织关系转接名册/党员组织关系转接名册.pdf",
+                 "06_党员组织关系转接名册/党员组织关系转接名册.xlsx"}
+
+# The bundle's files, named as an office sees them (folder / document, the community left out).
+GOLDEN = {
+    "henan-zhengzhou": _ARCHIVE | _PARTY_ROSTER | {
+        "02_花名册/花名册.docx", "02_花名册/花名册.pdf", "02_花名册/花名册.xlsx",
+        "04_基本信息表/基本信息表.docx", "04_基本信息表/基本信息表.pdf",
+        "05_移交地调查表/移交地调查表.docx", "05_移交地调查表/移交地调查表.pdf",
+        "07_联系卡/联系卡.docx", "07_联系卡/联系卡.pdf"},
+    "xianning": _ARCHIVE | _PARTY_ROSTER | {
+        "04_基本信息表/基本信息表.docx", "04_基本信息表/基本信息表.pdf",
+        "06_党员组织关系转接名册/介绍信.docx", "06_党员组织关系转接名册/介绍信.pdf",
+        "07_联系卡/联系卡.docx", "07_联系卡/联系卡.pdf"},
+    "kunming-jinning": _ARCHIVE,
+    "chongqing": _ARCHIVE | _PARTY_ROSTER,
+    "jieyang": _ARCHIVE | _PARTY_ROSTER,
+}
+
+# Documents of the Henan seed's 附件 and procedure that no other seed asks for.
+HENAN_ONLY_DOCUMENTS = {"community_roster", "destination_survey", "framework_agreement", "service_application"}
+# Henan's words, in no other region's documents.
+HENAN_ONLY_PHRASES = ["花名册", "移交地调查表", "省属", "省管干部", "县级以上档案管理部门", "省级财政",
+                      "社会保险经办机构核对意见", "框架协议", "郑州", "河南"]
+
+
+def office_name(path: str) -> str:
+    parts = PurePosixPath(path).parts
+    leaf = PurePosixPath(parts[-1])
+    return f"{parts[0]}/{leaf.stem.split('_')[0]}{leaf.suffix}"
+
+
+def docx_text(path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    parts += [p.text for s in doc.sections for p in s.header.paragraphs]
+    return "\n".join(parts)
+
+
+def region_bundle(region, out):
+    """A bundle with every input a document may wait for: published volumes, a missing material,
+    a person routed nowhere."""
+    profile = load_profile(region)
+    b = make_batch(region, 16, communities=2, seed=11)
+    assignments = [route(r, b.enterprise, profile) for r in b.retirees]
+    assignments[-1] = Assignment(None, "未能确定移交地")
+    routed = [(r, a.destination) for r, a in zip(b.retirees, assignments) if a.destination]
+    first = routed[0][0]
+    m = generate_bundle(b.enterprise, b.retirees, profile, out, assignments=assignments,
+                        volumes=make_volumes(routed, 3),
+                        missing=[MissingItem(first.name, first.id_number, "转正定级表", "原始材料遗失")],
+                        text_pdf=False, per_person=False, today=TODAY)
+    return b, profile, m
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory):
+    return {region: (out, *region_bundle(region, out))
+            for region in REGIONS for out in [tmp_path_factory.mktemp(region)]}
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_bundle_holds_exactly_the_profiles_documents(bundles, region):
+    out, _, profile, m = bundles[region]
+    assert {d.type for d in m.documents} == set(profile.documents)
+    assert {office_name(d.path) for d in m.documents} == GOLDEN[region]
+    assert all((out / d.path).is_file() for d in m.documents)
+
+
+def test_henan_documents_only_in_henan(bundles):
+    for region in REGIONS:
+        types = {d.type for d in bundles[region][3].documents}
+        if region == "henan-zhengzhou":
+            assert HENAN_ONLY_DOCUMENTS & types
+        else:
+            assert not HENAN_ONLY_DOCUMENTS & types, region
+
+
+def test_no_henan_phrase_in_other_regions_documents(bundles):
+    henan_out, _, _, henan = bundles["henan-zhengzhou"]
+    henan_text = "".join(docx_text(henan_out / d.path) for d in henan.documents if d.format == "docx")
+    assert [p for p in HENAN_ONLY_PHRASES if p not in henan_text] == []  # each phrase is Henan's
+    for region in REGIONS[1:]:
+        out, _, _, m = bundles[region]
+        for d in m.documents:
+            if d.format == "docx":
+                text = docx_text(out / d.path)
+                assert [p for p in HENAN_ONLY_PHRASES if p in text] == [], (region, d.path)
+
+
+def test_a_profile_refuses_an_unknown_document(tmp_path):
+    from handover.policy import PolicyError, load_profile_file
+    path = tmp_path / "x.toml"
+    path.write_text('name = "x"\nprovince = "湖北省"\nsource_seed = "s"\ndocument_no = "d"\nissuer = "i"\n'
+                    'documents = ["transfer_agreement", "花名册"]\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match="未知的文书“花名册”"):
+        load_profile_file(path)
