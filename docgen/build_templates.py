@@ -28,7 +28,7 @@ from docx.shared import Mm, Pt
 from handover.config import TEMPLATES_DIR
 
 from . import documents as D
-from .forms import BASIC_INFO, PARTY_LETTER, SURVEY, FormSpec
+from .forms import BASIC_INFO, INFO_COLLECTION, PARTY_AGREEMENT, PARTY_LETTER, SURVEY, FormSpec
 from .model import Column
 from .ooxml import (FANGSONG, HEI, KAI, SONG, XBS, add_field, fixed_layout, page_setup, row_props,
                     set_cell_borders, set_child, set_font, table_borders, v_align)
@@ -509,6 +509,8 @@ def build_all(target: Path | None = None) -> list[Path]:
     out.append(build_form_template(SURVEY))
     out.append(build_form_template(BASIC_INFO))
     out.append(build_form_template(PARTY_LETTER))
+    out.append(build_form_template(INFO_COLLECTION))
+    out.append(build_form_template(PARTY_AGREEMENT))
     from .forms import form_for
     out.append(build_form_template(form_for(BASIC_INFO, True), "basic_info_form_signed"))
     out += [build_agreement_template(), build_missing_statement_template(), build_note_sheet_template(),

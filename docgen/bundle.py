@@ -10,7 +10,10 @@ Layout of ``out_dir`` (folder and file names in Chinese, as an office files them
                         copies, each with its own page numbers; the XLSX a sheet per copy
     04_基本信息表/      基本信息表_<社区>.docx/.pdf (a page per person and copy: 咸宁 一式三份, each
                         labelled with its holder), 个人/<姓名_身份证后4位>.docx
-    05_移交地调查表/    likewise
+    04_信息采集表/      晋宁: 昆明市国有企业退休人员信息采集表_<社区> (a page per person: upload due a
+                        month before retirement, 退休证编号 for the 报到, signature), DOCX and PDF
+    05_移交地调查表/    likewise (河南)
+    06_党员组织关系移交协议/ 晋宁: 党员组织关系移交协议_<社区> (a page per member and party), DOCX and PDF
     06_党员组织关系转接名册/ the roster; 介绍信/介绍信_<社区>.docx/.pdf (a page per member) where the
                         profile lists party_letter (咸宁), their numbers in the roster's 介绍信编号
     07_联系卡/          联系卡_<社区>.docx/.pdf (10 cards per A4 page)
@@ -39,7 +42,8 @@ from . import documents as D
 from .convert import ConversionError, convert_to_pdf, soffice
 from .docx_tables import render_table_docx
 from .figures import rule_warnings
-from .forms import (BASIC_INFO, PARTY_LETTER, SURVEY, basic_info_values, copies_of_form, form_for,
+from .forms import (BASIC_INFO, INFO_COLLECTION, PARTY_AGREEMENT, PARTY_LETTER, SURVEY, basic_info_values,
+                    copies_of_form, form_for, info_collection_values, party_agreement_values,
                     party_letter_values, survey_values)
 from .forms_docx import FormRenderer
 from .manifest import Manifest, ManifestEntry, pdf_pages, safe_name, sha256
@@ -235,6 +239,12 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                                         home_province=profile.province) for r in people]
             folder, title, spec, tpl = "04_基本信息表", "基本信息表", bi_spec, bi_tpl
             labels = bi_labels
+        elif kind == "info_collection_form":
+            title = profile.title_of(kind, INFO_COLLECTION.title)
+            values = [info_collection_values(r, enterprise, dest, serial[r.id_number], title, today)
+                      for r in people]
+            folder, title, spec, tpl = "04_信息采集表", "信息采集表", INFO_COLLECTION, kind
+            labels = profile.copy_labels(kind, 1)
         else:
             values = [survey_values(r, enterprise, dest) for r in people]
             folder, title, spec, tpl = "05_移交地调查表", "移交地调查表", SURVEY, "destination_survey"
@@ -256,7 +266,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                 w.record(path, rows=1, **common)
 
     for dest, people in by_community.items():
-        for kind in filter(makes, ("basic_info_form", "destination_survey")):
+        for kind in filter(makes, ("basic_info_form", "info_collection_form", "destination_survey")):
             w.add(f"{kind} {dest.label}", lambda d=dest, p=people, k=kind: forms_job(d, p, k))
 
     # 06 party roster, and where the profile asks for them the 介绍信 (one per member, batched per
@@ -282,6 +292,27 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         members = [r for r in people if r.id_number in letters]
         if members:
             w.add(f"介绍信 {dest.label}", lambda d=dest, p=members: letters_job(d, p))
+
+    # 06 晋宁: a 党员组织关系移交协议 per member between the two 党组织, batched per community
+    agreement_numbers = _letter_numbers(by_community, today) if makes("party_transfer_agreement") else {}
+
+    def party_agreements_job(dest: Destination, members: list[Retiree]):
+        heading = profile.title_of("party_transfer_agreement", profile.party_agreement.title)
+        values = copies_of_form([party_agreement_values(r, enterprise, dest, agreement_numbers[r.id_number],
+                                                        profile.party_agreement.clauses, party_org)
+                                 for r in members], heading, profile.copy_labels("party_transfer_agreement"))
+        base = out_dir / "06_党员组织关系移交协议" / f"党员组织关系移交协议_{safe_name(dest.label)}"
+        FormRenderer("party_transfer_agreement").write(values, base.with_suffix(".docx"))
+        common = dict(type="party_transfer_agreement", title=heading, community=dest.label, rows=len(members),
+                      copies=len(profile.copy_labels("party_transfer_agreement")))
+        w.record(base.with_suffix(".docx"), **common)
+        if pdf:
+            pages = render_forms_pdf(PARTY_AGREEMENT, values, base.with_suffix(".pdf"), title=heading)
+            w.record(base.with_suffix(".pdf"), pages=pages, **common)
+    for dest, people in by_community.items():
+        members = [r for r in people if r.id_number in agreement_numbers]
+        if members:
+            w.add(f"党员组织关系移交协议 {dest.label}", lambda d=dest, p=members: party_agreements_job(d, p))
 
     # 07 contact cards
     def cards_job(dest: Destination, people: list[Retiree]):

@@ -168,6 +168,28 @@ class PartyLetter(BaseModel):
     issuer: str = ""  # the issuing 党组织; default <enterprise>党组织
 
 
+PARTY_AGREEMENT_FIELDS = frozenset({"name", "from_org", "to_org"})
+
+
+class PartyAgreement(BaseModel):
+    """A 党员组织关系移交协议 per party member (晋宁 第二十一条（二）: 附件4 of 晋政办〔2020〕16号),
+    between the enterprise's and the receiving community's 党组织, in the seed's words. Clauses may
+    name ``{name}``, ``{from_org}``, ``{to_org}``."""
+
+    title: str = "党员组织关系移交协议"
+    clauses: list[str] = []
+
+    @field_validator("clauses")
+    @classmethod
+    def _known_fields(cls, clauses: list[str]) -> list[str]:
+        for clause in clauses:
+            for _, name, _, _ in string.Formatter().parse(clause):
+                if name is not None and name not in PARTY_AGREEMENT_FIELDS:
+                    raise ValueError(f"党员组织关系移交协议条款中的“{{{name}}}”不可用（可用："
+                                     f"{'、'.join(sorted(PARTY_AGREEMENT_FIELDS))}）")
+        return clauses
+
+
 # The documents a bundle can hold (DOMAIN.md §1.2 identifiers). A profile lists those its seed asks
 # for and the bundle makes exactly these; one whose input is absent (volumes, missing materials,
 # people not transferred) is made once the input exists.
@@ -204,6 +226,7 @@ class PolicyProfile(BaseModel):
     # The agency that signs and seals a document as checked (河南 花名册: 县（市、区）社会保险经办机构).
     confirmed_by: dict[str, str] = {}
     party_letter: PartyLetter = PartyLetter()  # the 介绍信's wording, where ``documents`` has it
+    party_agreement: PartyAgreement = PartyAgreement()  # the 党员组织关系移交协议's, likewise
     # The documents of the bundle, in the seed's list (see DOCUMENT_TYPES).
     documents: list[str] = Field(default_factory=lambda: list(DEFAULT_DOCUMENTS))
     required_materials: list[RequiredMaterial] = []

@@ -16,7 +16,7 @@ from handover.policy import load_profile
 from handover.routing import Assignment, route
 from handover.sample import make_batch
 
-from .conftest import make_volumes
+from .conftest import make_volumes, pdfinfo_pages, pdftotext_pages
 
 TODAY = dt.date(2026, 12, 4)
 REGIONS = ["henan-zhengzhou", "xianning", "kunming-jinning", "chongqing", "jieyang"]
@@ -43,7 +43,9 @@ GOLDEN = {
         "04_基本信息表/基本信息表.docx", "04_基本信息表/基本信息表.pdf",
         "06_党员组织关系转接名册/介绍信.docx", "06_党员组织关系转接名册/介绍信.pdf",
         "07_联系卡/联系卡.docx", "07_联系卡/联系卡.pdf"},
-    "kunming-jinning": _ARCHIVE,
+    "kunming-jinning": _ARCHIVE | {
+        "04_信息采集表/信息采集表.docx", "04_信息采集表/信息采集表.pdf",
+        "06_党员组织关系移交协议/党员组织关系移交协议.docx", "06_党员组织关系移交协议/党员组织关系移交协议.pdf"},
     "chongqing": _ARCHIVE | _PARTY_ROSTER,
     "jieyang": _ARCHIVE | _PARTY_ROSTER,
 }
@@ -127,3 +129,81 @@ def test_a_profile_refuses_an_unknown_document(tmp_path):
                     'documents = ["transfer_agreement", "花名册"]\n', encoding="utf-8")
     with pytest.raises(PolicyError, match="未知的文书“花名册”"):
         load_profile_file(path)
+
+
+# --- the documents each seed asks for, in its words -------------------------------------------
+
+# type -> (region, the seed's phrases each person's page carries)
+SEED_DOCUMENTS = {
+    "info_collection_form": ("kunming-jinning", [
+        "昆明市国有企业退休人员信息采集表", "办理职工退休手续前一个月", "昆明市退休人员社会化管理服务信息系统",
+        "纸质版签字页", "凭退休证到社区（村委会）报到", "退休证编号", "重病卧床", "精神康复医院",
+        "退休人员本人签名"]),
+    "party_transfer_agreement": ("kunming-jinning", [
+        "退休人员社会化管理党员组织关系移交协议", "长期居住地（或者户口所在地）乡镇（街道）或者社区（村委会）党组织",
+        "附件9《国有企业退休党员社会化管理移交流程》", "组织退休党员过好组织生活", "甲方（盖章）", "乙方（盖章）",
+        "入党时间"]),
+}
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("doc_type", sorted(SEED_DOCUMENTS))
+def test_seed_documents_speak_their_seed(bundles, doc_type):
+    region, phrases = SEED_DOCUMENTS[doc_type]
+    out, _, profile, m = bundles[region]
+    entries = m.by_type(doc_type, "docx")
+    assert entries and len(m.by_type(doc_type, "pdf")) == len(entries)
+    for entry in entries:
+        text = flat(docx_text(out / entry.path))
+        for phrase in phrases:
+            assert flat(phrase) in text, (entry.path, phrase)
+    for entry in m.by_type(doc_type, "pdf"):
+        pages = pdftotext_pages(out / entry.path)
+        assert len(pages) == entry.pages == entry.rows * entry.copies  # a page per person and copy
+        for page in pages:
+            for phrase in phrases:
+                assert flat(phrase) in flat(page), (entry.path, phrase)
+    for other in REGIONS:
+        if other != region and not load_profile(other).makes(doc_type):
+            assert not bundles[other][3].by_type(doc_type), other
+
+
+def test_jinning_info_form_per_transferred_person_and_party_agreement_per_member(bundles):
+    out, b, profile, m = bundles["kunming-jinning"]
+    assert sum(e.rows for e in m.by_type("info_collection_form", "docx")) == m.transferred
+    agreements = m.by_type("party_transfer_agreement", "pdf")
+    members = [r for r in b.retirees[:-1] if r.party_member]  # the last one was routed nowhere
+    assert members and sum(e.rows for e in agreements) == len(members)
+    pages = [flat(p) for e in agreements for p in pdftotext_pages(out / e.path)]
+    assert [("第一联移交党组织留存" in p, "第二联接收党组织留存" in p) for p in pages] == \
+        [(True, False), (False, True)] * len(members)  # both parties keep one
+    names = {r.name for r in members}
+    assert {n for n in names if any(f"{n}同志的党员组织关系由甲方转入乙方" in p for p in pages)} == names
+
+
+def test_info_form_upload_due_a_month_before_retirement():
+    from docgen.forms import info_collection_values, month_before
+    b = make_batch("kunming-jinning", 2, communities=1, seed=3)
+    r = b.retirees[0].model_copy(update={"retired_on": dt.date(2027, 3, 31)})
+    dest = route(r, b.enterprise, load_profile("kunming-jinning")).destination
+    assert month_before(dt.date(2027, 3, 31)) == dt.date(2027, 2, 28)
+    assert info_collection_values(r, b.enterprise, dest, 1, today=TODAY)["due"] == \
+        "办理退休手续前一个月（2027年2月28日前）"
+    retired = r.model_copy(update={"retired_on": dt.date(2020, 5, 1)})
+    assert "补充采集" in info_collection_values(retired, b.enterprise, dest, 1, today=TODAY)["due"]
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice not installed")
+def test_seed_documents_open_in_libreoffice(bundles, tmp_path):
+    from docgen.convert import convert_to_pdf
+    docs = [(bundles[region][0] / e.path, e, phrases) for t, (region, phrases) in SEED_DOCUMENTS.items()
+            for e in bundles[region][3].by_type(t, "docx")[:1]]
+    pdfs = convert_to_pdf([p for p, _, _ in docs], out_dir=tmp_path)  # one soffice call
+    for pdf, (_, entry, phrases) in zip(pdfs, docs):
+        assert pdfinfo_pages(pdf) == entry.rows * entry.copies, entry.path  # a page each, as drawn
+        text = flat("".join(pdftotext_pages(pdf)))
+        for phrase in phrases:
+            assert flat(phrase) in text, (entry.path, phrase)
