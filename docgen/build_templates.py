@@ -42,6 +42,7 @@ TABLE_TEMPLATES: dict[str, tuple[list[Column], str]] = {
     "archive_transfer_roster": (D.ARCHIVE_COLUMNS, "landscape"),
     "missing_statement_list": (D.MISSING_COLUMNS, "landscape"),
     "party_transfer_roster": (D.PARTY_COLUMNS, "landscape"),
+    "handover_checklist": (D.CHECKLIST_COLUMNS, "portrait"),
     "volume_catalog": (D.CATALOG_COLUMNS, "landscape"),
     "ledger": (D.LEDGER_COLUMNS, "landscape"),
     "contents_list": (D.CONTENTS_COLUMNS["enterprise"], "portrait"),
@@ -373,6 +374,43 @@ def build_agreement_template() -> Path:
     return _save(doc, "transfer_agreement")
 
 
+def build_text_document_template() -> Path:
+    """A region's own text document (移交方案, 框架协议, 申请) from its profile's ``[texts]``:
+    GB/T 9704 layout; context of ``text_docs.text_document_context``."""
+    doc = _base(FANGSONG, 16)
+    _gbt9704(doc)
+    _title(doc, "{{ title }}")
+    _body(doc, "{%p if number %}", False)
+    number = _body(doc, "编号：{{ number }}", False)
+    number.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _body(doc, "{%p endif %}", False)
+    _body(doc, "{%p if addressee %}", False)
+    _body(doc, "{{ addressee }}", False)
+    _body(doc, "{%p endif %}", False)
+    _body(doc, "{%p for line in parties %}", False)
+    _body(doc, "{{ line }}", False)
+    _body(doc, "{%p endfor %}", False)
+    _body(doc, "{%p for line in intro %}", False)
+    _body(doc, "{{ line }}")
+    _body(doc, "{%p endfor %}", False)
+    _body(doc, "{%p for s in sections %}", False)
+    _heading(doc, "{{ s.heading }}")
+    _numbered(doc, "n, t in s.clauses", "{{ n }}", "{{ t }}")
+    _body(doc, "{%p endfor %}", False)
+    _body(doc, "{%p for line in annexes %}", False)
+    p = _body(doc, "{{ line }}")
+    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    _body(doc, "{%p endfor %}", False)
+    doc.add_paragraph()
+    _body(doc, "{%p for line in signatures %}", False)
+    p = _body(doc, "{{ line }}", False)
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    p.paragraph_format.right_indent = Pt(64)  # 右空四字
+    p.paragraph_format.keep_with_next = True  # the closing lines stay on one page
+    _body(doc, "{%p endfor %}", False)
+    return _save(doc, "text_document")
+
+
 def build_missing_statement_template() -> Path:
     doc = _base(FANGSONG, 16)
     _gbt9704(doc)
@@ -513,7 +551,7 @@ def build_all(target: Path | None = None) -> list[Path]:
     out.append(build_form_template(PARTY_AGREEMENT))
     from .forms import form_for
     out.append(build_form_template(form_for(BASIC_INFO, True), "basic_info_form_signed"))
-    out += [build_agreement_template(), build_missing_statement_template(), build_note_sheet_template(),
+    out += [build_agreement_template(), build_text_document_template(), build_missing_statement_template(), build_note_sheet_template(),
             build_contact_card_template()]
     _TARGET[0] = DOCX_DIR
     return out

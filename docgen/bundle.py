@@ -3,7 +3,8 @@
 Only the documents of the profile's ``documents`` (the region's seed's list) are made.
 Layout of ``out_dir`` (folder and file names in Chinese, as an office files them)::
 
-    01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county)
+    00_移交方案/        重庆 “一企一案”: 移交方案.docx/.pdf, one per enterprise, from the profile's text
+    01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county); 重庆: 交接清单_<县> beside it
     02_花名册/          花名册_<社区>.docx/.pdf in the profile's labelled copies (河南: three, closed by
                         the 社会保险经办机构's 签字盖章确认), 花名册.xlsx (a sheet per community)
     03_档案移交名册表/  档案移交名册表_<县街道>.docx/.pdf/.xlsx, one per 街道(乡镇): four labelled
@@ -54,7 +55,7 @@ from .pdf_tables import Measure, layout, render_table_pdf
 from .pdffont import pdf_fonts
 from .records import RECEIVED, MissingItem, MissingStatement, NoteSheet, ReceiptLine, VolumeRecord
 from .text_docs import (agreement_context, contact_cards_context, missing_statement_context,
-                        note_sheet_context, render)
+                        note_sheet_context, render, text_document_context, text_figures)
 from .xlsx import write_xlsx
 
 Progress = Callable[[int, int, str], None]
@@ -198,6 +199,34 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             if text_pdf:
                 w.lo_queue.append((path, entry))
         w.add(f"移交协议 {county}", job)
+
+    def text_job(doc_type: str, path: Path, ctx: dict, community: str, rows: int) -> None:
+        """A region's own text document (profile [texts]), PDF through LibreOffice."""
+        render("text_document", ctx, path)
+        entry = w.record(path, type=doc_type, title=ctx["title"], community=community, rows=rows)
+        if text_pdf:
+            w.lo_queue.append((path, entry))
+
+    # 00 重庆 “一企一案”: the enterprise's 移交方案, over all its receiving counties
+    if makes("transfer_plan") and routed:
+        figures = text_figures(enterprise, [r for r, _ in routed], [d for _, d in routed], profile, today,
+                               counts, len(excluded) + len(unassigned), when="本方案制定时")
+        plan = text_document_context(profile.texts["transfer_plan"], figures,
+                                     annexes=[profile.title_of("handover_checklist", ANNEXES["handover_checklist"])]
+                                     if makes("handover_checklist") else [])
+        w.add("移交方案", lambda: text_job("transfer_plan", out_dir / "00_移交方案" / "移交方案.docx", plan,
+                                          "", len(routed)))
+
+    # 01 重庆 “交接有清单”: the 交接清单 of each receiving county, beside its agreement
+    for county, items in sorted(counties.items() if makes("handover_checklist") else ()):
+        def checklist_job(county=county, items=items):
+            figures = text_figures(enterprise, [r for r, _ in items], [d for _, d in items], profile, today, counts)
+            rows = [(c.item.format_map(figures), c.quantity.format_map(figures), c.detail.format_map(figures))
+                    for c in profile.checklist]
+            doc = D.handover_checklist(enterprise, county, rows,
+                                       profile.title_of("handover_checklist", ANNEXES["handover_checklist"]))
+            table(doc, "01_移交协议", f"交接清单_{safe_name(county)}")
+        w.add(f"交接清单 {county}", checklist_job)
 
     # 02 community rosters
     roster_docs = [D.community_roster(enterprise, d, rs, profile.copy_labels("community_roster", 1),

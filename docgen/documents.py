@@ -220,6 +220,27 @@ def party_transfer_roster(enterprise: Enterprise, pairs: Iterable[tuple[Retiree,
         footer=[("经办人", ""), ("联系电话", enterprise.phone), ("日期", ""), ("党组织（盖章）", "")])
 
 
+# --- 交接清单 (重庆 “交接有清单”): what one county receives, rows from the profile -----------
+
+CHECKLIST_COLUMNS = [
+    Column("seq", "序号", 3), Column("item", "交接事项", 12, "left"), Column("quantity", "数量", 8),
+    Column("detail", "明细及依据", 24, "left"), Column("remarks", "备注", 8, "left"),
+]
+
+
+def handover_checklist(enterprise: Enterprise, county: str, rows: Sequence[tuple[str, str, str]],
+                       title: str = "企业退休人员社会化管理交接清单") -> TableDocument:
+    """``rows``: (交接事项, 数量, 明细) with the figures filled; closed by both sides' signatures."""
+    gap = "　" * 6
+    return TableDocument(
+        doc_type="handover_checklist", title=title, columns=CHECKLIST_COLUMNS,
+        sections=[TableSection(fields=[("移交企业", f"{enterprise.name}（盖章）"), ("接收区县", county)],
+                               rows=[(str(i), *row, "") for i, row in enumerate(rows, 1)], key=county)],
+        closing=[f"移交企业（盖章）：{enterprise.name}　　经办人（签字）：{gap}　　日期：{BLANK_DATE}",
+                 f"接收单位（盖章）：{gap}{gap}　　经办人（签字）：{gap}　　日期：{BLANK_DATE}"],
+        orientation="portrait", community=county)
+
+
 # --- 案卷目录 and 台账 per community (DOMAIN.md §5.5) ----------------------------------------
 
 CATALOG_COLUMNS = [

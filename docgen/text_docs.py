@@ -15,7 +15,7 @@ from docxtpl import DocxTemplate
 
 from handover import clock
 from handover.models import Destination, Enterprise, Retiree
-from handover.policy import PolicyProfile
+from handover.policy import PolicyProfile, TextDocument
 
 from .figures import AgreementFigures, agreement_figures, cn_date, cn_number, money
 from .records import MissingStatement, NoteSheet
@@ -28,6 +28,52 @@ def _numbered(items: list[str], style: str = "sub") -> list[tuple[str, str]]:
     if style == "arabic":
         return [(f"{i}．", t) for i, t in enumerate(items, 1)]
     return [(SUB.format(cn_number(i)), t) for i, t in enumerate(items, 1)]
+
+
+def fee_clauses(f: AgreementFigures, profile: PolicyProfile, when: str = "本协议签订时") -> list[str]:
+    """The fees of a transfer as the profile sets them on the figures' date: a rate outside its
+    validity reads 待定 (never applied silently); ``when``: the document's date in words."""
+    fees: list[str] = []
+    for line in f.fees:
+        if not line.in_force:
+            rate = f"{money(line.per_person)}元/人" if line.per_person is not None else "原"
+            ended = f"只适用于{cn_date(line.valid_until)}前完成的移交" if line.valid_until else "不适用于本次移交"
+            fees.append(f"{line.kind}：政策规定的{rate}标准{ended}，{when}已不适用"
+                        + (f"；{line.after}" if line.after else "")
+                        + "。本次移交的费用标准待定，由双方按届时规定另行确定，签订补充协议。")
+            continue
+        if line.per_person is None:
+            fees.append(f"{line.kind}：标准按{profile.issuer}有关规定执行，政策未明确具体金额的，"
+                        f"由双方另行约定；由{line.payer or '有关方面'}承担。")
+            continue
+        if line.basis == "一次性":
+            text = (f"{line.kind}：按{money(line.per_person)}元/人的标准一次性支付，{line.persons}人合计"
+                    f"{money(line.total)}元（大写：人民币{line.total_upper}），由{line.payer or '甲方'}支付。")
+        else:
+            text = (f"{line.kind}：按每人每年{money(line.per_person)}元的标准核定，{line.persons}人每年合计"
+                    f"{money(line.total)}元（大写：人民币{line.total_upper}），由{line.payer or '甲方'}承担。")
+        if line.valid_until:
+            text += f"该标准适用于{cn_date(line.valid_until)}前完成的移交。"
+        fees.append(text)
+    if not fees:
+        fees.append("本地区政策未规定移交费用标准，相关经费按有关规定执行。")
+    fees.append("费用专款专用，用于退休人员社会化管理服务工作。")
+    return fees
+
+
+def text_figures(enterprise: Enterprise, retirees: Sequence[Retiree], destinations: Sequence[Destination],
+                 profile: PolicyProfile, day: dt.date, volumes: dict[str, tuple[int, int]] | None = None,
+                 not_transferred: int = 0, when: str = "本协议签订时") -> dict:
+    """The figures a region's text may name (handover.policy.TEXT_FIELDS), for these people."""
+    counties = sorted({d.county for d in destinations})
+    f = agreement_figures("、".join(counties), list(retirees), [(d.street, d.community) for d in destinations],
+                          profile, day, volumes)
+    in_force = [line.total for line in f.fees if line.total is not None]
+    return {"retirees": f.retirees, "party_members": f.party_members, "volumes": f.volumes, "pages": f.pages,
+            "county": f.county, "counties": f.county, "streets": f.streets, "communities": f.communities,
+            "enterprise": enterprise.name, "uscc": enterprise.uscc, "city": enterprise.location.city,
+            "not_transferred": not_transferred, "fee": "".join(fee_clauses(f, profile, when)),
+            "fee_total": f"{money(sum(in_force))}元" if in_force else "待定"}
 
 
 def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Retiree],
@@ -68,31 +114,7 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
     party = clauses.fill(clauses.party, **figures) or [
         f"甲方按有关规定办理{f.party_members}名退休党员的党组织关系转接。"]
 
-    fees: list[str] = []
-    for line in f.fees:
-        if not line.in_force:
-            rate = f"{money(line.per_person)}元/人" if line.per_person is not None else "原"
-            ended = f"只适用于{cn_date(line.valid_until)}前完成的移交" if line.valid_until else "不适用于本次移交"
-            fees.append(f"{line.kind}：政策规定的{rate}标准{ended}，本协议签订时已不适用"
-                        + (f"；{line.after}" if line.after else "")
-                        + "。本次移交的费用标准待定，由双方按届时规定另行确定，签订补充协议。")
-            continue
-        if line.per_person is None:
-            fees.append(f"{line.kind}：标准按{profile.issuer}有关规定执行，政策未明确具体金额的，"
-                        f"由双方另行约定；由{line.payer or '有关方面'}承担。")
-            continue
-        if line.basis == "一次性":
-            text = (f"{line.kind}：按{money(line.per_person)}元/人的标准一次性支付，{line.persons}人合计"
-                    f"{money(line.total)}元（大写：人民币{line.total_upper}），由{line.payer or '甲方'}支付。")
-        else:
-            text = (f"{line.kind}：按每人每年{money(line.per_person)}元的标准核定，{line.persons}人每年合计"
-                    f"{money(line.total)}元（大写：人民币{line.total_upper}），由{line.payer or '甲方'}承担。")
-        if line.valid_until:
-            text += f"该标准适用于{cn_date(line.valid_until)}前完成的移交。"
-        fees.append(text)
-    if not fees:
-        fees.append("本地区政策未规定移交费用标准，相关经费按有关规定执行。")
-    fees.append("费用专款专用，用于退休人员社会化管理服务工作。")
+    fees = fee_clauses(f, profile)
 
     staff: list[str] = []
     if f.transfer_staff is not None:
@@ -140,6 +162,22 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
         "duties_b": _numbered(profile.agreement_duties.get("乙方", []), "arabic"),
         "annexes": annex_lines,
         "copies": copies,
+    }
+
+
+def text_document_context(text: TextDocument, figures: dict, number: str = "",
+                          annexes: Sequence[str] = ()) -> dict:
+    """Context of text_document.docx: a region's own text (profile ``[texts]``) with its figures
+    filled. Keys: title, number, addressee, parties, intro (lines), sections (heading, clauses as
+    (number, text)), annexes, signatures."""
+    fill = lambda t: t.format_map(figures)  # noqa: E731
+    return {
+        "title": fill(text.title), "number": number, "addressee": fill(text.addressee),
+        "parties": [fill(t) for t in text.parties], "intro": [fill(t) for t in text.intro],
+        "sections": [{"heading": fill(s.heading), "clauses": _numbered([fill(t) for t in s.items])}
+                     for s in text.sections],
+        "annexes": [("附件：" if i == 1 else "　　　") + f"{i}．{name}" for i, name in enumerate(annexes, 1)],
+        "signatures": [fill(t) for t in text.signatures],
     }
 
 

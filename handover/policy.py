@@ -190,6 +190,59 @@ class PartyAgreement(BaseModel):
         return clauses
 
 
+# Figures a region's text document may name (``{retirees}``人 …); anything else is refused.
+TEXT_FIELDS = CLAUSE_FIELDS | {"enterprise", "uscc", "counties", "streets", "communities", "city",
+                               "not_transferred", "fee", "fee_total"}
+
+
+def _check_fields(texts: list[str], allowed: frozenset[str], what: str) -> None:
+    for text in texts:
+        for _, name, _, _ in string.Formatter().parse(text):
+            if name is not None and name not in allowed:
+                raise ValueError(f"{what}中的“{{{name}}}”不是可用的数字或名称（可用：{'、'.join(sorted(allowed))}）")
+
+
+class TextSection(BaseModel):
+    heading: str  # 一、… as the seed numbers it
+    items: list[str] = []
+
+
+class TextDocument(BaseModel):
+    """A region's own text document (重庆 移交方案, 河南 框架协议 and 社会化管理服务申请): its title,
+    addressee, opening, headed sections and closing lines, in the seed's words. The texts may name
+    the figures of TEXT_FIELDS in braces; the bundle fills them."""
+
+    title: str
+    addressee: str = ""  # 送达 line, e.g. 〈县〉社会保险经办机构：
+    parties: list[str] = []  # lines naming the parties (甲方 …), unindented
+    intro: list[str] = []
+    sections: list[TextSection] = []
+    signatures: list[str] = []  # the closing lines: who seals and signs, the date
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> "TextDocument":
+        texts = [self.title, self.addressee, *self.parties, *self.intro, *self.signatures]
+        texts += [t for s in self.sections for t in (s.heading, *s.items)]
+        _check_fields(texts, TEXT_FIELDS, f"《{self.title}》")
+        return self
+
+
+class ChecklistItem(BaseModel):
+    """A row of the 交接清单 (重庆 “交接有清单”): what is handed over, how much, the details."""
+
+    item: str
+    quantity: str = ""  # may name figures: "{retirees}人"
+    detail: str = ""
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> "ChecklistItem":
+        _check_fields([self.item, self.quantity, self.detail], TEXT_FIELDS, "交接清单")
+        return self
+
+
+# The documents written from the profile's ``texts``: a profile listing one must give its text.
+TEXT_DOCUMENTS = ("transfer_plan", "framework_agreement", "service_application")
+
 # The documents a bundle can hold (DOMAIN.md §1.2 identifiers). A profile lists those its seed asks
 # for and the bundle makes exactly these; one whose input is absent (volumes, missing materials,
 # people not transferred) is made once the input exists.
@@ -227,6 +280,8 @@ class PolicyProfile(BaseModel):
     confirmed_by: dict[str, str] = {}
     party_letter: PartyLetter = PartyLetter()  # the 介绍信's wording, where ``documents`` has it
     party_agreement: PartyAgreement = PartyAgreement()  # the 党员组织关系移交协议's, likewise
+    texts: dict[str, TextDocument] = {}  # the region's own text documents (TEXT_DOCUMENTS)
+    checklist: list[ChecklistItem] = []  # the rows of the 交接清单, where ``documents`` has it
     # The documents of the bundle, in the seed's list (see DOCUMENT_TYPES).
     documents: list[str] = Field(default_factory=lambda: list(DEFAULT_DOCUMENTS))
     required_materials: list[RequiredMaterial] = []
@@ -250,6 +305,15 @@ class PolicyProfile(BaseModel):
     def makes(self, document: str) -> bool:
         """Whether the region's bundle holds ``document`` (its seed asks for it)."""
         return document in self.documents
+
+    @model_validator(mode="after")
+    def _texts_for_listed_documents(self) -> "PolicyProfile":
+        lacking = [d for d in TEXT_DOCUMENTS if self.makes(d) and d not in self.texts]
+        if lacking:
+            raise ValueError(f"文书清单列出了“{'、'.join(lacking)}”，但 [texts] 中没有其文本")
+        if self.makes("handover_checklist") and not self.checklist:
+            raise ValueError("文书清单列出了“handover_checklist”，但没有 [[checklist]] 交接事项")
+        return self
 
     @model_validator(mode="after")
     def _holders_match_copies(self) -> "PolicyProfile":

@@ -46,7 +46,8 @@ GOLDEN = {
     "kunming-jinning": _ARCHIVE | {
         "04_信息采集表/信息采集表.docx", "04_信息采集表/信息采集表.pdf",
         "06_党员组织关系移交协议/党员组织关系移交协议.docx", "06_党员组织关系移交协议/党员组织关系移交协议.pdf"},
-    "chongqing": _ARCHIVE | _PARTY_ROSTER,
+    "chongqing": _ARCHIVE | _PARTY_ROSTER | {
+        "00_移交方案/移交方案.docx", "01_移交协议/交接清单.docx", "01_移交协议/交接清单.pdf"},
     "jieyang": _ARCHIVE | _PARTY_ROSTER,
 }
 
@@ -133,8 +134,18 @@ def test_a_profile_refuses_an_unknown_document(tmp_path):
 
 # --- the documents each seed asks for, in its words -------------------------------------------
 
-# type -> (region, the seed's phrases each person's page carries)
+# type -> (region, the seed's phrases the document carries; on each page for the per-person forms)
+PER_PERSON = {"info_collection_form", "party_transfer_agreement"}
 SEED_DOCUMENTS = {
+    "transfer_plan": ("chongqing", [
+        "退休人员社会化管理移交方案", "渝府办发〔2017〕84号", "“一企一案”", "一、适用范围", "二、交接主体",
+        "三、交接事项", "四、经费保障", "五、工作要求", "以企业参保地为主", "规范整理和数字化处理",
+        "因私出国（境）证件", "与企业退休人员代表充分沟通，并进行公示", "三方沟通机制",
+        "矛盾排查、风险评估、应急预案", "2021年1月1日以后的移交费用标准另行研究制定", "待定",
+        "附件：1．企业退休人员社会化管理交接清单"]),
+    "handover_checklist": ("chongqing", [
+        "企业退休人员社会化管理交接清单", "企业退休人员管理关系", "企业退休人员档案", "退休党员组织关系",
+        "移交费用", "待定", "因私出国（境）证件", "不移交", "活动场所", "移交企业（盖章）", "接收单位（盖章）"]),
     "info_collection_form": ("kunming-jinning", [
         "昆明市国有企业退休人员信息采集表", "办理职工退休手续前一个月", "昆明市退休人员社会化管理服务信息系统",
         "纸质版签字页", "凭退休证到社区（村委会）报到", "退休证编号", "重病卧床", "精神康复医院",
@@ -155,14 +166,19 @@ def test_seed_documents_speak_their_seed(bundles, doc_type):
     region, phrases = SEED_DOCUMENTS[doc_type]
     out, _, profile, m = bundles[region]
     entries = m.by_type(doc_type, "docx")
-    assert entries and len(m.by_type(doc_type, "pdf")) == len(entries)
+    assert entries
+    if doc_type != "transfer_plan":  # the text documents' PDF comes from LibreOffice (below)
+        assert len(m.by_type(doc_type, "pdf")) == len(entries)
     for entry in entries:
         text = flat(docx_text(out / entry.path))
         for phrase in phrases:
             assert flat(phrase) in text, (entry.path, phrase)
     for entry in m.by_type(doc_type, "pdf"):
         pages = pdftotext_pages(out / entry.path)
-        assert len(pages) == entry.pages == entry.rows * entry.copies  # a page per person and copy
+        if doc_type not in PER_PERSON:
+            pages = ["".join(pages)]
+        else:
+            assert len(pages) == entry.pages == entry.rows * entry.copies  # a page per person and copy
         for page in pages:
             for phrase in phrases:
                 assert flat(phrase) in flat(page), (entry.path, phrase)
@@ -203,7 +219,32 @@ def test_seed_documents_open_in_libreoffice(bundles, tmp_path):
             for e in bundles[region][3].by_type(t, "docx")[:1]]
     pdfs = convert_to_pdf([p for p, _, _ in docs], out_dir=tmp_path)  # one soffice call
     for pdf, (_, entry, phrases) in zip(pdfs, docs):
-        assert pdfinfo_pages(pdf) == entry.rows * entry.copies, entry.path  # a page each, as drawn
+        if entry.type in PER_PERSON:
+            assert pdfinfo_pages(pdf) == entry.rows * entry.copies, entry.path  # a page each, as drawn
         text = flat("".join(pdftotext_pages(pdf)))
+        if entry.type == "handover_checklist":  # cells wrap: the title and the signature lines
+            phrases = [phrases[0], *phrases[-2:]]
         for phrase in phrases:
             assert flat(phrase) in text, (entry.path, phrase)
+
+
+def test_chongqing_plan_one_per_enterprise_checklist_per_county(bundles):
+    out, b, profile, m = bundles["chongqing"]
+    (plan,) = m.by_type("transfer_plan", "docx")
+    assert plan.title == f"{b.enterprise.name}退休人员社会化管理移交方案" and plan.rows == m.transferred
+    counties = {e.community for e in m.by_type("transfer_agreement", "docx")}
+    lists = m.by_type("handover_checklist", "docx")
+    assert {e.community for e in lists} == counties
+    text = flat(docx_text(out / lists[0].path))
+    assert f"{plan.rows}人" in text  # 企业退休人员管理关系: the county's people
+
+
+def test_chongqing_plan_charges_the_rate_while_it_applies(tmp_path):
+    out = tmp_path / "2020"
+    b = make_batch("chongqing", 6, communities=1, seed=5)
+    m = generate_bundle(b.enterprise, b.retirees, load_profile("chongqing"), out, pdf=False, per_person=False,
+                        today=dt.date(2020, 6, 1))
+    plan = flat(docx_text(out / m.by_type("transfer_plan", "docx")[0].path))
+    assert "按1,020.00元/人的标准一次性支付" in plan and "待定" not in plan
+    checklist = flat(docx_text(out / m.by_type("handover_checklist", "docx")[0].path))
+    assert f"{1020 * m.transferred:,.2f}元" in checklist
