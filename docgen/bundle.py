@@ -5,6 +5,8 @@ Layout of ``out_dir`` (folder and file names in Chinese, as an office files them
 
     00_移交方案/        重庆 “一企一案”: 移交方案.docx/.pdf, one per enterprise, from the profile's text
     01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county); 重庆: 交接清单_<县> beside it
+                        河南: 移交框架协议_<市> (with each city) and 社会化管理服务申请_<县> (to its
+                        社会保险经办机构), from the profile's texts
     02_花名册/          花名册_<社区>.docx/.pdf in the profile's labelled copies (河南: three, closed by
                         the 社会保险经办机构's 签字盖章确认), 花名册.xlsx (a sheet per community)
     03_档案移交名册表/  档案移交名册表_<县街道>.docx/.pdf/.xlsx, one per 街道(乡镇): four labelled
@@ -34,7 +36,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from handover import clock
+from handover import clock, gazetteer
 from handover.models import Destination, Enterprise, Retiree
 from handover.policy import PolicyProfile
 from handover.routing import Assignment, route
@@ -211,11 +213,29 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     if makes("transfer_plan") and routed:
         figures = text_figures(enterprise, [r for r, _ in routed], [d for _, d in routed], profile, today,
                                counts, len(excluded) + len(unassigned), when="本方案制定时")
-        plan = text_document_context(profile.texts["transfer_plan"], figures,
-                                     annexes=[profile.title_of("handover_checklist", ANNEXES["handover_checklist"])]
-                                     if makes("handover_checklist") else [])
+        plan = text_document_context(profile.texts["transfer_plan"], figures)
         w.add("移交方案", lambda: text_job("transfer_plan", out_dir / "00_移交方案" / "移交方案.docx", plan,
                                           "", len(routed)))
+
+    # 01 河南: the 移交框架协议 with each city beside the county agreements, and to each county's
+    # 社会保险经办机构 the 社会化管理服务申请 that goes with the agreement
+    cities: dict[str, list[tuple[Retiree, Destination]]] = defaultdict(list)
+    for r, d in routed:
+        cities[_city_of(d, enterprise)].append((r, d))
+    for city, items in sorted(cities.items() if makes("framework_agreement") else ()):
+        def framework_job(city=city, items=items):
+            figures = text_figures(enterprise, [r for r, _ in items], [d for _, d in items], profile, today, counts)
+            ctx = text_document_context(profile.texts["framework_agreement"], {**figures, "city": city})
+            text_job("framework_agreement", out_dir / "01_移交协议" / f"移交框架协议_{safe_name(city)}.docx", ctx,
+                     city, len(items))
+        w.add(f"移交框架协议 {city}", framework_job)
+    for county, items in sorted(counties.items() if makes("service_application") else ()):
+        def application_job(county=county, items=items):
+            figures = text_figures(enterprise, [r for r, _ in items], [d for _, d in items], profile, today, counts)
+            ctx = text_document_context(profile.texts["service_application"], figures)
+            text_job("service_application", out_dir / "01_移交协议" / f"社会化管理服务申请_{safe_name(county)}.docx",
+                     ctx, county, len(items))
+        w.add(f"社会化管理服务申请 {county}", application_job)
 
     # 01 重庆 “交接有清单”: the 交接清单 of each receiving county, beside its agreement
     for county, items in sorted(counties.items() if makes("handover_checklist") else ()):
@@ -483,6 +503,12 @@ LIST_ANNEXES = ("企业退休人员移交社区管理花名册", "企业退休�
 
 def annex_names(profile: PolicyProfile) -> list[str]:
     return [profile.title_of(doc, ANNEXES[doc]) for doc in ANNEXES if profile.makes(doc)]
+
+
+def _city_of(d: Destination, enterprise: Enterprise) -> str:
+    """The 省辖市 of a receiving community (the gazetteer's), else the enterprise's."""
+    place = gazetteer.find(d.county, d.street, d.community)
+    return (place.city if place else "") or enterprise.location.city or "（市）"
 
 
 def number_statements(enterprise: str, missing: Sequence[MissingItem],

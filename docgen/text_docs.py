@@ -165,8 +165,7 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
     }
 
 
-def text_document_context(text: TextDocument, figures: dict, number: str = "",
-                          annexes: Sequence[str] = ()) -> dict:
+def text_document_context(text: TextDocument, figures: dict, number: str = "") -> dict:
     """Context of text_document.docx: a region's own text (profile ``[texts]``) with its figures
     filled. Keys: title, number, addressee, parties, intro (lines), sections (heading, clauses as
     (number, text)), annexes, signatures."""
@@ -176,7 +175,8 @@ def text_document_context(text: TextDocument, figures: dict, number: str = "",
         "parties": [fill(t) for t in text.parties], "intro": [fill(t) for t in text.intro],
         "sections": [{"heading": fill(s.heading), "clauses": _numbered([fill(t) for t in s.items])}
                      for s in text.sections],
-        "annexes": [("附件：" if i == 1 else "　　　") + f"{i}．{name}" for i, name in enumerate(annexes, 1)],
+        "annexes": [("附件：" if i == 1 else "　　　") + f"{i}．{fill(name)}"
+                    for i, name in enumerate(text.annexes, 1)],
         "signatures": [fill(t) for t in text.signatures],
     }
 

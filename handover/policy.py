@@ -217,11 +217,12 @@ class TextDocument(BaseModel):
     parties: list[str] = []  # lines naming the parties (甲方 …), unindented
     intro: list[str] = []
     sections: list[TextSection] = []
+    annexes: list[str] = []
     signatures: list[str] = []  # the closing lines: who seals and signs, the date
 
     @model_validator(mode="after")
     def _known_fields(self) -> "TextDocument":
-        texts = [self.title, self.addressee, *self.parties, *self.intro, *self.signatures]
+        texts = [self.title, self.addressee, *self.parties, *self.intro, *self.annexes, *self.signatures]
         texts += [t for s in self.sections for t in (s.heading, *s.items)]
         _check_fields(texts, TEXT_FIELDS, f"《{self.title}》")
         return self

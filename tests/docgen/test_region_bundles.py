@@ -12,7 +12,7 @@ from docx import Document
 
 from docgen.bundle import generate_bundle
 from docgen.records import MissingItem
-from handover.policy import load_profile
+from handover.policy import TEXT_DOCUMENTS, load_profile
 from handover.routing import Assignment, route
 from handover.sample import make_batch
 
@@ -35,6 +35,7 @@ _PARTY_ROSTER = {"06_党员组织关系转接名册/党员组织关系转接名�
 # The bundle's files, named as an office sees them (folder / document, the community left out).
 GOLDEN = {
     "henan-zhengzhou": _ARCHIVE | _PARTY_ROSTER | {
+        "01_移交协议/移交框架协议.docx", "01_移交协议/社会化管理服务申请.docx",
         "02_花名册/花名册.docx", "02_花名册/花名册.pdf", "02_花名册/花名册.xlsx",
         "04_基本信息表/基本信息表.docx", "04_基本信息表/基本信息表.pdf",
         "05_移交地调查表/移交地调查表.docx", "05_移交地调查表/移交地调查表.pdf",
@@ -55,7 +56,8 @@ GOLDEN = {
 HENAN_ONLY_DOCUMENTS = {"community_roster", "destination_survey", "framework_agreement", "service_application"}
 # Henan's words, in no other region's documents.
 HENAN_ONLY_PHRASES = ["花名册", "移交地调查表", "省属", "省管干部", "县级以上档案管理部门", "省级财政",
-                      "社会保险经办机构核对意见", "框架协议", "郑州", "河南"]
+                      "社会保险经办机构核对意见", "社会化管理服务申请",
+                      "框架协议", "郑州", "河南"]
 
 
 def office_name(path: str) -> str:
@@ -137,6 +139,16 @@ def test_a_profile_refuses_an_unknown_document(tmp_path):
 # type -> (region, the seed's phrases the document carries; on each page for the per-person forms)
 PER_PERSON = {"info_collection_form", "party_transfer_agreement"}
 SEED_DOCUMENTS = {
+    "framework_agreement": ("henan-zhengzhou", [
+        "企业退休人员社会化管理服务移交框架协议", "豫政办〔2017〕44号", "明确移交内容，落实工作责任",
+        "乙方：郑州市人民政府", "分别签订具体移交协议，明确移交内容、要求和时间节点", "尽量将户籍迁入居住地",
+        "省外户籍的退休人员移交到企业所在地街道（乡镇）和社区", "企业离休人员和省管干部保持现有管理方式不变",
+        "按每人每年1,000.00元的标准核定", "甲方（盖章）", "乙方（盖章）：郑州市人民政府"]),
+    "service_application": ("henan-zhengzhou", [
+        "企业退休人员社会化管理服务申请", "社会保险经办机构：", "凭移交协议",
+        "《企业退休人员移交社区管理花名册》和《企业退休人员移交地情况调查表》",
+        "核对移交企业退休人员人数和名单后签字盖章确认、备案", "将《花名册》传递到企业退休人员选定的户口所在地或常年居住地",
+        "申请单位（盖章）"]),
     "transfer_plan": ("chongqing", [
         "退休人员社会化管理移交方案", "渝府办发〔2017〕84号", "“一企一案”", "一、适用范围", "二、交接主体",
         "三、交接事项", "四、经费保障", "五、工作要求", "以企业参保地为主", "规范整理和数字化处理",
@@ -167,7 +179,7 @@ def test_seed_documents_speak_their_seed(bundles, doc_type):
     out, _, profile, m = bundles[region]
     entries = m.by_type(doc_type, "docx")
     assert entries
-    if doc_type != "transfer_plan":  # the text documents' PDF comes from LibreOffice (below)
+    if doc_type not in TEXT_DOCUMENTS:  # the text documents' PDF comes from LibreOffice (below)
         assert len(m.by_type(doc_type, "pdf")) == len(entries)
     for entry in entries:
         text = flat(docx_text(out / entry.path))
@@ -248,3 +260,18 @@ def test_chongqing_plan_charges_the_rate_while_it_applies(tmp_path):
     assert "按1,020.00元/人的标准一次性支付" in plan and "待定" not in plan
     checklist = flat(docx_text(out / m.by_type("handover_checklist", "docx")[0].path))
     assert f"{1020 * m.transferred:,.2f}元" in checklist
+
+
+def test_henan_framework_agreement_per_city_application_per_county(bundles):
+    out, b, profile, m = bundles["henan-zhengzhou"]
+    (framework,) = m.by_type("framework_agreement", "docx")  # the sample's counties are all 郑州's
+    assert framework.community == "郑州市" and framework.rows == m.transferred
+    counties = {e.community: e.rows for e in m.by_type("transfer_agreement", "docx")}
+    applications = m.by_type("service_application", "docx")
+    assert {e.community: e.rows for e in applications} == counties
+    for e in applications:
+        text = flat(docx_text(out / e.path))
+        assert text.startswith("企业退休人员社会化管理服务申请") and f"{e.community}社会保险经办机构：" in text
+        assert f"申请将我单位退休人员{e.rows}人移交{e.community}" in text
+    text = flat(docx_text(out / framework.path))
+    assert "、".join(sorted(counties)) in text  # the counties of the city, each with its own agreement
