@@ -17,8 +17,9 @@ Layout of ``out_dir`` (folder and file names in Chinese, as an office files them
                         month before retirement, 退休证编号 for the 报到, signature), DOCX and PDF
     05_移交地调查表/    likewise (河南)
     06_党员组织关系移交协议/ 晋宁: 党员组织关系移交协议_<社区> (a page per member and party), DOCX and PDF
-    06_党员组织关系转接名册/ the roster; 介绍信/介绍信_<社区>.docx/.pdf (a page per member) where the
-                        profile lists party_letter (咸宁), their numbers in the roster's 介绍信编号
+    06_党员组织关系转接名册/ the roster; 介绍信/介绍信_<社区>.docx/.pdf (a page per member, batched per
+                        receiving party organisation: [party] goes_to) where the profile lists
+                        party_letter (咸宁), their numbers in the roster's 介绍信编号
     07_联系卡/          联系卡_<社区>.docx/.pdf (10 cards per A4 page)
     08_档案/            per community: 案卷目录, 台账, 卷内目录, 备考表 (when volumes are given)
     09_未移交人员/      未移交人员名单.xlsx (excluded or unrouted, with the reason)
@@ -318,50 +319,46 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         for kind in filter(makes, ("basic_info_form", "info_collection_form", "destination_survey")):
             w.add(f"{kind} {dest.label}", lambda d=dest, p=people, k=kind: forms_job(d, p, k))
 
-    # 06 party roster, and where the profile asks for them the 介绍信 (one per member, batched per
-    # community), numbered <year>-001 … in the roster's order so the roster cites each letter
-    letters = _letter_numbers(by_community, today) if makes("party_letter") else {}
+    # 06 party members go to the party organisation of the profile's rule (咸宁, 揭阳: where they
+    # live); the roster and each member's 介绍信 or 党员组织关系移交协议 (batched per receiving
+    # community) name it. The letters' numbers are the roster's 介绍信编号 where given, else <year>-001 …
+    # in the roster's order, so the roster cites each letter.
     party_org = profile.party_letter.issuer
-    party = D.party_transfer_roster(enterprise, routed, party_org, letters=letters)
+    targets = {r.id_number: D.party_target(r, d, profile.party.goes_to) for r, d in routed if r.party_member}
+    by_target: dict[Destination, list[Retiree]] = defaultdict(list)
+    for r, d in routed:
+        if r.id_number in targets:
+            by_target[targets[r.id_number]].append(r)
+    by_target = dict(sorted(by_target.items(), key=lambda kv: (kv[0].county, kv[0].street, kv[0].community)))
+    letters = (_letter_numbers(by_target, today)
+               if makes("party_letter") or makes("party_transfer_agreement") else {})
+    party = D.party_transfer_roster(enterprise, routed, party_org, letters=letters if makes("party_letter") else {},
+                                    targets=targets, note=profile.party.roster_note)
     if party.row_count and makes("party_transfer_roster"):
         w.add("党员组织关系转接名册", lambda: table(party, "06_党员组织关系转接名册", "党员组织关系转接名册", xlsx=True))
 
-    def letters_job(dest: Destination, members: list[Retiree]):
-        heading = profile.party_letter.title
-        values = copies_of_form([party_letter_values(r, enterprise, dest, letters[r.id_number], party_org)
-                                 for r in members], heading, [""])
-        base = out_dir / "06_党员组织关系转接名册" / "介绍信" / f"介绍信_{safe_name(dest.label)}"
-        FormRenderer("party_letter").write(values, base.with_suffix(".docx"))
-        common = dict(type="party_letter", title=heading, community=dest.label, rows=len(values))
+    def members_job(kind: str, dest: Destination, members: list[Retiree]):
+        if kind == "party_letter":
+            heading, labels, spec, folder = profile.party_letter.title, [""], PARTY_LETTER, "06_党员组织关系转接名册/介绍信"
+            values = [party_letter_values(r, enterprise, dest, letters[r.id_number], party_org) for r in members]
+            stem = f"介绍信_{safe_name(dest.label)}"
+        else:  # 晋宁: between the two 党组织, a copy for each
+            heading = profile.title_of(kind, profile.party_agreement.title)
+            labels, spec, folder = profile.copy_labels(kind), PARTY_AGREEMENT, "06_党员组织关系移交协议"
+            values = [party_agreement_values(r, enterprise, dest, letters[r.id_number],
+                                             profile.party_agreement.clauses, party_org) for r in members]
+            stem = f"党员组织关系移交协议_{safe_name(dest.label)}"
+        values = copies_of_form(values, heading, labels)
+        base = out_dir / folder / stem
+        FormRenderer(kind).write(values, base.with_suffix(".docx"))
+        common = dict(type=kind, title=heading, community=dest.label, rows=len(members), copies=len(labels))
         w.record(base.with_suffix(".docx"), **common)
         if pdf:
-            pages = render_forms_pdf(PARTY_LETTER, values, base.with_suffix(".pdf"), title=heading)
+            pages = render_forms_pdf(spec, values, base.with_suffix(".pdf"), title=heading)
             w.record(base.with_suffix(".pdf"), pages=pages, **common)
-    for dest, people in by_community.items():
-        members = [r for r in people if r.id_number in letters]
-        if members:
-            w.add(f"介绍信 {dest.label}", lambda d=dest, p=members: letters_job(d, p))
-
-    # 06 晋宁: a 党员组织关系移交协议 per member between the two 党组织, batched per community
-    agreement_numbers = _letter_numbers(by_community, today) if makes("party_transfer_agreement") else {}
-
-    def party_agreements_job(dest: Destination, members: list[Retiree]):
-        heading = profile.title_of("party_transfer_agreement", profile.party_agreement.title)
-        values = copies_of_form([party_agreement_values(r, enterprise, dest, agreement_numbers[r.id_number],
-                                                        profile.party_agreement.clauses, party_org)
-                                 for r in members], heading, profile.copy_labels("party_transfer_agreement"))
-        base = out_dir / "06_党员组织关系移交协议" / f"党员组织关系移交协议_{safe_name(dest.label)}"
-        FormRenderer("party_transfer_agreement").write(values, base.with_suffix(".docx"))
-        common = dict(type="party_transfer_agreement", title=heading, community=dest.label, rows=len(members),
-                      copies=len(profile.copy_labels("party_transfer_agreement")))
-        w.record(base.with_suffix(".docx"), **common)
-        if pdf:
-            pages = render_forms_pdf(PARTY_AGREEMENT, values, base.with_suffix(".pdf"), title=heading)
-            w.record(base.with_suffix(".pdf"), pages=pages, **common)
-    for dest, people in by_community.items():
-        members = [r for r in people if r.id_number in agreement_numbers]
-        if members:
-            w.add(f"党员组织关系移交协议 {dest.label}", lambda d=dest, p=members: party_agreements_job(d, p))
+    for kind in filter(makes, ("party_letter", "party_transfer_agreement")):
+        for dest, members in by_target.items():
+            w.add(f"{kind} {dest.label}", lambda k=kind, d=dest, p=members: members_job(k, d, p))
 
     # 07 contact cards
     def cards_job(dest: Destination, people: list[Retiree]):
@@ -472,6 +469,12 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                 "请以DOCX为准，或用 HANDOVER_PDF_FONT 指定含这些字的字体后重新生成")
     if counties:
         manifest.warnings.extend(rule_warnings(profile, today))
+    unpaid = [r for r, _ in routed if r.id_number in targets and r.party_dues_paid_to is None]
+    if unpaid and (makes("party_transfer_roster") or makes("party_letter")):
+        manifest.warnings.append(
+            f"{len(unpaid)}名党员的党费缴至年月名册中未填写，党员组织关系转接名册"
+            f"{'和介绍信' if makes('party_letter') else ''}中该栏留空待填"
+            "（可在名册中填写“党费缴至年月”列后重新生成）")
     if unassigned:
         manifest.warnings.append(f"{len(unassigned)}名退休人员未能确定移交地，需人工指定（见未移交人员名单）")
     (out_dir / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
@@ -524,9 +527,20 @@ def number_statements(enterprise: str, missing: Sequence[MissingItem],
 
 
 def _letter_numbers(by_community: Mapping[Destination, list[Retiree]], today: dt.date) -> dict[str, str]:
-    """ID number -> 介绍信编号 of each party member, ``<year>-001`` … community by community."""
+    """ID number -> 介绍信编号 of each party member: the roster's where it gives one, else
+    ``<year>-001`` … community by community, skipping the numbers the roster uses."""
     members = [r for people in by_community.values() for r in people if r.party_member]
-    return {r.id_number: f"{today.year}-{n:03d}" for n, r in enumerate(members, 1)}
+    used = {r.party_letter_no for r in members if r.party_letter_no}
+    numbers, n = {}, 0
+    for r in members:
+        if r.party_letter_no:
+            numbers[r.id_number] = r.party_letter_no
+            continue
+        n += 1
+        while f"{today.year}-{n:03d}" in used:
+            n += 1
+        numbers[r.id_number] = f"{today.year}-{n:03d}"
+    return numbers
 
 
 def _contents_batch(community: str, vols: list[VolumeRecord]) -> TableDocument:

@@ -196,7 +196,7 @@ def party_letter_values(r: Retiree, enterprise: Enterprise, destination, letter_
     return {"letter_no": letter_no, "name": r.name, "sex": str(r.sex), "birth": cn_month(r.birth_date),
             "id_number": r.id_number, "joined": cn_month(r.party_joined_on), "status": r.political_status,
             "from_org": from_org or f"{enterprise.name}党组织", "residence": r.residence.full(),
-            "dues": "党费缴至　　　　年　　月", "to_org": f"{destination.street}{destination.community}党组织",
+            "dues": f"党费缴至{cn_month(r.party_dues_paid_to) or '　　　　年　　月'}", "to_org": f"{destination.street}{destination.community}党组织",
             "seal": "", "date": "　　年　　月　　日"}
 
 

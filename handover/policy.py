@@ -161,6 +161,19 @@ class AgreementClauses(BaseModel):
 _CN_DIGITS = "一二三四五六七八九十"
 
 
+class PartyRule(BaseModel):
+    """Where a retired party member's 组织关系 goes.
+
+    ``management_community``: the community that manages the retiree (河南: 街道（乡镇）和社区党组织).
+    ``residence``: the party organisation of the street and community where the member lives, even
+    where the 户籍 is elsewhere (咸宁 长期居住地街道和社区党组织; 揭阳 人户分离的转入居住地党组织);
+    a residence not known down to the community falls back to the managing community.
+    """
+
+    goes_to: Literal["management_community", "residence"] = "management_community"
+    roster_note: str = ""  # the 党员组织关系转接名册's 注, in the seed's words
+
+
 class PartyLetter(BaseModel):
     """A 介绍信 per party member, where the seed asks the enterprise for one (咸宁 第六条 6.)."""
 
@@ -279,6 +292,7 @@ class PolicyProfile(BaseModel):
     titles: dict[str, str] = {}  # a document's title in the seed's words (咸宁市…基本信息表)
     # The agency that signs and seals a document as checked (河南 花名册: 县（市、区）社会保险经办机构).
     confirmed_by: dict[str, str] = {}
+    party: PartyRule = PartyRule()
     party_letter: PartyLetter = PartyLetter()  # the 介绍信's wording, where ``documents`` has it
     party_agreement: PartyAgreement = PartyAgreement()  # the 党员组织关系移交协议's, likewise
     texts: dict[str, TextDocument] = {}  # the region's own text documents (TEXT_DOCUMENTS)
