@@ -501,7 +501,7 @@ ANNEXES = {
     "party_transfer_agreement": "退休人员社会化管理党员组织关系移交协议",
 }
 # Annexes that list the persons transferred, the first of which the agreement's scope cites.
-LIST_ANNEXES = ("企业退休人员移交社区管理花名册", "企业退休人员社会化管理交接清单", "档案移交名册表")
+LIST_ANNEXES = ("企业退休人员移交社区管理花名册", "档案移交名册表")
 
 
 def annex_names(profile: PolicyProfile) -> list[str]:

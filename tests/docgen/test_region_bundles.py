@@ -275,3 +275,17 @@ def test_henan_framework_agreement_per_city_application_per_county(bundles):
         assert f"申请将我单位退休人员{e.rows}人移交{e.community}" in text
     text = flat(docx_text(out / framework.path))
     assert "、".join(sorted(counties)) in text  # the counties of the city, each with its own agreement
+
+
+@pytest.mark.parametrize("region, names", [
+    ("henan-zhengzhou", "企业退休人员移交社区管理花名册（"), ("xianning", "档案移交名册表"),
+    ("kunming-jinning", "档案移交名册表"), ("chongqing", "档案移交名册表"), ("jieyang", "档案移交名册表")])
+def test_agreement_cites_the_regions_own_list_and_annexes(bundles, region, names):
+    out, _, profile, m = bundles[region]
+    text = flat(docx_text(out / m.by_type("transfer_agreement", "docx")[0].path))
+    assert f"名单见附件《{names}" in text
+    annexes = text[text.index("附件："):]
+    for doc, title in (("community_roster", "花名册"), ("destination_survey", "移交地情况调查表"),
+                       ("info_collection_form", "信息采集表"), ("handover_checklist", "交接清单"),
+                       ("transfer_plan", "移交方案"), ("party_transfer_agreement", "党员组织关系移交协议")):
+        assert (title in annexes) == profile.makes(doc), (doc, title)
