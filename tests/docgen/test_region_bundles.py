@@ -289,3 +289,9 @@ def test_agreement_cites_the_regions_own_list_and_annexes(bundles, region, names
                        ("info_collection_form", "信息采集表"), ("handover_checklist", "交接清单"),
                        ("transfer_plan", "移交方案"), ("party_transfer_agreement", "党员组织关系移交协议")):
         assert (title in annexes) == profile.makes(doc), (doc, title)
+
+
+def test_every_document_type_has_a_chinese_name():
+    from docgen.manifest import DOCUMENT_LABELS
+    from handover.policy import DOCUMENT_TYPES
+    assert set(DOCUMENT_LABELS) == set(DOCUMENT_TYPES)
