@@ -110,3 +110,22 @@ def parse_manifest(text: str) -> tuple[list[ManifestLine], list[int]]:
         else:
             bad.append(n)
     return lines, bad
+
+
+def read_ref_nos(root: Path) -> list[str]:
+    """The 档号 of 案卷目录.xml in catalogue order (entities never resolved, nothing fetched); empty
+    when the file is missing, a link, or unreadable (the 四性检测 reports why)."""
+    from lxml import etree
+
+    path = Path(root) / VOLUME_CATALOG_XML
+    if path.is_symlink() or not path.is_file():
+        return []
+    out = []
+    try:
+        for _, el in etree.iterparse(str(path), tag="案卷", resolve_entities=False, no_network=True,
+                                     load_dtd=False):
+            out.append((el.findtext("档号") or "").strip())
+            el.clear()
+    except etree.XMLSyntaxError:
+        return []
+    return [r for r in out if r]

@@ -20,6 +20,7 @@ import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 from sqlalchemy import select
@@ -38,6 +39,9 @@ from .communities import resolve
 from .numbering import page_image_name, ref_no_to_filename
 from .storage import ObjectNotFound, Storage, open_storage, sha256_file
 from .tables import PUBLISHED, CommunityRow, MaterialRow, PageRow, StoredObjectRow, VolumeRow
+
+if TYPE_CHECKING:
+    from .four_checks import FourChecksReport
 
 VOLUME_PDF_KEY = "volume.pdf"
 
@@ -62,7 +66,7 @@ class Delivery:
     images: int
     files: int  # files of the volume folders
     bytes: int
-    report: "FourChecksReport"  # noqa: F821 - four_checks.FourChecksReport
+    report: FourChecksReport
 
 
 def _text(value) -> str:
@@ -193,7 +197,7 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
     for m in materials:
         images = [p.seq for p in pages if p.material_id == m.id]
         values = _row_elements(etree.SubElement(rows_el, "条目"), vol.ref_no, m, images)
-        contents_xml.write(_contents_element(values))
+        contents_xml.write("  ", _contents_element(values))
 
     images_el = etree.SubElement(meta, "图像", 数量=str(len(pages)))
     fallback: dict[int, int] | None = None
@@ -234,18 +238,26 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
     return {label: _text(values[attr]) for label, attr in CATALOG_FIELDS}
 
 
+def _indented(el):
+    """An element as the incremental writer puts it under the root: indented, on lines of its own
+    (people open these files in a browser or an editor)."""
+    etree.indent(el, space="  ", level=1)
+    el.tail = "\n"
+    return el
+
+
 def _contents_element(values: dict[str, str]):
     el = etree.Element("条目")
     for name in CONTENTS_FIELDS:
         etree.SubElement(el, name).text = values[name]
-    return el
+    return _indented(el)
 
 
 def _catalog_element(n: int, values: dict[str, str]):
     el = etree.Element("案卷", 顺序号=str(n))
     for label, _ in CATALOG_FIELDS:
         etree.SubElement(el, label).text = values[label]
-    return el
+    return _indented(el)
 
 
 def _xlsx_of(xml: Path, tag: str, columns: list[str], out: Path, title: str) -> None:
@@ -322,10 +334,12 @@ def deliver(cfg: Settings | None, out: Path, *, community: str | None = None, re
                 stack.enter_context(cat_xf.element("案卷目录", 版本=L.FORMAT_VERSION, 案卷数=str(len(records)),
                                                    生成时间=when))
                 stack.enter_context(con_xf.element("卷内目录", 版本=L.FORMAT_VERSION, 生成时间=when))
+                cat_xf.write("\n")
+                con_xf.write("\n")
                 for n, rec in enumerate(records, 1):
                     values = _write_volume(session, storage, writer, rec, con_xf)
                     images += int(values["图像数"])
-                    cat_xf.write(_catalog_element(n, values))
+                    cat_xf.write("  ", _catalog_element(n, values))
             for name in (L.VOLUME_CATALOG_XML, L.CONTENTS_XML):
                 writer.add(name)
             _xlsx_of(work / L.VOLUME_CATALOG_XML, "案卷", [label for label, _ in CATALOG_FIELDS],

@@ -34,7 +34,7 @@ def render_html(report: FourChecksReport) -> str:
         f"<title>四性检测报告 {e(report.package)}</title><style>"
         "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
         "td,th{border:1px solid #999;padding:4px 8px;vertical-align:top;text-align:left}"
-        ".ok{color:#060}.bad{color:#b00;font-weight:bold}ul{margin:0;padding-left:1.2em}"
+        "td:nth-child(-n+4){white-space:nowrap}.ok{color:#060}.bad{color:#b00;font-weight:bold}ul{margin:0;padding-left:1.2em}"
         "</style></head><body>\n"
         f"<h1>四性检测报告</h1><p>移交包：{e(report.package)}　检测时间：{e(report.checked_at)}　结论："
         f"<span class=\"{'ok' if report.ok else 'bad'}\">{verdict}</span></p>\n"

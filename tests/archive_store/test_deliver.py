@@ -1,5 +1,6 @@
 """``handover deliver`` writes a DA/T 31 delivery package of published volumes, and the 四性检测
-(``handover check-package``) passes it as written and names the file of every break."""
+(``handover check-package``) passes it as written and names the file of every break;
+``handover receive PACKAGE --dry-run`` checks a package and draws the reproducible ≥ 5% sample."""
 
 from __future__ import annotations
 
@@ -16,15 +17,19 @@ from click.testing import CliRunner
 from lxml import etree
 from openpyxl import load_workbook
 from PIL import Image
+from sqlalchemy import func, select
 
 from archive_store import dat31_layout as L
-from archive_store.cli import check_package_command, deliver_command
+from archive_store.cli import check_package_command, deliver_command, receive_command
 from archive_store.deliver import DeliverError, deliver
 from archive_store.four_checks import check_package
 from archive_store.numbering import ref_no_to_filename
 from archive_store.publish import publish_volume
+from archive_store.sampling import draw
 from archive_store.storage import open_storage
 from archive_store.storage.base import sha256_file
+from archive_store.tables import AuditRow, VolumeRow
+from handover.db import session_scope
 from handover import volume_folder as vf
 from ocr.pdf_volume import PdfPage, write_pdf
 
@@ -375,3 +380,53 @@ def test_deliver_and_check_package_commands(cfg, published, tmp_path):
 
     refused = runner.invoke(deliver_command, ["--community", "五里堡社区", "--out", str(out)])
     assert refused.exit_code != 0 and "不为空" in refused.output
+
+
+# ---------------------------------------------------------------- receive (dry run) and the sample
+
+
+def test_the_sample_is_at_least_five_percent_and_reproducible():
+    refs = [f"J410-TX·410105001001-{n:04d}" for n in range(1, 41)]
+    first = draw(refs, "a1b2")
+    assert len(first.ref_nos) == 2 and first.population == 40  # 5% of 40
+    assert set(draw(list(reversed(refs)), "a1b2").ref_nos) == set(first.ref_nos)  # whatever the catalogue order
+    assert len(draw(refs[:21], "x").ref_nos) == 2  # 5% of 21 is 1.05: rounded up
+    assert len(draw(refs[:1], "x").ref_nos) == 1
+    assert len(draw(refs, "a1b2", share=0.5).ref_nos) == 20
+    assert {draw(refs, str(seed)).ref_nos for seed in range(20)} != {first.ref_nos}  # the seed decides
+    with pytest.raises(ValueError):
+        draw(refs, "a1b2", share=0.01)
+
+
+def test_receive_dry_run_checks_samples_and_records_the_seed(cfg, package):
+    pkg, vols = package
+    runner = CliRunner()
+    with session_scope(cfg) as s:
+        volumes_before = s.scalar(select(func.count()).select_from(VolumeRow))
+    result = runner.invoke(receive_command, [str(pkg), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    sample = doc["sample"]
+    assert doc["checks"]["passed"] and sample["population"] == 2 and len(sample["ref_nos"]) == 1
+    assert sample["ref_nos"][0] in {v.ref_no for v in vols}
+
+    again = runner.invoke(receive_command, [str(pkg), "--dry-run", "--seed", sample["seed"], "--json"])
+    assert json.loads(again.output)["sample"]["ref_nos"] == sample["ref_nos"]
+    with session_scope(cfg) as s:
+        rows = s.scalars(select(AuditRow).where(AuditRow.action == "receive_check").order_by(AuditRow.id)).all()
+        assert [r.detail["seed"] for r in rows] == [sample["seed"]] * 2
+        assert rows[0].detail["ref_nos"] == sample["ref_nos"] and rows[0].detail["passed"] is True
+        assert s.scalar(select(func.count()).select_from(VolumeRow)) == volumes_before  # nothing imported
+
+    text = runner.invoke(receive_command, [str(pkg), "--dry-run", "--seed", sample["seed"]])
+    assert f"种子 {sample['seed']}" in text.output and sample["ref_nos"][0] in text.output
+    assert "未导入" in text.output
+
+
+def test_receive_fails_on_a_broken_package_and_refuses_to_pretend_to_import(cfg, package):
+    pkg, _ = package
+    runner = CliRunner()
+    assert runner.invoke(receive_command, [str(pkg)]).exit_code == 2  # no import yet: --dry-run required
+    (pkg / L.README).write_bytes((pkg / L.README).read_bytes() + b"x")
+    broken = runner.invoke(receive_command, [str(pkg), "--dry-run"])
+    assert broken.exit_code == 1 and L.README in broken.output
