@@ -236,7 +236,7 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
     fixity, unchanged, totals = r["authenticity.fixity"], r["authenticity.unchanged"], r["completeness.totals"]
     listed: dict[str, str] = {}
     if L.MANIFEST not in tree.files:
-        fixity.fail(L.MANIFEST, "缺少SHA-256清单")
+        fixity.fail(L.MANIFEST, "缺少SHA-256清单，无法核对任何文件")
     else:
         lines, bad = L.parse_manifest((root / L.MANIFEST).read_text(encoding="utf-8", errors="replace"))
         for n in bad:
@@ -248,14 +248,13 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
             if line.path in listed:
                 fixity.fail(L.MANIFEST, f"清单重复列出：{line.path}")
             listed[line.path] = line.sha256
-    hashes: dict[str, str] = {}
+    has_manifest = L.MANIFEST in tree.files
     for rel in sorted(data):
-        hashes[rel] = sha256_file(root / rel)[0]
         if rel in listed:
             fixity.checked += 1
-            if hashes[rel] != listed[rel]:
+            if sha256_file(root / rel)[0] != listed[rel]:
                 fixity.fail(rel, "SHA-256与清单不符（文件已被改动）")
-        else:
+        elif has_manifest:  # without one, fixity has said so once for all files
             unchanged.fail(rel, "清单中没有此文件（清单生成后新增）")
     unchanged.checked = len(data)
     for rel in sorted(set(listed) - set(data)):
@@ -321,6 +320,10 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
         links.fail(L.CONTENTS_XML, f"卷内目录中档号“{ref_no}”在案卷目录中没有对应的案卷")
     volume_files, volume_bytes, images_total = 0, 0, 0
     formats: dict[str, str] = {}
+    by_folder: dict[str, dict[str, int]] = {}  # one pass over the files, not one per folder
+    for rel, size in data.items():
+        if "/" in rel:
+            by_folder.setdefault(rel.split("/", 1)[0], {})[rel] = size
     for folder, row in folders.items():
         if _escapes(folder) or "/" in folder:
             paths.fail(L.VOLUME_CATALOG_XML, f"文件夹名越出移交包：{folder}")
@@ -328,7 +331,7 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
         if folder not in top_dirs:
             links.fail(L.VOLUME_CATALOG_XML, f"案卷“{row['档号']}”的文件夹“{folder}”不存在")
             continue
-        in_folder = {rel: size for rel, size in data.items() if rel.startswith(folder + "/")}
+        in_folder = by_folder.get(folder, {})
         volume_files += len(in_folder)
         volume_bytes += sum(in_folder.values())
         images_total += _check_volume(root, folder, row, in_folder, rows_by_ref.get(row["档号"], []), r,
@@ -430,11 +433,16 @@ def _check_volume(root: Path, folder: str, row: dict[str, str], in_folder: dict[
             agrees.fail(rel, f"文件内容不是元数据所记的{p.get('格式')}格式")
         _check_image(root / rel, rel, p, images_check, formats, min_dpi)
 
-    # every image file in the folder is listed
+    # every file in the folder is the metadata's
+    own = {L.volume_pdf(folder), L.volume_metadata(folder)}
     for rel in sorted(in_folder):
         base = rel[len(folder) + 1:]
-        if L.image_serial(folder, base) is not None and base not in listed_names:
+        if base in listed_names or base in own:
+            continue
+        if L.image_serial(folder, base) is not None:
             links.fail(rel, "图像在案卷元数据中没有记录，未与卷内目录挂接")
+        else:
+            links.fail(rel, "案卷文件夹中有元数据未记录的文件")
 
     # serials 1…n without gaps (the files and the metadata)
     on_disk = sorted(n for rel in in_folder if (n := L.image_serial(folder, rel[len(folder) + 1:])) is not None)

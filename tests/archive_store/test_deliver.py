@@ -30,6 +30,7 @@ from archive_store.storage import open_storage
 from archive_store.storage.base import sha256_file
 from archive_store.tables import AuditRow, VolumeRow
 from handover.db import session_scope
+from handover.errors import InputRefused, NotFound
 from handover import volume_folder as vf
 from ocr.pdf_volume import PdfPage, write_pdf
 
@@ -167,6 +168,25 @@ def test_a_stored_object_altered_since_publishing_is_not_delivered(cfg, publishe
     assert not (tmp_path / "pkg").exists() and not list(tmp_path.glob(".pkg.partial-*"))
 
 
+def test_delivery_reads_the_objects_from_either_storage_backend(cfg, make_volume, storage, tmp_path):
+    vol = publish_volume(cfg, scanned_volume(make_volume, "赵桂兰"), JINSHUI, "henan-zhengzhou", "录入员",
+                         storage=storage)
+    result = deliver(cfg, tmp_path / "pkg", ref_nos=(vol.ref_no,), storage=storage)
+    assert result.report.ok, failing(result.report)
+    folder = folder_of(vol)
+    stored = storage.get(f"{vol.prefix}/volume.pdf")
+    assert (result.out / folder / f"{folder}.pdf").read_bytes() == stored
+
+
+def test_what_to_deliver_must_be_named_and_published(cfg, published, tmp_path):
+    storage, vols = published
+    with pytest.raises(InputRefused, match="二选一"):
+        deliver(cfg, tmp_path / "a", community="纬五路社区", ref_nos=(vols[0].ref_no,), storage=storage)
+    with pytest.raises(NotFound, match="J410-TX·410105001001-0999"):
+        deliver(cfg, tmp_path / "b", ref_nos=(vols[0].ref_no, "J410-TX·410105001001-0999"), storage=storage)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
 # ---------------------------------------------------------------- each check, broken on its own
 
 
@@ -176,6 +196,13 @@ def test_an_altered_byte_fails_fixity_naming_the_file(package):
     data = readme.read_bytes()
     readme.write_bytes(data.replace(f"格式版本：{L.FORMAT_VERSION}".encode(), "格式版本：9".encode()))
     assert failing(check_package(pkg)) == {"authenticity.fixity": {L.README}}
+
+
+def test_a_package_without_its_manifest_fails_fixity_once(package):
+    pkg, _ = package
+    (pkg / L.MANIFEST).unlink()
+    report = check_package(pkg)
+    assert failing(report) == {"authenticity.fixity": {L.MANIFEST}}
 
 
 def test_a_file_added_after_the_manifest_is_reported(package):
