@@ -348,6 +348,19 @@ def test_a_pdf_that_is_not_pdfa_fails(package):
     assert fails["usability.pdfa"] == {f"{folder}/{folder}.pdf"}
 
 
+def test_a_pdf_with_a_corrupt_stream_fails_the_structure_check(package):
+    pkg, vols = package
+    folder = folder_of(vols[0])
+    pdf = pkg / folder / f"{folder}.pdf"
+    data = bytearray(pdf.read_bytes())
+    start = data.index(b"\xff\xd8\xff")  # the first page image's JPEG data
+    data[start + 200:start + 260] = b"\x00" * 60
+    pdf.write_bytes(bytes(data))
+    remanifest(pkg)
+    result = check_package(pkg).result("usability.pdfa")
+    assert result.files() == {f"{folder}/{folder}.pdf"} and "结构" in result.failures[0].message
+    assert str(pkg) not in result.failures[0].message  # no local path in a report handed on
+
 def test_an_encrypted_pdf_is_reported(package):
     pkg, vols = package
     folder = folder_of(vols[0])
