@@ -276,6 +276,13 @@ def _xlsx_of(xml: Path, tag: str, columns: list[str], out: Path, title: str) -> 
     wb.save(out)
 
 
+def write_catalogue_xlsx(root: Path) -> None:
+    """案卷目录.xlsx and 卷内目录.xlsx of the package at ``root``, from its catalogue XML files."""
+    _xlsx_of(root / L.VOLUME_CATALOG_XML, "案卷", [label for label, _ in CATALOG_FIELDS],
+             root / L.VOLUME_CATALOG_XLSX, "案卷目录")
+    _xlsx_of(root / L.CONTENTS_XML, "条目", list(CONTENTS_FIELDS), root / L.CONTENTS_XLSX, "卷内目录")
+
+
 def _readme(scope: str, actor: str, when: str, totals: dict[str, int]) -> str:
     return (
         "纸质档案数字化成果移交包（依据 DA/T 31-2017《纸质档案数字化规范》）\n"
@@ -342,9 +349,7 @@ def deliver(cfg: Settings | None, out: Path, *, community: str | None = None, re
                     cat_xf.write("  ", _catalog_element(n, values))
             for name in (L.VOLUME_CATALOG_XML, L.CONTENTS_XML):
                 writer.add(name)
-            _xlsx_of(work / L.VOLUME_CATALOG_XML, "案卷", [label for label, _ in CATALOG_FIELDS],
-                     work / L.VOLUME_CATALOG_XLSX, "案卷目录")
-            _xlsx_of(work / L.CONTENTS_XML, "条目", list(CONTENTS_FIELDS), work / L.CONTENTS_XLSX, "卷内目录")
+            write_catalogue_xlsx(work)
             writer.add(L.VOLUME_CATALOG_XLSX)
             writer.add(L.CONTENTS_XLSX)
             (work / L.SCHEMA_DIR).mkdir()

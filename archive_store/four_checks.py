@@ -1,6 +1,6 @@
 """四性检测 (DA/T 70-2018) of a DA/T 31 delivery package folder (layout: ``dat31_layout``).
 
-Thirteen named checks in four groups, each passed or failed with the exact files:
+Fifteen named checks in four groups, each passed or failed with the exact files:
 
   authenticity  fixity          every file's SHA-256 is the manifest's
                 unchanged       no file added since the manifest was written
@@ -17,6 +17,7 @@ Thirteen named checks in four groups, each passed or failed with the exact files
                                 resolution (≥ 200 dpi), size and colour mode
                 pdfa            every volume PDF passes the PDF/A-2b checks (``ocr.pdfa_check``)
                 xml_schema      every XML validates against the schema shipped in templates/dat31
+                spreadsheets    the XLSX catalogues open and list the XML catalogues' 档号, in order
   security      no_encryption   no encrypted PDF or spreadsheet
                 no_active_content  no executable, script or macro content, no XML entities
                 paths           no links, special files or names that leave the package
@@ -56,6 +57,7 @@ CHECKS = (
     ("usability.images", "图像可读，分辨率与色彩模式符合要求"),
     ("usability.pdfa", "PDF符合PDF/A-2b"),
     ("usability.xml_schema", "XML文件符合XSD模式"),
+    ("usability.spreadsheets", "XLSX目录可读且与XML目录一致"),
     ("security.no_encryption", "无加密"),
     ("security.no_active_content", "无可执行程序、脚本或宏"),
     ("security.paths", "无链接、特殊文件或越界路径"),
@@ -279,6 +281,12 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
     else:
         totals.fail(L.CONTENTS_XML, "缺少卷内目录")
 
+    for xlsx, rows in ((L.VOLUME_CATALOG_XLSX, catalog_rows), (L.CONTENTS_XLSX, contents_rows)):
+        if xlsx not in data:
+            totals.fail(xlsx, "缺少XLSX目录")
+        else:
+            _check_sheet(root / xlsx, xlsx, [row["档号"] for row in rows], r["usability.spreadsheets"])
+
     # 档号
     ref = r["authenticity.ref_no"]
     seen: dict[str, int] = {}
@@ -501,6 +509,28 @@ def _check_volume(root: Path, folder: str, row: dict[str, str], in_folder: dict[
         for problem in pdfa_problems(root / pdf_rel):
             pdfa.fail(pdf_rel, problem)
     return len(pages)
+
+
+def _check_sheet(path: Path, rel: str, ref_nos: list[str], result: CheckResult) -> None:
+    """The XLSX twin of a catalogue XML opens (calamine: no macros run, no entities resolved) and
+    its 档号 column lists the same volumes in the same order."""
+    from python_calamine import CalamineWorkbook
+
+    result.checked += 1
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
+        header = [str(v) for v in next(rows, [])]
+        if "档号" not in header:
+            result.fail(rel, "表格第一行没有“档号”列")
+            return
+        column = header.index("档号")
+        listed = [str(row[column]) if column < len(row) else "" for row in rows]
+    except Exception as err:  # noqa: BLE001 - calamine raises its own types for a damaged file
+        result.fail(rel, f"表格无法打开：{str(err)[:200]}")
+        return
+    if listed != ref_nos:
+        result.fail(rel, f"表格列出{len(listed)}行，与XML目录的{len(ref_nos)}行不一致" if len(listed) != len(ref_nos)
+                    else "表格的档号与XML目录不一致")
 
 
 def _page_numbers(meta_rel: str, content: list, rows: list[dict[str, str]], seq: CheckResult) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from archive_store import dat31_layout as L
 from archive_store.cli import check_package_command, deliver_command, receive_command
-from archive_store.deliver import DeliverError, deliver
+from archive_store.deliver import DeliverError, deliver, write_catalogue_xlsx
 from archive_store.four_checks import check_package
 from archive_store.numbering import ref_no_to_filename
 from archive_store.publish import publish_volume
@@ -74,9 +74,12 @@ def package(cfg, published, tmp_path):
     return result.out, vols[:2]
 
 
-def remanifest(pkg: Path) -> None:
-    """Seal the package anew, as a vendor would after changing a file: the 说明文件's totals of the
-    volume folders and the manifest recomputed, so that only the change itself is left to find."""
+def remanifest(pkg: Path, *, sheets: bool = True) -> None:
+    """Seal the package anew, as a vendor would after changing a file: the XLSX catalogues (unless
+    ``sheets`` is False), the 说明文件's totals of the volume folders and the manifest recomputed, so
+    that only the change itself is left to find."""
+    if sheets:
+        write_catalogue_xlsx(pkg)
     readme = pkg / L.README
     files = [p for p in pkg.glob("*/*") if p.parent.name != L.SCHEMA_DIR and p.is_file() and not p.is_symlink()]
     text = readme.read_text(encoding="utf-8-sig")
@@ -112,7 +115,7 @@ def test_delivery_of_published_volumes_passes_every_check(cfg, package):
     pkg, vols = package
     report = check_package(pkg)
     assert report.ok, failing(report)
-    assert len(report.results) == 14 and all(r.checked > 0 for r in report.results)
+    assert len(report.results) == 15 and all(r.checked > 0 for r in report.results)
     written = json.loads((pkg / L.REPORT_JSON).read_text(encoding="utf-8"))
     assert written["passed"] is True and [c["id"] for c in written["checks"]] == [r.id for r in report.results]
     assert "全部通过" in (pkg / L.REPORT_HTML).read_text(encoding="utf-8")
@@ -256,6 +259,20 @@ def test_unparseable_metadata_is_reported(package):
     remanifest(pkg)
     assert meta in failing(check_package(pkg))["usability.xml_schema"]
 
+
+def test_a_damaged_or_differing_spreadsheet_is_reported(package):
+    pkg, vols = package
+    xlsx = pkg / L.CONTENTS_XLSX
+    xlsx.write_bytes(xlsx.read_bytes()[:300])
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.active.append(["档号", "案卷题名"])
+    wb.active.append([vols[1].ref_no, "李秀英人事档案"])  # one of the two volumes only
+    wb.save(pkg / L.VOLUME_CATALOG_XLSX)
+    remanifest(pkg, sheets=False)
+    result = check_package(pkg).result("usability.spreadsheets")
+    assert result.files() == {L.CONTENTS_XLSX, L.VOLUME_CATALOG_XLSX}
+    assert any("无法打开" in f.message for f in result.failures)
 
 def test_a_150_dpi_page_image_fails_usability(package):
     pkg, vols = package
