@@ -202,7 +202,9 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
     images_el = etree.SubElement(meta, "图像", 数量=str(len(pages)))
     fallback: dict[int, int] | None = None
     for p in pages:
-        suffix = Path(p.image_key).suffix.lower() or ".jpg"
+        if not p.image_key:
+            raise DeliverError(f"档号 {vol.ref_no} 第{p.seq}幅图像在目录中没有存储位置，不能移交")
+        suffix = Path(p.image_key).suffix.lower()
         name = page_image_name(vol.ref_no, p.seq, suffix)
         writer.copy(storage, f"{vol.prefix}/{p.image_key}", f"{folder}/{name}", objects.get(p.image_key))
         path = writer.root / folder / name

@@ -28,7 +28,7 @@ from archive_store.publish import publish_volume
 from archive_store.sampling import draw
 from archive_store.storage import open_storage
 from archive_store.storage.base import sha256_file
-from archive_store.tables import AuditRow, VolumeRow
+from archive_store.tables import AuditRow, PageRow, VolumeRow
 from handover.db import session_scope
 from handover.errors import InputRefused, NotFound
 from handover import volume_folder as vf
@@ -189,6 +189,15 @@ def test_what_to_deliver_must_be_named_and_published(cfg, published, tmp_path):
         deliver(cfg, tmp_path / "b", ref_nos=(vols[0].ref_no, "J410-TX·410105001001-0999"), storage=storage)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
+
+def test_a_page_without_a_stored_image_is_not_delivered(cfg, published, tmp_path):
+    storage, vols = published
+    with session_scope(cfg) as s:
+        page = s.scalar(select(PageRow).where(PageRow.volume_id == vols[1].volume_id, PageRow.seq == 2))
+        page.image_key = ""
+    with pytest.raises(DeliverError, match=f"{vols[1].ref_no} 第2幅图像"):
+        deliver(cfg, tmp_path / "pkg", community="纬五路社区", storage=storage)
+    assert not (tmp_path / "pkg").exists()
 
 # ---------------------------------------------------------------- each check, broken on its own
 
