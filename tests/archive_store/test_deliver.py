@@ -9,7 +9,6 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,31 +30,16 @@ from archive_store.storage.base import sha256_file
 from archive_store.tables import AuditRow, PageRow, VolumeRow
 from handover.db import session_scope
 from handover.errors import InputRefused, NotFound
-from handover import volume_folder as vf
-from ocr.pdf_volume import PdfPage, write_pdf
+
+from tests.support.scanned_volume import DPI, make_scanned
 
 from .helpers import ERQI, JINSHUI
 
-DPI = 300
-
 
 def scanned_volume(make_volume, name: str) -> Path:
-    """A sample volume as the pipeline leaves it: page images that carry their resolution, the
-    same in ocr.json, and a PDF/A-2b volume made of those images."""
+    """A sample volume as the pipeline leaves it: images with their resolution, a PDF/A volume."""
     root, _ = make_volume(name)
-    ocr = vf.read_ocr(root)
-    pages, pdf_pages = [], []
-    for p in ocr.pages:
-        path = root / vf.PAGES / vf.page_image(p.index)
-        with Image.open(path) as im:
-            im.load()
-            im.save(path, "JPEG", quality=85, dpi=(DPI, DPI))
-            w, h = im.size
-        pages.append(replace(p, dpi=DPI, width=w, height=h))
-        pdf_pages.append(PdfPage(path.read_bytes(), DPI, w, h, [], p.page_no))
-    write_pdf(root / vf.VOLUME_PDF, pdf_pages, f"{name}人事档案", "test", pdfa=True)
-    vf.write(root, replace(ocr, pages=tuple(pages)))
-    return root
+    return make_scanned(root, f"{name}人事档案", DPI)
 
 
 @pytest.fixture
