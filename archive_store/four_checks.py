@@ -222,8 +222,20 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
     r = {cid: CheckResult(cid) for cid, _ in CHECKS}
     tree = _walk(root)
     data = {rel: size for rel, size in tree.files.items() if rel not in L.NOT_IN_MANIFEST}
+    _check_tree(tree, r)
+    _check_manifest(root, tree, data, r)
+    catalog_rows, contents_rows = _read_catalogues(root, data, r)
+    _check_ref_nos(catalog_rows, r["authenticity.ref_no"])
+    _check_required_rows(catalog_rows, contents_rows, r["completeness.required_fields"])
+    actual = _check_folders(root, tree, data, catalog_rows, contents_rows, r, min_dpi)
+    _check_totals(root, data, actual, r["completeness.totals"])
+    _security(root, data, r)
+    return FourChecksReport(name or root.name, clock.iso(clock.utcnow(), "seconds"), list(r.values()),
+                            {**actual, "all_files": len(data), "all_bytes": sum(data.values())})
 
-    # security.paths: links, special files, odd names
+
+def _check_tree(tree: _Tree, r: dict[str, CheckResult]) -> None:
+    """security.paths: links, special files, odd names."""
     paths = r["security.paths"]
     for rel in tree.links:
         paths.fail(rel, "是符号链接（移交包中不允许链接）")
@@ -234,10 +246,13 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
         if _CONTROL.search(rel):
             paths.fail(rel, "文件名含控制字符或反斜杠")
 
-    # manifest: fixity, unchanged, totals
+
+def _check_manifest(root: Path, tree: _Tree, data: dict[str, int], r: dict[str, CheckResult]) -> None:
+    """Every file against the manifest: altered (fixity), added (unchanged), gone (totals)."""
     fixity, unchanged, totals = r["authenticity.fixity"], r["authenticity.unchanged"], r["completeness.totals"]
     listed: dict[str, str] = {}
-    if L.MANIFEST not in tree.files:
+    has_manifest = L.MANIFEST in tree.files
+    if not has_manifest:
         fixity.fail(L.MANIFEST, "缺少SHA-256清单，无法核对任何文件")
     else:
         lines, bad = L.parse_manifest((root / L.MANIFEST).read_text(encoding="utf-8", errors="replace"))
@@ -245,12 +260,11 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
             fixity.fail(L.MANIFEST, f"第{n}行格式错误")
         for line in lines:
             if _escapes(line.path):
-                paths.fail(L.MANIFEST, f"清单中的路径越出移交包：{line.path}")
+                r["security.paths"].fail(L.MANIFEST, f"清单中的路径越出移交包：{line.path}")
                 continue
             if line.path in listed:
                 fixity.fail(L.MANIFEST, f"清单重复列出：{line.path}")
             listed[line.path] = line.sha256
-    has_manifest = L.MANIFEST in tree.files
     for rel in sorted(data):
         if rel in listed:
             fixity.checked += 1
@@ -262,16 +276,20 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
     for rel in sorted(set(listed) - set(data)):
         totals.fail(rel, "清单所列文件不存在")
 
-    # the catalogues
-    xml = r["usability.xml_schema"]
+
+def _read_catalogues(root: Path, data: dict[str, int],
+                     r: dict[str, CheckResult]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The rows of 案卷目录.xml and 卷内目录.xml (validated), and their XLSX twins checked."""
+    xml, totals = r["usability.xml_schema"], r["completeness.totals"]
     catalog_rows: list[dict[str, str]] = []
     contents_rows: list[dict[str, str]] = []
-    declared_volumes = None
     if L.VOLUME_CATALOG_XML in data:
         doc = _parse(root / L.VOLUME_CATALOG_XML, L.VOLUME_CATALOG_XSD, xml, L.VOLUME_CATALOG_XML)
         if doc is not None:
-            declared_volumes = _int(doc.getroot().get("案卷数"))
-            catalog_rows = [_fields(el, [label for label in _CATALOG_NAMES]) for el in doc.getroot().iter("案卷")]
+            catalog_rows = [_fields(el, _CATALOG_NAMES) for el in doc.getroot().iter("案卷")]
+            declared = _int(doc.getroot().get("案卷数"))
+            if declared is not None and declared != len(catalog_rows):
+                totals.fail(L.VOLUME_CATALOG_XML, f"案卷目录声明{declared}卷，列出{len(catalog_rows)}卷")
     else:
         totals.fail(L.VOLUME_CATALOG_XML, "缺少案卷目录")
     if L.CONTENTS_XML in data:
@@ -280,15 +298,16 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
             contents_rows = [_fields(el, _CONTENTS_NAMES) for el in doc.getroot().iter("条目")]
     else:
         totals.fail(L.CONTENTS_XML, "缺少卷内目录")
-
     for xlsx, rows in ((L.VOLUME_CATALOG_XLSX, catalog_rows), (L.CONTENTS_XLSX, contents_rows)):
         if xlsx not in data:
             totals.fail(xlsx, "缺少XLSX目录")
         else:
             _check_sheet(root / xlsx, xlsx, [row["档号"] for row in rows], r["usability.spreadsheets"])
+    return catalog_rows, contents_rows
 
-    # 档号
-    ref = r["authenticity.ref_no"]
+
+def _check_ref_nos(catalog_rows: list[dict[str, str]], ref: CheckResult) -> None:
+    """档号: DA/T 13 form, unique, and the name of its folder."""
     seen: dict[str, int] = {}
     for n, row in enumerate(catalog_rows, 1):
         ref.checked += 1
@@ -305,8 +324,9 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
         if expected != row["文件夹"]:
             ref.fail(L.VOLUME_CATALOG_XML, f"第{n}卷文件夹“{row['文件夹']}”不是档号“{ref_no}”的文件名")
 
-    # required fields of the catalogues
-    required = r["completeness.required_fields"]
+
+def _check_required_rows(catalog_rows: list[dict[str, str]], contents_rows: list[dict[str, str]],
+                         required: CheckResult) -> None:
     for rel, rows in ((L.VOLUME_CATALOG_XML, catalog_rows), (L.CONTENTS_XML, contents_rows)):
         for n, row in enumerate(rows, 1):
             required.checked += 1
@@ -314,24 +334,28 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
             if empty:
                 required.fail(rel, f"第{n}行{'、'.join(empty)}未填写")
 
-    # volume folders
+
+def _check_folders(root: Path, tree: _Tree, data: dict[str, int], catalog_rows: list[dict[str, str]],
+                   contents_rows: list[dict[str, str]], r: dict[str, CheckResult], min_dpi: int) -> dict[str, int]:
+    """The volume folders against the catalogues, each checked (``_check_volume``); returns the
+    actual totals of the volume folders."""
+    paths, links = r["security.paths"], r["completeness.catalogue_links"]
     folders = {row["文件夹"]: row for row in catalog_rows if row["文件夹"]}
     top_dirs = sorted(d for d in tree.dirs if "/" not in d and d != L.SCHEMA_DIR)
-    links = r["completeness.catalogue_links"]
     for d in top_dirs:
         if d not in folders:
             links.fail(d, "文件夹在案卷目录中没有对应的案卷")
     rows_by_ref: dict[str, list[dict[str, str]]] = {}
     for row in contents_rows:
         rows_by_ref.setdefault(row["档号"], []).append(row)
-    for ref_no in sorted(set(rows_by_ref) - set(seen)):
+    for ref_no in sorted(set(rows_by_ref) - {row["档号"] for row in catalog_rows}):
         links.fail(L.CONTENTS_XML, f"卷内目录中档号“{ref_no}”在案卷目录中没有对应的案卷")
-    volume_files, volume_bytes, images_total = 0, 0, 0
-    formats: dict[str, str] = {}
     by_folder: dict[str, dict[str, int]] = {}  # one pass over the files, not one per folder
     for rel, size in data.items():
         if "/" in rel:
             by_folder.setdefault(rel.split("/", 1)[0], {})[rel] = size
+    files, size, images = 0, 0, 0
+    formats: dict[str, str] = {}  # format → its first image
     for folder, row in folders.items():
         if _escapes(folder) or "/" in folder:
             paths.fail(L.VOLUME_CATALOG_XML, f"文件夹名越出移交包：{folder}")
@@ -340,36 +364,28 @@ def check_package(root: Path, *, name: str | None = None, min_dpi: int = L.MIN_D
             links.fail(L.VOLUME_CATALOG_XML, f"案卷“{row['档号']}”的文件夹“{folder}”不存在")
             continue
         in_folder = by_folder.get(folder, {})
-        volume_files += len(in_folder)
-        volume_bytes += sum(in_folder.values())
-        images_total += _check_volume(root, folder, row, in_folder, rows_by_ref.get(row["档号"], []), r,
-                                      formats, min_dpi)
+        files += len(in_folder)
+        size += sum(in_folder.values())
+        images += _check_volume(root, folder, row, in_folder, rows_by_ref.get(row["档号"], []), r, formats, min_dpi)
+    if len(formats) > 1:  # DA/T 31: 同一批档案应采用相同的存储格式
+        for fmt, first in sorted(formats.items()):
+            r["usability.images"].fail(first, f"同一批图像使用了多种存储格式（{fmt}等）")
+    return {"volumes": len(top_dirs), "images": images, "files": files, "bytes": size}
 
-    # declared totals
+
+def _check_totals(root: Path, data: dict[str, int], actual: dict[str, int], totals: CheckResult) -> None:
+    """What 说明文件.txt declares against what the volume folders hold."""
     declared: dict[str, int] = {}
     if L.README in data:
         declared = L.parse_totals((root / L.README).read_text(encoding="utf-8-sig", errors="replace"))
     else:
         totals.fail(L.README, "缺少说明文件")
-    actual = {"volumes": len(top_dirs), "images": images_total, "files": volume_files, "bytes": volume_bytes}
     for key, label in L.TOTAL_LABELS.items():
         totals.checked += 1
         if key not in declared:
             totals.fail(L.README, f"说明文件未写明{label}")
         elif declared[key] != actual[key]:
             totals.fail(L.README, f"说明文件写明{label}{declared[key]}，实有{actual[key]}")
-    if declared_volumes is not None and declared_volumes != len(catalog_rows):
-        totals.fail(L.VOLUME_CATALOG_XML, f"案卷目录声明{declared_volumes}卷，列出{len(catalog_rows)}卷")
-
-    if len(set(formats.values())) > 1:
-        img = r["usability.images"]
-        for fmt in sorted(set(formats.values())):
-            first = next(rel for rel, f in formats.items() if f == fmt)
-            img.fail(first, f"同一批图像使用了多种存储格式（{fmt}等）")
-
-    _security(root, data, r)
-    return FourChecksReport(name or root.name, clock.iso(clock.utcnow(), "seconds"), list(r.values()),
-                            {**actual, "all_files": len(data), "all_bytes": sum(data.values())})
 
 
 _CATALOG_NAMES = ("档号", "全宗号", "案卷号", "卷号", "案卷题名", "姓名", "页数", "图像数", "保管期限", "文件夹")
@@ -565,7 +581,7 @@ def _check_image(path: Path, rel: str, page, result: CheckResult, formats: dict[
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as err:
         result.fail(rel, f"图像无法解码：{err}")
         return
-    formats[rel] = fmt
+    formats.setdefault(fmt, rel)
     stated_dpi = _int(page.get("分辨率")) or 0
     colour = L.COLOUR_MODES.get(mode, (mode, 0))[0]
     if fmt != page.get("格式"):
