@@ -128,13 +128,14 @@ class _Writer:
         self.add(rel, info.sha256, volume_file=True)
 
 
-def _image_facts(path: Path, fallback_dpi: int) -> dict[str, str]:
+def _image_facts(path: Path) -> dict[str, str]:
+    """What the image file says of itself (header only); 分辨率 "0" when it does not say."""
     from PIL import Image
 
     with Image.open(path) as im:
         fmt, mode, (w, h) = im.format or "", im.mode, im.size
         density = im.info.get("dpi")
-    dpi = round(float(density[0])) if density and density[0] else fallback_dpi
+    dpi = round(float(density[0])) if density and density[0] else 0
     colour, bits = L.COLOUR_MODES.get(mode, ("彩色", 24))
     return {"格式": fmt, "压缩方式": fmt, "分辨率": str(dpi), "色彩模式": colour, "位深度": str(bits),
             "宽度": str(w), "高度": str(h)}
@@ -187,7 +188,7 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
     etree.SubElement(meta, "案卷题名").text = rec.title
     source = vol.source or {}
     digitization = etree.SubElement(meta, "数字化")
-    for name, value in (("载体形态", "纸质"), ("存储格式", "JPEG"),
+    for name, value in (("载体形态", "纸质"), ("存储格式", ""),
                         ("扫描设备", str(source.get("device") or source.get("scanner") or "")),
                         ("处理软件", vol.engine), ("操作人员", str(source.get("operator") or vol.created_by)),
                         ("数字化时间", str(source.get("created_at") or "")),
@@ -201,6 +202,7 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
 
     images_el = etree.SubElement(meta, "图像", 数量=str(len(pages)))
     fallback: dict[int, int] | None = None
+    formats: set[str] = set()
     for p in pages:
         if not p.image_key:
             raise DeliverError(f"档号 {vol.ref_no} 第{p.seq}幅图像在目录中没有存储位置，不能移交")
@@ -208,7 +210,8 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
         name = page_image_name(vol.ref_no, p.seq, suffix)
         writer.copy(storage, f"{vol.prefix}/{p.image_key}", f"{folder}/{name}", objects.get(p.image_key))
         path = writer.root / folder / name
-        facts = _image_facts(path, 0)
+        facts = _image_facts(path)
+        formats.add(facts["格式"])
         if facts["分辨率"] == "0":  # the file does not say: the digitization's record does
             fallback = _ocr_dpis(storage, vol.prefix) if fallback is None else fallback
             facts["分辨率"] = str(fallback.get(p.seq, 0))
@@ -220,6 +223,7 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
             attrs["条目"] = str(ordinal_of[p.material_id])
         etree.SubElement(images_el, "页", attrs)
 
+    digitization.find("存储格式").text = "、".join(sorted(formats))  # one, unless the batch broke the rule
     pdf_name = L.volume_pdf(folder)
     writer.copy(storage, f"{vol.prefix}/{VOLUME_PDF_KEY}", f"{folder}/{pdf_name}", objects.get(VOLUME_PDF_KEY))
     pdf_path = writer.root / folder / pdf_name

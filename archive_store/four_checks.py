@@ -432,6 +432,9 @@ def _check_volume(root: Path, folder: str, row: dict[str, str], in_folder: dict[
     if _int(row["页数"]) != len(content):
         agrees.fail(L.VOLUME_CATALOG_XML, f"案卷“{row['档号']}”页数{row['页数']}与元数据正文页{len(content)}页不一致")
 
+    page_formats = "、".join(sorted({p.get("格式", "") for p in pages}))
+    if pages and (meta.findtext("数字化/存储格式") or "").strip() != page_formats:
+        agrees.fail(meta_rel, f"存储格式记为“{meta.findtext('数字化/存储格式')}”，图像为“{page_formats}”")
     listed_names: set[str] = set()
     serials: list[int] = []
     for p in pages:
