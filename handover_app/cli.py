@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from archive_store.cli import (audit_command, catalog_command, communities_command, publish_command,
-                               reconcile_command, requests_command, search_command, verify_command)
+from archive_store.cli import (audit_command, catalog_command, check_package_command, communities_command,
+                               deliver_command, publish_command, receive_command, reconcile_command,
+                               requests_command, search_command, verify_command)
 from completeness.cli import accept_command, check_command
 from docgen.cli import docs_group
 from handover.cli import console, db_group, main, sample_group
@@ -22,7 +23,8 @@ for _name, _command in (("digitize", digitize_command), ("docs", docs_group), ("
                         ("ingest", ingest_command), ("status", status_command), ("requeue", requeue_command),
                         ("withdraw", withdraw_command), ("serve", serve_command), ("user", user_group),
                         ("reconcile", reconcile_command), ("requests", requests_command),
-                        ("audit", audit_command)):
+                        ("audit", audit_command), ("deliver", deliver_command),
+                        ("check-package", check_package_command), ("receive", receive_command)):
     main.add_command(_command, _name)
 sample_group.add_command(sample_scans_command, "scans")
 

@@ -67,7 +67,8 @@ ARCHIVE_WORK = STAFF | {
     "POST /dossiers/{volume_id}/review/{key}", "GET /api/review", "GET /api/dossiers/{volume_id}/review",
     "POST /api/dossiers/{volume_id}/review/waive", "PUT /api/dossiers/{volume_id}/review/{key}",
     "GET /reconcile", "GET /api/reconcile", "GET /reconcile/receipts/{receipt_id}", "POST /reconcile/receipts",
-    "GET /requests/register", "GET /requests/register.xlsx",  # 档案利用登记簿
+    "GET /requests/register", "GET /requests/register.xlsx", "GET /requests/register.pdf",  # 档案利用登记簿
+    "GET /requests/register.docx", "GET /api/requests/register",
     "POST /api/reconcile/receipts"}
 # The administrator duties (三员分立): the list of users serves both the accounts and the grants.
 USER_LIST = {"GET /admin/users", "GET /api/users"}
@@ -266,7 +267,8 @@ ROUTES: dict[str, Call] = {
     "POST /requests/{request_id}/{action}": Call(params={"request_id": "request_form", "action": "cancel"}),
     "POST /api/requests/{request_id}/{action}": Call(params={"request_id": "request_api", "action": "cancel"},
                                                      body={"json": {}}),
-    "GET /requests/register": GET, "GET /requests/register.xlsx": GET,
+    "GET /requests/register": GET, "GET /requests/register.xlsx": GET, "GET /requests/register.pdf": GET,
+    "GET /requests/register.docx": GET, "GET /api/requests/register": GET,
     # intake (archive)
     "GET /intake": GET, "GET /api/intake/folders": GET,
     "GET /intake/{token}": Call(params={"token": "intake"}, phase=0),

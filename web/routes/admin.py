@@ -39,6 +39,7 @@ user_list = duty(SYSTEM, SECURITY)  # both work from the list of users
 auditor = duty(AUDIT)
 
 AUDIT_LABELS = {
+    "deliver": "生成移交包", "receive_check": "移交包接收检测",
     "login": "登录", "logout": "退出", "login_failed": "登录失败", "login_blocked": "登录被限制",
     "denied": "拒绝访问", "search": "检索", "read": "查看案卷", "view_dossier": "查看案卷",
     "view_page": "查看页面", "download": "下载", "download_pdf": "下载PDF", "export_catalog": "导出目录",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -325,10 +325,21 @@ def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(sta
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     cited = need_read(request, session, user, vol)
     mark = served_mark(user, cited)
-    body = watermark.mark_pdf(_stored(request, f"{vol.prefix}/volume.pdf"), mark, visible=mark_visible(request, user))
+
+    def build(tmp: Path) -> Path:
+        # through files, not bytes: a whole volume's scans are never held in memory at once
+        try:
+            _storage(request).get_to(f"{vol.prefix}/volume.pdf", tmp / "stored.pdf")
+        except ObjectNotFound:
+            raise HTTPException(404, "存储中没有该文件") from None
+        watermark.mark_pdf_file(tmp / "stored.pdf", tmp / "volume.pdf", mark, visible=mark_visible(request, user))
+        (tmp / "stored.pdf").unlink()
+        return tmp / "volume.pdf"
+
+    response = built_file(build, f"{vol.ref_no}.pdf", "application/pdf")
+    response.headers.update(PRIVATE)
     audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", mark=mark.mark_id, **cited)
-    return Response(body, media_type="application/pdf",
-                    headers={**PRIVATE, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'{vol.ref_no}.pdf')}"})
+    return response
 
 
 @router.get("/api/dossiers/{volume_id}", tags=["案卷"], summary="案卷信息、卷内目录与齐全性")
