@@ -61,7 +61,7 @@ ARCHIVE_WORK = STAFF | {
     "GET /dossiers/{volume_id}/check/{kind}.docx", "GET /dossiers/{volume_id}/contents/{material_id}",
     "POST /dossiers/{volume_id}/contents/{material_id}", "PUT /api/dossiers/{volume_id}/contents/{material_id}",
     "GET /intake", "POST /intake", "POST /intake/batch", "POST /intake/folder", "GET /intake/{token}",
-    "POST /intake/{token}/requeue", "POST /api/intake", "POST /api/intake/batch", "GET /api/intake/folders",
+    "POST /intake/{token}/requeue", "POST /api/intake", "POST /api/intake/batch", "GET /api/intake/folders", "GET /api/intake/held",
     "POST /api/intake/folder", "GET /api/intake/{token}", "POST /api/intake/{token}/requeue/{dossier_id}",
     "GET /review", "GET /dossiers/{volume_id}/review", "POST /dossiers/{volume_id}/review/waive",
     "POST /dossiers/{volume_id}/review/{key}", "GET /api/review", "GET /api/dossiers/{volume_id}/review",
@@ -268,7 +268,7 @@ ROUTES: dict[str, Call] = {
                                                      body={"json": {}}),
     "GET /requests/register": GET, "GET /requests/register.xlsx": GET,
     # intake (archive)
-    "GET /intake": GET, "GET /api/intake/folders": GET,
+    "GET /intake": GET, "GET /api/intake/folders": GET, "GET /api/intake/held": GET,
     "GET /intake/{token}": Call(params={"token": "intake"}, phase=0),
     "GET /api/intake/{token}": Call(params={"token": "intake"}, phase=0),
     "POST /intake": Call(body={"data": {"id_number": "123"}, "files": [("files", _not_a_scan("1.jpg"))]}),
