@@ -5,12 +5,11 @@ the audit log to the 安全审计员."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +18,6 @@ from archive_store import audit
 from archive_store.access import KINDS
 from archive_store.tables import AuditRow, CommunityRow
 from handover import clock
-from handover.cells import row as safe_row
 from handover.db import EnterpriseRow
 from handover.errors import InputRefused
 from handover.registry import list_enterprises
@@ -27,6 +25,7 @@ from handover.registry import list_enterprises
 from .. import passwords, sessions
 from ..admin_duties import ADMIN_ROLES, AUDIT, SECURITY, SYSTEM
 from ..deps import CurrentUser, db, duty
+from ..exports import Column, streamed_scalars, write_sheet, xlsx_download
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import UserRow
@@ -59,7 +58,8 @@ AUDIT_LABELS = {
     "export_use_register": "导出档案利用登记簿", "upload_receipt": "存档签字盖章的档案移交名册表", "download_receipt": "下载签字名册表扫描件",
     "view_communities": "查看待确认社区", "community_confirm": "确认社区", "community_reject": "驳回社区",
     "user_role": "修改用户角色或所属范围", "sessions_pruned": "清理已结束的会话记录",
-    "trace_mark": "按水印编号追查调阅",
+    "trace_mark": "按水印编号追查调阅", "export_summary": "导出移交去向汇总（人员明细）",
+    "export_catalog_list": "导出已入库案卷列表",
 }
 
 
@@ -266,27 +266,28 @@ def _grounds(row: AuditRow) -> str:
     return f"{KINDS.get(row.detail.get('request_kind'), '')}申请第 {request_id} 号"
 
 
+AUDIT_EXPORT_MAX = 100_000
+AUDIT_COLUMNS = (Column("时间", 20), Column("用户", 14), Column("操作", 18), Column("结果", 8), Column("对象", 36),
+                 Column("事由", 24), Column("依据", 18), Column("详情", 60))
+
+
 @router.get("/admin/audit.xlsx", tags=["审计"], summary="导出审计日志（XLSX，安全审计员，按筛选条件，最多10万条）")
 def audit_xlsx(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
                outcome: str = "", user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
-    from openpyxl import Workbook
-
     flt = _audit_filter(since, until, subject, actor, action, outcome)
-    rows = audit.entries(session, flt, limit=100_000)
-    audit.record(session, user.username, "export_audit", "audit_log", "", filter=_audit_query(flt), rows=len(rows))
+    total = min(audit.count(session, flt), AUDIT_EXPORT_MAX)
+    audit.record(session, user.username, "export_audit", "audit_log", "", filter=_audit_query(flt), rows=total)
     session.commit()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("审计日志")
-    ws.append(["时间", "用户", "操作", "结果", "对象", "事由", "依据", "详情"])
-    for r in rows:
-        ws.append(safe_row([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action),
-                            audit.OUTCOME_LABELS.get(r.outcome, r.outcome), r.target, r.reason, _grounds(r),
-                            json.dumps(r.detail, ensure_ascii=False) if r.detail else ""]))
-    buf = io.BytesIO()
-    wb.save(buf)
-    stamp = clock.local(clock.utcnow()).strftime("%Y%m%d-%H%M")
-    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'审计日志-{stamp}.xlsx')}"})
+    stamp = clock.local(clock.utcnow())
+    rows = streamed_scalars(session, audit.selection(session, flt).limit(AUDIT_EXPORT_MAX))
+
+    def build(wb) -> None:
+        write_sheet(wb, "审计日志", None, AUDIT_COLUMNS, (
+            [clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action),
+             audit.OUTCOME_LABELS.get(r.outcome, r.outcome), r.target, r.reason, _grounds(r),
+             json.dumps(r.detail, ensure_ascii=False) if r.detail else ""] for r in rows))
+
+    return xlsx_download(f"审计日志-{stamp:%Y%m%d-%H%M}.xlsx", build)
 
 
 @router.get("/admin/audit", include_in_schema=False)
