@@ -26,6 +26,7 @@ from .. import passwords, sessions
 from ..admin_duties import ADMIN_ROLES, AUDIT, SECURITY, SYSTEM
 from ..deps import CurrentUser, db, duty
 from ..exports import Column, streamed_scalars, write_sheet, xlsx_download
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging, Sorts
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import UserRow
@@ -63,17 +64,46 @@ AUDIT_LABELS = {
 }
 
 
-def _user_rows(request: Request, session: Session) -> list[dict]:
+USER_SORTS = Sorts(columns={"created": (UserRow.id,), "username": (UserRow.username,), "role": (UserRow.role,),
+                            "last_login": (UserRow.last_login_at,)},
+                   default="created", tiebreak=UserRow.id)
+
+
+def _user_rows(request: Request, session: Session, paging: Paging) -> list[dict]:
+    """One page of the users under the paging's filters (q: 用户名或姓名, role, active); sets ``paging.total``."""
+    f = paging.filters
+    stmt = select(UserRow)
+    if f.get("q"):
+        stmt = stmt.where(UserRow.username.contains(f["q"], autoescape=True)
+                          | UserRow.display_name.contains(f["q"], autoescape=True))
+    if f.get("role"):
+        if f["role"] not in ROLES:
+            raise InputRefused(f"未知的角色“{f['role'][:20]}”，可选：{'、'.join(ROLES)}")
+        stmt = stmt.where(UserRow.role == f["role"])
+    if f.get("active"):
+        if f["active"] not in ("1", "0"):
+            raise InputRefused("状态应为 1（启用）或 0（已停用）")
+        stmt = stmt.where(UserRow.active.is_(f["active"] == "1"))
+    paging.count(session, stmt)
+    users = list(session.scalars(paging.apply(stmt)))
     signed_in = sessions.open_counts(session, request.app.state.cfg)
-    communities = {c.id: c.label for c in session.scalars(select(CommunityRow))}
-    enterprises = {e.id: e.name for e in session.scalars(select(EnterpriseRow))}
+    communities = dict(session.execute(select(CommunityRow.id, CommunityRow.county + CommunityRow.street
+                                              + CommunityRow.name).where(
+        CommunityRow.id.in_({u.community_id for u in users if u.community_id}))).all())
+    enterprises = dict(session.execute(select(EnterpriseRow.id, EnterpriseRow.name).where(
+        EnterpriseRow.id.in_({u.enterprise_id for u in users if u.enterprise_id}))).all())
     return [{"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
              "role_label": ROLES[u.role], "active": u.active,
              "community_id": u.community_id, "enterprise_id": u.enterprise_id,
              "community": communities.get(u.community_id, "") if u.community_id else "",
              "enterprise": enterprises.get(u.enterprise_id, "") if u.enterprise_id else "",
              "last_login_at": clock.iso(u.last_login_at), "open_sessions": signed_in.get(u.id, 0)}
-            for u in list_users(session)]
+            for u in users]
+
+
+def _user_paging(request: Request, q: str = "", role: str = "", active: str = "", sort: str = "",
+                 limit: int = DEFAULT_LIMIT, offset: int = 0) -> Paging:
+    return Paging.of(request.url.path, USER_SORTS, dict(q=q, role=role, active=active), sort, limit, offset)
 
 
 def _may_grant(request: Request, actor: CurrentUser, role: str) -> None:
@@ -147,17 +177,22 @@ def _change_role(request: Request, session: Session, actor: CurrentUser, usernam
     return row
 
 
-def _users_page(request: Request, session: Session, status_code: int = 200, **context):
+def _users_page(request: Request, session: Session, status_code: int = 200, paging: Paging | None = None,
+                **context):
     context.setdefault("form", {})
-    return page(request, "admin_users.html", status_code=status_code, users=_user_rows(request, session),
-                roles=ROLES,
+    # After a form's refusal the list is shown from its first page, unfiltered (the form posts to another path).
+    paging = paging or Paging.of("/admin/users", USER_SORTS, {})
+    users = _user_rows(request, session, paging)
+    return page(request, "admin_users.html", status_code=status_code, users=users, paging=paging, roles=ROLES,
                 communities=list(session.scalars(select(CommunityRow).order_by(CommunityRow.id))),
                 enterprises=list_enterprises(session), rules=passwords.RULES, **context)
 
 
 @router.get("/admin/users", include_in_schema=False)
-def users_page(request: Request, user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
-    return _users_page(request, session)
+def users_page(request: Request, q: str = "", role: str = "", active: str = "", sort: str = "",
+               limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0), user: CurrentUser = Depends(user_list),
+               session: Session = Depends(db)):
+    return _users_page(request, session, paging=_user_paging(request, q, role, active, sort, limit, offset))
 
 
 def _opt_int(value: str) -> int | None:
@@ -317,9 +352,17 @@ class NewUser(BaseModel):
     enterprise_id: int | None = None
 
 
-@router.get("/api/users", tags=["用户管理"], summary="用户列表")
-def api_users(request: Request, user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
-    return _user_rows(request, session)
+@router.get("/api/users", tags=["用户管理"],
+            summary="用户列表：按用户名或姓名、角色、状态筛选，排序、分页；每人的最近登录和在线登录数")
+def api_users(request: Request, q: str = Query("", description="用户名或姓名（包含）"),
+              role: str = Query("", description=" | ".join(ROLES)),
+              active: str = Query("", description="1 启用 | 0 已停用"),
+              sort: str = Query("", description="created（默认）| username | role | last_login；前加 - 为倒序"),
+              limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
+              offset: int = Query(0, ge=0), user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
+    paging = _user_paging(request, q, role, active, sort, limit, offset)
+    users = _user_rows(request, session, paging)
+    return {**paging.answer(), "users": users}
 
 
 @router.post("/api/users", tags=["用户管理"], summary="新增用户", status_code=201,
