@@ -30,7 +30,10 @@ def test_an_admin_moves_a_community_clerk_to_another_community_from_the_page(app
     assert clerk.get(f"/api/dossiers/{seed.volume_b}").status_code == 404
     admin = as_user("admin")
     html = _page(admin)
-    assert 'action="/admin/users/comm_a/role"' in html
+    # one role form on the page, opened from the user's row (the communities are listed once)
+    assert 'action="/admin/users/comm_a/role"' not in html and 'href="/admin/users?edit=comm_a#edit-role"' in html
+    html = admin.get("/admin/users?edit=comm_a", headers={"accept": "text/html"}).text
+    assert 'action="/admin/users/comm_a/role"' in html and html.count('name="community_id"') == 2  # and 新增用户's
     r = admin.client.post("/admin/users/comm_a/role", data={
         "role": "community_staff", "community_id": str(seed.community_b), "csrf_token": _csrf(html)},
         follow_redirects=False)
@@ -95,8 +98,9 @@ def test_the_page_shows_each_users_last_sign_in_and_the_reset_and_sign_out_butto
     assert "在线" not in row
     never = html.split('action="/admin/users/ent_b/active"', 1)[0].rsplit("<tr", 1)[1]
     assert "—" in never
-    for action in ("/admin/users/comm_b/password", "/admin/users/comm_b/sessions/end", "/admin/users/comm_b/role"):
+    for action in ("/admin/users/comm_b/password", "/admin/users/comm_b/sessions/end"):
         assert f'action="{action}"' in html
+    assert 'href="/admin/users?edit=comm_b#edit-role"' in html  # the role form, opened from the row
 
 
 def test_a_reset_with_the_password_left_blank_shows_a_one_time_password_once(app, as_user, seed):

@@ -184,15 +184,26 @@ def _users_page(request: Request, session: Session, status_code: int = 200, pagi
     paging = paging or Paging.of("/admin/users", USER_SORTS, {})
     users = _user_rows(request, session, paging)
     return page(request, "admin_users.html", status_code=status_code, users=users, paging=paging, roles=ROLES,
+                editing=_editing(session, context.pop("edit", ""), context.pop("actor", None)),
                 communities=list(session.scalars(select(CommunityRow).order_by(CommunityRow.id))),
                 enterprises=list_enterprises(session), rules=passwords.RULES, **context)
 
 
+def _editing(session: Session, username: str, actor: CurrentUser | None) -> UserRow | None:
+    """The user whose role form is open (one form on the page, not one per row: the communities
+    and enterprises are listed once)."""
+    if not username or actor is None or SECURITY not in actor.duties or username == actor.username:
+        return None
+    return session.scalar(select(UserRow).where(UserRow.username == username))
+
+
 @router.get("/admin/users", include_in_schema=False)
 def users_page(request: Request, q: str = "", role: str = "", active: str = "", sort: str = "",
-               limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0), user: CurrentUser = Depends(user_list),
-               session: Session = Depends(db)):
-    return _users_page(request, session, paging=_user_paging(request, q, role, active, sort, limit, offset))
+               limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0),
+               edit: str = Query("", description="the user whose role form is open"),
+               user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
+    return _users_page(request, session, paging=_user_paging(request, q, role, active, sort, limit, offset),
+                       edit=edit, actor=user)
 
 
 def _opt_int(value: str) -> int | None:
@@ -258,7 +269,8 @@ def users_change_role(request: Request, username: str, role: str = Form(""), com
         row = _change_role(request, session, user, username, role, _opt_int(community_id), _opt_int(enterprise_id))
     except UserError as err:
         session.rollback()
-        return _users_page(request, session, 400, error=f"修改 {username} 的角色失败：{err}")
+        return _users_page(request, session, 400, error=f"修改 {username} 的角色失败：{err}", edit=username,
+                           actor=user)
     flash(request, f"已将 {username} 设为{ROLES[row.role]}，下一次操作起生效")
     return RedirectResponse("/admin/users", status_code=303)
 
