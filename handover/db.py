@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Callable, Iterator
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
-                        create_engine, event, func)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint,
+                        create_engine, event, func, inspect)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -64,7 +64,12 @@ class ImportRow(Base):
 
 class RetireeRow(Base):
     __tablename__ = "retirees"
-    __table_args__ = (UniqueConstraint("id_number", name="uq_retiree_id_number"),)
+    # The 移交去向汇总 of a large enterprise reads these from the indexes alone (bench_web.py): the
+    # counts per community and status, and its pages in roster order, deep ones included.
+    __table_args__ = (UniqueConstraint("id_number", name="uq_retiree_id_number"),
+                      Index("ix_retirees_enterprise_place", "enterprise_id", "dest_county", "dest_street",
+                            "dest_community", "party_member"),
+                      Index("ix_retirees_enterprise_roster", "enterprise_id", "import_id", "source_row"))
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("roster_imports.id"))
@@ -158,6 +163,21 @@ def schema_step(step: Callable[[Connection], None], *, done: Callable[[Connectio
     """Register ``step(connection)``, run by ``init_db`` unless ``done(connection)``."""
     if all(step is not registered for registered, _ in _steps):
         _steps.append((step, done))
+
+
+def _has_retiree_list_indexes(conn: Connection) -> bool:
+    names = {i["name"] for i in inspect(conn).get_indexes(RetireeRow.__tablename__)}
+    return {"ix_retirees_enterprise_place", "ix_retirees_enterprise_roster"} <= names
+
+
+def add_retiree_list_indexes(conn: Connection) -> None:
+    """The retirees' list indexes on a database made before them."""
+    for index in RetireeRow.__table__.indexes:
+        if index.name in ("ix_retirees_enterprise_place", "ix_retirees_enterprise_roster"):
+            index.create(conn, checkfirst=True)
+
+
+schema_step(add_retiree_list_indexes, done=_has_retiree_list_indexes)
 
 
 def _run_steps(engine: Engine) -> None:

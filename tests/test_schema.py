@@ -81,3 +81,21 @@ def test_a_worker_process_creates_the_tables_of_the_packages_it_runs(tmp_path, c
     _run([sys.executable, "-m", "workers", "status", "--json"], tmp_path / "data")
     wanted = core_tables | _tables_of("archive_store.tables", "workers.tables")
     assert wanted <= _created(tmp_path / "data")
+
+
+def test_a_database_from_before_the_retiree_list_indexes_gets_them(tmp_path):
+    data = tmp_path / "data"
+    _run([sys.executable, "-c", "from handover.db import init_db\ninit_db()"], data)
+    indexes = ("ix_retirees_enterprise_place", "ix_retirees_enterprise_roster")
+
+    def present() -> set[str]:
+        with sqlite3.connect(data / "handover.sqlite3") as db:
+            return {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")} & set(indexes)
+
+    assert present() == set(indexes)  # a fresh database has them from create_all
+    with sqlite3.connect(data / "handover.sqlite3") as db:  # as the earlier version made it
+        for name in indexes:
+            db.execute(f"DROP INDEX {name}")
+    assert present() == set()
+    _run([sys.executable, "-c", "from handover.db import init_db\ninit_db()"], data)
+    assert present() == set(indexes)
