@@ -30,7 +30,7 @@ from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging, Sorts
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import UserRow
-from ..users import ADMIN, ROLES, UserError, create_user, find_user, list_users, set_active, set_password, set_role
+from ..users import ADMIN, ROLES, UserError, create_user, find_user, set_active, set_password, set_role
 
 router = APIRouter()
 accounts = duty(SYSTEM)  # add, disable, passwords, sessions
