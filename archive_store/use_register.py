@@ -133,24 +133,26 @@ def export_xlsx(session: Session, month: str, community: CommunityRow | None, ou
                 actor: str) -> Path:
     """Write the register as an XLSX (one sheet, title row, headers, one row per use), audited."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     lines = register(session, month, community.id if community else None)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "利用登记"
-    start_sheet(ws, title(month, community), [header for header, _ in COLUMNS])
-    for line in lines:
-        ws.append([safe_cell(getattr(line, attr)) for _, attr in COLUMNS])
+    wb = Workbook(write_only=True)  # cells written as appended; widths and frozen rows set first
+    ws = wb.create_sheet("利用登记")
     for i, (header, attr) in enumerate(COLUMNS, 1):
         width = max([len(header) * 2] + [len(str(getattr(line, attr))) * 1.6 for line in lines])
         ws.column_dimensions[get_column_letter(i)].width = min(max(width, 6), 40)
-        if attr == "ref_no":
-            for row in ws.iter_rows(min_row=3, min_col=i, max_col=i):
-                row[0].number_format = "@"
     ws.freeze_panes = "A3"
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:2"
+    start_sheet(ws, title(month, community), [header for header, _ in COLUMNS])
+    as_text = [i for i, (_, attr) in enumerate(COLUMNS) if attr == "ref_no"]
+    for line in lines:
+        values = [safe_cell(getattr(line, attr)) for _, attr in COLUMNS]
+        for i in as_text:
+            values[i] = WriteOnlyCell(ws, values[i])
+            values[i].number_format = "@"
+        ws.append(values)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)

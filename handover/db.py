@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterator
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint,
                         create_engine, event, func, inspect, text)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -76,7 +76,12 @@ class ImportRow(Base):
 
 class RetireeRow(Base):
     __tablename__ = "retirees"
-    __table_args__ = (UniqueConstraint("id_number", name="uq_retiree_id_number"),)
+    # The 移交去向汇总 of a large enterprise reads these from the indexes alone (bench_web.py): the
+    # counts per community and status, and its pages in roster order, deep ones included.
+    __table_args__ = (UniqueConstraint("id_number", name="uq_retiree_id_number"),
+                      Index("ix_retirees_enterprise_place", "enterprise_id", "dest_county", "dest_street",
+                            "dest_community", "party_member"),
+                      Index("ix_retirees_enterprise_roster", "enterprise_id", "import_id", "source_row"))
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("roster_imports.id"))

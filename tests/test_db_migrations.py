@@ -66,13 +66,16 @@ def _ours(name, type_, _parents) -> bool:
 
 def _made_by_an_earlier_version(cfg) -> None:
     """What init_db did before migrations: create_all of every registered table, then the schema
-    steps; with rows in it, and access_requests as it was before its 利用效果 column."""
+    steps; with rows in it, access_requests as it was before its 利用效果 column and retirees
+    before the list indexes of revision 0002."""
     models()
     engine = engine_for(cfg.db_url)
     Base.metadata.create_all(engine)
     with engine.begin() as conn:
         run_legacy_steps(conn)
         conn.execute(text("ALTER TABLE access_requests DROP COLUMN use_effect"))
+        for index in ("ix_retirees_enterprise_place", "ix_retirees_enterprise_roster"):
+            conn.execute(text(f"DROP INDEX {index}"))
     from archive_store import audit
 
     with _session(engine) as s:  # not session_scope: its init_db would upgrade the database
@@ -186,3 +189,24 @@ def test_a_database_newer_than_the_software_is_refused(database):
         result = _cli(*args)
         assert result.exit_code == 4 and isinstance(result.exception, SystemExit), result.output
         assert "比本软件新" in result.output and "f00d" in result.output
+
+
+@both
+def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
+    """Revision 0002 on a database made at 0001: automatic on SQLite, `handover db upgrade` on PostgreSQL."""
+    names = {"ix_retirees_enterprise_place", "ix_retirees_enterprise_roster"}
+    engine = init_db(database)
+    assert names <= {i["name"] for i in inspect(engine).get_indexes("retirees")}
+    with engine.begin() as conn:
+        for name in names:
+            conn.execute(text(f"DROP INDEX {name}"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    core_db._created.clear()
+    if engine.dialect.name == "sqlite":
+        init_db(database)
+    else:
+        with pytest.raises(SchemaOutdated):
+            init_db(database)
+        assert _cli("db", "upgrade").exit_code == 0
+    assert names <= {i["name"] for i in inspect(engine).get_indexes("retirees")}
+    assert schema_state(engine).current == HEAD == "0002"

@@ -46,7 +46,7 @@ def test_sysadmin_manages_accounts_but_neither_roles_nor_audit(separated):
     assert sysadmin.post("/api/users/auditor/disable").status_code == 400
     assert sign_in(separated, "auditor").get("/api/audit").status_code == 200
     page = sysadmin.get("/admin/users", headers={"accept": "text/html"}).text
-    assert "新增用户" in page and "保存角色" not in page and "安全审计员" in page
+    assert "新增用户" in page and "修改角色" not in page and "安全审计员" in page
 
 
 def test_secadmin_changes_roles_but_neither_accounts_nor_audit(separated):
@@ -62,7 +62,7 @@ def test_secadmin_changes_roles_but_neither_accounts_nor_audit(separated):
     r = secadmin.put("/api/users/archivist/role", json={"role": "admin"})
     assert r.status_code == 400 and "三员分立" in r.json()["detail"]
     page = secadmin.get("/admin/users", headers={"accept": "text/html"}).text
-    assert "保存角色" in page and "新增用户" not in page
+    assert "修改角色" in page and "新增用户" not in page
 
 
 def test_auditor_reads_the_admins_trail_and_changes_nothing(separated):
@@ -118,7 +118,7 @@ def test_single_admin_mode_keeps_one_admin_doing_all_with_the_warning(seed):
     app = create_app(dataclasses.replace(seed.cfg, admin_separation=False))
     admin = sign_in(app, "admin")
     page = admin.get("/admin/users", headers={"accept": "text/html"}).text
-    assert "单一管理员模式" in page and "保存角色" in page and "新增用户" in page
+    assert "单一管理员模式" in page and "修改角色" in page and "新增用户" in page
     assert "单一管理员模式" in admin.get("/admin/audit", headers={"accept": "text/html"}).text
     assert admin.get("/api/audit").status_code == 200
     assert admin.put("/api/users/comm_b/role", json={"role": "archive_staff"}).status_code == 200
