@@ -148,6 +148,7 @@ def test_concurrent_writers_never_chain_onto_the_same_row(cfg):
         assert len(set(prevs)) == len(prevs)  # no fork: each row follows a different one
 
 
+@pytest.mark.empty_database
 def test_a_database_from_before_the_chain_is_chained_once_on_upgrade(cfg):
     cfg.data_dir.mkdir(parents=True)
     key = "INTEGER PRIMARY KEY" if cfg.db_url.startswith("sqlite") else "SERIAL PRIMARY KEY"
