@@ -8,7 +8,7 @@ Modules (small, named after what they do):
   numbering       档号 formatting and file names (pure)
   tokens          NFKC / CJK-space normalisation, unigram+bigram index tokens, queries (pure)
   volume_source   reading and checking a volume folder written by the ocr package
-  transactions    BEGIN IMMEDIATE write transactions, gap-free per-community counters
+  transactions    write transactions (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock), gap-free per-community counters
   publish         publish_volume(): atomic, idempotent, resumable
   supplements     one person, one file: a second volume refused unless 补充材料 (卷号 2, 3, …)
   index           writing pages into the full-text index

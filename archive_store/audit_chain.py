@@ -15,13 +15,21 @@ REPEATABLE READ or SERIALIZABLE would make it fail and need a retry). A transact
 takes its head update with it, so the chain never points at a row that was not committed. The lock
 is taken at the flush that inserts the rows, where the INSERT took it anyway: it is held no longer.
 
-Append-only. On SQLite, triggers refuse UPDATE and DELETE of audit rows, an INSERT that did not go
-through the chain, and a head that moves backwards or disappears (``_guard``). There is no way to
-delete audit rows, hence no retention path: the log is kept with the archive. PostgreSQL would
-need the same as trigger functions (RAISE EXCEPTION) plus ``REVOKE UPDATE, DELETE, TRUNCATE ON
-audit_log FROM`` the application role. Anyone with the database file can drop the triggers and
-even rewrite the chain from an altered row on (plain SHA-256, no secret); ``handover verify --audit``
-prints the newest position and hash, so a copy of that line kept elsewhere exposes a rewrite.
+Append-only. Triggers refuse UPDATE and DELETE of audit rows, an INSERT that did not go through
+the chain, and a head that moves backwards or disappears: on SQLite ``_SQLITE_GUARDS``, on
+PostgreSQL ``_PG_TRIGGERS`` — the same rules as trigger functions that RAISE EXCEPTION, plus TRUNCATE
+(which fires no row trigger) refused on both tables. They use PL/pgSQL and ``EXECUTE PROCEDURE``
+(accepted from PostgreSQL 9 to 17, and by the PostgreSQL-derived domestic databases). There is no
+way to delete audit rows, hence no retention path: the log is kept with the archive.
+
+The triggers stop the application and anyone using its account by mistake, not someone who owns
+the tables: the owner may drop a trigger. On PostgreSQL the tables belong to the account that
+created them; a bureau that wants the guard to hold against the application's own account creates
+the schema with another (owner) account and grants the application only ``SELECT, INSERT`` on
+``audit_log`` and ``SELECT, UPDATE`` on ``audit_chain``. Anyone with the SQLite file, or the
+PostgreSQL owner, can drop the triggers and even rewrite the chain from an altered row on (plain
+SHA-256, no secret); ``handover verify --audit`` prints the newest position and hash, so a copy of
+that line kept elsewhere exposes a rewrite.
 """
 
 from __future__ import annotations
@@ -110,7 +118,7 @@ _COLUMNS = {  # added to an audit_log made before the chain
     "row_hash": "VARCHAR(64) NOT NULL DEFAULT ''",
 }
 
-_GUARDS = (
+_SQLITE_GUARDS = (
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be changed'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
@@ -126,6 +134,70 @@ _GUARDS = (
     "WHEN NEW.last_seq < OLD.last_seq OR NEW.id <> OLD.id "
     "BEGIN SELECT RAISE(ABORT, 'the audit chain head only moves forward'); END",
 )
+
+
+_REFUSAL = {  # PostgreSQL: one function per rule, named like the SQLite trigger it mirrors
+    "audit_log_no_update": "audit_log is append-only: rows cannot be changed",
+    "audit_log_no_delete": "audit_log is append-only: rows cannot be deleted",
+    "audit_log_no_truncate": "audit_log is append-only: rows cannot be deleted",
+    "audit_chain_no_delete": "the audit chain head cannot be deleted",
+    "audit_chain_no_truncate": "the audit chain head cannot be deleted",
+    "audit_chain_forward_only": "the audit chain head only moves forward",
+}
+
+_PG_FUNCTIONS = (
+    "CREATE OR REPLACE FUNCTION handover_audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE OR REPLACE FUNCTION handover_audit_chained() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN "
+    "IF NEW.seq IS NULL OR NEW.row_hash IS NULL OR NEW.row_hash = '' "
+    "OR NEW.seq > (SELECT last_seq FROM audit_chain WHERE id = 1) THEN "
+    "RAISE EXCEPTION 'audit rows are written through archive_store.audit (hash chain)' "
+    "USING ERRCODE = 'insufficient_privilege'; "
+    "END IF; RETURN NEW; END $$",
+)
+
+# (trigger, table, timing and event, level, WHEN condition, function and its argument)
+_PG_TRIGGERS = (
+    ("audit_log_no_update", "audit_log", "BEFORE UPDATE", "ROW", "", "handover_audit_refuse"),
+    ("audit_log_no_delete", "audit_log", "BEFORE DELETE", "ROW", "", "handover_audit_refuse"),
+    ("audit_log_no_truncate", "audit_log", "BEFORE TRUNCATE", "STATEMENT", "", "handover_audit_refuse"),
+    ("audit_log_chained_insert", "audit_log", "BEFORE INSERT", "ROW", "", "handover_audit_chained"),
+    ("audit_chain_no_delete", "audit_chain", "BEFORE DELETE", "ROW", "", "handover_audit_refuse"),
+    ("audit_chain_no_truncate", "audit_chain", "BEFORE TRUNCATE", "STATEMENT", "", "handover_audit_refuse"),
+    ("audit_chain_forward_only", "audit_chain", "BEFORE UPDATE", "ROW",
+     "NEW.last_seq < OLD.last_seq OR NEW.id <> OLD.id", "handover_audit_refuse"),
+)
+
+
+def _pg_guards() -> list[str]:
+    out = list(_PG_FUNCTIONS)
+    for name, table, event_, level, when, function in _PG_TRIGGERS:
+        argument = f"'{_REFUSAL[name]}'" if name in _REFUSAL else ""
+        out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        out.append(f"CREATE TRIGGER {name} {event_} ON {table} FOR EACH {level} "
+                   + (f"WHEN ({when}) " if when else "") + f"EXECUTE PROCEDURE {function}({argument})")
+    return out
+
+
+def _guard_names(conn: Connection) -> set[str]:
+    """The names of the triggers the database has on audit_log and audit_chain."""
+    if conn.dialect.name == "sqlite":
+        return set(conn.execute(select(text("name")).select_from(text("sqlite_master"))
+                                .where(text("type = 'trigger'"))).scalars())
+    if conn.dialect.name == "postgresql":
+        return set(conn.execute(text(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgrelid IN (to_regclass('audit_log'), to_regclass('audit_chain'))")).scalars())
+    return set()
+
+
+def _wanted_guards(dialect: str) -> set[str]:
+    if dialect == "sqlite":
+        return {_trigger_name(ddl) for ddl in _SQLITE_GUARDS}
+    if dialect == "postgresql":
+        return {name for name, *_ in _PG_TRIGGERS}
+    return set()
 
 
 def _add_columns(conn: Connection) -> bool:
@@ -165,16 +237,12 @@ def _chain_existing(conn: Connection) -> int:
 
 
 def _chained(conn: Connection) -> bool:
-    """The database already has the chain: its columns, its head and (SQLite) its guards."""
+    """The database already has the chain: its columns, its head and its guards."""
     if "row_hash" not in {c["name"] for c in inspect(conn).get_columns(AuditRow.__tablename__)}:
         return False
     if conn.execute(select(_head.c.id).where(_head.c.id == HEAD_ID)).first() is None:
         return False
-    if conn.dialect.name != "sqlite":
-        return True
-    names = set(conn.execute(select(text("name")).select_from(text("sqlite_master"))
-                             .where(text("type = 'trigger'"))).scalars())
-    return {_trigger_name(ddl) for ddl in _GUARDS} <= names
+    return _wanted_guards(conn.dialect.name) <= _guard_names(conn)
 
 
 def _trigger_name(ddl: str) -> str:
@@ -192,9 +260,9 @@ def chain_audit_log(conn: Connection) -> None:
         # something to paper over with a fresh chain.
         if chained is None:
             _chain_existing(conn)
-    if conn.dialect.name == "sqlite":
-        for ddl in _GUARDS:
-            conn.exec_driver_sql(ddl)
+    guards = {"sqlite": _SQLITE_GUARDS, "postgresql": _pg_guards()}.get(conn.dialect.name, ())
+    for ddl in guards:
+        conn.exec_driver_sql(ddl)
 
 
 schema_step(chain_audit_log, done=_chained)

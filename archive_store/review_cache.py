@@ -12,7 +12,6 @@ from typing import Iterator
 
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from handover import volume_folder
@@ -21,7 +20,7 @@ from handover.db import managed
 from .review_check import CHECK
 from .storage import Storage, StorageError
 from .tables import PUBLISHED, CommunityRow, ReviewStateRow, StoredObjectRow, VolumeRow
-from .transactions import write_transaction
+from .transactions import try_write_transaction, write_transaction
 
 def _summary(data: bytes) -> tuple[int, bool]:
     try:
@@ -34,22 +33,14 @@ def _summary(data: bytes) -> tuple[int, bool]:
 @contextmanager
 def _write_lock(engine: Engine, wait: bool) -> Iterator[Session | None]:
     """A write transaction, or None when ``wait`` is false and another connection holds the lock
-    (a page being rendered may hold it itself: its audit row is not committed yet)."""
-    if wait or engine.dialect.name != "sqlite":
+    (a page being rendered may hold it itself, or wait behind its holder: its audit row is not
+    committed yet)."""
+    if wait:
         with write_transaction(engine) as s:
             yield s
         return
     with managed(Session(engine, expire_on_commit=False)) as s:
-        conn = s.connection()
-        timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
-        conn.exec_driver_sql("PRAGMA busy_timeout=0")
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            locked = True
-        except OperationalError:
-            locked = False
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout or 0)}")
-        yield s if locked else None
+        yield s if try_write_transaction(s) else None
 
 
 def _checked(volume_ids: list[int] | None):

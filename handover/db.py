@@ -139,6 +139,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _utc_session(dbapi_conn, _record) -> None:
+    """Times are stored as naive UTC (handover.clock); a server in the office's zone would make
+    ``now()`` (the created_at defaults) local time: the session speaks UTC whatever the server's."""
+    cur = dbapi_conn.cursor()
+    cur.execute("SET TIME ZONE 'UTC'")
+    cur.close()
+    dbapi_conn.commit()
+
+
 def _shown(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -183,6 +192,8 @@ def engine_for(url: str) -> Engine:
         raise DatabaseUnavailable(f"无法识别的数据库地址 {_shown(url)}（HANDOVER_DATABASE_URL）。{_DEFAULT}") from err
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _utc_session)
     return engine
 
 

@@ -28,6 +28,24 @@ PAGE_TIME_LIMIT = settings().page_time_limit  # soft limit per page, seconds
 FINISH_TIME_LIMIT = settings().finish_time_limit  # assemble + check + publish
 QUEUE = "handover"  # steps that write the catalog database
 PAGES_QUEUE = "handover.pages"  # page OCR: Redis and the object store only
+# A dossier's own steps (load and validate, assemble + check + publish, hold back on failure): they
+# write the catalog, and read and write only the object store besides, never a local path.
+DOSSIER_TASKS = ("handover.digitize_dossier", "handover.finish_dossier", "handover.dossier_failed")
+
+
+def server_database(cfg: Settings) -> bool:
+    """The catalog is a database server (PostgreSQL), not an SQLite file on one machine."""
+    return not cfg.db_url.startswith("sqlite")
+
+
+def dossier_queue(cfg: Settings | None = None) -> str:
+    """The queue of a dossier's own steps. SQLite: ``QUEUE``, taken by the one full worker on the
+    machine that holds the file. A server database is reached from every machine: ``PAGES_QUEUE``,
+    which every worker takes, so the machine that OCR'd the pages also assembles, checks and
+    publishes, writing the catalog directly (archive_store.transactions serialises the writes).
+    The other jobs (import, bundle, check, publish of a folder) name paths on the machine that
+    sent them and stay on ``QUEUE``."""
+    return PAGES_QUEUE if server_database(cfg or settings()) else QUEUE
 
 
 def make_app(cfg: Settings | None = None) -> Celery:
@@ -40,7 +58,8 @@ def make_app(cfg: Settings | None = None) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=QUEUE,
-        task_routes={"handover.ocr_page": {"queue": PAGES_QUEUE}},
+        task_routes={"handover.ocr_page": {"queue": PAGES_QUEUE},
+                     **{name: {"queue": dossier_queue(cfg)} for name in DOSSIER_TASKS}},
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

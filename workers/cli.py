@@ -34,7 +34,8 @@ def _storage_notice(cfg) -> None:
               help="并行处理的进程数（默认 HANDOVER_JOBS，即CPU核数）")
 @click.option("-n", "--hostname", default=None, help="工作进程名称（默认 handover@主机名）")
 @click.option("--pages-only", is_flag=True,
-              help="只做逐页识别（只需连接 Redis 和 S3 存储，不需要数据库），用于增加识别机器")
+              help="只领取逐页识别队列，用于增加识别机器：数据库为 SQLite 时只做逐页识别（只需连接 Redis 和 "
+                   "S3 存储）；为 PostgreSQL 等数据库服务器时也组卷、检查和入库，需能连接数据库")
 @click.option("--loglevel", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]), help="日志级别")
 def worker_command(concurrency: int | None, hostname: str | None, pages_only: bool, loglevel: str) -> None:

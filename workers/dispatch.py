@@ -18,10 +18,10 @@ def submit(dossier_ids: list[int], cfg: Settings | None = None, jobs: int | None
     if not dossier_ids:
         return {}
     if distributed(cfg):
-        from .app import QUEUE
+        from .app import dossier_queue
         from .tasks import digitize_dossier
 
         for dossier_id in dossier_ids:
-            digitize_dossier.apply_async((dossier_id,), queue=QUEUE)
+            digitize_dossier.apply_async((dossier_id,), queue=dossier_queue(cfg))
         return {}
     return run_dossiers(dossier_ids, jobs, cfg, report)

@@ -1,7 +1,8 @@
 """Recording progress in the worker tables: stages, pages done, failures, quarantine.
 
-Every write is one short ``BEGIN IMMEDIATE`` transaction (archive_store.transactions), so many
-worker processes can report into one SQLite file without "database is locked" upgrades.
+Every write is one short write transaction (archive_store.transactions: ``BEGIN IMMEDIATE`` on
+SQLite, an advisory lock on PostgreSQL), so many worker processes can report into one SQLite file
+without "database is locked" upgrades, and into PostgreSQL from any machine.
 """
 
 from __future__ import annotations

@@ -5,11 +5,13 @@ Payloads are ids, object keys and short strings — never page images. Every tas
 
     digitize_dossier(dossier_id)  load + validate, then a chord:
         group(ocr_page(dossier_id, digest, seq, page_sha, engine) for each page)   queue handover.pages
-        | finish_dossier(dossier_id, engine)                                        queue handover
+        | finish_dossier(dossier_id, engine)                                        queue handover (SQLite)
 
 Queue ``handover`` holds the steps that write the catalog database (run where the database is);
 queue ``handover.pages`` holds page OCR, which needs only Redis and the object store, so page
-workers can run on any machine (``handover worker --pages-only``).
+workers can run on any machine (``handover worker --pages-only``). With a server database
+(PostgreSQL) every machine reaches the catalog: a dossier's own steps go to ``handover.pages``
+too (``workers.app.dossier_queue``), and whichever worker takes them writes the catalog.
 """
 
 from __future__ import annotations

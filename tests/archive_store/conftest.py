@@ -14,14 +14,18 @@ from tests.support.seaweed import SeaweedServer, weed_binary
 from handover import config, idnumber
 from tests.support.sample_volume import SamplePerson, write_sample_volume
 
+from tests.conftest import use_database
+
 from .helpers import S3_ACCESS_KEY, S3_SECRET_KEY
 
 
 @pytest.fixture
-def cfg(tmp_path, monkeypatch):
-    """Settings with data in a temp folder; also exported for subprocesses and CLI commands."""
+def cfg(tmp_path, monkeypatch, database_url):
+    """Settings with data in a temp folder and the test's database (SQLite there, or PostgreSQL:
+    tests/conftest.py); also exported for subprocesses and CLI commands."""
     data = tmp_path / "data"
     monkeypatch.setenv("HANDOVER_DATA_DIR", str(data))
+    use_database(monkeypatch, database_url)
     monkeypatch.setenv("HANDOVER_STORAGE", "local")
     monkeypatch.setenv("HANDOVER_USER", "测试员")
     config.settings.cache_clear()

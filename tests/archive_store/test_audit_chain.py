@@ -1,20 +1,19 @@
 """The audit log is append-only and hash-chained: `handover verify --audit` finds an altered, a
 deleted and a smuggled-in row; concurrent writers never fork the chain; a database from before the
-chain is chained once on upgrade."""
+chain is chained once on upgrade. On SQLite and on PostgreSQL (HANDOVER_TEST_DATABASE)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete, select, update
+from sqlalchemy import create_engine, delete, inspect, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from archive_store import audit
@@ -27,21 +26,27 @@ from handover.db import init_db, session_scope
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _db(cfg) -> sqlite3.Connection:
-    return sqlite3.connect(cfg.data_dir / "handover.sqlite3")
+def _as_attacker(cfg, *statements: str) -> None:
+    """Someone with the database (the SQLite file, or the owner's account of the PostgreSQL
+    database) on a connection of their own: drops the guard that is in the way, then edits."""
+    engine = create_engine(cfg.db_url)
+    try:
+        with engine.begin() as conn:
+            for sql in statements:
+                conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+def _drop_guard(cfg, name: str) -> str:
+    table = "audit_chain" if name.startswith("audit_chain") else "audit_log"
+    return f"DROP TRIGGER {name}" + ("" if cfg.db_url.startswith("sqlite") else f" ON {table}")
 
 
 def _write(cfg, n: int, actor: str = "档案员") -> None:
     for i in range(n):
         with session_scope(cfg) as s:
             audit.record(s, actor, "view_dossier", f"J410-TX·410105001001-{i:04d}", "", n=i)
-
-
-def _as_attacker(cfg, *statements: str) -> None:
-    """Someone with the database file: drops the guard that is in the way, then edits."""
-    with _db(cfg) as db:
-        for sql in statements:
-            db.execute(sql)
 
 
 def _verify():
@@ -71,9 +76,9 @@ def test_rows_cannot_be_changed_or_deleted_through_the_database(cfg):
                       update(AuditChainRow).values(last_seq=0)):
         with pytest.raises(DatabaseError, match="audit"), session_scope(cfg) as s:
             s.execute(statement)
-    with _db(cfg) as db, pytest.raises(sqlite3.DatabaseError, match="hash chain"):
-        db.execute("INSERT INTO audit_log (at, actor, action, target, reason, detail, outcome) "
-                   "VALUES ('2026-01-01 00:00:00', '某人', 'read', 'x', '', '{}', 'allowed')")
+    with pytest.raises(DatabaseError, match="hash chain"):
+        _as_attacker(cfg, "INSERT INTO audit_log (at, actor, action, target, reason, detail, outcome) "
+                     "VALUES ('2026-01-01 00:00:00', '某人', 'read', 'x', '', '{}', 'allowed')")
     with session_scope(cfg) as s:
         assert check_chain(s).ok and check_chain(s).rows == 2
 
@@ -82,7 +87,7 @@ def test_an_altered_row_is_reported_with_its_id(cfg):
     _write(cfg, 4)
     with session_scope(cfg) as s:
         victim = s.scalars(select(AuditRow).order_by(AuditRow.seq)).all()[1]
-    _as_attacker(cfg, "DROP TRIGGER audit_log_no_update",
+    _as_attacker(cfg, _drop_guard(cfg, "audit_log_no_update"),
                  f"UPDATE audit_log SET actor = '别人' WHERE id = {victim.id}")
     result = _verify()
     assert result.exit_code == 1, result.output
@@ -103,7 +108,7 @@ def test_deleted_rows_are_reported(cfg):
     _write(cfg, 6)
     with session_scope(cfg) as s:
         rows = s.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
-    _as_attacker(cfg, "DROP TRIGGER audit_log_no_delete",
+    _as_attacker(cfg, _drop_guard(cfg, "audit_log_no_delete"),
                  f"DELETE FROM audit_log WHERE id IN ({rows[2].id}, {rows[3].id})",
                  f"DELETE FROM audit_log WHERE id = {rows[5].id}")  # the newest one too
     result = _verify()
@@ -116,7 +121,7 @@ def test_deleted_rows_are_reported(cfg):
 
 def test_a_row_inserted_around_the_chain_is_reported(cfg):
     _write(cfg, 1)
-    _as_attacker(cfg, "DROP TRIGGER audit_log_chained_insert",
+    _as_attacker(cfg, _drop_guard(cfg, "audit_log_chained_insert"),
                  "INSERT INTO audit_log (at, actor, action, target, reason, detail, outcome) "
                  "VALUES ('2026-01-01 00:00:00.000000', '某人', 'read', 'x', '', '{}', 'allowed')")
     with session_scope(cfg) as s:
@@ -143,15 +148,22 @@ def test_concurrent_writers_never_chain_onto_the_same_row(cfg):
         assert len(set(prevs)) == len(prevs)  # no fork: each row follows a different one
 
 
+@pytest.mark.empty_database
 def test_a_database_from_before_the_chain_is_chained_once_on_upgrade(cfg):
     cfg.data_dir.mkdir(parents=True)
-    with _db(cfg) as db:  # audit_log as earlier versions created it
-        db.execute("CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at DATETIME, actor VARCHAR(64), "
-                   "action VARCHAR(32), target VARCHAR(400), reason VARCHAR(400), detail JSON)")
-        db.executemany("INSERT INTO audit_log (at, actor, action, target, reason, detail) VALUES (?,?,?,?,?,?)",
-                       [("2025-03-01 08:00:00.000000", "甲", "login", "甲", "", "{}"),
-                        ("2025-03-01 08:01:00.000000", "乙", "denied", "J410-1", "无权", json.dumps({"path": "/x"})),
-                        ("2025-03-01 08:02:00.000000", "丙", "not_found", "volume/99", "", "{}")])
+    key = "INTEGER PRIMARY KEY" if cfg.db_url.startswith("sqlite") else "SERIAL PRIMARY KEY"
+    stamp = "DATETIME" if cfg.db_url.startswith("sqlite") else "TIMESTAMP"
+    engine = create_engine(cfg.db_url)
+    with engine.begin() as db:  # audit_log as earlier versions created it
+        db.execute(text(f"CREATE TABLE audit_log (id {key}, at {stamp}, actor VARCHAR(64), "
+                        "action VARCHAR(32), target VARCHAR(400), reason VARCHAR(400), detail JSON)"))
+        db.execute(text("INSERT INTO audit_log (at, actor, action, target, reason, detail) "
+                        "VALUES (:at, :actor, :action, :target, :reason, :detail)"),
+                   [dict(zip(("at", "actor", "action", "target", "reason", "detail"), row)) for row in
+                    [(dt.datetime(2025, 3, 1, 8, 0), "甲", "login", "甲", "", "{}"),
+                     (dt.datetime(2025, 3, 1, 8, 1), "乙", "denied", "J410-1", "无权", json.dumps({"path": "/x"})),
+                     (dt.datetime(2025, 3, 1, 8, 2), "丙", "not_found", "volume/99", "", "{}")]])
+    engine.dispose()
     init_db(cfg)
     core_db._created.pop(cfg.db_url)  # as if another process started: nothing is chained twice
     init_db(cfg)
@@ -165,20 +177,41 @@ def test_a_database_from_before_the_chain_is_chained_once_on_upgrade(cfg):
         assert "前 3 条为启用哈希链之前的记录" in report.summary
         assert report.chained_at.date() >= dt.date(2026, 1, 1)
     # The legacy rows are guarded like the rest, and positions are unique as on a new database.
-    with _db(cfg) as db, pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        db.execute("DELETE FROM audit_log WHERE id = 1")
-    with _db(cfg) as db:
-        indexes = {name: unique for _, name, unique, *_ in db.execute("PRAGMA index_list(audit_log)")}
-    assert indexes["ix_audit_log_seq"] == 1 and "ix_audit_log_outcome" in indexes
+    with pytest.raises(DatabaseError, match="append-only"):
+        _as_attacker(cfg, "DELETE FROM audit_log WHERE id = 1")
+    engine = create_engine(cfg.db_url)
+    indexes = {i["name"]: bool(i["unique"]) for i in inspect(engine).get_indexes("audit_log")}
+    engine.dispose()
+    assert indexes["ix_audit_log_seq"] and "ix_audit_log_outcome" in indexes
 
 
+@pytest.mark.sqlite_only
 def test_a_process_start_on_an_upgraded_database_writes_nothing(cfg):
     """A worker or server starting while another process holds the write lock (a publish) must not
     wait for it: once the chain is in place, init_db only reads."""
+    import sqlite3
+
     _write(cfg, 1)
-    with _db(cfg) as busy:
+    with sqlite3.connect(cfg.data_dir / "handover.sqlite3") as busy:
         busy.execute("BEGIN IMMEDIATE")
         busy.execute("INSERT INTO audit_chain (id, last_seq, last_hash, legacy_rows) VALUES (2, 0, '', 0)")
         core_db._created.pop(cfg.db_url)
         init_db(cfg)
         busy.rollback()
+
+
+def test_truncate_is_refused_on_postgresql(pg_url, monkeypatch, tmp_path):
+    """TRUNCATE fires no row trigger: PostgreSQL's statement triggers refuse it on both tables
+    (SQLite has no TRUNCATE; its DELETE triggers cover a DELETE without WHERE)."""
+    from handover.config import Settings
+
+    cfg = Settings(data_dir=tmp_path / "data", database_url=pg_url)
+    init_db(cfg)
+    with session_scope(cfg) as s:
+        audit.record(s, "档案员", "view_dossier", "J410-TX·410105001001-0001", "")
+    for table in ("audit_log", "audit_chain"):
+        with pytest.raises(DatabaseError, match="audit"):
+            _as_attacker(cfg, f"TRUNCATE {table} CASCADE")
+    with session_scope(cfg) as s:
+        report = check_chain(s)
+        assert report.ok and report.rows == 1

@@ -1,6 +1,10 @@
 """Fixtures of the web tests: a seeded data folder (two enterprises, two communities with
 published volumes, one user per role), a fresh copy per test, API clients signed in per role, and
-a real uvicorn server on 127.0.0.1 for the browser tests."""
+a real uvicorn server on 127.0.0.1 for the browser tests.
+
+On PostgreSQL (HANDOVER_TEST_DATABASE=postgresql, tests/conftest.py) the seed's catalog is a
+database of its own, and each test gets a copy of it (CREATE DATABASE … TEMPLATE) beside its copy
+of the folder (the object store)."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from handover.registry import add_enterprise
 from handover.roster.importer import import_roster
 from handover.roster.writer import write_xlsx
 from handover.sample import make_batch
+from tests.conftest import ON_POSTGRES, new_pg_database, use_database
 from tests.support.sample_volume import SamplePerson, write_sample_volume
 
 PASSWORD = "Passw0rd-测试"
@@ -58,8 +63,38 @@ def _person(name: str, n: int, area: str) -> SamplePerson:
     return SamplePerson(idnumber.make(area, birth, 2 * n + 1), name, "男", birth, "郑州第一纺织厂")
 
 
-def _build(root: Path) -> dict:
-    cfg = Settings(data_dir=root / "data", secret_key="test-secret-key-for-web-tests")
+# The catalog database of each seeded folder made this session: "" for SQLite (a file inside the
+# folder, copied with it), else the name of a PostgreSQL database, copied with ``seed_copy``.
+_seed_databases: dict[Path, str] = {}
+
+
+def seed_database(request, root: Path, copy_of: Path | None = None) -> str:
+    """The database URL for the seeded folder ``root`` ("" for SQLite): on PostgreSQL a new
+    database, empty or a copy of the one of the seeded folder ``copy_of``."""
+    if not ON_POSTGRES:
+        return ""
+    cluster = request.getfixturevalue("pg_cluster")
+    name, url = new_pg_database(cluster, template=_seed_databases[copy_of] if copy_of else None)
+    _seed_databases[root] = name
+    return url
+
+
+def seed_copy(request, template: Path, root: Path, monkeypatch) -> str:
+    """Copy the seeded folder ``template`` to ``root`` (and, on PostgreSQL, its database to a new
+    one, dropped after the test); point the settings at the copy. Returns its database URL."""
+    shutil.copytree(template / "data", root / "data")
+    url = ""
+    if ON_POSTGRES:
+        cluster = request.getfixturevalue("pg_cluster")
+        name, url = new_pg_database(cluster, template=_seed_databases[template])
+        request.addfinalizer(lambda: cluster.drop_database(name))
+    monkeypatch.setenv("HANDOVER_DATA_DIR", str(root / "data"))
+    use_database(monkeypatch, url)
+    return url
+
+
+def _build(root: Path, database_url: str = "") -> dict:
+    cfg = Settings(data_dir=root / "data", database_url=database_url, secret_key="test-secret-key-for-web-tests")
     batch_a = make_batch(PROFILE, 12, seed=31)
     batch_b = make_batch(PROFILE, 8, seed=32)
     person_a, person_b = _person("张建国", 1, "410105"), _person("王淑芬", 2, "410103")
@@ -110,22 +145,19 @@ def add_three_admins(cfg: Settings) -> None:
 
 
 @pytest.fixture(scope="session")
-def seed_template(tmp_path_factory):
+def seed_template(tmp_path_factory, request):
     root = tmp_path_factory.mktemp("web-seed")
-    return root, _build(root)
+    return root, _build(root, seed_database(request, root))
 
 
 @pytest.fixture
-def seed(seed_template, tmp_path, monkeypatch) -> Seed:
+def seed(seed_template, tmp_path, monkeypatch, request) -> Seed:
     template, info = seed_template
-    data = tmp_path / "data"
-    shutil.copytree(template / "data", data)
-    monkeypatch.setenv("HANDOVER_DATA_DIR", str(data))
+    seed_copy(request, template, tmp_path, monkeypatch)
     monkeypatch.setenv("HANDOVER_STORAGE", "local")
     monkeypatch.setenv("HANDOVER_SECRET_KEY", "test-secret-key-for-web-tests")
-    monkeypatch.delenv("HANDOVER_DATABASE_URL", raising=False)
     config.settings.cache_clear()
-    yield Seed(root=data, cfg=config.settings(), **info)
+    yield Seed(root=tmp_path / "data", cfg=config.settings(), **info)
     engine_for(config.settings().db_url).dispose()
     config.settings.cache_clear()
 
@@ -202,7 +234,8 @@ def free_port() -> int:
 @pytest.fixture
 def live_server(seed, tmp_path):
     port = free_port()
-    env = dict(os.environ, HANDOVER_DATA_DIR=str(seed.root), HANDOVER_STORAGE="local",
+    env = dict(os.environ, HANDOVER_DATA_DIR=str(seed.root), HANDOVER_DATABASE_URL=seed.cfg.database_url,
+               HANDOVER_STORAGE="local",
                HANDOVER_SECRET_KEY="test-secret-key-for-web-tests", HANDOVER_MAX_UPLOAD_MB="5")
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",

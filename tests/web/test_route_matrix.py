@@ -31,7 +31,10 @@ from handover import config, idnumber
 from handover.db import engine_for, session_scope
 from handover.roster.writer import write_xlsx
 
-from .conftest import ERQI, JINSHUI, PASSWORD, PROFILE, _person, add_three_admins, sign_in
+from tests.conftest import use_database
+
+from .conftest import (ERQI, JINSHUI, PASSWORD, PROFILE, _person, add_three_admins, seed_copy, seed_database,
+                       sign_in)
 
 # ---------------------------------------------------------------- who may use what
 
@@ -371,7 +374,7 @@ def _publish_incomplete(cfg, root: Path, name: str, n: int, area: str, dest) -> 
 
 
 @pytest.fixture(scope="session")
-def matrix_template(seed_template, tmp_path_factory) -> tuple[Path, dict, dict]:
+def matrix_template(seed_template, tmp_path_factory, request) -> tuple[Path, dict, dict]:
     from archive_store import access
     from archive_store.publish import publish_volume
     from archive_store.tables import MaterialRow, VolumeRow
@@ -385,7 +388,8 @@ def matrix_template(seed_template, tmp_path_factory) -> tuple[Path, dict, dict]:
     template, info = seed_template
     root = tmp_path_factory.mktemp("route-matrix")
     shutil.copytree(template / "data", root / "data")
-    cfg = Settings(data_dir=root / "data", secret_key="test-secret-key-for-web-tests", storage="local")
+    cfg = Settings(data_dir=root / "data", database_url=seed_database(request, root, copy_of=template),
+                   secret_key="test-secret-key-for-web-tests", storage="local")
     add_three_admins(cfg)
     scopes = {"own": {"volume": info["volume_a"], "community": info["community_a"], "incomplete": info["volume_c"]},
               "other": {"volume": info["volume_b"], "community": info["community_b"]}}
@@ -417,6 +421,7 @@ def matrix_template(seed_template, tmp_path_factory) -> tuple[Path, dict, dict]:
     write_xlsx(files / "roster_b.xlsx", batch_b.retirees, batch_b.enterprise)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HANDOVER_DATA_DIR", str(cfg.data_dir))
+        use_database(mp, cfg.database_url)
         mp.setenv("HANDOVER_STORAGE", "local")
         config.settings.cache_clear()
         app = create_app(config.settings())
@@ -497,15 +502,13 @@ def matrix_template(seed_template, tmp_path_factory) -> tuple[Path, dict, dict]:
 
 
 @pytest.fixture
-def matrix(matrix_template, tmp_path, monkeypatch) -> Matrix:
+def matrix(matrix_template, tmp_path, monkeypatch, request) -> Matrix:
     template, scopes, secrets = matrix_template
-    shutil.copytree(template / "data", tmp_path / "data")
+    seed_copy(request, template, tmp_path, monkeypatch)
     shutil.copytree(template / "files", tmp_path / "files")
-    monkeypatch.setenv("HANDOVER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HANDOVER_STORAGE", "local")
     monkeypatch.setenv("HANDOVER_SECRET_KEY", "test-secret-key-for-web-tests")
     monkeypatch.setenv("HANDOVER_INTAKE_ROOT", str(template / "intake-room"))
-    monkeypatch.delenv("HANDOVER_DATABASE_URL", raising=False)
     config.settings.cache_clear()
     yield Matrix(tmp_path, {k: dict(v) for k, v in scopes.items()}, secrets)
     engine_for(config.settings().db_url).dispose()

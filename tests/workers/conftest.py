@@ -13,6 +13,7 @@ import pytest
 
 from handover.config import Settings
 from ocr.sample_scans import SampleOptions, generate
+from tests.conftest import ON_POSTGRES, new_pg_database
 from tests.support.local_cluster import RedisServer, WorkerProcess
 
 REGION = "henan-zhengzhou"
@@ -147,10 +148,12 @@ class Cluster:
     """Workers against one Redis database, one data folder and (optionally) one S3 bucket; all
     stopped at teardown."""
 
-    def __init__(self, redis: RedisServer, db: int, root: Path, s3: tuple[str, str, str] | None = None):
+    def __init__(self, redis: RedisServer, db: int, root: Path, s3: tuple[str, str, str] | None = None,
+                 database_url: str = ""):
         self.root = root
         self.data_dir = root / "data"
         self.env = {"HANDOVER_DATA_DIR": str(self.data_dir), "HANDOVER_BROKER": redis.url(db),
+                    "HANDOVER_DATABASE_URL": database_url,
                     "HANDOVER_STORAGE": "local", "HANDOVER_JOBS": "1",
                     # Short enough that a killed worker's tasks come back within the test.
                     "HANDOVER_VISIBILITY_TIMEOUT": "20", "HANDOVER_RESTORE_INTERVAL": "2"}
@@ -159,11 +162,12 @@ class Cluster:
             storage = {"storage": "s3", "s3_endpoint": s3[0], "s3_access_key": s3[1], "s3_secret_key": s3[2],
                        "s3_bucket": f"workers-test-{db}"}
             self.env.update({f"HANDOVER_{k.upper()}": v for k, v in storage.items()})
-        self.cfg = Settings(data_dir=self.data_dir, broker=redis.url(db), **storage)
+        self.cfg = Settings(data_dir=self.data_dir, broker=redis.url(db), database_url=database_url, **storage)
         self.workers: dict[str, WorkerProcess] = {}
 
-    def start(self, *names: str, pages_only: bool = False, env: dict[str, str] | None = None) -> None:
-        queues = "handover.pages" if pages_only else "handover,handover.pages"
+    def start(self, *names: str, pages_only: bool = False, env: dict[str, str] | None = None,
+              queues: str | None = None) -> None:
+        queues = queues or ("handover.pages" if pages_only else "handover,handover.pages")
         for name in names:
             w = WorkerProcess(name, {**self.env, **(env or {})}, self.root / f"{name}.log", cwd=self.root,
                               queues=queues).start()
@@ -207,6 +211,24 @@ class Cluster:
 _DATABASES = itertools.count(1)
 
 
-def new_cluster(redis: RedisServer, tmp_path_factory, s3: tuple[str, str, str] | None = None) -> Cluster:
-    """A cluster on a Redis database of its own (16 per server)."""
-    return Cluster(redis, next(_DATABASES) % 16, tmp_path_factory.mktemp("cluster"), s3)
+def new_cluster(redis: RedisServer, tmp_path_factory, s3: tuple[str, str, str] | None = None,
+                database_url: str = "") -> Cluster:
+    """A cluster on a Redis database of its own (16 per server), with its catalog in its data
+    folder (SQLite) or at ``database_url``."""
+    return Cluster(redis, next(_DATABASES) % 16, tmp_path_factory.mktemp("cluster"), s3, database_url)
+
+
+@pytest.fixture(scope="module")
+def cluster_database(request):
+    """``cluster_database()`` is the catalog URL of a new cluster: "" (SQLite in the cluster's
+    folder) or, under HANDOVER_TEST_DATABASE=postgresql, a new PostgreSQL database."""
+
+    def make() -> str:
+        if not ON_POSTGRES:
+            return ""
+        cluster = request.getfixturevalue("pg_cluster")
+        name, url = new_pg_database(cluster)
+        request.addfinalizer(lambda: cluster.drop_database(name))
+        return url
+
+    return make

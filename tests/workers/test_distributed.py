@@ -58,18 +58,21 @@ def assert_published_once(cluster, numbers: set[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def mixed_batch(redis_server, s3_endpoint, scans, tmp_path_factory):
+def mixed_batch(redis_server, s3_endpoint, scans, tmp_path_factory, cluster_database):
     """Three good dossiers, one with a truncated JPEG, one 'PDF' that is not a PDF; S3 storage and
     two workers: w1 where the database is, w2 as another machine would run it."""
-    cluster = new_cluster(redis_server, tmp_path_factory, s3_endpoint)
+    cluster = new_cluster(redis_server, tmp_path_factory, s3_endpoint, cluster_database())
     try:
         good, truncated, not_pdf = scans[:3], scans[3], scans[4]
         batch = make_batch(cluster.root, good, [truncated], [not_pdf])
         cluster.start("w1")
-        # w2 only OCRs pages, with a data folder of its own and no reachable database: Redis and
-        # S3 are all it shares with w1.
-        cluster.start("w2", pages_only=True, env={"HANDOVER_DATA_DIR": str(cluster.root / "other-machine"),
-                                                   "HANDOVER_DATABASE_URL": "sqlite:////nonexistent/none.sqlite3"})
+        # w2 takes the page queue only, with a data folder of its own. On SQLite it only OCRs
+        # pages, with no reachable database: Redis and S3 are all it shares with w1. A server
+        # database it reaches like w1 (and it finishes dossiers too: workers.app.dossier_queue).
+        other = {"HANDOVER_DATA_DIR": str(cluster.root / "other-machine")}
+        if not cluster.cfg.database_url:
+            other["HANDOVER_DATABASE_URL"] = "sqlite:////nonexistent/none.sqlite3"
+        cluster.start("w2", pages_only=True, env=other)
         out = cluster.run("ingest", str(batch), "--profile", "henan-zhengzhou")
         assert "新排队 5 份" in out
         final = cluster.wait_batch_done()
@@ -131,8 +134,8 @@ def test_fixed_dossier_is_requeued_and_published(mixed_batch):
     assert_published_once(cluster, {s.id_number for s in good} | {truncated.id_number})
 
 
-def test_sigkilled_worker_mid_dossier_loses_and_duplicates_nothing(redis_server, scans, tmp_path_factory):
-    cluster = new_cluster(redis_server, tmp_path_factory)
+def test_sigkilled_worker_mid_dossier_loses_and_duplicates_nothing(redis_server, scans, tmp_path_factory, cluster_database):
+    cluster = new_cluster(redis_server, tmp_path_factory, database_url=cluster_database())
     try:
         good = scans[:3]
         batch = make_batch(cluster.root, good)
@@ -170,8 +173,8 @@ def test_sigkilled_worker_mid_dossier_loses_and_duplicates_nothing(redis_server,
         cluster.stop()
 
 
-def test_a_page_over_its_time_limit_quarantines_the_dossier(redis_server, scans, tmp_path_factory):
-    cluster = new_cluster(redis_server, tmp_path_factory)
+def test_a_page_over_its_time_limit_quarantines_the_dossier(redis_server, scans, tmp_path_factory, cluster_database):
+    cluster = new_cluster(redis_server, tmp_path_factory, database_url=cluster_database())
     try:
         batch = make_batch(cluster.root, scans[5:6])
         cluster.start("w1", env={"HANDOVER_PAGE_TIME_LIMIT": "1"})  # OCR of a page takes longer

@@ -24,14 +24,16 @@ from workers.ingest import Watcher, ingest
 from workers.manifest import read_manifest
 from workers.tables import DossierPageRow, DossierRow
 
+from tests.conftest import use_database
 from tests.ocr.test_pdfa import assert_pdfa_2b
 
 from .conftest import PLACE, REGION, write_manifest
 
 
 @pytest.fixture
-def embedded(tmp_path, monkeypatch):
+def embedded(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("HANDOVER_DATA_DIR", str(tmp_path / "data"))
+    use_database(monkeypatch, database_url)
     monkeypatch.delenv("HANDOVER_BROKER", raising=False)
     monkeypatch.delenv("HANDOVER_STORAGE", raising=False)
     config.settings.cache_clear()

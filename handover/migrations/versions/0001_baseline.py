@@ -53,6 +53,28 @@ SQLITE_AUDIT_GUARDS = (
 )
 
 
+# PostgreSQL: the same guards as trigger functions (archive_store.audit_chain, whose docstring says
+# why the application should not run as the tables' owner, who can drop a trigger).
+PG_AUDIT_GUARDS = (
+    "CREATE OR REPLACE FUNCTION handover_audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE OR REPLACE FUNCTION handover_audit_chained() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.seq IS NULL OR NEW.row_hash IS NULL OR NEW.row_hash = '' OR NEW.seq > (SELECT last_seq FROM audit_chain WHERE id = 1) THEN RAISE EXCEPTION 'audit rows are written through archive_store.audit (hash chain)' USING ERRCODE = 'insufficient_privilege'; END IF; RETURN NEW; END $$",
+    'DROP TRIGGER IF EXISTS audit_log_no_update ON audit_log',
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE PROCEDURE handover_audit_refuse('audit_log is append-only: rows cannot be changed')",
+    'DROP TRIGGER IF EXISTS audit_log_no_delete ON audit_log',
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE PROCEDURE handover_audit_refuse('audit_log is append-only: rows cannot be deleted')",
+    'DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log',
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE PROCEDURE handover_audit_refuse('audit_log is append-only: rows cannot be deleted')",
+    'DROP TRIGGER IF EXISTS audit_log_chained_insert ON audit_log',
+    'CREATE TRIGGER audit_log_chained_insert BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE PROCEDURE handover_audit_chained()',
+    'DROP TRIGGER IF EXISTS audit_chain_no_delete ON audit_chain',
+    "CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain FOR EACH ROW EXECUTE PROCEDURE handover_audit_refuse('the audit chain head cannot be deleted')",
+    'DROP TRIGGER IF EXISTS audit_chain_no_truncate ON audit_chain',
+    "CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain FOR EACH STATEMENT EXECUTE PROCEDURE handover_audit_refuse('the audit chain head cannot be deleted')",
+    'DROP TRIGGER IF EXISTS audit_chain_forward_only ON audit_chain',
+    "CREATE TRIGGER audit_chain_forward_only BEFORE UPDATE ON audit_chain FOR EACH ROW WHEN (NEW.last_seq < OLD.last_seq OR NEW.id <> OLD.id) EXECUTE PROCEDURE handover_audit_refuse('the audit chain head only moves forward')",
+)
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     meta = tables()
@@ -79,6 +101,8 @@ def postgresql(bind: sa.Connection) -> None:
     """What PostgreSQL has beyond the tables: the full-text index objects (archive_store.index's
     design for PostgreSQL) and the audit log's guards (archive_store.audit_chain's trigger
     functions). Until a release ships migrations, they may be added here; after it, as a revision."""
+    for ddl in PG_AUDIT_GUARDS:
+        bind.exec_driver_sql(ddl)
 
 
 def downgrade() -> None:
