@@ -293,13 +293,22 @@ class ReceiptRow(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
-# The full-text index: contentless FTS5 (the text lives in pages.text), rowid = pages.id.
-# Tokens come from archive_store.tokens; unicode61 only splits them on spaces. The "scope"
-# column holds one token per page, "c<community id>", so that the caller's community scope is
-# part of the full-text query itself (the joined volumes.community_id check stays as well).
+# The full-text index, one row per page (archive_store.index chooses the backend by dialect).
+# SQLite (archive_store.fts_sqlite): contentless FTS5 (the text lives in page_texts), rowid =
+# pages.id. Tokens come from archive_store.tokens; unicode61 only splits them on spaces. The
+# "scope" column holds one token per page, "c<community id>", so that the caller's community
+# scope is part of the full-text query itself (the joined volumes.community_id check stays as well).
+# PostgreSQL (archive_store.fts_postgres): page_id = pages.id, doc = the page's tokens and its
+# scope lexeme as a tsvector, in a GIN index. fastupdate off: searches never scan a pending list
+# (publish writes a volume's pages at once, the insert cost is the same in bulk).
 FTS_TABLE = "page_fts"
-event.listen(
-    Base.metadata, "after_create",
-    DDL(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-        "uni, bi, scope, content='', tokenize='unicode61 remove_diacritics 0')").execute_if(dialect="sqlite"),
-)
+FTS_DDL = {
+    "sqlite": [f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+               "uni, bi, scope, content='', tokenize='unicode61 remove_diacritics 0')"],
+    "postgresql": [f"CREATE TABLE IF NOT EXISTS {FTS_TABLE} (page_id bigint PRIMARY KEY, doc tsvector NOT NULL)",
+                   f"CREATE INDEX IF NOT EXISTS {FTS_TABLE}_doc ON {FTS_TABLE} USING gin (doc) "
+                   "WITH (fastupdate = off)"],
+}
+for _dialect, _statements in FTS_DDL.items():
+    for _statement in _statements:
+        event.listen(Base.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))

@@ -1,0 +1,89 @@
+"""The full-text index on PostgreSQL: a tsvector per page over our own tokens, in a GIN index
+(DDL in archive_store.tables).
+
+Chosen by measurement (benchmarks/bench_search.py; ARCHITECTURE.md "Search"): the same unigram +
+bigram tokens as SQLite (archive_store.tokens), positioned so that a run of n >= 2 characters is
+the tsquery phrase of its n-1 bigrams (``<->``). The tsvector and tsquery are written as literals
+and cast — no text-search parser or configuration takes part, so the database's locale cannot
+change what is indexed. The community scope is one more lexeme per page, ``_c<id>``, ANDed into
+the tsquery, so GIN intersects it with the words (``_`` never occurs in a text token).
+
+Core PostgreSQL only (tsvector, tsquery with ``<->`` since 9.6, GIN, ts_rank). Limits of tsvector
+that FTS5 does not have: positions stop at 16,383 (a phrase beyond that point of one page does not
+match), 256 positions per lexeme (ranking counts at most 256 occurrences), lexemes up to 2,046
+bytes (longer Latin/digit words are not indexed).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .tables import FTS_TABLE
+from .tokens import CompiledQuery, positioned_tokens
+
+PID = f"{FTS_TABLE}.page_id"
+MATCH = f"{FTS_TABLE}.doc @@ CAST(:q AS tsquery)"
+# ts_rank (term frequency, no idf) on the text terms only, negated so that lower is better as
+# with bm25.
+RANK = f"-ts_rank({FTS_TABLE}.doc, CAST(:r AS tsquery))"
+
+_MAX_POS = 16383
+_MAX_POSITIONS = 256
+_MAX_LEXEME = 2046
+
+_INSERT = text(f"INSERT INTO {FTS_TABLE}(page_id, doc) VALUES (:id, CAST(:doc AS tsvector))")
+
+
+def scope_token(community_id: int) -> str:
+    return f"_c{int(community_id)}"
+
+
+def _quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(page_text: str, community_id: int) -> str:
+    positions: dict[str, list[int]] = {}
+    for token, pos in positioned_tokens(page_text):
+        found = positions.setdefault(token, [])
+        if len(found) < _MAX_POSITIONS and pos <= _MAX_POS:
+            found.append(pos)
+    parts = [_quote(scope_token(community_id))]
+    for token, found in positions.items():
+        if len(token.encode()) > _MAX_LEXEME:
+            continue
+        parts.append(_quote(token) + (":" + ",".join(map(str, found)) if found else ""))
+    return " ".join(parts)
+
+
+def add(session: Session, pages: list[tuple[int, str, int]]) -> None:
+    session.execute(_INSERT, [{"id": page_id, "doc": tsvector_literal(page_text, community_id)}
+                              for page_id, page_text, community_id in pages])
+
+
+def remove(session: Session, pages: list[tuple[int, str, int]]) -> None:
+    session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE page_id = ANY(:ids)"),
+                    {"ids": [page_id for page_id, _, _ in pages]})
+
+
+def clear(session: Session) -> None:
+    session.execute(text(f"DELETE FROM {FTS_TABLE}"))
+
+
+def page_ids(session: Session, community_id: int) -> set[int]:
+    return set(session.scalars(text(f"SELECT page_id FROM {FTS_TABLE} WHERE {MATCH}"),
+                               {"q": _quote(scope_token(community_id))}))
+
+
+def tsquery(compiled: CompiledQuery) -> str:
+    return " & ".join("(" + " <-> ".join(map(_quote, tokens)) + ")" for _, tokens in compiled.clauses)
+
+
+def query_params(compiled: CompiledQuery, scope: list[int] | None) -> dict:
+    """The bind parameters of MATCH (text and scope) and RANK (text only)."""
+    words = tsquery(compiled)
+    match = words
+    if scope is not None:
+        match = f"{words} & (" + " | ".join(_quote(scope_token(c)) for c in sorted(set(scope))) + ")"
+    return {"q": match, "r": words}
