@@ -28,6 +28,14 @@ MATCH = f"{FTS_TABLE}.doc @@ CAST(:q AS tsquery)"
 # with bm25.
 RANK = f"-ts_rank({FTS_TABLE}.doc, CAST(:r AS tsquery))"
 
+# Newest first: GIN gives matches in no order, so ORDER BY page_id DESC would visit every match (of
+# a word on most pages: all of them). Instead look at the newest page ids first — matches within
+# the last 2,000 ids, then 20,000, ... — and widen only while fewer than LIMIT are found: the
+# newest LIMIT matches of a window holding LIMIT matches are the newest overall. Words take this
+# path when they are on more than RANK_WINDOW pages, so the first or second window usually holds
+# enough.
+RECENT_SPANS: tuple[int | None, ...] = (2_000, 20_000, 200_000, None)
+
 _MAX_POS = 16383
 _MAX_POSITIONS = 256
 _MAX_LEXEME = 2046

@@ -19,6 +19,9 @@ MATCH = f"{FTS_TABLE} MATCH :q"
 # bm25 weights: uni 1, bi 1, scope 0. Lower is better.
 RANK = f"bm25({FTS_TABLE}, 1.0, 1.0, 0.0)"
 
+# Newest first: FTS5 streams rowids in descending order and stops at LIMIT, so one unbounded pass.
+RECENT_SPANS: tuple[int | None, ...] = (None,)
+
 _INSERT = text(f"INSERT INTO {FTS_TABLE}(rowid, uni, bi, scope) VALUES (:id, :uni, :bi, :scope)")
 _DELETE = text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, uni, bi, scope) "
                "VALUES ('delete', :id, :uni, :bi, :scope)")

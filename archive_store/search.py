@@ -168,6 +168,8 @@ def _ranked(session: Session, fts, match: dict, terms: tuple[str, ...], scope: l
     # Lower score is better; newest first = highest page id first.
     score = f"-{fts.PID}" if recent else fts.RANK
     order = f"{fts.PID} DESC" if recent else "score"
+    if recent:
+        inner_where.append(f"{fts.PID} > :newer_than")
     if f.class_code or f.date_from or f.date_to or f.enterprise:
         # Filters on the page's material or the volume: rank only the rows that pass them.
         inner = (f"SELECT {fts.PID} AS pid, {score} AS score FROM {FTS_TABLE} "
@@ -189,8 +191,12 @@ def _ranked(session: Session, fts, match: dict, terms: tuple[str, ...], scope: l
         f"WHERE {' AND '.join(outer_where)} ORDER BY top.score")
     if "scope" in params:
         sql = sql.bindparams(bindparam("scope", expanding=True))
+    if recent:
+        rows = _newest(session, fts, sql, params, limit)
+    else:
+        rows = session.execute(sql, params).mappings().all()
     hits = []
-    for row in session.execute(sql, params).mappings():
+    for row in rows:
         # Hits show the number masked, for every role: so in snippets ID numbers are masked and
         # the birth date that would complete the volume's number cut to the year (the page itself
         # is available through an approved 查阅 request).
@@ -199,6 +205,19 @@ def _ranked(session: Session, fts, match: dict, terms: tuple[str, ...], scope: l
                         row["community_id"], row["community"], row["seq"], row["page_no"],
                         row["class_code"], row["title"], snip.text, "text", float(row["score"])))
     return hits
+
+
+def _newest(session: Session, fts, sql, params: dict, limit: int) -> list:
+    """Newest first, looking at the newest page ids first (the backend's RECENT_SPANS)."""
+    top = 0
+    if fts.RECENT_SPANS[0] is not None:
+        top = session.execute(text(f"SELECT MAX({fts.PID}) FROM {FTS_TABLE}")).scalar() or 0
+    for span in fts.RECENT_SPANS:
+        params["newer_than"] = -1 if span is None or span >= top else top - span
+        rows = session.execute(sql, params).mappings().all()
+        if len(rows) >= limit or params["newer_than"] < 0:
+            return rows
+    return rows
 
 
 def search(session: Session, query: str, scope_communities: list[int] | None, *,

@@ -299,15 +299,15 @@ class ReceiptRow(Base):
 # "scope" column holds one token per page, "c<community id>", so that the caller's community
 # scope is part of the full-text query itself (the joined volumes.community_id check stays as well).
 # PostgreSQL (archive_store.fts_postgres): page_id = pages.id, doc = the page's tokens and its
-# scope lexeme as a tsvector, in a GIN index. fastupdate off: searches never scan a pending list
-# (publish writes a volume's pages at once, the insert cost is the same in bulk).
+# scope lexeme as a tsvector, in a GIN index (fastupdate on, the default: inserts go to a pending
+# list merged in bulk, 4-8x faster indexing than fastupdate off; searches scan that list, at most
+# gin_pending_list_limit = 4 MB).
 FTS_TABLE = "page_fts"
 FTS_DDL = {
     "sqlite": [f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
                "uni, bi, scope, content='', tokenize='unicode61 remove_diacritics 0')"],
     "postgresql": [f"CREATE TABLE IF NOT EXISTS {FTS_TABLE} (page_id bigint PRIMARY KEY, doc tsvector NOT NULL)",
-                   f"CREATE INDEX IF NOT EXISTS {FTS_TABLE}_doc ON {FTS_TABLE} USING gin (doc) "
-                   "WITH (fastupdate = off)"],
+                   f"CREATE INDEX IF NOT EXISTS {FTS_TABLE}_doc ON {FTS_TABLE} USING gin (doc)"],
 }
 for _dialect, _statements in FTS_DDL.items():
     for _statement in _statements:

@@ -11,6 +11,7 @@ import os
 import pytest
 from sqlalchemy import select
 
+from archive_store import fts_postgres, fts_sqlite
 from archive_store.communities import resolve
 from archive_store.index import index_pages, indexed_page_ids, unindex_pages
 from archive_store.publish import publish_volume
@@ -168,11 +169,16 @@ def test_common_words_list_newest_pages_first_without_losing_any(corpus, monkeyp
     filtered = run(corpus, "工资", None, class_code="九", limit=500)
     assert ranked[0].score < 0 and ranked == sorted(ranked, key=lambda h: h.score)  # bm25
     monkeypatch.setattr(search_module, "RANK_WINDOW", 2)  # every query is "common" now
+    for backend in (fts_sqlite, fts_postgres):  # newest page ids first, widening: 3 ids, 30, all
+        monkeypatch.setattr(backend, "RECENT_SPANS", (3, 30, None))
     recent = run(corpus, "张", [ids["jinshui"]], limit=500)
     assert {(h.volume_id, h.page_seq) for h in recent} == {(h.volume_id, h.page_seq) for h in ranked}
     assert all(h.community_id == ids["jinshui"] for h in recent)
     order = [(h.volume_id, h.page_seq) for h in recent]
     assert order == sorted(order, reverse=True)  # newest stored first
+    for limit in (1, 4, 12):  # whichever window the first LIMIT matches are found in
+        assert [(h.volume_id, h.page_seq) for h in run(corpus, "张", [ids["jinshui"]], limit=limit)] \
+            == order[:limit]
     assert {(h.volume_id, h.page_seq) for h in run(corpus, "工资", None, class_code="九", limit=500)} \
         == {(h.volume_id, h.page_seq) for h in filtered}
     assert len(run(corpus, "张", None, limit=2)) == 2
