@@ -142,6 +142,12 @@ def test_scope_is_applied_inside_the_query(corpus):
     assert run(corpus, "张", []) == []
 
 
+def test_pages_with_more_occurrences_rank_first(corpus):
+    hits = run(corpus, "对照词", None, limit=50)
+    # the other community's pages carry 对照词 three times, 李秀兰's page once
+    assert len(hits) == 16 and hits[-1].name == "李秀兰" and hits[0].score < hits[-1].score
+
+
 def test_class_and_date_filters(corpus):
     hits = run(corpus, "工资", None, class_code="9", limit=100)
     assert hits and all(normalize_class(h.class_code).startswith("九") for h in hits)
