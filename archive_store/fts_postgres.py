@@ -16,6 +16,8 @@ bytes (longer Latin/digit words are not indexed).
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -54,16 +56,16 @@ def _quote(token: str) -> str:
 
 
 def tsvector_literal(page_text: str, community_id: int) -> str:
-    positions: dict[str, list[int]] = {}
+    positions: defaultdict[str, list[int]] = defaultdict(list)
     for token, pos in positioned_tokens(page_text):
-        found = positions.setdefault(token, [])
-        if len(found) < _MAX_POSITIONS and pos <= _MAX_POS:
-            found.append(pos)
+        positions[token].append(pos)
     parts = [_quote(scope_token(community_id))]
     for token, found in positions.items():
-        if len(token.encode()) > _MAX_LEXEME:
+        if len(token) * 4 > _MAX_LEXEME and len(token.encode()) > _MAX_LEXEME:
             continue
-        parts.append(_quote(token) + (":" + ",".join(map(str, found)) if found else ""))
+        if found[-1] > _MAX_POS:  # PostgreSQL would clamp them all onto the last position
+            found = [p for p in found if p <= _MAX_POS] or [_MAX_POS]
+        parts.append(f"{_quote(token)}:{','.join(map(str, found[:_MAX_POSITIONS]))}")
     return " ".join(parts)
 
 

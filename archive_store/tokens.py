@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # CJK unified ideographs (BMP, extension A, compatibility, extensions B..) and 〇 (used in dates).
@@ -78,21 +79,19 @@ def index_tokens(text: str) -> IndexTokens:
     return IndexTokens(" ".join(uni), " ".join(bi))
 
 
-def positioned_tokens(text: str) -> list[tuple[str, int]]:
+def positioned_tokens(text: str) -> Iterator[tuple[str, int]]:
     """(token, position) of one page of text, positions from 1, in text order (see above)."""
-    out: list[tuple[str, int]] = []
     pos = 1
     for kind, run in runs(text):
         if kind == "word":
-            out.append((run, pos))
+            yield run, pos
             pos += 1
             continue
         for k, ch in enumerate(run):
-            out.append((ch, pos + k))
-            if k + 1 < len(run):
-                out.append((run[k:k + 2], pos + k))
+            yield ch, pos + k
+        for k in range(len(run) - 1):
+            yield run[k:k + 2], pos + k
         pos += len(run)
-    return out
 
 
 @dataclass(frozen=True)
