@@ -1,9 +1,9 @@
 """The full-text index on PostgreSQL: a tsvector per page over our own tokens, in a GIN index
 (DDL in archive_store.tables).
 
-Chosen by measurement (benchmarks/bench_search.py; ARCHITECTURE.md "Search"): the same unigram +
-bigram tokens as SQLite (archive_store.tokens), positioned so that a run of n >= 2 characters is
-the tsquery phrase of its n-1 bigrams (``<->``). The tsvector and tsquery are written as literals
+Chosen by measurement (benchmarks/bench_search.py; ARCHITECTURE.md "Full-text search on two
+databases"): the same unigram + bigram tokens as SQLite (archive_store.tokens), positioned so
+that a run of n >= 2 characters is the tsquery phrase of its n-1 bigrams (``<->``). The tsvector and tsquery are written as literals
 and cast — no text-search parser or configuration takes part, so the database's locale cannot
 change what is indexed. The community scope is one more lexeme per page, ``_c<id>``, ANDed into
 the tsquery, so GIN intersects it with the words (``_`` never occurs in a text token).
