@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import asdict, dataclass
+from types import ModuleType
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -159,7 +160,7 @@ def _text_hits(session: Session, query: str, scope: list[int] | None, f: Filters
     return _ranked(session, fts, params, compiled.terms, scope, f, limit, recent=many)
 
 
-def _ranked(session: Session, fts, match: dict, terms: tuple[str, ...], scope: list[int] | None,
+def _ranked(session: Session, fts: ModuleType, match: dict, terms: tuple[str, ...], scope: list[int] | None,
             f: Filters, limit: int, recent: bool) -> list[Hit]:
     """Best first (bm25 / ts_rank), or newest first when ``recent``."""
     params: dict = {**match, "limit": limit}
@@ -207,7 +208,7 @@ def _ranked(session: Session, fts, match: dict, terms: tuple[str, ...], scope: l
     return hits
 
 
-def _newest(session: Session, fts, sql, params: dict, limit: int) -> list:
+def _newest(session: Session, fts: ModuleType, sql, params: dict, limit: int) -> list:
     """Newest first, looking at the newest page ids first (the backend's RECENT_SPANS)."""
     top = 0
     if fts.RECENT_SPANS[0] is not None:
@@ -225,7 +226,8 @@ def search(session: Session, query: str, scope_communities: list[int] | None, *,
            date_from: dt.date | None = None, date_to: dt.date | None = None, limit: int = 20,
            actor: str = "system", reason: str = "") -> list[Hit]:
     """Search published volumes: exact name / ID number (whole or last digits) first, then
-    full text — best first (bm25 on SQLite, ts_rank on PostgreSQL), or newest first for words on more than RANK_WINDOW pages.
+    full text — best first (bm25 on SQLite, ts_rank on PostgreSQL), or newest first for words on
+    more than RANK_WINDOW pages.
     ``scope_communities``: ids the caller may see; None = all; [] = nothing.
 
     Every search is written to the audit log (in the caller's transaction).
