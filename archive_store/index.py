@@ -29,6 +29,11 @@ def backend(session: Session) -> ModuleType:
     return found
 
 
+def require_fts(session: Session) -> None:
+    """Refuse plainly, before any work, a database whose kind has no full-text index."""
+    backend(session)
+
+
 def index_pages(session: Session, pages: Iterable[tuple[int, str, int]]) -> int:
     """Index (page id, text, community id) in the caller's transaction; returns the count."""
     pages = list(pages)

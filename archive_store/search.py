@@ -19,7 +19,7 @@ from handover.disclosure import MASKED
 from handover.idnumber import mask
 
 from . import audit
-from .index import backend
+from .index import backend, require_fts
 from .tables import FTS_TABLE, PUBLISHED
 from .tokens import compile_query, id_query, normalize, snippet
 
@@ -234,7 +234,7 @@ def search(session: Session, query: str, scope_communities: list[int] | None, *,
 
     Every search is written to the audit log (in the caller's transaction).
     """
-    backend(session)  # an unsupported database says so before anything runs
+    require_fts(session)
     filters = Filters(class_code or None, enterprise or None, date_from, date_to)
     scope = None if scope_communities is None else list(scope_communities)
     hits: list[Hit] = []
