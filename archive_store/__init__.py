@@ -26,7 +26,12 @@ Modules (small, named after what they do):
   reconcile       the 档案移交名册表 reconciled with the published volumes (pure); reconcile_source loads it
   receipts        the signed 档案移交名册表 of a street, stored with verified SHA-256
   bundle_inputs   what a bundle built after digitization takes from the reconciliation
-  cli             click commands: search, verify, publish, catalog, reconcile, communities
+  dat31_layout    the DA/T 31 delivery package on disk: names, schemas, manifest, declared totals
+  deliver         deliver(): published volumes → a delivery package (streaming), checked as written
+  four_checks     check_package() → FourChecksReport: the 四性检测 of any package folder
+  sampling        draw(): the reproducible ≥ 5% inspection sample of a received package
+  cli             click commands: search, verify, publish, catalog, reconcile, communities, deliver,
+                  check-package, receive
 """
 
 from . import tables  # noqa: F401 - using the package registers its tables on handover.db.Base

@@ -116,10 +116,14 @@ def _filtered(session: Session, query, flt: AuditFilter):
     return query
 
 
+def selection(session: Session, flt: AuditFilter | None = None):
+    """The filtered rows newest first, by id (stable across pages: ids only grow), as a query a
+    caller may cut or stream (the export)."""
+    return _filtered(session, select(AuditRow), flt or AuditFilter()).order_by(AuditRow.id.desc())
+
+
 def entries(session: Session, flt: AuditFilter | None = None, *, offset: int = 0, limit: int = 200) -> list[AuditRow]:
-    """Newest first, by id (stable across pages: ids only grow)."""
-    query = _filtered(session, select(AuditRow), flt or AuditFilter())
-    return list(session.scalars(query.order_by(AuditRow.id.desc()).offset(offset).limit(limit)))
+    return list(session.scalars(selection(session, flt).offset(offset).limit(limit)))
 
 
 def count(session: Session, flt: AuditFilter | None = None) -> int:

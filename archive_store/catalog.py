@@ -143,27 +143,31 @@ def export_xlsx(session: Session, community_id: int, out: Path, *, actor: str = 
     """Write an XLSX with two sheets, 案卷目录 and 台账, for one community, the ID numbers and birth
     dates as ``shown`` allows the reader (masked: 410105********1234 beside 1959-**-**)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     community = session.get(CommunityRow, community_id)
     if community is None:
         raise LookupError(f"未找到社区（编号{community_id}）")
     records = volume_catalog(session, community_id)
-    wb = Workbook()
-    for sheet_no, (title, columns) in enumerate((("案卷目录", CATALOG_COLUMNS), ("台账", LEDGER_COLUMNS))):
-        ws = wb.active if sheet_no == 0 else wb.create_sheet()
-        rows = records if sheet_no == 0 else ledger_order(records)
-        ws.title = title
-        start_sheet(ws, f"{community.label}  {title}", [header for header, _ in columns])
-        for record in rows:
-            ws.append([safe_cell(_value(record, attr, shown)) for _, attr in columns])
+    # Write-only: cells go to the file as they are appended (a large community's sheets are not
+    # kept as cell objects); widths and frozen rows are set before the first row.
+    wb = Workbook(write_only=True)
+    for title, columns in (("案卷目录", CATALOG_COLUMNS), ("台账", LEDGER_COLUMNS)):
+        ws = wb.create_sheet(title)
+        rows = records if title == "案卷目录" else ledger_order(records)
         for i, (header, attr) in enumerate(columns, 1):
             width = max([len(str(header)) * 2] + [len(str(_value(r, attr, shown) or "")) * 1.6 for r in records])
             ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
-            if attr in ("id_number", "ref_no"):
-                for row in ws.iter_rows(min_row=3, min_col=i, max_col=i):
-                    row[0].number_format = "@"  # text, never a number in scientific notation
         ws.freeze_panes = "A3"
+        start_sheet(ws, f"{community.label}  {title}", [header for header, _ in columns])
+        as_text = [i for i, (_, attr) in enumerate(columns) if attr in ("id_number", "ref_no")]
+        for record in rows:
+            values = [safe_cell(_value(record, attr, shown)) for _, attr in columns]
+            for i in as_text:  # text, never a number in scientific notation
+                values[i] = WriteOnlyCell(ws, values[i])
+                values[i].number_format = "@"
+            ws.append(values)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)

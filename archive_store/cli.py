@@ -7,8 +7,11 @@
     handover reconcile --enterprise NAME [--street S] [--json]
     handover communities pending | confirm COUNTY STREET NAME [--code] | reject … --reason
     handover requests overdue [--date D] [--json]
-    handover requests register --month YYYY-MM [--community C] --out FILE.xlsx
+    handover requests register --month YYYY-MM [--community C] --out FILE.xlsx|.pdf|.docx
     handover audit trace MARK_ID|FILE [--json]
+    handover deliver (--community C | --ref-no R …) --out DIR
+    handover check-package DIR [--json]
+    handover receive PACKAGE --dry-run [--seed S] [--share 0.05] [--json]
 """
 
 from __future__ import annotations
@@ -353,16 +356,17 @@ def requests_command():
 @click.option("--month", required=True, help="月份 YYYY-MM（按批准日期）")
 @click.option("--community", default=None, help="只登记该社区（编号、区划代码或名称；默认全部社区）")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="输出文件（.xlsx）")
+              help="输出文件：.xlsx（表格），.pdf 或 .docx（打印签字）")
 def requests_register(month, community, out):
-    """导出某月的档案利用登记簿（XLSX）：该月批准的查阅/外借，谁、因何事由、谁批准、起止与归还日期、利用效果。"""
-    from .use_register import export_xlsx
+    """导出某月的档案利用登记簿（XLSX、PDF 或 DOCX）：该月批准的查阅/外借，谁、因何事由、谁批准、起止与归还日期、利用效果。"""
+    from .use_register import PRINTABLE, export_document, export_xlsx
 
-    if out.suffix.lower() != ".xlsx":
-        raise fail("档案利用登记簿只能导出为 .xlsx 文件")
+    suffix = out.suffix.lower()
+    if suffix != ".xlsx" and suffix not in PRINTABLE:
+        raise fail("档案利用登记簿可导出为 .xlsx、.pdf 或 .docx 文件")
     with session_scope(settings()) as session:
         row = resolve(session, community) if community else None
-        export_xlsx(session, month, row, out, actor=current_actor())
+        (export_xlsx if suffix == ".xlsx" else export_document)(session, month, row, out, actor=current_actor())
         label = row.label if row else "全部社区"
     _console().print(f"已导出 {label} {month} 的档案利用登记簿：{out}")
 
@@ -447,3 +451,92 @@ def audit_trace(what, as_json):
         grounds = f"，凭申请第 {x['request']} 号（事由：{x['reason']}）" if x["request"] else ""
         what_ = "下载" if x["action"] == "download" else "查看"
         console.print(f"水印编号 {mark}：{x['actor']} 于 {x['at']} {what_} {x['target']}{grounds}")
+
+
+def print_four_checks(console: Console, report, limit: int = 20) -> None:
+    """One line per check, then each failure with its file (the first ``limit`` of each check)."""
+    from .four_checks import GROUPS
+
+    for r in report.results:
+        mark = "[green]通过[/green]" if r.passed else "[red]未通过[/red]"
+        console.print(f"{GROUPS[r.group]} · {r.title}（{r.id}）：{mark}")
+        for f in r.failures[:limit]:
+            console.print(f"    {f.file}：{f.message}", markup=False)
+        if len(r.failures) > limit:
+            console.print(f"    ……另有 {len(r.failures) - limit} 项")
+    verdict = "[green]四性检测全部通过。[/green]" if report.ok else \
+        f"[red]四性检测有 {len(report.failed())} 项未通过。[/red]"
+    console.print(verdict)
+
+
+@click.command("deliver", cls=DomainCommand)
+@click.option("--community", default=None, help="移交该社区全部已入库案卷（编号、区划代码或名称）")
+@click.option("--ref-no", "ref_nos", multiple=True, help="只移交这些档号（可多次指定）")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="输出文件夹（不存在或为空）")
+def deliver_command(community, ref_nos, out):
+    """生成数字化成果移交包（DA/T 31）：说明文件、案卷目录与卷内目录（XML+XSD、XLSX）、按档号分卷的页面图像、
+    PDF/A 案卷、案卷元数据、SHA-256 清单和四性检测报告。检测未通过时退出码为 1。"""
+    from .deliver import deliver
+
+    result = deliver(settings(), out, community=community, ref_nos=tuple(ref_nos), actor=current_actor())
+    console = _console()
+    console.print(f"已生成移交包 {result.out}：{result.volumes} 卷，图像 {result.images} 幅，"
+                  f"案卷文件 {result.files} 个（{result.bytes / 1e6:.1f} MB）。")
+    print_four_checks(console, result.report)
+    if not result.report.ok:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+@click.command("check-package", cls=DomainCommand)
+@click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def check_package_command(package, as_json):
+    """对数字化成果移交包做四性检测（真实性、完整性、可用性、安全性），报告每一项及有问题的文件。
+    不改动移交包；全部通过时退出码为 0，否则为 1。"""
+    from .four_checks import check_package
+
+    report = check_package(package)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_four_checks(_console(), report)
+    if not report.ok:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+@click.command("receive", cls=DomainCommand)
+@click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检测和抽样，不导入（目前必须指定：导入在后续版本提供）")
+@click.option("--seed", default=None, help="抽样种子（复核以前的抽样时使用；默认随机生成并记录）")
+@click.option("--share", default=0.05, show_default=True, type=click.FloatRange(0.05, 1.0),
+              help="人工抽检比例（DA/T 31-2017：不少于5%）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def receive_command(package, dry_run, seed, share, as_json):
+    """接收外来的数字化成果移交包（试运行）：对全部内容做四性检测，并抽取不少于5%的案卷供人工检查。
+    抽样可复现：同一移交包、同一种子得到同一批案卷；种子记入审计日志。自动检测全部通过时退出码为 0，否则为 1。"""
+    from . import audit
+    from . import dat31_layout as layout
+    from .four_checks import check_package
+    from .sampling import draw, new_seed
+
+    if not dry_run:  # a bare "receive" will import once import exists; today it must not look like it did
+        raise click.UsageError("导入功能尚未提供：请加 --dry-run，只做四性检测和抽样")
+    report = check_package(package)
+    sample = draw(layout.read_ref_nos(package), seed or new_seed(), share)
+    with session_scope(settings()) as session:
+        audit.record(session, current_actor(), "receive_check", package.name, "移交包接收检测（试运行）",
+                     passed=report.ok, failed=[r.id for r in report.failed()], **sample.as_dict())
+    if as_json:
+        click.echo(json.dumps({"checks": report.as_dict(), "sample": sample.as_dict()}, ensure_ascii=False,
+                              indent=1))
+    else:
+        console = _console()
+        print_four_checks(console, report)
+        console.print(f"人工抽检：从 {sample.population} 卷中抽取 {len(sample.ref_nos)} 卷（{share:.0%}，"
+                      f"种子 {sample.seed}，复核时用 --seed {sample.seed} 可重现）：")
+        for ref_no in sample.ref_nos:
+            console.print(f"  {ref_no}")
+        console.print("本次为试运行，未导入任何案卷。")
+    if not report.ok:
+        raise SystemExit(EXIT_FINDINGS)

@@ -2,7 +2,8 @@
 which file, for what, approved by whom, from when to when, returned when, and the 利用效果 noted
 when it was closed. Built from the requests (``archive_store.access``) and, for the date a file
 was first read, the audit rows of the reads that cite the request; printable per month and per
-community (web page, XLSX, ``handover requests register``).
+community (web page and its JSON API, XLSX, a PDF or DOCX to print and sign,
+``handover requests register``).
 
 A request is in the register of the month (office time zone) it was approved in: approval is when
 the use begins. Requests never approved (pending, rejected, cancelled before approval) are not
@@ -15,9 +16,11 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, Select, inspect, select
 from sqlalchemy.orm import Session
 
+from docgen import documents
+from docgen.model import TableDocument
 from handover import clock
 from handover.cells import cell as safe_cell, start_sheet
 from handover.db import schema_step
@@ -27,11 +30,9 @@ from . import audit
 from .access import APPROVED, CLOSED, KINDS
 from .tables import AccessRequestRow, AuditRow, CommunityRow, VolumeRow
 
-# The register's columns as a reading-room register has them: (header, RegisterLine attribute).
-COLUMNS = (("序号", "seq"), ("日期", "day"), ("利用人", "requester"), ("单位", "organisation"),
-           ("档号", "ref_no"), ("姓名", "name"), ("利用方式", "kind"), ("事由", "reason"),
-           ("批准人", "approver"), ("借出/查阅日期", "used_on"), ("应还日期", "due_on"),
-           ("归还日期", "returned_on"), ("利用效果", "effect"), ("备注", "note"))
+# The register's columns as a reading-room register has them: (header, RegisterLine attribute);
+# one list for the page, the API, the XLSX and the printed PDF/DOCX.
+COLUMNS = tuple((c.header.replace("\n", ""), c.key) for c in documents.USE_REGISTER_COLUMNS)
 # The reads that cite a request in their audit row (web.routes.dossier): a page image, the PDF.
 _READS = ("view_page", "download")
 
@@ -78,21 +79,31 @@ def _reads(session: Session, request: AccessRequestRow, ref_no: str) -> list[dt.
     return [at for at, detail in rows if (detail or {}).get("request_id") == request.id]
 
 
-def register(session: Session, month: str, community_id: int | None = None) -> list[RegisterLine]:
-    """The register of ``month`` ("YYYY-MM"), of one community or (None) of all, in approval order."""
+def query(month: str, community_id: int | None = None) -> Select:
+    """The requests of the register of ``month`` ("YYYY-MM"), of one community or (None) of all,
+    with their volume and community, unordered (``ORDER`` is the register's order)."""
     first, following = parse_month(month)
     q = (select(AccessRequestRow, VolumeRow, CommunityRow)
          .join(VolumeRow, VolumeRow.id == AccessRequestRow.volume_id)
          .join(CommunityRow, CommunityRow.id == VolumeRow.community_id)
          .where(AccessRequestRow.status.in_((APPROVED, CLOSED)),
                 AccessRequestRow.decided_at >= clock.stored_start_of(first),
-                AccessRequestRow.decided_at < clock.stored_start_of(following))
-         .order_by(AccessRequestRow.decided_at, AccessRequestRow.id))
+                AccessRequestRow.decided_at < clock.stored_start_of(following)))
     if community_id is not None:
         q = q.where(VolumeRow.community_id == community_id)
+    return q
+
+
+# Approval order, the request's id breaking ties: 序号 is the position in it.
+ORDER = (AccessRequestRow.decided_at, AccessRequestRow.id)
+
+
+def lines_of(session: Session, rows, first_seq: int = 1) -> list[RegisterLine]:
+    """Register lines of ``(request, volume, community)`` rows in register order, numbered from
+    ``first_seq`` (a page of the register further down the month starts further on)."""
     today = clock.today()
     lines = []
-    for seq, (r, v, c) in enumerate(session.execute(q), 1):
+    for seq, (r, v, c) in enumerate(rows, first_seq):
         reads = _reads(session, r, v.ref_no) if r.kind == "view" else []
         notes = [r.decision_note] if r.decision_note else []
         if reads:
@@ -108,6 +119,11 @@ def register(session: Session, month: str, community_id: int | None = None) -> l
     return lines
 
 
+def register(session: Session, month: str, community_id: int | None = None) -> list[RegisterLine]:
+    """The register of ``month`` ("YYYY-MM"), of one community or (None) of all, in approval order."""
+    return lines_of(session, session.execute(query(month, community_id).order_by(*ORDER)))
+
+
 def title(month: str, community: CommunityRow | None) -> str:
     first, _ = parse_month(month)
     return f"{community.label if community else '全部社区'} 档案利用登记簿（{first.year}年{first.month}月）"
@@ -117,29 +133,66 @@ def export_xlsx(session: Session, month: str, community: CommunityRow | None, ou
                 actor: str) -> Path:
     """Write the register as an XLSX (one sheet, title row, headers, one row per use), audited."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     lines = register(session, month, community.id if community else None)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "利用登记"
-    start_sheet(ws, title(month, community), [header for header, _ in COLUMNS])
-    for line in lines:
-        ws.append([safe_cell(getattr(line, attr)) for _, attr in COLUMNS])
+    wb = Workbook(write_only=True)  # cells written as appended; widths and frozen rows set first
+    ws = wb.create_sheet("利用登记")
     for i, (header, attr) in enumerate(COLUMNS, 1):
         width = max([len(header) * 2] + [len(str(getattr(line, attr))) * 1.6 for line in lines])
         ws.column_dimensions[get_column_letter(i)].width = min(max(width, 6), 40)
-        if attr == "ref_no":
-            for row in ws.iter_rows(min_row=3, min_col=i, max_col=i):
-                row[0].number_format = "@"
     ws.freeze_panes = "A3"
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:2"
+    start_sheet(ws, title(month, community), [header for header, _ in COLUMNS])
+    as_text = [i for i, (_, attr) in enumerate(COLUMNS) if attr == "ref_no"]
+    for line in lines:
+        values = [safe_cell(getattr(line, attr)) for _, attr in COLUMNS]
+        for i in as_text:
+            values[i] = WriteOnlyCell(ws, values[i])
+            values[i].number_format = "@"
+        ws.append(values)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     audit.record(session, actor, "export_use_register", community.label if community else "全部社区",
                  "导出档案利用登记簿", month=month, lines=len(lines), file=out.name)
+    return out
+
+
+def document(session: Session, month: str, community: CommunityRow | None) -> TableDocument:
+    """The register as a printable table (docgen): the same lines and columns as the page and the XLSX."""
+    first, _ = parse_month(month)
+    lines = register(session, month, community.id if community else None)
+    rows = [tuple(str(getattr(line, attr)) for _, attr in COLUMNS) for line in lines]
+    return documents.use_register(title(month, community), community.label if community else "全部社区",
+                                  f"{first.year}年{first.month}月", rows, clock.today())
+
+
+# The printable formats, by the file's suffix (the XLSX is ``export_xlsx``).
+PRINTABLE = (".pdf", ".docx")
+
+
+def export_document(session: Session, month: str, community: CommunityRow | None, out: Path, *,
+                    actor: str) -> Path:
+    """Write the register as a PDF or DOCX (by ``out``'s suffix) to print and sign, audited."""
+    from docgen.docx_tables import render_table_docx
+    from docgen.pdf_tables import render_table_pdf
+    from docgen.pdffont import cover
+
+    out = Path(out)
+    fmt = out.suffix.lower()
+    if fmt not in PRINTABLE:
+        raise InputRefused("档案利用登记簿可导出为 .xlsx、.pdf 或 .docx 文件")
+    doc = document(session, month, community)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == ".docx":
+        render_table_docx(doc, out)
+    else:  # every character drawable, the rare ones of a name or an organisation included
+        render_table_pdf(doc, out, fonts=cover(doc.title + "".join("".join(row) for row in doc.sections[0].rows)))
+    audit.record(session, actor, "export_use_register", community.label if community else "全部社区",
+                 "导出档案利用登记簿", month=month, lines=doc.row_count, file=out.name)
     return out
 
 

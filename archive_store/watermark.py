@@ -21,8 +21,10 @@ import io
 import math
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 # Metadata key of the identifier in every format (PNG text chunk, PDF document info).
 KEY = "HandoverMark"
@@ -297,32 +299,41 @@ def _overlay(width: float, height: float, mark: Mark, visible: bool) -> bytes:
     return buf.getvalue()
 
 
-def mark_pdf(data: bytes, mark: Mark, *, visible: bool) -> bytes:
-    """The PDF with the mark over every page (one overlay per page size, shared as a form
-    XObject) and the identifier in its document info and XMP. The pages' own content, and so
-    their text layer, is kept as it was."""
+def mark_pdf_file(source: Path, out: Path, mark: Mark, *, visible: bool) -> None:
+    """Write ``source`` with the mark over every page to ``out`` (one overlay per page size, shared
+    as a form XObject) and the identifier in its document info and XMP. The pages' own content,
+    and so their text layer, is kept as it was. File to file: qpdf reads each page's streams from
+    ``source`` as it writes them, so what is held in memory does not grow with the volume's pages
+    (a 60-page volume PDF is ~50 MB of scans)."""
     import pikepdf
 
-    pdf = pikepdf.open(io.BytesIO(data))
-    forms: dict[tuple[float, float], pikepdf.Object] = {}
-    sources = []  # the overlay documents stay open until the save copies from them
-    for page in pdf.pages:
-        box = page.mediabox
-        x0, y0, x1, y1 = (float(v) for v in box)
-        size = (round(x1 - x0, 2), round(y1 - y0, 2))
-        if size not in forms:
-            src = pikepdf.open(io.BytesIO(_overlay(*size, mark, visible)))
-            sources.append(src)
-            forms[size] = pdf.copy_foreign(src.pages[0].as_form_xobject())
-        page.add_overlay(forms[size], pikepdf.Rectangle(x0, y0, x1, y1))
-    pdf.docinfo[pikepdf.Name("/" + KEY)] = mark.mark_id
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        meta["xmpMM:InstanceID"] = f"{KEY}:{mark.mark_id}"
-    out = io.BytesIO()
-    pdf.save(out)
-    for src in sources:
-        src.close()
-    return out.getvalue()
+    with pikepdf.open(source) as pdf:
+        forms: dict[tuple[float, float], pikepdf.Object] = {}
+        sources = []  # the overlay documents stay open until the save copies from them
+        for page in pdf.pages:
+            box = page.mediabox
+            x0, y0, x1, y1 = (float(v) for v in box)
+            size = (round(x1 - x0, 2), round(y1 - y0, 2))
+            if size not in forms:
+                src = pikepdf.open(io.BytesIO(_overlay(*size, mark, visible)))
+                sources.append(src)
+                forms[size] = pdf.copy_foreign(src.pages[0].as_form_xobject())
+            page.add_overlay(forms[size], pikepdf.Rectangle(x0, y0, x1, y1))
+        pdf.docinfo[pikepdf.Name("/" + KEY)] = mark.mark_id
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["xmpMM:InstanceID"] = f"{KEY}:{mark.mark_id}"
+        pdf.save(out)
+        for src in sources:
+            src.close()
+
+
+def mark_pdf(data: bytes, mark: Mark, *, visible: bool) -> bytes:
+    """``mark_pdf_file`` on a PDF held in memory (a page's worth; tests)."""
+    with tempfile.TemporaryDirectory(prefix="handover-mark-") as tmp:
+        source, out = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
+        source.write_bytes(data)
+        mark_pdf_file(source, out, mark, visible=visible)
+        return out.read_bytes()
 
 
 # ---------------------------------------------------------------- reading a copy back
@@ -355,5 +366,5 @@ def mark_in_text(text: str) -> str | None:
     return next((g for g in found.groups() if g), None) if found else None
 
 
-__all__ = ["KEY", "MARK_ID", "Mark", "mark_image", "mark_in_text", "mark_pdf", "new_mark_id", "read_mark",
-           "read_pattern", "visible_for"]
+__all__ = ["KEY", "MARK_ID", "Mark", "mark_image", "mark_in_text", "mark_pdf", "mark_pdf_file", "new_mark_id",
+           "read_mark", "read_pattern", "visible_for"]

@@ -6,7 +6,9 @@ Pages are A4 scans at 300 dpi (2480×3508 JPEG, text and paper noise, ~0.5–1 M
 volume PDF as ``ocr.pdf_volume`` writes it (PDF/A-2b, the JPEGs embedded as they are, invisible
 text layer). Figures: ms per page image with and without the visible mark (the latter only adds
 the identifier's metadata segment; the former draws the mark's coverage once per page size and
-minute, reused for the next pages), and ms per PDF page for a volume of ``--pages`` pages.
+minute, reused for the next pages), ms per PDF page for a volume of ``--pages`` pages marked
+file to file as the download route does, and the peak memory that takes (a fresh interpreter
+each: the same for a tenth of the pages, since the scans are streamed, not held).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import io
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
 from archive_store import watermark  # noqa: E402
-from archive_store.watermark import Mark, mark_image, mark_pdf, new_mark_id  # noqa: E402
+from archive_store.watermark import Mark, mark_image, mark_pdf_file, new_mark_id  # noqa: E402
 from ocr.fonts import font  # noqa: E402
 from ocr.pdf_volume import PdfPage, write_pdf  # noqa: E402
 from ocr.records import OcrLine  # noqa: E402
@@ -80,15 +83,42 @@ def main() -> None:
           " (same words and size: the drawn mark reused)")
     print(f"  id only (custodians)   {timed(lambda: mark_image(jpeg, mark(), visible=False), args.repeat):8.1f} ms/page")
     with tempfile.TemporaryDirectory(prefix="bench-watermark-") as tmp:
-        path = Path(tmp) / "volume.pdf"
-        pages = [PdfPage(jpeg, DPI, W, H, lines, n) for n in range(1, args.pages + 1)]
-        write_pdf(path, pages, "张建国人事档案", "bench", pdfa=True)
-        data = path.read_bytes()
-    print(f"volume PDF, {args.pages} pages, {len(data) / 1e6:.1f} MB")
-    for label, visible in (("visible mark + id", True), ("id only (custodians)", False)):
-        ms = timed(lambda: mark_pdf(data, mark(), visible=visible), args.repeat)
-        print(f"  {label:<22} {ms:8.1f} ms/PDF  {ms / args.pages:6.1f} ms/page")
+        for pages in (args.pages, max(1, args.pages // 10)):
+            path = Path(tmp) / f"volume{pages}.pdf"
+            write_pdf(path, [PdfPage(jpeg, DPI, W, H, lines, n) for n in range(1, pages + 1)], "张建国人事档案",
+                      "bench", pdfa=True)
+        path, out = Path(tmp) / f"volume{args.pages}.pdf", Path(tmp) / "marked.pdf"
+        print(f"volume PDF, {args.pages} pages, {path.stat().st_size / 1e6:.1f} MB (file to file, as downloaded)")
+        for label, visible in (("visible mark + id", True), ("id only (custodians)", False)):
+            ms = timed(lambda: mark_pdf_file(path, out, mark(), visible=visible), args.repeat)
+            print(f"  {label:<22} {ms:8.1f} ms/PDF  {ms / args.pages:6.1f} ms/page")
+        for pages in (args.pages, max(1, args.pages // 10)):
+            print(f"  peak memory, {pages:>3} pages  {peak_mb(Path(tmp) / f'volume{pages}.pdf', out):8.1f} MB"
+                  " above the imports")
 
+
+# Run in a fresh interpreter, so that the peak is this file's and nothing earlier's.
+_PEAK = """
+import re, sys
+from pathlib import Path
+from archive_store.watermark import Mark, mark_pdf_file, new_mark_id
+import pikepdf, reportlab.pdfgen.canvas
+from docgen.pdffont import cover
+cover("x")
+def hwm():  # this process's own peak RSS in kB (ru_maxrss would carry the parent's over a fork)
+    return int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
+base = hwm()
+mark_pdf_file(Path(sys.argv[1]), Path(sys.argv[2]), Mark("刘社工（comm_a）", "纬五路社区", "2026-12-04 18:40", 128,
+              new_mark_id()), visible=True)
+print(hwm() - base)
+"""
+
+
+def peak_mb(source: Path, out: Path) -> float:
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-c", _PEAK, str(source), str(out)], cwd=root, capture_output=True,
+                         text=True, check=True)
+    return int(run.stdout.split()[-1]) / 1024
 
 if __name__ == "__main__":
     main()

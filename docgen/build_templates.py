@@ -28,7 +28,7 @@ from docx.shared import Mm, Pt
 from handover.config import TEMPLATES_DIR
 
 from . import documents as D
-from .forms import BASIC_INFO, PARTY_LETTER, SURVEY, FormSpec
+from .forms import BASIC_INFO, INFO_COLLECTION, PARTY_AGREEMENT, PARTY_LETTER, SURVEY, FormSpec
 from .model import Column
 from .ooxml import (FANGSONG, HEI, KAI, SONG, XBS, add_field, fixed_layout, page_setup, row_props,
                     set_cell_borders, set_child, set_font, table_borders, v_align)
@@ -42,8 +42,10 @@ TABLE_TEMPLATES: dict[str, tuple[list[Column], str]] = {
     "archive_transfer_roster": (D.ARCHIVE_COLUMNS, "landscape"),
     "missing_statement_list": (D.MISSING_COLUMNS, "landscape"),
     "party_transfer_roster": (D.PARTY_COLUMNS, "landscape"),
+    "handover_checklist": (D.CHECKLIST_COLUMNS, "portrait"),
     "volume_catalog": (D.CATALOG_COLUMNS, "landscape"),
     "ledger": (D.LEDGER_COLUMNS, "landscape"),
+    "use_register": (D.USE_REGISTER_COLUMNS, "landscape"),
     "contents_list": (D.CONTENTS_COLUMNS["enterprise"], "portrait"),
     "contents_list_cadre": (D.CONTENTS_COLUMNS["cadre"], "portrait"),
 }
@@ -373,6 +375,43 @@ def build_agreement_template() -> Path:
     return _save(doc, "transfer_agreement")
 
 
+def build_text_document_template() -> Path:
+    """A region's own text document (移交方案, 框架协议, 申请) from its profile's ``[texts]``:
+    GB/T 9704 layout; context of ``text_docs.text_document_context``."""
+    doc = _base(FANGSONG, 16)
+    _gbt9704(doc)
+    _title(doc, "{{ title }}")
+    _body(doc, "{%p if number %}", False)
+    number = _body(doc, "编号：{{ number }}", False)
+    number.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _body(doc, "{%p endif %}", False)
+    _body(doc, "{%p if addressee %}", False)
+    _body(doc, "{{ addressee }}", False)
+    _body(doc, "{%p endif %}", False)
+    _body(doc, "{%p for line in parties %}", False)
+    _body(doc, "{{ line }}", False)
+    _body(doc, "{%p endfor %}", False)
+    _body(doc, "{%p for line in intro %}", False)
+    _body(doc, "{{ line }}")
+    _body(doc, "{%p endfor %}", False)
+    _body(doc, "{%p for s in sections %}", False)
+    _heading(doc, "{{ s.heading }}")
+    _numbered(doc, "n, t in s.clauses", "{{ n }}", "{{ t }}")
+    _body(doc, "{%p endfor %}", False)
+    _body(doc, "{%p for line in annexes %}", False)
+    p = _body(doc, "{{ line }}")
+    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    _body(doc, "{%p endfor %}", False)
+    doc.add_paragraph()
+    _body(doc, "{%p for line in signatures %}", False)
+    p = _body(doc, "{{ line }}", False)
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    p.paragraph_format.right_indent = Pt(64)  # 右空四字
+    p.paragraph_format.keep_with_next = True  # the closing lines stay on one page
+    _body(doc, "{%p endfor %}", False)
+    return _save(doc, "text_document")
+
+
 def build_missing_statement_template() -> Path:
     doc = _base(FANGSONG, 16)
     _gbt9704(doc)
@@ -509,9 +548,11 @@ def build_all(target: Path | None = None) -> list[Path]:
     out.append(build_form_template(SURVEY))
     out.append(build_form_template(BASIC_INFO))
     out.append(build_form_template(PARTY_LETTER))
+    out.append(build_form_template(INFO_COLLECTION))
+    out.append(build_form_template(PARTY_AGREEMENT))
     from .forms import form_for
     out.append(build_form_template(form_for(BASIC_INFO, True), "basic_info_form_signed"))
-    out += [build_agreement_template(), build_missing_statement_template(), build_note_sheet_template(),
+    out += [build_agreement_template(), build_text_document_template(), build_missing_statement_template(), build_note_sheet_template(),
             build_contact_card_template()]
     _TARGET[0] = DOCX_DIR
     return out

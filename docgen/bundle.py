@@ -1,17 +1,25 @@
 """The whole transfer bundle of one enterprise: every document, ``manifest.json`` and a zip.
 
+Only the documents of the profile's ``documents`` (the region's seed's list) are made.
 Layout of ``out_dir`` (folder and file names in Chinese, as an office files them)::
 
-    01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county)
+    00_移交方案/        重庆 “一企一案”: 移交方案.docx/.pdf, one per enterprise, from the profile's text
+    01_移交协议/        移交协议_<县>.docx/.pdf (one per receiving county); 重庆: 交接清单_<县> beside it
+                        河南: 移交框架协议_<市> (with each city) and 社会化管理服务申请_<县> (to its
+                        社会保险经办机构), from the profile's texts
     02_花名册/          花名册_<社区>.docx/.pdf in the profile's labelled copies (河南: three, closed by
                         the 社会保险经办机构's 签字盖章确认), 花名册.xlsx (a sheet per community)
     03_档案移交名册表/  档案移交名册表_<县街道>.docx/.pdf/.xlsx, one per 街道(乡镇): four labelled
                         copies, each with its own page numbers; the XLSX a sheet per copy
     04_基本信息表/      基本信息表_<社区>.docx/.pdf (a page per person and copy: 咸宁 一式三份, each
                         labelled with its holder), 个人/<姓名_身份证后4位>.docx
-    05_移交地调查表/    likewise
-    06_党员组织关系转接名册/ the roster; 介绍信/介绍信_<社区>.docx/.pdf (a page per member) where the
-                        profile has [party_letter] (咸宁), their numbers in the roster's 介绍信编号
+    04_信息采集表/      晋宁: 昆明市国有企业退休人员信息采集表_<社区> (a page per person: upload due a
+                        month before retirement, 退休证编号 for the 报到, signature), DOCX and PDF
+    05_移交地调查表/    likewise (河南)
+    06_党员组织关系移交协议/ 晋宁: 党员组织关系移交协议_<社区> (a page per member and party), DOCX and PDF
+    06_党员组织关系转接名册/ the roster; 介绍信/介绍信_<社区>.docx/.pdf (a page per member, batched per
+                        receiving party organisation: [party] goes_to) where the profile lists
+                        party_letter (咸宁), their numbers in the roster's 介绍信编号
     07_联系卡/          联系卡_<社区>.docx/.pdf (10 cards per A4 page)
     08_档案/            per community: 案卷目录, 台账, 卷内目录, 备考表 (when volumes are given)
     09_未移交人员/      未移交人员名单.xlsx (excluded or unrouted, with the reason)
@@ -29,7 +37,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from handover import clock
+from handover import clock, gazetteer
 from handover.models import Destination, Enterprise, Retiree
 from handover.policy import PolicyProfile
 from handover.routing import Assignment, route
@@ -38,7 +46,8 @@ from . import documents as D
 from .convert import ConversionError, convert_to_pdf, soffice
 from .docx_tables import render_table_docx
 from .figures import rule_warnings
-from .forms import (BASIC_INFO, PARTY_LETTER, SURVEY, basic_info_values, copies_of_form, form_for,
+from .forms import (BASIC_INFO, INFO_COLLECTION, PARTY_AGREEMENT, PARTY_LETTER, SURVEY, basic_info_values,
+                    copies_of_form, form_for, info_collection_values, party_agreement_values,
                     party_letter_values, survey_values)
 from .forms_docx import FormRenderer
 from .manifest import Manifest, ManifestEntry, pdf_pages, safe_name, sha256
@@ -49,7 +58,7 @@ from .pdf_tables import Measure, layout, render_table_pdf
 from .pdffont import pdf_fonts
 from .records import RECEIVED, MissingItem, MissingStatement, NoteSheet, ReceiptLine, VolumeRecord
 from .text_docs import (agreement_context, contact_cards_context, missing_statement_context,
-                        note_sheet_context, render)
+                        note_sheet_context, render, text_document_context, text_figures)
 from .xlsx import write_xlsx
 
 Progress = Callable[[int, int, str], None]
@@ -133,7 +142,9 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     text_pdf = (pdf and soffice() is not None) if text_pdf is None else text_pdf
     counts = volume_counts(volumes) or None
     street_of = {r.id_number: d for r, d in routed}
-    statements = number_statements(enterprise.name, missing or [], routed, today)
+    makes = profile.makes  # the region's document list: nothing outside it is made
+    statements = (number_statements(enterprise.name, missing or [], routed, today)
+                  if makes("missing_statement") else {})
     remarks = {pid: f"缺{'、'.join(it.material for it in st.items)}，见书面说明（编号{st.number}）"
                for pid, st in statements.items()}
     lines = {pid: ReceiptLine(RECEIVED, v, p) for pid, (v, p) in (counts or {}).items()} | dict(receipts or {})
@@ -173,15 +184,16 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     counties: dict[str, list[tuple[Retiree, Destination]]] = defaultdict(list)
     for r, d in routed:
         counties[d.county].append((r, d))
-    annexes = ["企业退休人员移交社区管理花名册（{n}个社区）", "企业退休人员移交地情况调查表",
-               "企业退休人员社会化管理服务基本信息表", "档案移交名册表", "党员组织关系转接名册"]
+    annexes = annex_names(profile)
+    roster_annex = next((a for a in annexes if a.startswith(LIST_ANNEXES)), "")
     missing_ids = {i.id_number for i in missing or []}
-    for county, items in sorted(counties.items()):
+    for county, items in sorted(counties.items() if makes("transfer_agreement") else ()):
         def job(county=county, items=items):
             dests = [d for _, d in items]
+            n = len(set(dests))
             ctx = agreement_context(
                 enterprise, county, [r for r, _ in items], dests, profile, counts,
-                annexes=[a.format(n=len(set(dests))) for a in annexes],
+                annexes=[a.format(n=n) for a in annexes], roster_annex=roster_annex.format(n=n),
                 missing_persons=sum(r.id_number in missing_ids for r, _ in items), day=today)
             path = out_dir / "01_移交协议" / f"移交协议_{safe_name(county)}.docx"
             render("transfer_agreement", ctx, path)
@@ -191,10 +203,56 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                 w.lo_queue.append((path, entry))
         w.add(f"移交协议 {county}", job)
 
+    def text_job(doc_type: str, path: Path, ctx: dict, community: str, rows: int) -> None:
+        """A region's own text document (profile [texts]), PDF through LibreOffice."""
+        render("text_document", ctx, path)
+        entry = w.record(path, type=doc_type, title=ctx["title"], community=community, rows=rows)
+        if text_pdf:
+            w.lo_queue.append((path, entry))
+
+    # 00 重庆 “一企一案”: the enterprise's 移交方案, over all its receiving counties
+    if makes("transfer_plan") and routed:
+        figures = text_figures(enterprise, [r for r, _ in routed], [d for _, d in routed], profile, today,
+                               counts, len(excluded) + len(unassigned), when="本方案制定时")
+        plan = text_document_context(profile.texts["transfer_plan"], figures)
+        w.add("移交方案", lambda: text_job("transfer_plan", out_dir / "00_移交方案" / "移交方案.docx", plan,
+                                          "", len(routed)))
+
+    # 01 河南: the 移交框架协议 with each city beside the county agreements, and to each county's
+    # 社会保险经办机构 the 社会化管理服务申请 that goes with the agreement
+    cities: dict[str, list[tuple[Retiree, Destination]]] = defaultdict(list)
+    for r, d in routed:
+        cities[_city_of(d, enterprise)].append((r, d))
+    for city, items in sorted(cities.items() if makes("framework_agreement") else ()):
+        def framework_job(city=city, items=items):
+            figures = text_figures(enterprise, [r for r, _ in items], [d for _, d in items], profile, today, counts)
+            ctx = text_document_context(profile.texts["framework_agreement"], {**figures, "city": city})
+            text_job("framework_agreement", out_dir / "01_移交协议" / f"移交框架协议_{safe_name(city)}.docx", ctx,
+                     city, len(items))
+        w.add(f"移交框架协议 {city}", framework_job)
+    for county, items in sorted(counties.items() if makes("service_application") else ()):
+        def application_job(county=county, items=items):
+            figures = text_figures(enterprise, [r for r, _ in items], [d for _, d in items], profile, today, counts)
+            ctx = text_document_context(profile.texts["service_application"], figures)
+            text_job("service_application", out_dir / "01_移交协议" / f"社会化管理服务申请_{safe_name(county)}.docx",
+                     ctx, county, len(items))
+        w.add(f"社会化管理服务申请 {county}", application_job)
+
+    # 01 重庆 “交接有清单”: the 交接清单 of each receiving county, beside its agreement
+    for county, items in sorted(counties.items() if makes("handover_checklist") else ()):
+        def checklist_job(county=county, items=items):
+            figures = text_figures(enterprise, [r for r, _ in items], [d for _, d in items], profile, today, counts)
+            rows = [(c.item.format_map(figures), c.quantity.format_map(figures), c.detail.format_map(figures))
+                    for c in profile.checklist]
+            doc = D.handover_checklist(enterprise, county, rows,
+                                       profile.title_of("handover_checklist", ANNEXES["handover_checklist"]))
+            table(doc, "01_移交协议", f"交接清单_{safe_name(county)}")
+        w.add(f"交接清单 {county}", checklist_job)
+
     # 02 community rosters
     roster_docs = [D.community_roster(enterprise, d, rs, profile.copy_labels("community_roster", 1),
                                       profile.confirmed_by.get("community_roster", ""))
-                   for d, rs in by_community.items()]
+                   for d, rs in by_community.items()] if makes("community_roster") else []
     for doc in roster_docs:
         w.add(f"花名册 {doc.community}",
               lambda doc=doc: table(doc, "02_花名册", f"花名册_{safe_name(doc.community)}"))
@@ -209,7 +267,8 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
 
     # 03 archive transfer roster: one file per street, four labelled copies
     for doc in D.archive_transfer_rosters(
-            enterprise, routed, lines, remarks, profile.copies_of("archive_transfer_roster", 4),
+            enterprise, routed if makes("archive_transfer_roster") else [], lines, remarks,
+            profile.copies_of("archive_transfer_roster", 4),
             title_prefix="省属" if profile.province == "河南省" else ""):  # 接收部门 left for its seal
         w.add(f"档案移交名册表 {doc.community}",
               lambda doc=doc: table(doc, "03_档案移交名册表", f"档案移交名册表_{safe_name(doc.community)}", xlsx=True))
@@ -230,6 +289,12 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                                         home_province=profile.province) for r in people]
             folder, title, spec, tpl = "04_基本信息表", "基本信息表", bi_spec, bi_tpl
             labels = bi_labels
+        elif kind == "info_collection_form":
+            title = profile.title_of(kind, INFO_COLLECTION.title)
+            values = [info_collection_values(r, enterprise, dest, serial[r.id_number], title, today)
+                      for r in people]
+            folder, title, spec, tpl = "04_信息采集表", "信息采集表", INFO_COLLECTION, kind
+            labels = profile.copy_labels(kind, 1)
         else:
             values = [survey_values(r, enterprise, dest) for r in people]
             folder, title, spec, tpl = "05_移交地调查表", "移交地调查表", SURVEY, "destination_survey"
@@ -251,32 +316,49 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                 w.record(path, rows=1, **common)
 
     for dest, people in by_community.items():
-        for kind in ("basic_info_form", "destination_survey"):
+        for kind in filter(makes, ("basic_info_form", "info_collection_form", "destination_survey")):
             w.add(f"{kind} {dest.label}", lambda d=dest, p=people, k=kind: forms_job(d, p, k))
 
-    # 06 party roster, and where the profile asks for them the 介绍信 (one per member, batched per
-    # community), numbered <year>-001 … in the roster's order so the roster cites each letter
-    letters = _letter_numbers(by_community, today) if profile.party_letter else {}
-    party_org = profile.party_letter.issuer if profile.party_letter else ""
-    party = D.party_transfer_roster(enterprise, routed, party_org, letters=letters)
-    if party.row_count:
+    # 06 party members go to the party organisation of the profile's rule (咸宁, 揭阳: where they
+    # live); the roster and each member's 介绍信 or 党员组织关系移交协议 (batched per receiving
+    # community) name it. The letters' numbers are the roster's 介绍信编号 where given, else <year>-001 …
+    # in the roster's order, so the roster cites each letter.
+    party_org = profile.party_letter.issuer
+    targets = {r.id_number: D.party_target(r, d, profile.party.goes_to) for r, d in routed if r.party_member}
+    by_target: dict[Destination, list[Retiree]] = defaultdict(list)
+    for r, d in routed:
+        if r.id_number in targets:
+            by_target[targets[r.id_number]].append(r)
+    by_target = dict(sorted(by_target.items(), key=lambda kv: (kv[0].county, kv[0].street, kv[0].community)))
+    letters = (_letter_numbers(by_target, today)
+               if makes("party_letter") or makes("party_transfer_agreement") else {})
+    party = D.party_transfer_roster(enterprise, routed, party_org, letters=letters if makes("party_letter") else {},
+                                    targets=targets, note=profile.party.roster_note)
+    if party.row_count and makes("party_transfer_roster"):
         w.add("党员组织关系转接名册", lambda: table(party, "06_党员组织关系转接名册", "党员组织关系转接名册", xlsx=True))
 
-    def letters_job(dest: Destination, members: list[Retiree]):
-        heading = profile.party_letter.title
-        values = copies_of_form([party_letter_values(r, enterprise, dest, letters[r.id_number], party_org)
-                                 for r in members], heading, [""])
-        base = out_dir / "06_党员组织关系转接名册" / "介绍信" / f"介绍信_{safe_name(dest.label)}"
-        FormRenderer("party_letter").write(values, base.with_suffix(".docx"))
-        common = dict(type="party_letter", title=heading, community=dest.label, rows=len(values))
+    def members_job(kind: str, dest: Destination, members: list[Retiree]):
+        if kind == "party_letter":
+            heading, labels, spec, folder = profile.party_letter.title, [""], PARTY_LETTER, "06_党员组织关系转接名册/介绍信"
+            values = [party_letter_values(r, enterprise, dest, letters[r.id_number], party_org) for r in members]
+            stem = f"介绍信_{safe_name(dest.label)}"
+        else:  # 晋宁: between the two 党组织, a copy for each
+            heading = profile.title_of(kind, profile.party_agreement.title)
+            labels, spec, folder = profile.copy_labels(kind), PARTY_AGREEMENT, "06_党员组织关系移交协议"
+            values = [party_agreement_values(r, enterprise, dest, letters[r.id_number],
+                                             profile.party_agreement.clauses, party_org) for r in members]
+            stem = f"党员组织关系移交协议_{safe_name(dest.label)}"
+        values = copies_of_form(values, heading, labels)
+        base = out_dir / folder / stem
+        FormRenderer(kind).write(values, base.with_suffix(".docx"))
+        common = dict(type=kind, title=heading, community=dest.label, rows=len(members), copies=len(labels))
         w.record(base.with_suffix(".docx"), **common)
         if pdf:
-            pages = render_forms_pdf(PARTY_LETTER, values, base.with_suffix(".pdf"), title=heading)
+            pages = render_forms_pdf(spec, values, base.with_suffix(".pdf"), title=heading)
             w.record(base.with_suffix(".pdf"), pages=pages, **common)
-    for dest, people in by_community.items():
-        members = [r for r in people if r.id_number in letters]
-        if members:
-            w.add(f"介绍信 {dest.label}", lambda d=dest, p=members: letters_job(d, p))
+    for kind in filter(makes, ("party_letter", "party_transfer_agreement")):
+        for dest, members in by_target.items():
+            w.add(f"{kind} {dest.label}", lambda k=kind, d=dest, p=members: members_job(k, d, p))
 
     # 07 contact cards
     def cards_job(dest: Destination, people: list[Retiree]):
@@ -288,7 +370,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             pages = render_cards_pdf(ctx, path.with_suffix(".pdf"))
             w.record(path.with_suffix(".pdf"), type="contact_card", title="社会化管理服务联系卡",
                      community=dest.label, rows=len(people), pages=pages)
-    for dest, people in by_community.items():
+    for dest, people in by_community.items() if makes("contact_card") else ():
         w.add(f"联系卡 {dest.label}", lambda d=dest, p=people: cards_job(d, p))
 
     # 08 archive side
@@ -300,10 +382,15 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
 
         def archive_job(community=community, vols=vols, stem=stem):
             folder = f"08_档案/{stem}"
-            table(D.volume_catalog(community, vols, profile.archive_custodian), folder, f"案卷目录_{stem}", xlsx=True)
-            table(D.ledger(community, vols), folder, f"台账_{stem}", xlsx=True)
-            contents = _contents_batch(community, vols)
-            table(contents, folder, f"卷内目录_{stem}")
+            if makes("volume_catalog"):
+                table(D.volume_catalog(community, vols, profile.archive_custodian), folder, f"案卷目录_{stem}",
+                      xlsx=True)
+            if makes("ledger"):
+                table(D.ledger(community, vols), folder, f"台账_{stem}", xlsx=True)
+            if makes("contents_list"):
+                table(_contents_batch(community, vols), folder, f"卷内目录_{stem}")
+            if not makes("note_sheet"):
+                return
             notes = [note_sheet_context(NoteSheet(
                 ref_no=v.ref_no, name=v.name, total_pages=v.pages, material_count=v.material_count,
                 missing=[i.material for i in missing or [] if i.id_number == v.id_number],
@@ -316,7 +403,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         w.add(f"档案目录 {community}", archive_job)
 
     # 09 people not transferred
-    if excluded or unassigned:
+    if (excluded or unassigned) and makes("not_transferred"):
         def left_out():
             rows = [(str(i), r.name, r.id_number, a.excluded or a.rule)
                     for i, (r, a) in enumerate(excluded + unassigned, 1)]
@@ -341,8 +428,9 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
 
         def statements_job(street=street, sts=sts, stem=stem):
             entries = [(it, street_of[it.id_number], st.number) for st in sts for it in st.items]
-            table(D.missing_statement_list(enterprise, street, entries), "10_书面说明",
-                  f"档案材料缺失情况一览表_{stem}", xlsx=True)
+            if makes("missing_statement_list"):
+                table(D.missing_statement_list(enterprise, street, entries), "10_书面说明",
+                      f"档案材料缺失情况一览表_{stem}", xlsx=True)
             for st in sts:
                 it = st.items[0]
                 path = (out_dir / "10_书面说明" / stem /
@@ -381,6 +469,12 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                 "请以DOCX为准，或用 HANDOVER_PDF_FONT 指定含这些字的字体后重新生成")
     if counties:
         manifest.warnings.extend(rule_warnings(profile, today))
+    unpaid = [r for r, _ in routed if r.id_number in targets and r.party_dues_paid_to is None]
+    if unpaid and (makes("party_transfer_roster") or makes("party_letter")):
+        manifest.warnings.append(
+            f"{len(unpaid)}名党员的党费缴至年月名册中未填写，党员组织关系转接名册"
+            f"{'和介绍信' if makes('party_letter') else ''}中该栏留空待填"
+            "（可在名册中填写“党费缴至年月”列后重新生成）")
     if unassigned:
         manifest.warnings.append(f"{len(unassigned)}名退休人员未能确定移交地，需人工指定（见未移交人员名单）")
     (out_dir / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
@@ -391,6 +485,33 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         z.write(out_dir / "manifest.json", "manifest.json")
     manifest.zip_path = zip_path.name
     return manifest
+
+
+# The agreement's annexes: the region's documents that go with it, in its own titles; ``{n}`` is the
+# number of communities of the county.
+ANNEXES = {
+    "transfer_plan": "企业退休人员社会化管理移交方案（一企一案）",
+    "handover_checklist": "企业退休人员社会化管理交接清单",
+    "community_roster": "企业退休人员移交社区管理花名册（{n}个社区）",
+    "destination_survey": "企业退休人员移交地情况调查表",
+    "basic_info_form": "企业退休人员社会化管理服务基本信息表",
+    "info_collection_form": "昆明市国有企业退休人员信息采集表",
+    "archive_transfer_roster": "档案移交名册表",
+    "party_transfer_roster": "党员组织关系转接名册",
+    "party_transfer_agreement": "退休人员社会化管理党员组织关系移交协议",
+}
+# Annexes that list the persons transferred, the first of which the agreement's scope cites.
+LIST_ANNEXES = ("企业退休人员移交社区管理花名册", "档案移交名册表")
+
+
+def annex_names(profile: PolicyProfile) -> list[str]:
+    return [profile.title_of(doc, ANNEXES[doc]) for doc in ANNEXES if profile.makes(doc)]
+
+
+def _city_of(d: Destination, enterprise: Enterprise) -> str:
+    """The 省辖市 of a receiving community (the gazetteer's), else the enterprise's."""
+    place = gazetteer.find(d.county, d.street, d.community)
+    return (place.city if place else "") or enterprise.location.city or "（市）"
 
 
 def number_statements(enterprise: str, missing: Sequence[MissingItem],
@@ -406,9 +527,20 @@ def number_statements(enterprise: str, missing: Sequence[MissingItem],
 
 
 def _letter_numbers(by_community: Mapping[Destination, list[Retiree]], today: dt.date) -> dict[str, str]:
-    """ID number -> 介绍信编号 of each party member, ``<year>-001`` … community by community."""
+    """ID number -> 介绍信编号 of each party member: the roster's where it gives one, else
+    ``<year>-001`` … community by community, skipping the numbers the roster uses."""
     members = [r for people in by_community.values() for r in people if r.party_member]
-    return {r.id_number: f"{today.year}-{n:03d}" for n, r in enumerate(members, 1)}
+    used = {r.party_letter_no for r in members if r.party_letter_no}
+    numbers, n = {}, 0
+    for r in members:
+        if r.party_letter_no:
+            numbers[r.id_number] = r.party_letter_no
+            continue
+        n += 1
+        while f"{today.year}-{n:03d}" in used:
+            n += 1
+        numbers[r.id_number] = f"{today.year}-{n:03d}"
+    return numbers
 
 
 def _contents_batch(community: str, vols: list[VolumeRecord]) -> TableDocument:

@@ -193,31 +193,65 @@ PARTY_COLUMNS = [
 ]
 
 
+def party_target(r: Retiree, managed_by: Destination, goes_to: str) -> Destination:
+    """Where a member's 组织关系 goes: the managing community, or under ``residence`` the street
+    and community the member lives in (人户分离 → 居住地), when the residence names them."""
+    a = r.residence
+    if goes_to == "residence" and a.routable:
+        return Destination(county=a.county, street=a.street, community=a.community)
+    return managed_by
+
+
 def party_transfer_roster(enterprise: Enterprise, pairs: Iterable[tuple[Retiree, Destination]],
-                          party_org: str = "", letters: Mapping[str, str] | None = None) -> TableDocument:
-    """Party members with the 居住地 street / community party organisation they move to;
-    ``letters``: ID number -> the number of the member's 介绍信, where one is issued."""
-    letters = letters or {}
-    by_street: dict[tuple[str, str], list[tuple[Retiree, Destination]]] = defaultdict(list)
+                          party_org: str = "", letters: Mapping[str, str] | None = None,
+                          targets: Mapping[str, Destination] | None = None, note: str = "") -> TableDocument:
+    """Party members by the street they move to, with the party organisation receiving them
+    (``targets``: ID number -> its community, default the managing one); ``letters``: ID number ->
+    the number of the member's 介绍信; ``note``: the region's 注."""
+    letters, targets = letters or {}, targets or {}
+    by_street: dict[tuple[str, str], list[tuple[Retiree, Destination, Destination]]] = defaultdict(list)
     for r, d in pairs:
         if r.party_member:
-            by_street[(d.county, d.street)].append((r, d))
+            t = targets.get(r.id_number, d)
+            by_street[(t.county, t.street)].append((r, d, t))
     from_org = party_org or f"{enterprise.name}党组织"
     sections = []
     for (county, street), items in sorted(by_street.items()):
-        items.sort(key=lambda p: (p[1].community, p[0].person_no, p[0].id_number))
-        rows = [(str(i), r.name, str(r.sex), r.id_number, cn_month(r.party_joined_on), from_org, "",
-                 f"{d.street}{d.community}党组织", letters.get(r.id_number, ""), r.political_status if r.political_status != "中共党员" else "")
-                for i, (r, d) in enumerate(items, 1)]
+        items.sort(key=lambda p: (p[2].community, p[0].person_no, p[0].id_number))
+        rows = [(str(i), r.name, str(r.sex), r.id_number, cn_month(r.party_joined_on), from_org,
+                 cn_month(r.party_dues_paid_to), f"{t.street}{t.community}党组织", letters.get(r.id_number, ""),
+                 _joined(r.political_status if r.political_status != "中共党员" else "",
+                         f"居住地党组织（管理服务社区：{d.street}{d.community}）" if t != d else ""))
+                for i, (r, d, t) in enumerate(items, 1)]
         sections.append(TableSection(
             fields=[("单位名称", f"{enterprise.name}（盖章）"), ("转入县(市、区)街道(乡镇)", f"{county}{street}")],
             rows=rows, totals=("合计", f"{len(rows)}人", "", "", "", "", "", "", "", ""),
             key=f"{county}{street}"))
     return TableDocument(
         doc_type="party_transfer_roster", title="国有企业退休人员党员组织关系转接名册",
-        columns=PARTY_COLUMNS, sections=sections,
-        note="注：企业为每名党员开具介绍信，载明党员信息和党费缴纳等情况；组织关系转入长期居住地街道（乡镇）、社区党组织。",
+        columns=PARTY_COLUMNS, sections=sections, note=note,
         footer=[("经办人", ""), ("联系电话", enterprise.phone), ("日期", ""), ("党组织（盖章）", "")])
+
+
+# --- 交接清单 (重庆 “交接有清单”): what one county receives, rows from the profile -----------
+
+CHECKLIST_COLUMNS = [
+    Column("seq", "序号", 3), Column("item", "交接事项", 12, "left"), Column("quantity", "数量", 8),
+    Column("detail", "明细及依据", 24, "left"), Column("remarks", "备注", 8, "left"),
+]
+
+
+def handover_checklist(enterprise: Enterprise, county: str, rows: Sequence[tuple[str, str, str]],
+                       title: str = "企业退休人员社会化管理交接清单") -> TableDocument:
+    """``rows``: (交接事项, 数量, 明细) with the figures filled; closed by both sides' signatures."""
+    gap = "　" * 6
+    return TableDocument(
+        doc_type="handover_checklist", title=title, columns=CHECKLIST_COLUMNS,
+        sections=[TableSection(fields=[("移交企业", f"{enterprise.name}（盖章）"), ("接收区县", county)],
+                               rows=[(str(i), *row, "") for i, row in enumerate(rows, 1)], key=county)],
+        closing=[f"移交企业（盖章）：{enterprise.name}　　经办人（签字）：{gap}　　日期：{BLANK_DATE}",
+                 f"接收单位（盖章）：{gap}{gap}　　经办人（签字）：{gap}　　日期：{BLANK_DATE}"],
+        orientation="portrait", community=county)
 
 
 # --- 案卷目录 and 台账 per community (DOMAIN.md §5.5) ----------------------------------------
@@ -265,6 +299,28 @@ def ledger(community: str, volumes: Sequence[VolumeRecord]) -> TableDocument:
         doc_type="ledger", title="企业退休人员人事档案台账", columns=LEDGER_COLUMNS,
         sections=[TableSection(fields=[("社区", community)], rows=rows, totals=totals, key=community)],
         footer=[("登记人", ""), ("登记日期", "")], community=community)
+
+
+# --- 档案利用登记簿 (the reading-room register of a month; rows from archive_store.use_register) ---
+
+USE_REGISTER_COLUMNS = [
+    Column("seq", "序号", 3.2), Column("day", "日期", 8), Column("requester", "利用人", 6, "left"),
+    Column("organisation", "单位", 7, "left"), Column("ref_no", "档号", 11.5), Column("name", "姓名", 4.5),
+    Column("kind", "利用方式", 3.6), Column("reason", "事由", 9.5, "left"), Column("approver", "批准人", 6.5),
+    Column("used_on", "借出/查阅\n日期", 8), Column("due_on", "应还日期", 8), Column("returned_on", "归还日期", 8),
+    Column("effect", "利用效果", 7, "left"), Column("note", "备注", 7.5, "left"),
+]
+
+
+def use_register(title: str, community: str, month: str, rows: Sequence[tuple[str, ...]],
+                 printed_on: dt.date) -> TableDocument:
+    """The month's register as printed and signed in the reading room: ``rows`` in
+    ``USE_REGISTER_COLUMNS`` order, the 登记人 and 审核人 to sign below."""
+    return TableDocument(
+        doc_type="use_register", title=title, columns=USE_REGISTER_COLUMNS,
+        sections=[TableSection(fields=[("社区", community), ("月份", month), ("利用次数", str(len(rows)))],
+                               rows=list(rows), key=community)],
+        footer=[("登记人", ""), ("审核人", ""), ("打印日期", cn_date(printed_on))], community=community)
 
 
 # --- 卷内目录 per volume --------------------------------------------------------------------

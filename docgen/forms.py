@@ -7,13 +7,15 @@ the values of ``*_values()``. Labels are exactly the seed's (DOMAIN.md §3.2, §
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from handover.models import Enterprise, Retiree, SpecialStatus
 
-from .figures import cn_month
+from .figures import cn_date, cn_month
 
 Kind = Literal["label", "value", "check", "side"]
 BOX, CHECKED = "☐", "☑"
@@ -194,8 +196,103 @@ def party_letter_values(r: Retiree, enterprise: Enterprise, destination, letter_
     return {"letter_no": letter_no, "name": r.name, "sex": str(r.sex), "birth": cn_month(r.birth_date),
             "id_number": r.id_number, "joined": cn_month(r.party_joined_on), "status": r.political_status,
             "from_org": from_org or f"{enterprise.name}党组织", "residence": r.residence.full(),
-            "dues": "党费缴至　　　　年　　月", "to_org": f"{destination.street}{destination.community}党组织",
+            "dues": f"党费缴至{cn_month(r.party_dues_paid_to) or '　　　　年　　月'}", "to_org": f"{destination.street}{destination.community}党组织",
             "seal": "", "date": "　　年　　月　　日"}
+
+
+# --- 昆明市国有企业退休人员信息采集表 (晋宁 第二十一条（一）): one per retiree, portrait --------
+# 企业在办理职工退休手续前一个月，通过昆明市退休人员社会化管理服务信息系统，完成个人信息采集，扫描上传
+# 《昆明市国有企业退休人员信息采集表》（纸质版签字页）。国有企业退休人员凭退休证，到社区（村委会）报到 —
+# the seed names the form, not its fields: these are what the seed's procedure needs (the person, the
+# 退休证 shown at 报到, the 长期居住地 / 户口所在地 that choose the community, 上门接收).
+
+INFO_COLLECTION = FormSpec(
+    doc_type="info_collection_form",
+    title="昆明市国有企业退休人员信息采集表",
+    units=12,
+    widths=[1.0] * 12,
+    rows=[
+        [L("姓名", 2), V("name", 2), L("性别", 2), V("sex", 2), L("民族", 2), V("ethnicity", 2)],
+        [L("出生年月", 2), V("birth", 2), L("公民身份号码", 2), V("id_number", 6)],
+        [L("政治面貌", 2), V("political", 2), L("健康状况", 2), V("health", 2), L("联系电话", 2), V("phone", 2)],
+        [L("原工作单位", 2), V("former_employer", 6), L("原任职务", 2), V("position", 2)],
+        [L("退休时间", 2), V("retired", 2), L("退休证编号", 2), V("certificate_no", 6)],
+        [L("户口所在地", 2), V("hukou", 10)],
+        [L("长期居住地", 2), V("residence", 10)],
+        [L("接受管理服务的\n乡镇（街道）\n社区（村委会）", 2), V("destination", 10)],
+        [L("不能自主报到\n（上门接收）", 2), C("home_visit", 10)],
+    ],
+    header=[("编号", "serial"), ("信息采集上传期限", "due")],
+    footer=[("退休人员本人签名", "signature"), ("企业经办人", "clerk"), ("企业（盖章）", "seal"),
+            ("日期", "date")],
+    note="说明：企业在办理职工退休手续前一个月，通过昆明市退休人员社会化管理服务信息系统完成个人信息采集，"
+         "本表经退休人员本人签字后扫描上传（纸质版签字页）。退休人员凭退休证到社区（村委会）报到，接受社会化管理服务。",
+    row_height_mm=12.0,
+    per_copy=True,
+)
+
+
+def month_before(day: dt.date) -> dt.date:
+    """The same day a month earlier (31 March -> 28/29 February)."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def info_collection_values(r: Retiree, enterprise: Enterprise, destination, serial: int,
+                           title: str = INFO_COLLECTION.title, today: dt.date | None = None) -> dict[str, str]:
+    """The form of one retiree; its upload is due a month before the retirement (the seed's 前一个月),
+    for someone retired by ``today`` it is collected now."""
+    due = month_before(r.retired_on)
+    when = f"{cn_date(due)}前" if today is None or due >= today else "已退休人员补充采集"
+    return {"serial": f"{serial:05d}", "due": f"办理退休手续前一个月（{when}）",
+            "name": r.name, "sex": str(r.sex), "ethnicity": r.ethnicity, "birth": cn_month(r.birth_date),
+            "id_number": r.id_number, "political": r.political_status, "health": r.health, "phone": r.phone,
+            "former_employer": r.former_employer or enterprise.name, "position": r.former_position,
+            "retired": cn_month(r.retired_on), "certificate_no": "", "hukou": r.hukou.full(),
+            "residence": r.residence.full(),
+            "destination": f"{destination.county}{destination.street}{destination.community}",
+            "home_visit": checks("home_visit", set()),
+            "signature": "", "clerk": "", "seal": "", "date": "　　年　　月　　日", "title": title, "copy_label": ""}
+
+
+# --- 党员组织关系移交协议 (晋宁 第二十一条（二）): one per party member, portrait ------------
+# The annex of 晋政办〔2020〕16号 is not reproduced in the seed: the parties and the member's 党员信息
+# are the grid, the clauses the profile's ``[party_agreement]`` (the seed's words).
+
+PARTY_AGREEMENT = FormSpec(
+    doc_type="party_transfer_agreement",
+    title="退休人员社会化管理党员组织关系移交协议",
+    units=12,
+    widths=[1.0] * 12,
+    rows=[
+        [L("姓名", 2), V("name", 2), L("性别", 2), V("sex", 2), L("出生年月", 2), V("birth", 2)],
+        [L("公民身份号码", 2), V("id_number", 6), L("入党时间", 2), V("joined", 2)],
+        [L("党员类别", 2), V("status", 2), L("退休时间", 2), V("retired", 6)],
+        [L("长期居住地", 2), V("residence", 10)],
+        [L("甲方\n（移交党组织）", 2), V("from_org", 10)],
+        [L("乙方\n（接收党组织）", 2), V("to_org", 10)],
+    ],
+    header=[("编号", "number")],
+    body=["{clauses}"],
+    footer=[("甲方（盖章）", "seal_a"), ("乙方（盖章）", "seal_b"), ("党员本人签名", "signature"),
+            ("日期", "date")],
+    row_height_mm=10.0,
+    per_copy=True,
+)
+
+
+def party_agreement_values(r: Retiree, enterprise: Enterprise, destination, number: str,
+                           clauses: list[str], from_org: str = "") -> dict[str, str]:
+    parties = {"name": r.name, "from_org": from_org or f"{enterprise.name}党组织",
+               "to_org": f"{destination.street}{destination.community}党组织"}
+    text = "\n".join(f"　　{_CN[i]}、{c.format_map(parties)}" for i, c in enumerate(clauses))
+    return {**parties, "number": number, "sex": str(r.sex), "birth": cn_month(r.birth_date),
+            "id_number": r.id_number, "joined": cn_month(r.party_joined_on), "status": r.political_status,
+            "retired": cn_month(r.retired_on), "residence": r.residence.full(), "clauses": text,
+            "seal_a": "", "seal_b": "", "signature": "", "date": "　　年　　月　　日"}
+
+
+_CN = "一二三四五六七八九十"
 
 
 # 咸宁: the form is confirmed and signed by the retiree and the enterprise clerk, then sealed.
@@ -208,6 +305,8 @@ CHECK_GROUPS: dict[str, list[str]] = {
     "insured": ["养老", "医疗", "工伤"],
     "living": ["本地人员", "异地人员", "出国(境)居住"],
     "spouse_status": ["在职", "无职业", "离退休"],
+    # 晋宁 第二十一条（一）: those the community staff receive at home
+    "home_visit": ["重病卧床", "行动困难", "入住养老服务机构", "精神康复医院"],
 }
 
 
@@ -289,6 +388,6 @@ def form_for(spec: FormSpec, signed: bool) -> FormSpec:
     return FormSpec(**{**spec.__dict__, "footer": SIGNED_FOOTER})
 
 
-for _spec in (SURVEY, BASIC_INFO, PARTY_LETTER):
+for _spec in (SURVEY, BASIC_INFO, PARTY_LETTER, INFO_COLLECTION, PARTY_AGREEMENT):
     _spec.validate()
 

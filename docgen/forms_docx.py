@@ -43,7 +43,7 @@ class FormRenderer:
 
     def body(self, values: dict[str, str]) -> str:
         """A form: the template refers to the values as ``v.key``."""
-        return self.block.render(v={k: escape(str(val)) for k, val in values.items()})
+        return self.block.render(v={k: _breaks(escape(str(val))) for k, val in values.items()})
 
     def body_of(self, context: dict) -> str:
         """Any block template with top-level names (strings and lists of strings escaped)."""
@@ -67,6 +67,11 @@ class FormRenderer:
                     data = xml.encode("utf-8")
                 dst.writestr(info.filename, data)
         return out
+
+
+def _breaks(text: str) -> str:
+    """A value's line breaks as Word line breaks (a placeholder sits inside one ``w:t``)."""
+    return text.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
 
 
 def _escape_any(value):

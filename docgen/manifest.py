@@ -9,6 +9,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
+# The Chinese name of each document type (handover.policy.DOCUMENT_TYPES), for lists shown to users.
+DOCUMENT_LABELS = {
+    "framework_agreement": "移交框架协议", "transfer_agreement": "移交协议", "service_application": "社会化管理服务申请",
+    "transfer_plan": "移交方案", "handover_checklist": "交接清单", "community_roster": "花名册",
+    "destination_survey": "移交地调查表", "basic_info_form": "基本信息表", "info_collection_form": "信息采集表",
+    "archive_transfer_roster": "档案移交名册表", "party_transfer_roster": "党员组织关系转接名册",
+    "party_letter": "介绍信", "party_transfer_agreement": "党员组织关系移交协议", "contact_card": "联系卡",
+    "volume_catalog": "案卷目录", "ledger": "台账", "contents_list": "卷内目录", "note_sheet": "备考表",
+    "missing_statement": "档案材料缺失情况说明", "missing_statement_list": "档案材料缺失情况一览表",
+    "not_transferred": "未移交人员名单",
+}
+
+
 @dataclass
 class ManifestEntry:
     type: str  # DOMAIN.md §1.2 identifier

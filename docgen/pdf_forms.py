@@ -164,8 +164,10 @@ def _draw_form(d: _Drawer, spec: FormSpec, values: dict, page, mg, xs) -> None:
                 ty -= SIZE * LEADING
     d.c._code.append(" ".join(ops))
     y = tops[-1] - 16
-    if spec.note:
-        d.text(left, y, spec.note, 10)
-        y -= 22
+    if spec.note:  # wrapped: a long note is never cut at the margin
+        for line in m.wrap(spec.note, right - left, 10):
+            d.text(left, y, line, 10)
+            y -= 10 * LEADING
+        y -= 8
     for i, line in enumerate(spec.footer_lines()):
         d.text(left, y - 8 - i * 24, "　　　　".join(f"{k}：{values.get(v, '') or '　' * 6}" for k, v in line), 12)

@@ -15,7 +15,7 @@ from docxtpl import DocxTemplate
 
 from handover import clock
 from handover.models import Destination, Enterprise, Retiree
-from handover.policy import PolicyProfile
+from handover.policy import PolicyProfile, TextDocument
 
 from .figures import AgreementFigures, agreement_figures, cn_date, cn_number, money
 from .records import MissingStatement, NoteSheet
@@ -30,49 +30,15 @@ def _numbered(items: list[str], style: str = "sub") -> list[tuple[str, str]]:
     return [(SUB.format(cn_number(i)), t) for i, t in enumerate(items, 1)]
 
 
-def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Retiree],
-                      destinations: Sequence[Destination], profile: PolicyProfile,
-                      volumes: dict[str, tuple[int, int]] | None = None,
-                      annexes: Sequence[str] = (), missing_persons: int = 0,
-                      receiver: str | None = None, day: dt.date | None = None) -> dict:
-    """Context of transfer_agreement.docx (one agreement per enterprise × receiving county).
-
-    Every region-specific sentence comes from the profile's ``[agreement]`` clauses and duties;
-    what is built here is only what any region's agreement states (the counts, the fees as the
-    profile sets them on ``day``, the closing clauses). A rate whose validity does not cover
-    ``day`` reads 待定 and a time node already past is not presented as a term
-    (``figures.rule_warnings`` says the same in the manifest).
-
-    Keys: title, enterprise, enterprise_address, receiver, receiver_address, basis, figures (an
-    AgreementFigures), scope / archives / party / fees / staff / schedule / other (lists of
-    (number, text)), duties_a / duties_b (lists of (number, text)), annexes (lines), copies.
-    """
-    day = day or clock.today()
-    f: AgreementFigures = agreement_figures(
-        county, list(retirees), [(d.street, d.community) for d in destinations], profile, day, volumes)
-    clauses = profile.agreement
-    figures = {"retirees": f.retirees, "party_members": f.party_members, "volumes": f.volumes,
-               "pages": f.pages, "county": county}
-    receiver = receiver or f"{county}人民政府"
-    scope = [f"甲方向乙方移交企业退休人员{f.retirees}人，其中中共党员{f.party_members}人，分别移交乙方辖区内"
-             f"{f.streets}个街道（乡镇）、{f.communities}个社区实行社会化管理服务，名单见附件《企业退休人员"
-             "移交社区管理花名册》。"]
-    if clauses.exclusions:
-        scope.append("、".join(clauses.exclusions) + "不在本协议移交范围内。")
-
-    archives = [f"甲方移交退休人员人事档案{f.volumes}卷、共{f.pages}页。"]
-    archives += clauses.fill(clauses.archives, **figures)
-    if missing_persons:
-        archives.append(f"本次移交中{missing_persons}人的档案缺少必要材料，甲方已出具《档案材料缺失情况说明》。")
-    party = clauses.fill(clauses.party, **figures) or [
-        f"甲方按有关规定办理{f.party_members}名退休党员的党组织关系转接。"]
-
+def fee_clauses(f: AgreementFigures, profile: PolicyProfile, when: str = "本协议签订时") -> list[str]:
+    """The fees of a transfer as the profile sets them on the figures' date: a rate outside its
+    validity reads 待定 (never applied silently); ``when``: the document's date in words."""
     fees: list[str] = []
     for line in f.fees:
         if not line.in_force:
             rate = f"{money(line.per_person)}元/人" if line.per_person is not None else "原"
             ended = f"只适用于{cn_date(line.valid_until)}前完成的移交" if line.valid_until else "不适用于本次移交"
-            fees.append(f"{line.kind}：政策规定的{rate}标准{ended}，本协议签订时已不适用"
+            fees.append(f"{line.kind}：政策规定的{rate}标准{ended}，{when}已不适用"
                         + (f"；{line.after}" if line.after else "")
                         + "。本次移交的费用标准待定，由双方按届时规定另行确定，签订补充协议。")
             continue
@@ -92,6 +58,63 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
     if not fees:
         fees.append("本地区政策未规定移交费用标准，相关经费按有关规定执行。")
     fees.append("费用专款专用，用于退休人员社会化管理服务工作。")
+    return fees
+
+
+def text_figures(enterprise: Enterprise, retirees: Sequence[Retiree], destinations: Sequence[Destination],
+                 profile: PolicyProfile, day: dt.date, volumes: dict[str, tuple[int, int]] | None = None,
+                 not_transferred: int = 0, when: str = "本协议签订时") -> dict:
+    """The figures a region's text may name (handover.policy.TEXT_FIELDS), for these people."""
+    counties = sorted({d.county for d in destinations})
+    f = agreement_figures("、".join(counties), list(retirees), [(d.street, d.community) for d in destinations],
+                          profile, day, volumes)
+    in_force = [line.total for line in f.fees if line.total is not None]
+    return {"retirees": f.retirees, "party_members": f.party_members, "volumes": f.volumes, "pages": f.pages,
+            "county": f.county, "counties": f.county, "streets": f.streets, "communities": f.communities,
+            "enterprise": enterprise.name, "uscc": enterprise.uscc, "city": enterprise.location.city,
+            "not_transferred": not_transferred, "fee": "".join(fee_clauses(f, profile, when)),
+            "fee_total": f"{money(sum(in_force))}元" if in_force else "待定"}
+
+
+def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Retiree],
+                      destinations: Sequence[Destination], profile: PolicyProfile,
+                      volumes: dict[str, tuple[int, int]] | None = None,
+                      annexes: Sequence[str] = (), missing_persons: int = 0, roster_annex: str = "",
+                      receiver: str | None = None, day: dt.date | None = None) -> dict:
+    """Context of transfer_agreement.docx (one agreement per enterprise × receiving county).
+
+    ``roster_annex``: the annex listing the persons (the region's own: 花名册, 交接清单 …).
+    Every region-specific sentence comes from the profile's ``[agreement]`` clauses and duties;
+    what is built here is only what any region's agreement states (the counts, the fees as the
+    profile sets them on ``day``, the closing clauses). A rate whose validity does not cover
+    ``day`` reads 待定 and a time node already past is not presented as a term
+    (``figures.rule_warnings`` says the same in the manifest).
+
+    Keys: title, enterprise, enterprise_address, receiver, receiver_address, basis, figures (an
+    AgreementFigures), scope / archives / party / fees / staff / schedule / other (lists of
+    (number, text)), duties_a / duties_b (lists of (number, text)), annexes (lines), copies.
+    """
+    day = day or clock.today()
+    f: AgreementFigures = agreement_figures(
+        county, list(retirees), [(d.street, d.community) for d in destinations], profile, day, volumes)
+    clauses = profile.agreement
+    figures = {"retirees": f.retirees, "party_members": f.party_members, "volumes": f.volumes,
+               "pages": f.pages, "county": county}
+    receiver = receiver or f"{county}人民政府"
+    scope = [f"甲方向乙方移交企业退休人员{f.retirees}人，其中中共党员{f.party_members}人，分别移交乙方辖区内"
+             f"{f.streets}个街道（乡镇）、{f.communities}个社区实行社会化管理服务"
+             + (f"，名单见附件《{roster_annex}》。" if roster_annex else "。")]
+    if clauses.exclusions:
+        scope.append("、".join(clauses.exclusions) + "不在本协议移交范围内。")
+
+    archives = [f"甲方移交退休人员人事档案{f.volumes}卷、共{f.pages}页。"]
+    archives += clauses.fill(clauses.archives, **figures)
+    if missing_persons:
+        archives.append(f"本次移交中{missing_persons}人的档案缺少必要材料，甲方已出具《档案材料缺失情况说明》。")
+    party = clauses.fill(clauses.party, **figures) or [
+        f"甲方按有关规定办理{f.party_members}名退休党员的党组织关系转接。"]
+
+    fees = fee_clauses(f, profile)
 
     staff: list[str] = []
     if f.transfer_staff is not None:
@@ -139,6 +162,22 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
         "duties_b": _numbered(profile.agreement_duties.get("乙方", []), "arabic"),
         "annexes": annex_lines,
         "copies": copies,
+    }
+
+
+def text_document_context(text: TextDocument, figures: dict, number: str = "") -> dict:
+    """Context of text_document.docx: a region's own text (profile ``[texts]``) with its figures
+    filled. Keys: title, number, addressee, parties, intro (lines), sections (heading, clauses as
+    (number, text)), annexes, signatures."""
+    fill = lambda t: t.format_map(figures)  # noqa: E731
+    return {
+        "title": fill(text.title), "number": number, "addressee": fill(text.addressee),
+        "parties": [fill(t) for t in text.parties], "intro": [fill(t) for t in text.intro],
+        "sections": [{"heading": fill(s.heading), "clauses": _numbered([fill(t) for t in s.items])}
+                     for s in text.sections],
+        "annexes": [("附件：" if i == 1 else "　　　") + f"{i}．{fill(name)}"
+                    for i, name in enumerate(text.annexes, 1)],
+        "signatures": [fill(t) for t in text.signatures],
     }
 
 

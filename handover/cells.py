@@ -56,14 +56,25 @@ def escape_controls(text: str) -> str:
 
 def start_sheet(ws, title: str, headers) -> None:
     """The two rows every exported list sheet opens with: its title, merged over the columns and
-    centred, and the bold column headers."""
+    centred, and the bold column headers. Works on a write-only sheet too (styled cells appended,
+    the merge recorded for when the sheet is written), where the columns' widths must be set first."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     headers = list(headers)
-    ws.append([cell(title)])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append(row(headers))
-    for c in ws[2]:
-        c.font = Font(bold=True)
+    head = WriteOnlyCell(ws, cell(title))
+    head.font, head.alignment = Font(bold=True, size=14), Alignment(horizontal="center")
+    ws.append([head])
+    span = f"A1:{get_column_letter(len(headers))}1"
+    if hasattr(ws, "merge_cells"):
+        ws.merge_cells(span)
+    else:  # write-only
+        ws.merged_cells.add(span)
+    bold = Font(bold=True)
+    names = []
+    for value in row(headers):
+        c = WriteOnlyCell(ws, value)
+        c.font = bold
+        names.append(c)
+    ws.append(names)

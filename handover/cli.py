@@ -210,6 +210,65 @@ def route_override(id_number, county, street, community, reason) -> None:
     console.print(f"已将 {mask(id_number)} 的移交地指定为 {dest.label}")
 
 
+# ---------------------------------------------------------------- database
+
+@main.group("db")
+def db_group() -> None:
+    """数据库结构版本：查看、升级。"""
+
+
+def _engine_and_state():
+    from .db import database_engine, schema_state
+
+    engine = database_engine()
+    return engine, schema_state(engine)
+
+
+def _kind(state) -> str:
+    return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(state.dialect, state.dialect)
+
+
+@db_group.command("version")
+def db_version() -> None:
+    """显示数据库的结构版本和本软件的结构版本。"""
+    _, state = _engine_and_state()
+    console.print(f"数据库结构版本：{state.shown}（本软件：{state.head}）")
+
+
+@db_group.command("status")
+def db_status() -> None:
+    """显示数据库地址、结构版本和待执行的升级；需要升级时退出码为 1。"""
+    from .db import too_new
+
+    engine, state = _engine_and_state()
+    console.print(f"数据库：{_kind(state)} {engine.url.render_as_string(hide_password=True)}")
+    console.print(f"结构版本：{state.shown}（本软件：{state.head}）")
+    if state.ahead:
+        raise too_new(state)
+    if state.at_head:
+        console.print("[green]数据库结构是最新的。[/green]")
+        return
+    console.print(f"[yellow]待执行的升级：{'、'.join(state.pending)}[/yellow]")
+    hint = ("首次使用时会自动建立" if state.empty else
+            "SQLite 数据库在程序启动时会自动升级" if state.dialect == "sqlite" else "请先备份数据库")
+    console.print(f"运行 handover db upgrade 升级（{hint}）。")
+    sys.exit(EXIT_FINDINGS)
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库结构升级到本软件的版本（一次事务完成；已是最新则不做改动）。"""
+    from .db import upgrade
+
+    engine, _ = _engine_and_state()
+    before, after = upgrade(engine)
+    if before.at_head:
+        console.print(f"数据库结构已是最新（版本 {after.current}），无需升级。")
+    else:
+        console.print(f"[green]数据库结构已升级：{before.shown} → {after.current}[/green]"
+                      f"（{_kind(after)} {engine.url.render_as_string(hide_password=True)}）")
+
+
 # ---------------------------------------------------------------- sample data
 
 @main.group("sample")

@@ -116,6 +116,10 @@ class Retiree(BaseModel):
     former_position: str = Field(default="", description="原任职务")
     political_status: str = Field(default="群众", description="政治面貌")
     party_joined_on: dt.date | None = None
+    # 介绍信 (咸宁: 载明党员信息和党费缴纳等情况): the month the dues are paid up to, and the letter's
+    # number where the enterprise has numbered its letters itself
+    party_dues_paid_to: dt.date | None = Field(default=None, description="党费缴至年月")
+    party_letter_no: str = Field(default="", description="介绍信编号")
     hukou: Address = Field(default_factory=Address, description="户口所在地")
     residence: Address = Field(default_factory=Address, description="常年居住地")
     postcode: str = ""

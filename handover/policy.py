@@ -161,11 +161,117 @@ class AgreementClauses(BaseModel):
 _CN_DIGITS = "一二三四五六七八九十"
 
 
+class PartyRule(BaseModel):
+    """Where a retired party member's 组织关系 goes.
+
+    ``management_community``: the community that manages the retiree (河南: 街道（乡镇）和社区党组织).
+    ``residence``: the party organisation of the street and community where the member lives, even
+    where the 户籍 is elsewhere (咸宁 长期居住地街道和社区党组织; 揭阳 人户分离的转入居住地党组织);
+    a residence not known down to the community falls back to the managing community.
+    """
+
+    goes_to: Literal["management_community", "residence"] = "management_community"
+    roster_note: str = ""  # the 党员组织关系转接名册's 注, in the seed's words
+
+
 class PartyLetter(BaseModel):
     """A 介绍信 per party member, where the seed asks the enterprise for one (咸宁 第六条 6.)."""
 
     title: str = "介绍信"
     issuer: str = ""  # the issuing 党组织; default <enterprise>党组织
+
+
+PARTY_AGREEMENT_FIELDS = frozenset({"name", "from_org", "to_org"})
+
+
+class PartyAgreement(BaseModel):
+    """A 党员组织关系移交协议 per party member (晋宁 第二十一条（二）: 附件4 of 晋政办〔2020〕16号),
+    between the enterprise's and the receiving community's 党组织, in the seed's words. Clauses may
+    name ``{name}``, ``{from_org}``, ``{to_org}``."""
+
+    title: str = "党员组织关系移交协议"
+    clauses: list[str] = []
+
+    @field_validator("clauses")
+    @classmethod
+    def _known_fields(cls, clauses: list[str]) -> list[str]:
+        for clause in clauses:
+            for _, name, _, _ in string.Formatter().parse(clause):
+                if name is not None and name not in PARTY_AGREEMENT_FIELDS:
+                    raise ValueError(f"党员组织关系移交协议条款中的“{{{name}}}”不可用（可用："
+                                     f"{'、'.join(sorted(PARTY_AGREEMENT_FIELDS))}）")
+        return clauses
+
+
+# Figures a region's text document may name (``{retirees}``人 …); anything else is refused.
+TEXT_FIELDS = CLAUSE_FIELDS | {"enterprise", "uscc", "counties", "streets", "communities", "city",
+                               "not_transferred", "fee", "fee_total"}
+
+
+def _check_fields(texts: list[str], allowed: frozenset[str], what: str) -> None:
+    for text in texts:
+        for _, name, _, _ in string.Formatter().parse(text):
+            if name is not None and name not in allowed:
+                raise ValueError(f"{what}中的“{{{name}}}”不是可用的数字或名称（可用：{'、'.join(sorted(allowed))}）")
+
+
+class TextSection(BaseModel):
+    heading: str  # 一、… as the seed numbers it
+    items: list[str] = []
+
+
+class TextDocument(BaseModel):
+    """A region's own text document (重庆 移交方案, 河南 框架协议 and 社会化管理服务申请): its title,
+    addressee, opening, headed sections and closing lines, in the seed's words. The texts may name
+    the figures of TEXT_FIELDS in braces; the bundle fills them."""
+
+    title: str
+    addressee: str = ""  # 送达 line, e.g. 〈县〉社会保险经办机构：
+    parties: list[str] = []  # lines naming the parties (甲方 …), unindented
+    intro: list[str] = []
+    sections: list[TextSection] = []
+    annexes: list[str] = []
+    signatures: list[str] = []  # the closing lines: who seals and signs, the date
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> "TextDocument":
+        texts = [self.title, self.addressee, *self.parties, *self.intro, *self.annexes, *self.signatures]
+        texts += [t for s in self.sections for t in (s.heading, *s.items)]
+        _check_fields(texts, TEXT_FIELDS, f"《{self.title}》")
+        return self
+
+
+class ChecklistItem(BaseModel):
+    """A row of the 交接清单 (重庆 “交接有清单”): what is handed over, how much, the details."""
+
+    item: str
+    quantity: str = ""  # may name figures: "{retirees}人"
+    detail: str = ""
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> "ChecklistItem":
+        _check_fields([self.item, self.quantity, self.detail], TEXT_FIELDS, "交接清单")
+        return self
+
+
+# The documents written from the profile's ``texts``: a profile listing one must give its text.
+TEXT_DOCUMENTS = ("transfer_plan", "framework_agreement", "service_application")
+
+# The documents a bundle can hold (DOMAIN.md §1.2 identifiers). A profile lists those its seed asks
+# for and the bundle makes exactly these; one whose input is absent (volumes, missing materials,
+# people not transferred) is made once the input exists.
+DOCUMENT_TYPES = (
+    "framework_agreement", "transfer_agreement", "service_application", "transfer_plan",
+    "handover_checklist", "community_roster", "destination_survey", "basic_info_form",
+    "info_collection_form", "archive_transfer_roster", "party_transfer_roster", "party_letter",
+    "party_transfer_agreement", "contact_card", "volume_catalog", "ledger", "contents_list",
+    "note_sheet", "missing_statement", "missing_statement_list", "not_transferred",
+)
+# What a profile without a list gets: the agreement, the archive hand-over and the archive's own
+# records — no region's forms (a bureau names its own in ``documents``).
+DEFAULT_DOCUMENTS = ["transfer_agreement", "archive_transfer_roster", "party_transfer_roster",
+                     "volume_catalog", "ledger", "contents_list", "note_sheet", "missing_statement",
+                     "missing_statement_list", "not_transferred"]
 
 
 class PolicyProfile(BaseModel):
@@ -183,10 +289,16 @@ class PolicyProfile(BaseModel):
     # Who keeps each copy of a document, in copy order (咸宁 基本信息表: 企业、个人、街道社区);
     # each copy is labelled with its holder. Must match ``copies``.
     holders: dict[str, list[str]] = {}
-    titles: dict[str, str] = {}
+    titles: dict[str, str] = {}  # a document's title in the seed's words (咸宁市…基本信息表)
     # The agency that signs and seals a document as checked (河南 花名册: 县（市、区）社会保险经办机构).
     confirmed_by: dict[str, str] = {}
-    party_letter: PartyLetter | None = None  # absent: the region's seed asks for no 介绍信  # a document's title in the seed's words (咸宁市…基本信息表)
+    party: PartyRule = PartyRule()
+    party_letter: PartyLetter = PartyLetter()  # the 介绍信's wording, where ``documents`` has it
+    party_agreement: PartyAgreement = PartyAgreement()  # the 党员组织关系移交协议's, likewise
+    texts: dict[str, TextDocument] = {}  # the region's own text documents (TEXT_DOCUMENTS)
+    checklist: list[ChecklistItem] = []  # the rows of the 交接清单, where ``documents`` has it
+    # The documents of the bundle, in the seed's list (see DOCUMENT_TYPES).
+    documents: list[str] = Field(default_factory=lambda: list(DEFAULT_DOCUMENTS))
     required_materials: list[RequiredMaterial] = []
     pagination: Pagination = Pagination()
     numbering: Numbering = Numbering()
@@ -194,6 +306,29 @@ class PolicyProfile(BaseModel):
     agreement: AgreementClauses = AgreementClauses()
     agreement_duties: dict[str, list[str]] = Field(default_factory=dict)
     notes: list[str] = []
+
+    @field_validator("documents")
+    @classmethod
+    def _known_documents(cls, documents: list[str]) -> list[str]:
+        unknown = [d for d in documents if d not in DOCUMENT_TYPES]
+        if unknown:
+            raise ValueError(f"未知的文书“{'、'.join(unknown)}”（可用：{'、'.join(DOCUMENT_TYPES)}）")
+        if len(set(documents)) != len(documents):
+            raise ValueError("文书清单中有重复项")
+        return documents
+
+    def makes(self, document: str) -> bool:
+        """Whether the region's bundle holds ``document`` (its seed asks for it)."""
+        return document in self.documents
+
+    @model_validator(mode="after")
+    def _texts_for_listed_documents(self) -> "PolicyProfile":
+        lacking = [d for d in TEXT_DOCUMENTS if self.makes(d) and d not in self.texts]
+        if lacking:
+            raise ValueError(f"文书清单列出了“{'、'.join(lacking)}”，但 [texts] 中没有其文本")
+        if self.makes("handover_checklist") and not self.checklist:
+            raise ValueError("文书清单列出了“handover_checklist”，但没有 [[checklist]] 交接事项")
+        return self
 
     @model_validator(mode="after")
     def _holders_match_copies(self) -> "PolicyProfile":

@@ -1,5 +1,7 @@
-"""The schema is composed from above: the core creates what the packages in use registered, and the
-entry points that compose every package (the CLI, the web app) create every table on a fresh database.
+"""The schema is made by the migrations (handover.migrations), whichever packages a process imports:
+every entry point — the core alone, the CLI, the web app, a worker — creates every table on a fresh
+database, and every table a package declares is in the migrations (tests/test_db_migrations.py
+compares the columns).
 
 Each case runs in a fresh interpreter: which tables are registered is a property of the process.
 """
@@ -52,19 +54,11 @@ def every_table(core_tables) -> set[str]:
                                     "web.tables")
 
 
-def test_the_core_creates_its_own_tables_and_imports_nothing_above_it(tmp_path, core_tables):
+def test_the_core_creates_every_table_and_imports_nothing_above_it(tmp_path, every_table):
     code = ("import sys\nfrom handover.db import init_db\ninit_db()\n"
             f"print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {ABOVE_CORE!r})))")
     assert _run([sys.executable, "-c", code], tmp_path / "data").split() == []
-    assert _created(tmp_path / "data") == core_tables
-
-
-def test_a_package_used_after_the_first_init_db_gets_its_tables_on_the_next(tmp_path, core_tables):
-    code = ("from handover.db import init_db\ninit_db()\nimport archive_store.audit\ninit_db()\n"
-            "from handover.db import session_scope\nfrom archive_store import audit\n"
-            "with session_scope() as s: audit.record(s, '甲', 'read', 'J410-1', '')\n")
-    _run([sys.executable, "-c", code], tmp_path / "data")
-    assert core_tables | _tables_of("archive_store.tables") <= _created(tmp_path / "data")
+    assert every_table <= _created(tmp_path / "data")
 
 
 def test_the_cli_creates_every_table_on_a_fresh_database(tmp_path, every_table):
@@ -77,7 +71,6 @@ def test_the_web_app_creates_every_table_on_a_fresh_database(tmp_path, every_tab
     assert every_table <= _created(tmp_path / "data")
 
 
-def test_a_worker_process_creates_the_tables_of_the_packages_it_runs(tmp_path, core_tables):
+def test_a_worker_process_creates_every_table_on_a_fresh_database(tmp_path, every_table):
     _run([sys.executable, "-m", "workers", "status", "--json"], tmp_path / "data")
-    wanted = core_tables | _tables_of("archive_store.tables", "workers.tables")
-    assert wanted <= _created(tmp_path / "data")
+    assert every_table <= _created(tmp_path / "data")

@@ -12,8 +12,6 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
-import completeness  # noqa: F401 - see create_app: their tables join the schema
-import workers  # noqa: F401
 from handover.config import Settings, settings
 from handover.db import init_db
 from handover.errors import HandoverError
@@ -36,8 +34,8 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
                https_only: bool = False, signin_limit: int | None = None, bundle_text_pdf: bool | None = None,
                max_unzipped_bytes: int | None = None) -> FastAPI:
     cfg = cfg or settings()
-    # The routes reach completeness and workers only when called; those packages are imported at
-    # the top of this module, so their tables are registered and this creates the whole schema.
+    # The schema version is checked here, before anything is served: a database out of reach or at
+    # another version stops the start with the Chinese message (handover serve: exit 4).
     engine = init_db(cfg)
 
     @asynccontextmanager

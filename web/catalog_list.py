@@ -33,10 +33,8 @@ def _day(value: str, label: str) -> dt.date:
         raise InputRefused(f"{label}“{value[:20]}”不是日期，请按 年-月-日 填写，如 2026-01-31") from None
 
 
-def volumes(session: Session, scope: list[int] | None, paging: Paging) -> list[dict]:
-    """One page of the published volumes within ``scope`` (community ids; None: all) under the
-    paging's filters; sets ``paging.total``."""
-    f = paging.filters
+def selection(scope: list[int] | None, f: dict[str, str]):
+    """The published volumes within ``scope`` (community ids; None: all) under the filters ``f``, unordered."""
     stmt = (select(VolumeRow.id, VolumeRow.ref_no, VolumeRow.name, VolumeRow.enterprise_name, VolumeRow.content_pages,
                    VolumeRow.materials, VolumeRow.check_outcome, VolumeRow.published_at, CommunityRow.id.label("cid"),
                    CommunityRow.county, CommunityRow.street, CommunityRow.name.label("community"))
@@ -66,9 +64,18 @@ def volumes(session: Session, scope: list[int] | None, paging: Paging) -> list[d
         stmt = stmt.where(VolumeRow.published_at >= clock.stored_start_of(since))
     if until:
         stmt = stmt.where(VolumeRow.published_at < clock.stored_start_of(until + dt.timedelta(days=1)))
+    return stmt
+
+
+def volume(r) -> dict:
+    return {"volume_id": r.id, "ref_no": r.ref_no, "name": r.name, "enterprise": r.enterprise_name,
+            "community_id": r.cid, "community": f"{r.county}{r.street}{r.community}", "pages": r.content_pages,
+            "materials": r.materials, "outcome": r.check_outcome or "unchecked",
+            "published_at": clock.iso(r.published_at)}
+
+
+def volumes(session: Session, scope: list[int] | None, paging: Paging) -> list[dict]:
+    """One page of the published volumes within ``scope`` under the paging's filters; sets ``paging.total``."""
+    stmt = selection(scope, paging.filters)
     paging.count(session, stmt)
-    return [{"volume_id": r.id, "ref_no": r.ref_no, "name": r.name, "enterprise": r.enterprise_name,
-             "community_id": r.cid, "community": f"{r.county}{r.street}{r.community}", "pages": r.content_pages,
-             "materials": r.materials, "outcome": r.check_outcome or "unchecked",
-             "published_at": clock.iso(r.published_at)}
-            for r in session.execute(paging.apply(stmt))]
+    return [volume(r) for r in session.execute(paging.apply(stmt))]

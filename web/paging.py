@@ -62,10 +62,14 @@ class Paging:
         self.total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         return self.total
 
-    def apply(self, stmt: Select) -> Select:
+    def ordered(self, stmt: Select) -> Select:
+        """The whole filtered list in the page's order (an export of it)."""
         cols = [c.desc() if self.descending else c.asc() for c in self.sorts.columns[self.key]]
         tie = self.sorts.tiebreak
-        return stmt.order_by(*cols, tie.desc() if self.descending else tie.asc()).limit(self.limit).offset(self.offset)
+        return stmt.order_by(*cols, tie.desc() if self.descending else tie.asc())
+
+    def apply(self, stmt: Select) -> Select:
+        return self.ordered(stmt).limit(self.limit).offset(self.offset)
 
     # ------------------------------------------------------------ links that keep the filters
 
@@ -79,6 +83,12 @@ class Paging:
             params.pop("offset")
         query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
         return f"{self.path}?{query}" if query else self.path
+
+    def export_url(self, suffix: str = ".xlsx") -> str:
+        """The whole filtered list in this order, as a file (the path with ``suffix``)."""
+        params = {**self.filters, "sort": "" if self.sort == self.sorts.default else self.sort}
+        query = urlencode({k: v for k, v in params.items() if v})
+        return f"{self.path}{suffix}?{query}" if query else f"{self.path}{suffix}"
 
     def sort_url(self, key: str) -> str:
         """A column header's link: this key ascending, or descending when it is already ascending."""

@@ -45,10 +45,8 @@ def statuses(session: Session, enterprise_id: int) -> dict[str, int]:
     return {key: counts.get(key, 0) for key in STATUS_LABELS}
 
 
-def people(session: Session, enterprise_id: int, paging: Paging, id_text) -> list[dict]:
-    """One page of the enterprise's people under the paging's filters; sets ``paging.total``.
-    ``id_text`` is the viewer's disclosure of an ID number."""
-    f = paging.filters
+def selection(enterprise_id: int, f: dict[str, str]):
+    """The enterprise's people under the filters ``f`` (county, street, community, status, q), unordered."""
     if f.get("status") and f["status"] not in STATUS_LABELS:
         raise InputRefused(f"未知的状态“{f['status'][:20]}”，可选：{'、'.join(STATUS_LABELS)}")
     stmt = select(RetireeRow.id, RetireeRow.name, RetireeRow.sex, RetireeRow.id_number, RetireeRow.retired_on,
@@ -62,8 +60,18 @@ def people(session: Session, enterprise_id: int, paging: Paging, id_text) -> lis
         stmt = stmt.where(STATUS == f["status"])
     if f.get("q"):
         stmt = stmt.where(RetireeRow.name.like(_like(f["q"]), escape="\\"))
+    return stmt
+
+
+def person(r, id_text) -> dict:
+    return {"name": r.name, "sex": r.sex, "id_number": id_text(r.id_number), "retired_on": r.retired_on.isoformat(),
+            "county": r.dest_county or "", "street": r.dest_street or "", "community": r.dest_community or "",
+            "status": r.status, "rule": r.route_rule or ""}
+
+
+def people(session: Session, enterprise_id: int, paging: Paging, id_text) -> list[dict]:
+    """One page of the enterprise's people under the paging's filters; sets ``paging.total``.
+    ``id_text`` is the viewer's disclosure of an ID number."""
+    stmt = selection(enterprise_id, paging.filters)
     paging.count(session, stmt)
-    return [{"name": r.name, "sex": r.sex, "id_number": id_text(r.id_number), "retired_on": r.retired_on.isoformat(),
-             "county": r.dest_county or "", "street": r.dest_street or "", "community": r.dest_community or "",
-             "status": r.status, "rule": r.route_rule or ""}
-            for r in session.execute(paging.apply(stmt))]
+    return [person(r, id_text) for r in session.execute(paging.apply(stmt))]

@@ -44,6 +44,10 @@ def worker_command(concurrency: int | None, hostname: str | None, pages_only: bo
         raise fail("未配置任务队列（HANDOVER_BROKER，例如 redis://127.0.0.1:6379/0）；"
                    "单机使用时无需启动工作进程，handover ingest 会直接处理。", EXIT_UNAVAILABLE)
     _storage_notice(cfg)
+    if not pages_only:  # refuse here, in Chinese, what every catalog task would fail on
+        from handover.db import init_db
+
+        init_db(cfg)
     from .app import PAGES_QUEUE, QUEUE, app
 
     queues = PAGES_QUEUE if pages_only else f"{QUEUE},{PAGES_QUEUE}"

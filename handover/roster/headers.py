@@ -46,6 +46,8 @@ COLUMNS: list[Column] = [
     Column("former_position", "原任职务", ("职务", "原职务")),
     Column("political_status", "政治面貌"),
     Column("party_joined_on", "入党时间", ("入党日期",)),
+    Column("party_dues_paid_to", "党费缴至年月", ("党费缴至", "党费缴纳至", "党费交至", "党费缴至时间")),
+    Column("party_letter_no", "介绍信编号", ("组织关系介绍信编号", "党组织关系介绍信编号")),
     *_addr("户口所在地", "hukou"),
     *_addr("常年居住地", "residence"),
     Column("residence.full", "居住地详细地址", ("居住地址", "现居住地", "现居住地址", "常住地址")),

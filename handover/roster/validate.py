@@ -79,6 +79,7 @@ class RowValidator:
         birth = get("birth_date", parse_date)
         retired = get("retired_on", parse_date, required=True)
         party_joined = get("party_joined_on", parse_date)
+        dues_paid_to = get("party_dues_paid_to", parse_date)
 
         idn = None
         raw_id = raw.get("id_number")
@@ -118,7 +119,7 @@ class RowValidator:
             if value is not None:
                 extra[key] = value
         for key in ("person_no", "ethnicity", "former_employer", "former_position", "political_status",
-                    "postcode", "phone", "health", "education", "pension", "remarks"):
+                    "postcode", "phone", "health", "education", "pension", "remarks", "party_letter_no"):
             value = text(raw.get(key))
             if value:
                 extra[key] = value
@@ -137,7 +138,8 @@ class RowValidator:
         try:
             retiree = Retiree(name=name, sex=sex, birth_date=birth, id_number=idn.number,
                               id_number_original=idn.original, retired_on=retired,
-                              party_joined_on=party_joined, hukou=hukou, residence=residence,
+                              party_joined_on=party_joined, party_dues_paid_to=dues_paid_to,
+                              hukou=hukou, residence=residence,
                               chosen_destination=chosen, **extra)
         except ValidationError as e:  # defensive: every field was checked above
             found.append(Problem(row, "", P.BAD_VALUE, f"数据不完整：{e.errors()[0]['msg']}"))

@@ -28,8 +28,8 @@ def _value(retiree: Retiree, key: str, seq: int) -> object:
     value = getattr(retiree, key)
     if key in ("birth_date", "party_joined_on"):
         return value.isoformat() if value else ""
-    if key == "retired_on":
-        return f"{value:%Y-%m}"
+    if key in ("retired_on", "party_dues_paid_to"):
+        return f"{value:%Y-%m}" if value else ""
     if key == "special":
         return "、".join(sorted(v.value for v in value))
     if isinstance(value, bool):

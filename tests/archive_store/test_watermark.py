@@ -182,3 +182,59 @@ def test_the_marked_image_keeps_its_resolution():
     Image.new("RGB", (400, 560), (250, 248, 240)).save(out, "JPEG", dpi=(200, 200))
     marked, _ = mark_image(out.getvalue(), MARK, visible=True)
     assert Image.open(io.BytesIO(marked)).info["dpi"] == (200, 200)  # a print of it keeps the page's size
+
+
+# Peak memory of marking a PDF file in a fresh interpreter, above what its imports took.
+_PEAK = """
+import re, sys
+from pathlib import Path
+from archive_store.watermark import Mark, mark_pdf_file
+import pikepdf, reportlab.pdfgen.canvas
+from docgen.pdffont import cover
+cover("x")
+def hwm():  # this process's own peak RSS in kB (ru_maxrss would carry the parent's over a fork)
+    return int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
+base = hwm()
+mark = Mark("刘社工（comm_a）", "纬五路社区", "2026-12-04 18:40", 7, "0123456789ab")
+mark_pdf_file(Path(sys.argv[1]), Path(sys.argv[2]), mark, visible=True)
+print((hwm() - base) * 1024)
+"""
+
+
+def _scan_sized_pdf(path, pages: int, scan_bytes: int = 1_000_000) -> None:
+    """Pages each holding one scan-sized image stream (random bytes: nothing to compress, and
+    never decoded — the mark is laid over the page, the scan copied as it is)."""
+    import os
+
+    pdf = pikepdf.new()
+    for n in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+        image = pikepdf.Stream(pdf, os.urandom(scan_bytes))
+        image.update({"/Type": pikepdf.Name.XObject, "/Subtype": pikepdf.Name.Image, "/Width": 2480,
+                      "/Height": 3508, "/ColorSpace": pikepdf.Name.DeviceRGB, "/BitsPerComponent": 8,
+                      "/Filter": pikepdf.Name.DCTDecode})
+        page = pdf.pages[n]
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+        page.Contents = pikepdf.Stream(pdf, b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+    pdf.save(path)
+
+
+def test_marking_a_volume_pdf_does_not_hold_its_pages_in_memory(tmp_path):
+    """A downloaded volume of 60 pages is ~50 MB of scans: marked file to file, the memory it takes
+    is the same for 6 pages as for 60 (the bytes version held the PDF twice over)."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    peaks = {}
+    for pages in (6, 60):
+        source = tmp_path / f"v{pages}.pdf"
+        _scan_sized_pdf(source, pages)
+        run = subprocess.run([sys.executable, "-c", _PEAK, str(source), str(tmp_path / "out.pdf")], cwd=root,
+                             capture_output=True, text=True, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+        assert run.returncode == 0, run.stderr
+        peaks[pages] = int(run.stdout.split()[-1])
+        with pikepdf.open(tmp_path / "out.pdf") as out:
+            assert len(out.pages) == pages and str(out.docinfo["/HandoverMark"]) == MARK.mark_id
+    # 54 MB more of scans: well under a fifth of it more in memory
+    assert peaks[60] - peaks[6] < 54_000_000 / 5, peaks

@@ -150,8 +150,15 @@ def test_henan_roster_three_labelled_copies_with_confirmation(henan):
         assert joined.count(phrase) == 3, phrase
 
 
-def test_roster_confirmation_only_where_the_profile_says(xianning):
-    out, m = xianning
-    docx = m.by_type("community_roster", "docx")[0]
-    text = "\n".join(p.text for p in Document(str(out / docx.path)).paragraphs)
-    assert "签字" not in text and "社会保险经办机构" not in text
+def test_roster_confirmation_only_where_the_profile_says(henan):
+    """A 花名册 without the profile's [confirmed_by] (a bureau's own profile) has no block."""
+    from docgen import documents as D
+    b = make_batch("henan-zhengzhou", 6, communities=1, seed=11)
+    d = load_profile("henan-zhengzhou")
+    from handover.routing import route
+    dest = route(b.retirees[0], b.enterprise, d).destination
+    plain = D.community_roster(b.enterprise, dest, b.retirees[:3])
+    assert plain.closing == [] and plain.copies == [""]
+    confirmed = D.community_roster(b.enterprise, dest, b.retirees[:3], d.copy_labels("community_roster"),
+                                   d.confirmed_by["community_roster"])
+    assert any("签字" in line for line in confirmed.closing)

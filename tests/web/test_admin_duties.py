@@ -5,8 +5,10 @@ installation working with a warning until the three are set up, and single-admin
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pytest
+from openpyxl import load_workbook
 
 from .conftest import PASSWORD, add_three_admins, sign_in
 
@@ -44,7 +46,7 @@ def test_sysadmin_manages_accounts_but_neither_roles_nor_audit(separated):
     assert sysadmin.post("/api/users/auditor/disable").status_code == 400
     assert sign_in(separated, "auditor").get("/api/audit").status_code == 200
     page = sysadmin.get("/admin/users", headers={"accept": "text/html"}).text
-    assert "新增用户" in page and "保存角色" not in page and "安全审计员" in page
+    assert "新增用户" in page and "修改角色" not in page and "安全审计员" in page
 
 
 def test_secadmin_changes_roles_but_neither_accounts_nor_audit(separated):
@@ -54,20 +56,28 @@ def test_secadmin_changes_roles_but_neither_accounts_nor_audit(separated):
     r = secadmin.post("/api/users", json={"username": "new_clerk", "password": PASSWORD, "role": "archive_staff"})
     assert r.status_code == 403
     assert secadmin.post("/api/users/comm_b/disable").status_code == 403
-    assert secadmin.get("/api/audit").status_code == 403
+    for url in ("/api/audit", "/admin/audit", "/admin/audit.xlsx"):  # nor his own trail
+        assert secadmin.get(url).status_code == 403, url
     # A combined admin is never granted while the separation is on.
     r = secadmin.put("/api/users/archivist/role", json={"role": "admin"})
     assert r.status_code == 400 and "三员分立" in r.json()["detail"]
     page = secadmin.get("/admin/users", headers={"accept": "text/html"}).text
-    assert "保存角色" in page and "新增用户" not in page
+    assert "修改角色" in page and "新增用户" not in page
 
 
 def test_auditor_reads_the_admins_trail_and_changes_nothing(separated):
-    sign_in(separated, "sysadmin").post("/api/users/ent_b/disable")
-    sign_in(separated, "secadmin").put("/api/users/comm_b/role", json={"role": "archive_staff"})
+    sysadmin, secadmin = sign_in(separated, "sysadmin"), sign_in(separated, "secadmin")
+    sysadmin.post("/api/users/ent_b/disable")
+    secadmin.put("/api/users/comm_b/role", json={"role": "archive_staff"})
+    for admin in (sysadmin, secadmin):  # an attempt at the trail is on it, for the 审计员
+        assert admin.get("/admin/audit.xlsx").status_code == 403
     auditor = sign_in(separated, "auditor")
-    assert "user_disable" in _actions(auditor, "sysadmin")
-    assert "user_role" in _actions(auditor, "secadmin")
+    assert {"user_disable", "denied"} <= _actions(auditor, "sysadmin")
+    assert {"user_role", "denied"} <= _actions(auditor, "secadmin")
+    r = auditor.get("/admin/audit.xlsx", params={"actor": "secadmin"})
+    assert r.status_code == 200
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True))
+    assert {row[1] for row in rows} == {"secadmin"} and {"修改用户角色或所属范围", "拒绝访问"} <= {row[2] for row in rows}
     page = auditor.get("/admin/audit", headers={"accept": "text/html"})
     assert page.status_code == 200 and "admin-warning" not in page.text
     writes = [("post", "/api/users", {"json": {"username": "x_user", "password": PASSWORD, "role": "archive_staff"}}),
@@ -78,7 +88,8 @@ def test_auditor_reads_the_admins_trail_and_changes_nothing(separated):
               ("post", "/api/communities/reject", {"json": {"county": "金水区", "street": "经八路街道", "name": "某社区"}})]
     for method, url, kw in writes:
         assert getattr(auditor, method)(url, **kw).status_code == 403, url
-    assert auditor.get("/api/users").status_code == 403
+    for url in ("/api/users", "/admin/users", "/admin/communities", "/api/communities/pending"):
+        assert auditor.get(url).status_code == 403, url
     assert auditor.get("/api/search", params={"q": "退休"}).status_code == 403  # no personnel files either
     # The auditor's own reading is on the trail too, for the next one.
     assert "view_audit" in _actions(auditor, "auditor")
@@ -107,7 +118,7 @@ def test_single_admin_mode_keeps_one_admin_doing_all_with_the_warning(seed):
     app = create_app(dataclasses.replace(seed.cfg, admin_separation=False))
     admin = sign_in(app, "admin")
     page = admin.get("/admin/users", headers={"accept": "text/html"}).text
-    assert "单一管理员模式" in page and "保存角色" in page and "新增用户" in page
+    assert "单一管理员模式" in page and "修改角色" in page and "新增用户" in page
     assert "单一管理员模式" in admin.get("/admin/audit", headers={"accept": "text/html"}).text
     assert admin.get("/api/audit").status_code == 200
     assert admin.put("/api/users/comm_b/role", json={"role": "archive_staff"}).status_code == 200

@@ -131,7 +131,7 @@ def test_admin_manages_users_and_a_disabled_user_is_signed_out(app, as_user):
     assert newcomer.get("/api/session").status_code == 401  # existing session ends at once
     assert TestClient(app).post("/api/session", json={"username": "new_archivist",
                                                       "password": PASSWORD}).status_code == 401
-    users = {u["username"]: u for u in admin.get("/api/users").json()}
+    users = {u["username"]: u for u in admin.get("/api/users").json()["users"]}
     assert users["new_archivist"]["active"] is False and users["comm_a"]["community"] == "金水区经八路街道纬五路社区"
 
 

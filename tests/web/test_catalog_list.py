@@ -57,3 +57,28 @@ def test_filters_sort_and_next_link(as_user, seed):
     assert staff.get("/api/catalogs?since=yesterday").status_code == 400
     assert staff.get("/api/catalogs?outcome=perfect").status_code == 400
     assert staff.get("/api/catalogs?sort=id_number").status_code == 400
+
+
+def test_the_export_is_the_filtered_list_within_scope(as_user, seed):
+    import io
+
+    from openpyxl import load_workbook
+
+    def sheet(response) -> list[tuple]:
+        assert response.status_code == 200, response.text
+        return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+
+    staff, comm_a = as_user("archivist"), as_user("comm_a")
+    html = staff.get("/catalogs", params={"outcome": "incomplete", "sort": "-name"}, headers=HTML).text
+    link = unescape(re.search(r'id="export-xlsx" href="([^"]+)"', html).group(1))
+    assert _query(link) == {"outcome": "incomplete", "sort": "-name"}
+    lines = sheet(staff.get(link))
+    incomplete = staff.get(f"/api/dossiers/{seed.volume_c}").json()["ref_no"]
+    assert lines[1][0] == "档号" and [(line[0], line[6]) for line in lines[2:]] == [(incomplete, "不完整")]
+    listed = [v["ref_no"] for v in staff.get("/api/catalogs?sort=-name").json()["volumes"]]
+    assert [line[0] for line in sheet(staff.get("/catalogs.xlsx?sort=-name"))[2:]] == listed
+    # community staff: their own community's volumes only, whatever the filter asks
+    own = {v["ref_no"] for v in comm_a.get("/api/catalogs").json()["volumes"]}
+    assert {line[0] for line in sheet(comm_a.get("/catalogs.xlsx"))[2:]} == own and len(own) == 2
+    assert sheet(comm_a.get(f"/catalogs.xlsx?community={seed.community_b}"))[2:] == []
+    assert as_user("ent_a").get("/catalogs.xlsx").status_code == 403

@@ -115,3 +115,21 @@ def test_bundle_after_digitization_drafts_the_statement_the_enterprise_downloads
     assert listed_others and all("档案未接收" in row[-1] for row in listed_others)
     html = ent_b.get("/documents", headers={"accept": "text/html"}).text
     assert "档案材料缺失情况说明" in html and "档案材料缺失情况一览表" in html
+
+
+def test_documents_page_names_the_regions_own_documents(app, seed):
+    """The page says what the bundle will hold, from the enterprise's region profile: 河南's
+    移交地调查表 is named for a 河南 enterprise and not once its region is 咸宁."""
+    from sqlalchemy import select
+
+    from handover.db import EnterpriseRow, session_scope
+
+    ent_b = sign_in(app, "ent_b")
+    html = ent_b.get("/documents", headers={"accept": "text/html"}).text
+    assert "按本地区政策包括：" in html and "移交地调查表" in html and "社会化管理服务申请" in html
+    with session_scope(seed.cfg) as s:
+        for row in s.scalars(select(EnterpriseRow)):
+            row.region = "xianning"
+    html = ent_b.get("/documents", headers={"accept": "text/html"}).text
+    assert "按本地区政策包括：" in html and "介绍信" in html
+    assert "移交地调查表" not in html

@@ -69,3 +69,25 @@ def test_catalog_export_keeps_a_formula_like_name_as_text(as_user, seed):
         assert "'" + HYPERLINK in values and "'-2+3" in values
         # Numbers stay numbers (序号, 页数).
         assert any(isinstance(v, int) for v in values)
+
+
+def test_list_exports_are_written_as_streams_and_keep_their_title_and_header_rows(as_user, seed):
+    """A write-only sheet is written row by row, so it carries no dimension computed over all its
+    cells (a workbook held in memory does): every list export is streamed. The title row stays
+    merged, centred and bold above bold headers (handover.cells.start_sheet)."""
+    archivist = as_user("archivist")
+    exports = [(archivist, f"/catalogs/{seed.community_a}.xlsx", True), (archivist, "/catalogs.xlsx", True),
+               (archivist, "/requests/register.xlsx", True), (as_user("ent_b"), "/roster/summary.xlsx", True),
+               (as_user("admin"), "/admin/audit.xlsx", False)]
+    for api, url, titled in exports:
+        r = api.get(url)
+        assert r.status_code == 200, (url, r.text)
+        streamed = load_workbook(io.BytesIO(r.content), read_only=True)
+        assert all(ws.max_row is None for ws in streamed.worksheets), url
+        for ws in load_workbook(io.BytesIO(r.content)).worksheets:
+            if titled:
+                assert [str(m) for m in ws.merged_cells.ranges][0].startswith("A1:"), url
+                assert ws["A1"].font.b and ws["A1"].alignment.horizontal == "center" and ws["A2"].font.b, url
+                assert ws.freeze_panes == "A3", url
+            else:
+                assert ws["A1"].value == "时间" and ws.freeze_panes == "A2", url

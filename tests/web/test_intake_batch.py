@@ -71,7 +71,7 @@ def test_a_batch_zip_runs_every_dossier_and_reports_each(seed, scans):
     # Both held-back dossiers wait on the intake page's to-do list, linked to their batch page.
     todo = intake_html[intake_html.index('id="quarantined"'):]
     assert "待处理的档案（2）" in todo and todo.count(f"/intake/{state['token']}#dossier-") == 2
-    assert idnumber.mask(n2) in todo and n2 not in todo
+    assert n2 in todo  # archive staff work with whole numbers (archive_store.read_rule.disclosure)
     assert "<div class=\"stat-value\">2</div><div class=\"stat-label\">待处理的档案" in \
         api.get("/", headers=HTML).text
 

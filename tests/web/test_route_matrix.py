@@ -51,6 +51,7 @@ STAFF = SIGNED_IN | {
     "GET /search", "GET /api/search", "GET /api/communities", "GET /dossiers/{volume_id}",
     "GET /dossiers/{volume_id}/pages/{seq}/image", "GET /dossiers/{volume_id}/volume.pdf",
     "GET /api/dossiers/{volume_id}", "GET /catalogs", "GET /api/catalogs", "GET /catalogs/{community_id}.xlsx",
+    "GET /catalogs.xlsx",
     "GET /dossiers/{volume_id}/contents.{fmt}", "GET /requests", "POST /dossiers/{volume_id}/requests",
     "POST /requests/{request_id}/{action}", "GET /api/requests", "POST /api/dossiers/{volume_id}/requests",
     "POST /api/requests/{request_id}/{action}", "GET /dossiers/{volume_id}/review/{key}/crop"}
@@ -61,13 +62,14 @@ ARCHIVE_WORK = STAFF | {
     "GET /dossiers/{volume_id}/check/{kind}.docx", "GET /dossiers/{volume_id}/contents/{material_id}",
     "POST /dossiers/{volume_id}/contents/{material_id}", "PUT /api/dossiers/{volume_id}/contents/{material_id}",
     "GET /intake", "POST /intake", "POST /intake/batch", "POST /intake/folder", "GET /intake/{token}",
-    "POST /intake/{token}/requeue", "POST /api/intake", "POST /api/intake/batch", "GET /api/intake/folders",
+    "POST /intake/{token}/requeue", "POST /api/intake", "POST /api/intake/batch", "GET /api/intake/folders", "GET /api/intake/held",
     "POST /api/intake/folder", "GET /api/intake/{token}", "POST /api/intake/{token}/requeue/{dossier_id}",
     "GET /review", "GET /dossiers/{volume_id}/review", "POST /dossiers/{volume_id}/review/waive",
     "POST /dossiers/{volume_id}/review/{key}", "GET /api/review", "GET /api/dossiers/{volume_id}/review",
     "POST /api/dossiers/{volume_id}/review/waive", "PUT /api/dossiers/{volume_id}/review/{key}",
     "GET /reconcile", "GET /api/reconcile", "GET /reconcile/receipts/{receipt_id}", "POST /reconcile/receipts",
-    "GET /requests/register", "GET /requests/register.xlsx",  # 档案利用登记簿
+    "GET /requests/register", "GET /requests/register.xlsx", "GET /requests/register.pdf",  # 档案利用登记簿
+    "GET /requests/register.docx", "GET /api/requests/register",
     "POST /api/reconcile/receipts"}
 # The administrator duties (三员分立): the list of users serves both the accounts and the grants.
 USER_LIST = {"GET /admin/users", "GET /api/users"}
@@ -90,7 +92,7 @@ ALLOWED: dict[str, set[str]] = {
     COMMUNITY: STAFF,
     ENTERPRISE: SIGNED_IN | {
         "GET /roster", "POST /roster/upload", "GET /roster/uploads/{token}", "POST /roster/uploads/{token}/import",
-        "GET /roster/uploads/{token}/report.xlsx", "GET /roster/summary", "POST /api/roster/uploads",
+        "GET /roster/uploads/{token}/report.xlsx", "GET /roster/summary", "GET /roster/summary.xlsx", "POST /api/roster/uploads",
         "GET /api/roster/uploads/{token}", "POST /api/roster/uploads/{token}/import", "GET /api/roster/summary",
         "GET /documents", "POST /documents/generate", "GET /documents/{token}/bundle.zip",
         "GET /documents/{token}/files/{index}", "POST /api/documents", "GET /api/documents/{token}",
@@ -213,7 +215,7 @@ ROUTES: dict[str, Call] = {
     "POST /reconcile/receipts": Call(body=_receipt_upload),
     "POST /api/reconcile/receipts": Call(body=_receipt_upload),
     # roster (enterprise)
-    "GET /roster": GET, "GET /roster/summary": GET, "GET /api/roster/summary": GET,
+    "GET /roster": GET, "GET /roster/summary": GET, "GET /roster/summary.xlsx": GET, "GET /api/roster/summary": GET,
     "POST /roster/upload": Call(body=_roster_file),
     "POST /api/roster/uploads": Call(body=_roster_file),
     "GET /roster/uploads/{token}": Call(params={"token": "upload_form"}, phase=0),
@@ -236,7 +238,7 @@ ROUTES: dict[str, Call] = {
     "GET /dossiers/{volume_id}/pages/{seq}/image": Call(params={"volume_id": "volume", "seq": 1}, phase=0),
     "GET /dossiers/{volume_id}/volume.pdf": Call(params={"volume_id": "volume"}, phase=0),
     "GET /api/dossiers/{volume_id}": Call(params={"volume_id": "volume"}, phase=0),
-    "GET /catalogs": GET, "GET /api/catalogs": GET, "GET /api/withdrawn": GET,
+    "GET /catalogs": GET, "GET /catalogs.xlsx": GET, "GET /api/catalogs": GET, "GET /api/withdrawn": GET,
     "GET /catalogs/{community_id}.xlsx": Call(params={"community_id": "community"}, phase=0),
     "GET /dossiers/{volume_id}/check/{kind}.docx": Call(params={"volume_id": "incomplete", "kind": "statement"},
                                                          phase=0),
@@ -266,9 +268,10 @@ ROUTES: dict[str, Call] = {
     "POST /requests/{request_id}/{action}": Call(params={"request_id": "request_form", "action": "cancel"}),
     "POST /api/requests/{request_id}/{action}": Call(params={"request_id": "request_api", "action": "cancel"},
                                                      body={"json": {}}),
-    "GET /requests/register": GET, "GET /requests/register.xlsx": GET,
+    "GET /requests/register": GET, "GET /requests/register.xlsx": GET, "GET /requests/register.pdf": GET,
+    "GET /requests/register.docx": GET, "GET /api/requests/register": GET,
     # intake (archive)
-    "GET /intake": GET, "GET /api/intake/folders": GET,
+    "GET /intake": GET, "GET /api/intake/folders": GET, "GET /api/intake/held": GET,
     "GET /intake/{token}": Call(params={"token": "intake"}, phase=0),
     "GET /api/intake/{token}": Call(params={"token": "intake"}, phase=0),
     "POST /intake": Call(body={"data": {"id_number": "123"}, "files": [("files", _not_a_scan("1.jpg"))]}),

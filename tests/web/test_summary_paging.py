@@ -3,10 +3,11 @@ filters kept in every link, a stable order across pages, and only the enterprise
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from html import unescape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -125,3 +126,32 @@ def test_sorting_searching_and_refusals(as_user, big):
     assert ent.get("/api/roster/summary?sort=id_number").status_code == 400
     assert ent.get("/api/roster/summary?status=gone").status_code == 400
     assert len(ent.get("/api/roster/summary?limit=100000").json()["retirees"]) == 200
+
+
+def _sheet(response) -> list[tuple]:
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200, response.text
+    wb = load_workbook(io.BytesIO(response.content))
+    return list(wb.active.iter_rows(values_only=True))
+
+
+def test_the_export_is_the_whole_filtered_list_in_the_pages_order(as_user, big):
+    ent = as_user("ent_a")
+    (county, street, community), count = Counter((c, s, m) for _, _, c, s, m, _ in big if c).most_common(1)[0]
+    flt = {"county": county, "street": street, "community": community, "sort": "-name"}
+    html = ent.get("/roster/summary", params=flt).text
+    link = unescape(re.search(r'id="export-xlsx" href="([^"]+)"', html).group(1))
+    assert link.startswith("/roster/summary.xlsx?") and _query(link) == flt  # no offset: every page
+    lines = _sheet(ent.get(link))
+    assert lines[0][0].endswith("移交去向汇总（人员明细）") and lines[1][:3] == ("姓名", "性别", "公民身份号码")
+    listed, url = [], "/api/roster/summary?" + urlencode({**flt, "limit": 200})
+    while url:
+        answer = ent.get(url).json()
+        listed += [(p["name"], p["id_number"]) for p in answer["retirees"]]
+        url = answer["next"]
+    assert [(line[0], line[2]) for line in lines[2:]] == listed and len(listed) == count
+    assert all(line[4:7] == (county, street, community) for line in lines[2:])
+    everyone = _sheet(ent.get("/roster/summary.xlsx"))
+    assert len(everyone) - 2 == PEOPLE
+    assert ent.get("/roster/summary.xlsx?status=gone").status_code == 400

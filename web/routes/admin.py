@@ -5,12 +5,11 @@ the audit log to the 安全审计员."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +18,6 @@ from archive_store import audit
 from archive_store.access import KINDS
 from archive_store.tables import AuditRow, CommunityRow
 from handover import clock
-from handover.cells import row as safe_row
 from handover.db import EnterpriseRow
 from handover.errors import InputRefused
 from handover.registry import list_enterprises
@@ -27,10 +25,12 @@ from handover.registry import list_enterprises
 from .. import passwords, sessions
 from ..admin_duties import ADMIN_ROLES, AUDIT, SECURITY, SYSTEM
 from ..deps import CurrentUser, db, duty
+from ..exports import Column, streamed_scalars, write_sheet, xlsx_download
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging, Sorts
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import UserRow
-from ..users import ADMIN, ROLES, UserError, create_user, find_user, list_users, set_active, set_password, set_role
+from ..users import ADMIN, ROLES, UserError, create_user, find_user, set_active, set_password, set_role
 
 router = APIRouter()
 accounts = duty(SYSTEM)  # add, disable, passwords, sessions
@@ -39,6 +39,7 @@ user_list = duty(SYSTEM, SECURITY)  # both work from the list of users
 auditor = duty(AUDIT)
 
 AUDIT_LABELS = {
+    "deliver": "生成移交包", "receive_check": "移交包接收检测",
     "login": "登录", "logout": "退出", "login_failed": "登录失败", "login_blocked": "登录被限制",
     "denied": "拒绝访问", "search": "检索", "read": "查看案卷", "view_dossier": "查看案卷",
     "view_page": "查看页面", "download": "下载", "download_pdf": "下载PDF", "export_catalog": "导出目录",
@@ -59,21 +60,51 @@ AUDIT_LABELS = {
     "export_use_register": "导出档案利用登记簿", "upload_receipt": "存档签字盖章的档案移交名册表", "download_receipt": "下载签字名册表扫描件",
     "view_communities": "查看待确认社区", "community_confirm": "确认社区", "community_reject": "驳回社区",
     "user_role": "修改用户角色或所属范围", "sessions_pruned": "清理已结束的会话记录",
-    "trace_mark": "按水印编号追查调阅",
+    "trace_mark": "按水印编号追查调阅", "export_summary": "导出移交去向汇总（人员明细）",
+    "export_catalog_list": "导出已入库案卷列表",
 }
 
 
-def _user_rows(request: Request, session: Session) -> list[dict]:
+USER_SORTS = Sorts(columns={"created": (UserRow.id,), "username": (UserRow.username,), "role": (UserRow.role,),
+                            "last_login": (UserRow.last_login_at,)},
+                   default="created", tiebreak=UserRow.id)
+
+
+def _user_rows(request: Request, session: Session, paging: Paging) -> list[dict]:
+    """One page of the users under the paging's filters (q: 用户名或姓名, role, active); sets ``paging.total``."""
+    f = paging.filters
+    stmt = select(UserRow)
+    if f.get("q"):
+        stmt = stmt.where(UserRow.username.contains(f["q"], autoescape=True)
+                          | UserRow.display_name.contains(f["q"], autoescape=True))
+    if f.get("role"):
+        if f["role"] not in ROLES:
+            raise InputRefused(f"未知的角色“{f['role'][:20]}”，可选：{'、'.join(ROLES)}")
+        stmt = stmt.where(UserRow.role == f["role"])
+    if f.get("active"):
+        if f["active"] not in ("1", "0"):
+            raise InputRefused("状态应为 1（启用）或 0（已停用）")
+        stmt = stmt.where(UserRow.active.is_(f["active"] == "1"))
+    paging.count(session, stmt)
+    users = list(session.scalars(paging.apply(stmt)))
     signed_in = sessions.open_counts(session, request.app.state.cfg)
-    communities = {c.id: c.label for c in session.scalars(select(CommunityRow))}
-    enterprises = {e.id: e.name for e in session.scalars(select(EnterpriseRow))}
+    communities = dict(session.execute(select(CommunityRow.id, CommunityRow.county + CommunityRow.street
+                                              + CommunityRow.name).where(
+        CommunityRow.id.in_({u.community_id for u in users if u.community_id}))).all())
+    enterprises = dict(session.execute(select(EnterpriseRow.id, EnterpriseRow.name).where(
+        EnterpriseRow.id.in_({u.enterprise_id for u in users if u.enterprise_id}))).all())
     return [{"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
              "role_label": ROLES[u.role], "active": u.active,
              "community_id": u.community_id, "enterprise_id": u.enterprise_id,
              "community": communities.get(u.community_id, "") if u.community_id else "",
              "enterprise": enterprises.get(u.enterprise_id, "") if u.enterprise_id else "",
              "last_login_at": clock.iso(u.last_login_at), "open_sessions": signed_in.get(u.id, 0)}
-            for u in list_users(session)]
+            for u in users]
+
+
+def _user_paging(request: Request, q: str = "", role: str = "", active: str = "", sort: str = "",
+                 limit: int = DEFAULT_LIMIT, offset: int = 0) -> Paging:
+    return Paging.of(request.url.path, USER_SORTS, dict(q=q, role=role, active=active), sort, limit, offset)
 
 
 def _may_grant(request: Request, actor: CurrentUser, role: str) -> None:
@@ -147,17 +178,33 @@ def _change_role(request: Request, session: Session, actor: CurrentUser, usernam
     return row
 
 
-def _users_page(request: Request, session: Session, status_code: int = 200, **context):
+def _users_page(request: Request, session: Session, status_code: int = 200, paging: Paging | None = None,
+                **context):
     context.setdefault("form", {})
-    return page(request, "admin_users.html", status_code=status_code, users=_user_rows(request, session),
-                roles=ROLES,
+    # After a form's refusal the list is shown from its first page, unfiltered (the form posts to another path).
+    paging = paging or Paging.of("/admin/users", USER_SORTS, {})
+    users = _user_rows(request, session, paging)
+    return page(request, "admin_users.html", status_code=status_code, users=users, paging=paging, roles=ROLES,
+                editing=_editing(session, context.pop("edit", ""), context.pop("actor", None)),
                 communities=list(session.scalars(select(CommunityRow).order_by(CommunityRow.id))),
                 enterprises=list_enterprises(session), rules=passwords.RULES, **context)
 
 
+def _editing(session: Session, username: str, actor: CurrentUser | None) -> UserRow | None:
+    """The user whose role form is open (one form on the page, not one per row: the communities
+    and enterprises are listed once)."""
+    if not username or actor is None or SECURITY not in actor.duties or username == actor.username:
+        return None
+    return session.scalar(select(UserRow).where(UserRow.username == username))
+
+
 @router.get("/admin/users", include_in_schema=False)
-def users_page(request: Request, user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
-    return _users_page(request, session)
+def users_page(request: Request, q: str = "", role: str = "", active: str = "", sort: str = "",
+               limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0),
+               edit: str = Query("", description="the user whose role form is open"),
+               user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
+    return _users_page(request, session, paging=_user_paging(request, q, role, active, sort, limit, offset),
+                       edit=edit, actor=user)
 
 
 def _opt_int(value: str) -> int | None:
@@ -223,7 +270,8 @@ def users_change_role(request: Request, username: str, role: str = Form(""), com
         row = _change_role(request, session, user, username, role, _opt_int(community_id), _opt_int(enterprise_id))
     except UserError as err:
         session.rollback()
-        return _users_page(request, session, 400, error=f"修改 {username} 的角色失败：{err}")
+        return _users_page(request, session, 400, error=f"修改 {username} 的角色失败：{err}", edit=username,
+                           actor=user)
     flash(request, f"已将 {username} 设为{ROLES[row.role]}，下一次操作起生效")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -266,27 +314,28 @@ def _grounds(row: AuditRow) -> str:
     return f"{KINDS.get(row.detail.get('request_kind'), '')}申请第 {request_id} 号"
 
 
+AUDIT_EXPORT_MAX = 100_000
+AUDIT_COLUMNS = (Column("时间", 20), Column("用户", 14), Column("操作", 18), Column("结果", 8), Column("对象", 36),
+                 Column("事由", 24), Column("依据", 18), Column("详情", 60))
+
+
 @router.get("/admin/audit.xlsx", tags=["审计"], summary="导出审计日志（XLSX，安全审计员，按筛选条件，最多10万条）")
 def audit_xlsx(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
                outcome: str = "", user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
-    from openpyxl import Workbook
-
     flt = _audit_filter(since, until, subject, actor, action, outcome)
-    rows = audit.entries(session, flt, limit=100_000)
-    audit.record(session, user.username, "export_audit", "audit_log", "", filter=_audit_query(flt), rows=len(rows))
+    total = min(audit.count(session, flt), AUDIT_EXPORT_MAX)
+    audit.record(session, user.username, "export_audit", "audit_log", "", filter=_audit_query(flt), rows=total)
     session.commit()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("审计日志")
-    ws.append(["时间", "用户", "操作", "结果", "对象", "事由", "依据", "详情"])
-    for r in rows:
-        ws.append(safe_row([clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action),
-                            audit.OUTCOME_LABELS.get(r.outcome, r.outcome), r.target, r.reason, _grounds(r),
-                            json.dumps(r.detail, ensure_ascii=False) if r.detail else ""]))
-    buf = io.BytesIO()
-    wb.save(buf)
-    stamp = clock.local(clock.utcnow()).strftime("%Y%m%d-%H%M")
-    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'审计日志-{stamp}.xlsx')}"})
+    stamp = clock.local(clock.utcnow())
+    rows = streamed_scalars(session, audit.selection(session, flt).limit(AUDIT_EXPORT_MAX))
+
+    def build(wb) -> None:
+        write_sheet(wb, "审计日志", None, AUDIT_COLUMNS, (
+            [clock.shown(r.at), r.actor, AUDIT_LABELS.get(r.action, r.action),
+             audit.OUTCOME_LABELS.get(r.outcome, r.outcome), r.target, r.reason, _grounds(r),
+             json.dumps(r.detail, ensure_ascii=False) if r.detail else ""] for r in rows))
+
+    return xlsx_download(f"审计日志-{stamp:%Y%m%d-%H%M}.xlsx", build)
 
 
 @router.get("/admin/audit", include_in_schema=False)
@@ -316,9 +365,17 @@ class NewUser(BaseModel):
     enterprise_id: int | None = None
 
 
-@router.get("/api/users", tags=["用户管理"], summary="用户列表")
-def api_users(request: Request, user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
-    return _user_rows(request, session)
+@router.get("/api/users", tags=["用户管理"],
+            summary="用户列表：按用户名或姓名、角色、状态筛选，排序、分页；每人的最近登录和在线登录数")
+def api_users(request: Request, q: str = Query("", description="用户名或姓名（包含）"),
+              role: str = Query("", description=" | ".join(ROLES)),
+              active: str = Query("", description="1 启用 | 0 已停用"),
+              sort: str = Query("", description="created（默认）| username | role | last_login；前加 - 为倒序"),
+              limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
+              offset: int = Query(0, ge=0), user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
+    paging = _user_paging(request, q, role, active, sort, limit, offset)
+    users = _user_rows(request, session, paging)
+    return {**paging.answer(), "users": users}
 
 
 @router.post("/api/users", tags=["用户管理"], summary="新增用户", status_code=201,

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from archive_store import audit
 from handover import clock
-from handover.db import RetireeRow
+from docgen.manifest import DOCUMENT_LABELS
+from handover.db import EnterpriseRow, RetireeRow
+from handover.policy import load_profile
 
 from .. import bundles
 from ..deps import ENTERPRISE_ROLES, CurrentUser, db, hidden, missing, require
@@ -22,12 +24,6 @@ from ..uploads import check_token, new_token
 
 router = APIRouter()
 enterprise_only = require(*ENTERPRISE_ROLES)
-TYPE_LABELS = {"transfer_agreement": "移交协议", "community_roster": "花名册", "archive_transfer_roster": "档案移交名册表",
-               "basic_info_form": "基本信息表", "destination_survey": "移交地调查表",
-               "party_transfer_roster": "党员组织关系转接名册", "contact_card": "联系卡", "volume_catalog": "案卷目录",
-               "ledger": "台账", "contents_list": "卷内目录", "note_sheet": "备考表",
-               "missing_statement": "档案材料缺失情况说明", "missing_statement_list": "档案材料缺失情况一览表",
-               "not_transferred": "未移交人员名单"}
 
 
 def _folder(request: Request, token: str) -> Path:
@@ -106,12 +102,20 @@ def grouped(documents: list[dict]) -> list[dict]:
     return [lines[k] for k in sorted(lines, key=lambda k: k[0])]
 
 
+def _region_documents(session: Session, user: CurrentUser) -> list[str]:
+    """The documents the enterprise's region profile asks for, by their Chinese names."""
+    enterprise = session.get(EnterpriseRow, user.enterprise_id)
+    if enterprise is None:
+        return []
+    return [DOCUMENT_LABELS.get(t, t) for t in load_profile(enterprise.region).documents]
+
+
 @router.get("/documents", include_in_schema=False)
 def documents_page(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
     rows = list(session.scalars(select(BundleRow).where(BundleRow.enterprise_id == user.enterprise_id)
                                 .order_by(BundleRow.id.desc()).limit(10)))
     latest = _json(rows[0]) if rows else None
-    return page(request, "documents.html", rows=rows, latest=latest, labels=TYPE_LABELS,
+    return page(request, "documents.html", rows=rows, latest=latest, labels=DOCUMENT_LABELS, region_documents=_region_documents(session, user),
                 lines=grouped(latest["documents"]) if latest else [])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -26,6 +26,7 @@ from handover.disclosure import MASKED, Disclosure
 from .. import catalog_list
 from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
 from ..downloads import built_file
+from ..exports import Column, streamed, write_sheet, xlsx_download
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from ..render import flash, page
 from ..security import verify_csrf
@@ -325,10 +326,21 @@ def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(sta
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     cited = need_read(request, session, user, vol)
     mark = served_mark(user, cited)
-    body = watermark.mark_pdf(_stored(request, f"{vol.prefix}/volume.pdf"), mark, visible=mark_visible(request, user))
+
+    def build(tmp: Path) -> Path:
+        # through files, not bytes: a whole volume's scans are never held in memory at once
+        try:
+            _storage(request).get_to(f"{vol.prefix}/volume.pdf", tmp / "stored.pdf")
+        except ObjectNotFound:
+            raise HTTPException(404, "存储中没有该文件") from None
+        watermark.mark_pdf_file(tmp / "stored.pdf", tmp / "volume.pdf", mark, visible=mark_visible(request, user))
+        (tmp / "stored.pdf").unlink()
+        return tmp / "volume.pdf"
+
+    response = built_file(build, f"{vol.ref_no}.pdf", "application/pdf")
+    response.headers.update(PRIVATE)
     audit.record(session, user.username, "download", f"{vol.ref_no}/volume.pdf", mark=mark.mark_id, **cited)
-    return Response(body, media_type="application/pdf",
-                    headers={**PRIVATE, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'{vol.ref_no}.pdf')}"})
+    return response
 
 
 @router.get("/api/dossiers/{volume_id}", tags=["案卷"], summary="案卷信息、卷内目录与齐全性")
@@ -400,6 +412,34 @@ def api_catalogs(request: Request, community: str = "", ref_from: str = "", ref_
     filters = dict(community=community, ref_from=ref_from, ref_to=ref_to, name=name, outcome=outcome, since=since,
                    until=until)
     return _catalogs(request, session, user, filters, sort, limit, offset)[0]
+
+
+CATALOG_LIST_COLUMNS = (Column("档号", 22, text=True), Column("姓名", 10), Column("原工作单位", 24), Column("社区", 30),
+                        Column("页数", 8), Column("材料份数", 10), Column("检查结果", 10), Column("入库时间", 20))
+
+
+@router.get("/catalogs.xlsx", tags=["目录"],
+            summary="导出已入库案卷列表（XLSX，按筛选条件与排序，全部符合条件的案卷）")
+def catalogs_xlsx(community: str = "", ref_from: str = "", ref_to: str = "", name: str = "", outcome: str = "",
+                  since: str = "", until: str = "", sort: str = "", user: CurrentUser = Depends(staff_only),
+                  session: Session = Depends(db)):
+    filters = dict(community=community, ref_from=ref_from, ref_to=ref_to, name=name, outcome=outcome, since=since,
+                   until=until)
+    paging = Paging.of("/catalogs", catalog_list.SORTS, filters, sort)
+    stmt = catalog_list.selection(user.scope, paging.filters)
+    total = paging.count(session, stmt)
+    audit.record(session, user.username, "export_catalog_list", "已入库案卷", "", volumes=total,
+                 filter=paging.filters)
+    session.commit()
+    rows = streamed(session, paging.ordered(stmt))
+
+    def build(wb) -> None:
+        write_sheet(wb, "已入库案卷", "已入库案卷", CATALOG_LIST_COLUMNS, (
+            [r.ref_no, r.name, r.enterprise_name, f"{r.county}{r.street}{r.community}", r.content_pages, r.materials,
+             catalog_list.OUTCOMES[r.check_outcome or "unchecked"], clock.shown(r.published_at)]
+            for r in rows))
+
+    return xlsx_download(f"已入库案卷-{clock.local(clock.utcnow()):%Y%m%d-%H%M}.xlsx", build)
 
 
 @router.get("/catalogs/{community_id}.xlsx", tags=["目录"], summary="下载社区的案卷目录与台账（XLSX）")

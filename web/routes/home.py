@@ -43,11 +43,10 @@ def home(request: Request, user: CurrentUser = Depends(current_user), session: S
             pending = pending.where(AccessRequestRow.requester == user.username)
         stats.append(("待审批的查阅/外借申请", session.scalar(pending) or 0))
         if user.role in (ADMIN, ARCHIVE):
-            from workers.status import quarantined
+            from .. import intake_list
 
             stats.append(("逾期未还的外借", len(access.overdue_loans(session))))
-
-            stats.append(("待处理的档案", len(quarantined(request.app.state.cfg))))
+            stats.append(("待处理的档案", intake_list.count(session, request.app.state.cfg)))
     from .reconcile import dashboard
 
     return page(request, "home.html", stats=stats, lines=dashboard(session, user), ADMIN=ADMIN, ARCHIVE=ARCHIVE, COMMUNITY=COMMUNITY,

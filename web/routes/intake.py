@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from archive_store import audit
 from archive_store.tables import PUBLISHED, VolumeRow
-from handover import idnumber
+from handover import clock, idnumber
 from handover.policy import available_profiles
 
-from .. import intake
+from .. import intake, intake_list
 from ..batch_zip import extract_batch
 from ..deps import ARCHIVE_ROLES, CurrentUser, db, missing, require
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from ..render import flash, page
 from ..security import verify_csrf
 from ..tables import IntakeRow
@@ -184,21 +185,25 @@ def _requeue(request: Request, session: Session, user: CurrentUser, row: IntakeR
 
 # ---------------------------------------------------------------- pages
 
-@router.get("/intake", include_in_schema=False)
-def intake_page(request: Request, user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
-    from workers.status import quarantined
+def _held(request: Request, session: Session, user: CurrentUser, batch: str, stage: str, sort: str, limit: int,
+          offset: int) -> tuple[dict, Paging]:
+    cfg = request.app.state.cfg
+    paging = Paging.of(request.url.path, intake_list.SORTS, dict(batch=batch, stage=stage), sort, limit, offset)
+    dossiers = intake_list.dossiers(session, cfg, paging, user.disclosure)
+    batches, stages = intake_list.counts(session, cfg)
+    return {"batches": batches, "stages": [{"stage": k, "label": intake_list.HELD_STAGES[k], "count": n}
+                                           for k, n in stages.items()],
+            **paging.answer(), "dossiers": dossiers}, paging
 
+
+@router.get("/intake", include_in_schema=False)
+def intake_page(request: Request, batch: str = "", stage: str = "", sort: str = "", limit: int = DEFAULT_LIMIT,
+                offset: int = Query(0, ge=0), user: CurrentUser = Depends(archive_only),
+                session: Session = Depends(db)):
     rows = list(session.scalars(select(IntakeRow).order_by(IntakeRow.id.desc()).limit(20)))
     cfg = request.app.state.cfg
-    held = quarantined(cfg)
-    uploads = {r.batch_id: r for r in session.scalars(select(IntakeRow)
-                                                      .where(IntakeRow.batch_id.in_({d["batch_id"] for d in held})))}
-    for d in held:  # a batch started in the browser: its page, and the name the user gave it
-        up = uploads.get(d["batch_id"])
-        d["token"] = up.token if up else None
-        if up:
-            d["batch_name"] = "单卷上传" if up.id_number else up.name
-    return page(request, "intake.html", rows=rows, held=held, profiles=available_profiles(),
+    held, paging = _held(request, session, user, batch, stage, sort, limit, offset)
+    return page(request, "intake.html", rows=rows, held=held, paging=paging, profiles=available_profiles(),
                 room=cfg.intake_root is not None, folders=intake.room_folders(cfg.intake_root),
                 max_mb=max(1, request.app.state.max_upload // (1024 * 1024)))
 
@@ -273,6 +278,20 @@ def api_intake_folders(request: Request, user: CurrentUser = Depends(archive_onl
     if root is None:
         raise HTTPException(404, "未配置扫描室文件夹（HANDOVER_INTAKE_ROOT）")
     return [{"folder": name, "entries": intake.entry_count(root / name)} for name in intake.room_folders(root)]
+
+
+@router.get("/api/intake/held", tags=[TAG],
+            summary="待处理的档案（已隔离或处理中断）：按批次、阶段筛选，分页；每卷姓名、身份证号、批次、阶段、原因")
+def api_intake_held(request: Request, batch: str = Query("", description="批次编号"),
+                    stage: str = Query("", description="停在的阶段：" + " | ".join(intake_list.HELD_STAGES)),
+                    sort: str = Query("", description="-updated（最近的在前，默认）| updated | name | batch；前加 - 为倒序"),
+                    limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
+                    offset: int = Query(0, ge=0), user: CurrentUser = Depends(archive_only),
+                    session: Session = Depends(db)):
+    answer = _held(request, session, user, batch, stage, sort, limit, offset)[0]
+    for d in answer["dossiers"]:
+        d["updated_at"] = clock.iso(d["updated_at"], "seconds")
+    return answer
 
 
 @router.post("/api/intake/folder", tags=[TAG], summary="从扫描室文件夹开始数字化（原文件不被修改）", status_code=202,

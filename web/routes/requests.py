@@ -4,6 +4,7 @@ community staff, who see only their own requests, do not see it)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -164,6 +165,31 @@ def register_xlsx(request: Request, month: str = Query("", description="月份 Y
                                                            actor=user.username), name)
 
 
+def _register_document(session: Session, user: CurrentUser, month: str, community: str, fmt: str):
+    from .contents import MEDIA
+
+    month, chosen = _register_scope(session, month, community)
+    name = f"{chosen.label if chosen else '全部社区'}-档案利用登记簿-{month}.{fmt}"
+    return built_file(lambda tmp: use_register.export_document(session, month, chosen, tmp / f"register.{fmt}",
+                                                               actor=user.username), name, MEDIA[fmt])
+
+
+@router.get("/requests/register.pdf", tags=["查阅外借"],
+            summary="打印档案利用登记簿（PDF，档案馆）：某月批准的查阅/外借，可按社区，栏目同 XLSX")
+def register_pdf(month: str = Query("", description="月份 YYYY-MM，默认本月"),
+                 community: str = Query("", description="社区编号，空为全部社区"),
+                 user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    return _register_document(session, user, month, community, "pdf")
+
+
+@router.get("/requests/register.docx", tags=["查阅外借"],
+            summary="档案利用登记簿（DOCX，档案馆，可编辑后打印）：某月批准的查阅/外借，可按社区，栏目同 XLSX")
+def register_docx(month: str = Query("", description="月份 YYYY-MM，默认本月"),
+                  community: str = Query("", description="社区编号，空为全部社区"),
+                  user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+    return _register_document(session, user, month, community, "docx")
+
+
 @router.post("/dossiers/{volume_id}/requests", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def request_form(request: Request, volume_id: int, kind: str = Form("view"), reason: str = Form(""),
                  organisation: str = Form(""), due_on: str = Form(""), user: CurrentUser = Depends(staff_only),
@@ -209,6 +235,35 @@ def api_requests(request: Request,
     rows, paging = _listing(request, session, user, dict(status=status, due_from=due_from, due_to=due_to), sort,
                             limit, offset)
     return {**paging.answer(), "requests": rows}
+
+
+# The register has one order, its 序号's: approval time, then the request's id.
+REGISTER_SORTS = Sorts(columns={"approved": use_register.ORDER[:1]}, default="approved",
+                       tiebreak=use_register.ORDER[1])
+
+
+@router.get("/api/requests/register", tags=["查阅外借"],
+            summary="档案利用登记簿（档案馆）：某月批准的查阅/外借，可按社区，分页；栏目同页面和 XLSX")
+def api_register(request: Request, month: str = Query("", description="月份 YYYY-MM，默认本月"),
+                 community: str = Query("", description="社区编号，空为全部社区"),
+                 sort: str = Query("", description="approved（按批准时间，即序号；默认），前加 - 为倒序"),
+                 limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
+                 offset: int = Query(0, ge=0), user: CurrentUser = Depends(archive_only),
+                 session: Session = Depends(db)):
+    month, chosen = _register_scope(session, month, community)
+    # the month resolved, so that ``next`` stays on it when the calendar turns between pages
+    paging = Paging.of(request.url.path, REGISTER_SORTS, dict(month=month, community=community), sort, limit, offset)
+    q = use_register.query(month, chosen.id if chosen else None)
+    paging.count(session, q)
+    lines = use_register.lines_of(session, session.execute(paging.apply(q)), paging.offset + 1)
+    if paging.descending:  # 序号 counts in approval order whichever way the list is read
+        lines = [dataclasses.replace(line, seq=paging.total - paging.offset - i) for i, line in enumerate(lines)]
+    audit.record(session, user.username, "read_use_register", chosen.label if chosen else "全部社区",
+                 "查看档案利用登记簿", month=month, lines=len(lines), offset=paging.offset)
+    return {**paging.answer(), "title": use_register.title(month, chosen), "month": month,
+            "community": {"id": chosen.id, "label": chosen.label} if chosen else None,
+            "columns": [{"key": attr, "header": header} for header, attr in use_register.COLUMNS],
+            "lines": [dataclasses.asdict(line) for line in lines]}
 
 
 @router.post("/api/dossiers/{volume_id}/requests", tags=["查阅外借"], summary="提交查阅/外借申请",

@@ -20,6 +20,7 @@ from handover.roster.importer import import_roster
 from .. import roster_summary as summary_sql
 from ..deps import CurrentUser, ENTERPRISE_ROLES, db, hidden, missing, require
 from ..downloads import built_file
+from ..exports import Column, streamed, write_sheet, xlsx_download
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from ..render import flash, page
 from ..security import verify_csrf
@@ -186,6 +187,33 @@ def roster_summary(request: Request, county: str = "", street: str = "", communi
     summary, paging = _summary(request, session, user, filters, sort, limit, offset)
     return page(request, "roster_summary.html", summary=summary, paging=paging,
                 status_labels=summary_sql.STATUS_LABELS)
+
+
+SUMMARY_COLUMNS = (Column("姓名", 10), Column("性别", 6), Column("公民身份号码", 22, text=True), Column("退休时间", 12),
+                   Column("县（市、区）", 14), Column("街道（乡镇）", 16), Column("社区（村）", 16), Column("状态", 16),
+                   Column("依据", 40))
+
+
+@router.get("/roster/summary.xlsx", tags=["名册"], summary="导出本企业人员明细（XLSX，按筛选条件与排序，全部符合条件的人员）")
+def summary_xlsx(request: Request, county: str = "", street: str = "", community: str = "", status: str = "",
+                 q: str = "", sort: str = "", user: CurrentUser = Depends(enterprise_only),
+                 session: Session = Depends(db)):
+    paging = Paging.of("/roster/summary", summary_sql.SORTS,
+                       dict(county=county, street=street, community=community, status=status, q=q), sort)
+    stmt = summary_sql.selection(user.enterprise_id, paging.filters)
+    total = paging.count(session, stmt)
+    audit.record(session, user.username, "export_summary", user.enterprise_name, "", people=total,
+                 filter=paging.filters)
+    session.commit()
+    rows = streamed(session, paging.ordered(stmt))
+
+    def build(wb) -> None:
+        write_sheet(wb, "人员明细", f"{user.enterprise_name}  移交去向汇总（人员明细）", SUMMARY_COLUMNS, (
+            [r.name, r.sex, user.id_text(r.id_number), r.retired_on.isoformat(), r.dest_county or "",
+             r.dest_street or "", r.dest_community or "", summary_sql.STATUS_LABELS[r.status], r.route_rule or ""]
+            for r in rows))
+
+    return xlsx_download(f"{user.enterprise_name}-移交去向汇总.xlsx", build)
 
 
 # ---------------------------------------------------------------- API
