@@ -4,14 +4,16 @@ Chinese full-text search.
 Modules (small, named after what they do):
   storage/        one Storage interface; LocalStorage (folder) and S3Storage (minio client);
                   open_storage(cfg)
-  tables          catalog tables on handover.db.Base (+ the FTS5 index page_fts)
+  tables          catalog tables on handover.db.Base (the full-text index page_fts is made by the migrations)
   numbering       档号 formatting and file names (pure)
   tokens          NFKC / CJK-space normalisation, unigram+bigram index tokens, queries (pure)
   volume_source   reading and checking a volume folder written by the ocr package
   transactions    write transactions (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock), gap-free per-community counters
   publish         publish_volume(): atomic, idempotent, resumable
   supplements     one person, one file: a second volume refused unless 补充材料 (卷号 2, 3, …)
-  index           writing pages into the full-text index
+  index           writing pages into the full-text index; its backend per database:
+  fts_sqlite      FTS5 (SQLite)
+  fts_postgres    tsvector + GIN (PostgreSQL)
   search          search() → list[Hit]
   verify          verify() → VerifyReport
   catalog         volume_catalog() records (案卷目录/台账), export_xlsx()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import asdict, dataclass
+from types import ModuleType
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from handover.disclosure import MASKED
 from handover.idnumber import mask
 
 from . import audit
-from .index import require_fts, scope_token
+from .index import backend, require_fts
 from .tables import FTS_TABLE, PUBLISHED
 from .tokens import compile_query, id_query, normalize, snippet
 
@@ -67,11 +68,14 @@ _VOLUME_COLUMNS = """
     c.county || c.street || c.name AS community"""
 
 
-def _volume_filters(scope: list[int] | None, f: Filters, params: dict,
+def _volume_filters(session: Session, scope: list[int] | None, f: Filters, params: dict,
                     material_alias: str | None) -> list[str]:
-    # "+v.status": never drive the plan by status (nearly every volume is published); the name,
-    # ID-suffix and community indexes are selective.
-    where = [f"+v.status = '{PUBLISHED}'"]
+    # SQLite "+v.status": never drive the plan by status (nearly every volume is published); the
+    # name, ID-suffix and community indexes are selective. PostgreSQL's planner knows that from
+    # its statistics, and "+" is no operator there on text (an expression instead, "|| ''", made it
+    # guess 0.5 % of volumes published and join every page of them).
+    hint = "+" if session.get_bind().dialect.name == "sqlite" else ""
+    where = [f"{hint}v.status = '{PUBLISHED}'"]
     if scope is not None:
         where.append("v.community_id IN :scope")
         params["scope"] = list(scope)
@@ -110,7 +114,7 @@ def _field_hits(session: Session, query: str, scope: list[int] | None, f: Filter
                 limit: int) -> list[Hit]:
     hits: list[Hit] = []
     params: dict = {"limit": limit}
-    where = _volume_filters(scope, f, params, None)
+    where = _volume_filters(session, scope, f, params, None)
     digits = id_query(query)
     name = "".join(normalize(query).split())
     if digits:
@@ -140,48 +144,44 @@ def _field_hits(session: Session, query: str, scope: list[int] | None, f: Filter
 
 
 # Queries matching more pages than this (in the caller's scope) list the most recently stored
-# pages first instead of ranking: bm25 must visit every match (and, for phrases, their positions),
-# which costs tens of milliseconds at 100,000 pages and says little about words found everywhere.
+# pages first instead of ranking: ranking must visit every match (and, for phrases, their
+# positions), which costs tens of milliseconds at 100,000 pages and says little about words found
+# everywhere.
 RANK_WINDOW = 2000
-
-
-def _match_expression(compiled_match: str, scope: list[int] | None) -> str:
-    if scope is None:
-        return compiled_match
-    tokens = " OR ".join(scope_token(c) for c in sorted(set(scope)))
-    return f"({compiled_match}) AND scope:({tokens})"
 
 
 def _text_hits(session: Session, query: str, scope: list[int] | None, f: Filters,
                limit: int) -> list[Hit]:
     compiled = compile_query(query)
-    if not compiled.match:
+    if not compiled.clauses:
         return []
-    match = _match_expression(compiled.match, scope)
-    many = session.execute(text(
-        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q ORDER BY rowid DESC "
-        f"LIMIT 1 OFFSET :skip"), {"q": match, "skip": RANK_WINDOW - 1}).scalar() is not None
-    return _ranked(session, match, compiled.terms, scope, f, limit, recent=many)
+    fts = backend(session)
+    params = fts.query_params(compiled, scope)
+    many = session.execute(text(f"SELECT 1 FROM {FTS_TABLE} WHERE {fts.MATCH} LIMIT 1 OFFSET :skip"),
+                           {**params, "skip": RANK_WINDOW - 1}).scalar() is not None
+    return _ranked(session, fts, params, compiled.terms, scope, f, limit, recent=many)
 
 
-def _ranked(session: Session, match: str, terms: tuple[str, ...], scope: list[int] | None,
+def _ranked(session: Session, fts: ModuleType, match: dict, terms: tuple[str, ...], scope: list[int] | None,
             f: Filters, limit: int, recent: bool) -> list[Hit]:
-    """Best first (bm25), or newest first when ``recent``."""
-    params: dict = {"q": match, "limit": limit}
-    outer_where = _volume_filters(scope, f, params, "m")
-    inner_where = [f"{FTS_TABLE} MATCH :q"]
-    # bm25 weights: uni 1, bi 1, scope 0. Lower is better; newest first = highest rowid first.
-    score = f"-{FTS_TABLE}.rowid" if recent else f"bm25({FTS_TABLE}, 1.0, 1.0, 0.0)"
-    order = f"{FTS_TABLE}.rowid DESC" if recent else "score"  # rowid order streams, no sort
+    """Best first (bm25 / ts_rank), or newest first when ``recent``."""
+    params: dict = {**match, "limit": limit}
+    outer_where = _volume_filters(session, scope, f, params, "m")
+    inner_where = [fts.MATCH]
+    # Lower score is better; newest first = highest page id first.
+    score = f"-{fts.PID}" if recent else fts.RANK
+    order = f"{fts.PID} DESC" if recent else "score"
+    if recent:
+        inner_where.append(f"{fts.PID} > :newer_than")
     if f.class_code or f.date_from or f.date_to or f.enterprise:
         # Filters on the page's material or the volume: rank only the rows that pass them.
-        inner = (f"SELECT {FTS_TABLE}.rowid AS pid, {score} AS score FROM {FTS_TABLE} "
-                 f"JOIN pages p ON p.id = {FTS_TABLE}.rowid JOIN volumes v ON v.id = p.volume_id "
+        inner = (f"SELECT {fts.PID} AS pid, {score} AS score FROM {FTS_TABLE} "
+                 f"JOIN pages p ON p.id = {fts.PID} JOIN volumes v ON v.id = p.volume_id "
                  f"JOIN materials m ON m.id = p.material_id "
                  f"WHERE {' AND '.join(inner_where + outer_where)} ORDER BY {order} LIMIT :limit")
     else:
-        # The scope is inside the MATCH expression: rank on the index alone.
-        inner = (f"SELECT {FTS_TABLE}.rowid AS pid, {score} AS score FROM {FTS_TABLE} "
+        # The scope is inside the full-text query: rank on the index alone.
+        inner = (f"SELECT {fts.PID} AS pid, {score} AS score FROM {FTS_TABLE} "
                  f"WHERE {' AND '.join(inner_where)} ORDER BY {order} LIMIT :limit")
     # Then fetch the few winners, checking status and scope again on the volume rows.
     sql = text(
@@ -194,8 +194,12 @@ def _ranked(session: Session, match: str, terms: tuple[str, ...], scope: list[in
         f"WHERE {' AND '.join(outer_where)} ORDER BY top.score")
     if "scope" in params:
         sql = sql.bindparams(bindparam("scope", expanding=True))
+    if recent:
+        rows = _newest(session, fts, sql, params, limit)
+    else:
+        rows = session.execute(sql, params).mappings().all()
     hits = []
-    for row in session.execute(sql, params).mappings():
+    for row in rows:
         # Hits show the number masked, for every role: so in snippets ID numbers are masked and
         # the birth date that would complete the volume's number cut to the year (the page itself
         # is available through an approved 查阅 request).
@@ -206,12 +210,26 @@ def _ranked(session: Session, match: str, terms: tuple[str, ...], scope: list[in
     return hits
 
 
+def _newest(session: Session, fts: ModuleType, sql, params: dict, limit: int) -> list:
+    """Newest first, looking at the newest page ids first (the backend's RECENT_SPANS)."""
+    top = 0
+    if fts.RECENT_SPANS[0] is not None:
+        top = session.execute(text(f"SELECT MAX({fts.PID}) FROM {FTS_TABLE}")).scalar() or 0
+    for span in fts.RECENT_SPANS:
+        params["newer_than"] = -1 if span is None or span >= top else top - span
+        rows = session.execute(sql, params).mappings().all()
+        if len(rows) >= limit or params["newer_than"] < 0:
+            return rows
+    return rows
+
+
 def search(session: Session, query: str, scope_communities: list[int] | None, *,
            class_code: str | None = None, enterprise: str | None = None,
            date_from: dt.date | None = None, date_to: dt.date | None = None, limit: int = 20,
            actor: str = "system", reason: str = "") -> list[Hit]:
     """Search published volumes: exact name / ID number (whole or last digits) first, then
-    full text — best first (bm25), or newest first for words on more than RANK_WINDOW pages.
+    full text — best first (bm25 on SQLite, ts_rank on PostgreSQL), or newest first for words on
+    more than RANK_WINDOW pages.
     ``scope_communities``: ids the caller may see; None = all; [] = nothing.
 
     Every search is written to the audit log (in the caller's transaction).

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (DDL, JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String,
-                        Text, UniqueConstraint, event, func)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, func)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from handover.db import Base
@@ -293,13 +293,14 @@ class ReceiptRow(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
-# The full-text index: contentless FTS5 (the text lives in pages.text), rowid = pages.id.
-# Tokens come from archive_store.tokens; unicode61 only splits them on spaces. The "scope"
-# column holds one token per page, "c<community id>", so that the caller's community scope is
-# part of the full-text query itself (the joined volumes.community_id check stays as well).
+# The full-text index, one row per page (archive_store.index chooses the backend by dialect).
+# SQLite (archive_store.fts_sqlite): contentless FTS5 (the text lives in page_texts), rowid =
+# pages.id. Tokens come from archive_store.tokens; unicode61 only splits them on spaces. The
+# "scope" column holds one token per page, "c<community id>", so that the caller's community
+# scope is part of the full-text query itself (the joined volumes.community_id check stays as well).
+# PostgreSQL (archive_store.fts_postgres): page_id = pages.id, doc = the page's tokens and its
+# scope lexeme as a tsvector, in a GIN index (fastupdate on, the default: inserts go to a pending
+# list merged in bulk, 4-8x faster indexing than fastupdate off; searches scan that list, at most
+# gin_pending_list_limit = 4 MB). The DDL of both is the migrations' (SQLITE_FTS, POSTGRESQL_FTS in
+# handover/migrations/versions/0001_baseline.py); a change to it is a new revision.
 FTS_TABLE = "page_fts"
-event.listen(
-    Base.metadata, "after_create",
-    DDL(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-        "uni, bi, scope, content='', tokenize='unicode61 remove_diacritics 0')").execute_if(dialect="sqlite"),
-)

@@ -2,22 +2,30 @@
 
 DOMAIN.md §7.3: NFKC (full-width forms), whitespace between two CJK characters removed (OCR
 engines read ``张 三``), unigrams so that 1-character queries (surnames) match, bigrams so that
-2-character words and long phrases match quickly. SQLite's FTS5 stores the tokens we produce here
-(its ``unicode61`` tokenizer only splits them on the spaces we put between them), so the index and
-the queries share one tokenizer: this module.
+2-character words and long phrases match quickly. The index stores the tokens we produce here —
+SQLite's FTS5 (its ``unicode61`` tokenizer only splits them on the spaces we put between them) and
+PostgreSQL's tsvector (built from the positioned tokens, no text-search parser involved) — so the
+index and the queries share one tokenizer: this module.
 
-Index layout, one FTS row per page, two columns:
+SQLite index layout (archive_store.fts_sqlite), one FTS row per page, two columns:
   ``uni``: every CJK character and every non-CJK word (digits, Latin), in text order;
   ``bi``:  every CJK bigram in text order, with a boundary token between CJK runs, so that a
            phrase of bigrams only matches inside one unbroken run of CJK characters.
 A query term of one CJK character searches ``uni``; a run of n >= 2 characters searches ``bi``
 for the phrase of its n-1 bigrams, which is an exact substring match of the run.
+
+PostgreSQL (archive_store.fts_postgres) gets the same tokens with positions (``positioned_tokens``):
+a CJK character and the bigram starting at it share a position, so a run's bigrams sit at
+consecutive positions, while the last bigram of a run and the first of the next are two apart
+(the run's last character has no bigram): a phrase never matches across runs, without a
+boundary token.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # CJK unified ideographs (BMP, extension A, compatibility, extensions B..) and 〇 (used in dates).
@@ -71,36 +79,46 @@ def index_tokens(text: str) -> IndexTokens:
     return IndexTokens(" ".join(uni), " ".join(bi))
 
 
+def positioned_tokens(text: str) -> Iterator[tuple[str, int]]:
+    """(token, position) of one page of text, positions from 1, in text order (see above)."""
+    pos = 1
+    for kind, run in runs(text):
+        if kind == "word":
+            yield run, pos
+            pos += 1
+            continue
+        for k, ch in enumerate(run):
+            yield ch, pos + k
+        for k in range(len(run) - 1):
+            yield run[k:k + 2], pos + k
+        pos += len(run)
+
+
 @dataclass(frozen=True)
 class CompiledQuery:
-    match: str  # FTS5 MATCH expression; "" when the query has no searchable token
+    # ANDed phrases: ("uni", (token,)) or ("bi", (bigram, ...)); empty when nothing is searchable.
+    # Rendered as FTS5 MATCH or tsquery by the index backends.
+    clauses: tuple[tuple[str, tuple[str, ...]], ...]
     terms: tuple[str, ...]  # normalised literal runs, for highlighting
 
 
-def _phrase(tokens: list[str]) -> str:
-    # Tokens are CJK characters or [^\W_] words: nothing to escape inside double quotes.
-    return '"' + " ".join(tokens) + '"'
-
-
 def compile_query(query: str) -> CompiledQuery:
-    """A user query as an FTS5 expression on our columns.
+    """A user query as ANDed phrases on our token columns.
 
     Whitespace the user typed (any width) separates terms, which are ANDed: unlike OCR text, a
     query's spaces are intentional. Inside a term, CJK runs and words are ANDed too.
     """
-    clauses: list[str] = []
+    clauses: list[tuple[str, tuple[str, ...]]] = []
     terms: list[str] = []
     pieces = [piece for term in unicodedata.normalize("NFKC", query).split() for piece in runs(term)]
     for kind, run in pieces:
-        if kind == "word":
-            clauses.append(f"uni:{_phrase([run])}")
-        elif len(run) == 1:
-            clauses.append(f"uni:{_phrase([run])}")
+        if kind == "word" or len(run) == 1:
+            clauses.append(("uni", (run,)))
         else:
-            clauses.append(f"bi:{_phrase(bigrams(run))}")
+            clauses.append(("bi", tuple(bigrams(run))))
         if run not in terms:
             terms.append(run)
-    return CompiledQuery(" AND ".join(clauses), tuple(terms))
+    return CompiledQuery(tuple(clauses), tuple(terms))
 
 
 def id_query(query: str) -> str | None:

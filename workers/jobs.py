@@ -103,9 +103,9 @@ def reindex(ref_no: str | None = None, cfg: Settings | None = None) -> dict:
     import archive_store.index as index
 
     cfg = cfg or settings()
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
-    from archive_store.tables import FTS_TABLE, PUBLISHED, PageRow, PageTextRow, VolumeRow
+    from archive_store.tables import PUBLISHED, PageRow, PageTextRow, VolumeRow
     from archive_store.transactions import write_transaction
     from handover.db import init_db
 
@@ -124,7 +124,7 @@ def reindex(ref_no: str | None = None, cfg: Settings | None = None) -> dict:
         if ref_no:
             index.unindex_pages(s, pages)
         else:
-            s.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))
+            index.clear_index(s)
         indexed = index.index_pages(s, pages)
     return {"volumes": len(ids), "pages": indexed}
 

@@ -6,8 +6,9 @@ import pytest
 
 from archive_store.numbering import (NumberingError, check_format, filename_to_ref_no,
                                      format_ref_no, page_image_name, ref_no_to_filename)
+from archive_store import fts_postgres, fts_sqlite
 from archive_store.tokens import (BOUNDARY, compile_query, id_query, index_tokens, normalize,
-                                  snippet)
+                                  positioned_tokens, snippet)
 from archive_store.volume_source import ContentsRow, assign_materials
 from handover.volume_folder import Page
 
@@ -28,13 +29,30 @@ def test_index_tokens_unigrams_bigrams_and_boundaries():
 
 
 def test_compile_query():
-    assert compile_query("张").match == 'uni:"张"'
-    assert compile_query("工资").match == 'bi:"工资"'
-    assert compile_query("退休审批").match == 'bi:"退休 休审 审批"'
+    assert compile_query("张").clauses == (("uni", ("张",)),)
+    assert compile_query("工资").clauses == (("bi", ("工资",)),)
+    assert compile_query("退休审批").clauses == (("bi", ("退休", "休审", "审批")),)
     q = compile_query("张建国　１９４９")  # ideographic space separates terms; NFKC digits
-    assert q.match == 'bi:"张建 建国" AND uni:"1949"' and q.terms == ("张建国", "1949")
-    assert compile_query("《》，。").match == ""
-    assert compile_query('"OR" NEAR(') .match == 'uni:"or" AND uni:"near"'  # no FTS5 syntax leaks
+    assert q.clauses == (("bi", ("张建", "建国")), ("uni", ("1949",))) and q.terms == ("张建国", "1949")
+    assert compile_query("《》，。").clauses == ()
+
+
+def test_queries_as_fts5_and_tsquery():
+    q = compile_query("退休审批 张 1949")
+    assert fts_sqlite.match_expression(q) == 'bi:"退休 休审 审批" AND uni:"张" AND uni:"1949"'
+    assert fts_postgres.tsquery(q) == "('退休' <-> '休审' <-> '审批') & ('张') & ('1949')"
+    # no FTS5 or tsquery syntax leaks from the user's words
+    assert fts_sqlite.match_expression(compile_query('"OR" NEAR(')) == 'uni:"or" AND uni:"near"'
+    assert fts_postgres.tsquery(compile_query("a'b | !c <-> d")) == "('a') & ('b') & ('c') & ('d')"
+
+
+def test_positioned_tokens_keep_phrases_inside_one_run():
+    tokens = sorted(positioned_tokens("张三，退休审批 No.12"), key=lambda t: (t[1], len(t[0])))
+    assert tokens == [("张", 1), ("张三", 1), ("三", 2), ("退", 3), ("退休", 3), ("休", 4), ("休审", 4),
+                      ("审", 5), ("审批", 5), ("批", 6), ("no", 7), ("12", 8)]
+    # "三退" is no bigram, and 张三 / 退休 are two positions apart: no phrase 三退 or 张三退休
+    literal = fts_postgres.tsvector_literal("张三，退休", 7)
+    assert literal.startswith("'_c7' ") and "'张三':1" in literal and "'退休':3" in literal
 
 
 def test_id_query():

@@ -1,17 +1,22 @@
 """Chinese full-text search: 1-, 2-, 4-character and long queries, names, ID numbers, NFKC,
-OCR spacing, snippets with page numbers, filters, and community scope inside the query."""
+OCR spacing, snippets with page numbers, filters, and community scope inside the query — on SQLite
+(FTS5) and on PostgreSQL (tsvector + GIN), the same tests."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
 
 import pytest
 from sqlalchemy import select
 
+from archive_store import fts_postgres, fts_sqlite
 from archive_store.communities import resolve
+from archive_store.index import index_pages, indexed_page_ids, unindex_pages
 from archive_store.publish import publish_volume
 from archive_store.search import normalize_class, search
-from archive_store.tables import AuditRow
+from archive_store.tables import AuditRow, PageRow, PageTextRow
 from handover import idnumber
 from handover.config import Settings
 from handover.db import session_scope
@@ -24,11 +29,27 @@ SPACED = "退 休 人 员 档 案 已 移 交 社 区 ， 于 １９６９ 年 �
 SPLIT = "申请退休。审批意见：同意"
 
 
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(request):
+    """"" (the default SQLite file in the data folder) or a fresh database on the test
+    PostgreSQL server, for the module's corpus."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"search{os.getpid()}_{next(_databases)}"
+    yield cluster.create_database(name)
+    cluster.drop_database(name)
+
+
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(tmp_path_factory, database_url):
     """Two communities; returns (settings, persons by name, community ids)."""
     root = tmp_path_factory.mktemp("search")
-    cfg = Settings(data_dir=root / "data")
+    cfg = Settings(data_dir=root / "data", database_url=database_url)
     people = {}
 
     def add(name, dest, n, extra=None, materials=3, area="410105"):
@@ -121,6 +142,12 @@ def test_scope_is_applied_inside_the_query(corpus):
     assert run(corpus, "张", []) == []
 
 
+def test_pages_with_more_occurrences_rank_first(corpus):
+    hits = run(corpus, "对照词", None, limit=50)
+    # the other community's pages carry 对照词 three times, 李秀兰's page once
+    assert len(hits) == 16 and hits[-1].name == "李秀兰" and hits[0].score < hits[-1].score
+
+
 def test_class_and_date_filters(corpus):
     hits = run(corpus, "工资", None, class_code="9", limit=100)
     assert hits and all(normalize_class(h.class_code).startswith("九") for h in hits)
@@ -148,11 +175,37 @@ def test_common_words_list_newest_pages_first_without_losing_any(corpus, monkeyp
     filtered = run(corpus, "工资", None, class_code="九", limit=500)
     assert ranked[0].score < 0 and ranked == sorted(ranked, key=lambda h: h.score)  # bm25
     monkeypatch.setattr(search_module, "RANK_WINDOW", 2)  # every query is "common" now
+    for backend in (fts_sqlite, fts_postgres):  # newest page ids first, widening: 3 ids, 30, all
+        monkeypatch.setattr(backend, "RECENT_SPANS", (3, 30, None))
     recent = run(corpus, "张", [ids["jinshui"]], limit=500)
     assert {(h.volume_id, h.page_seq) for h in recent} == {(h.volume_id, h.page_seq) for h in ranked}
     assert all(h.community_id == ids["jinshui"] for h in recent)
     order = [(h.volume_id, h.page_seq) for h in recent]
     assert order == sorted(order, reverse=True)  # newest stored first
+    for limit in (1, 4, 12):  # whichever window the first LIMIT matches are found in
+        assert [(h.volume_id, h.page_seq) for h in run(corpus, "张", [ids["jinshui"]], limit=limit)] \
+            == order[:limit]
     assert {(h.volume_id, h.page_seq) for h in run(corpus, "工资", None, class_code="九", limit=500)} \
         == {(h.volume_id, h.page_seq) for h in filtered}
     assert len(run(corpus, "张", None, limit=2)) == 2
+
+
+def test_unindexed_pages_leave_search_and_reindexed_text_is_found(corpus):
+    """What a review correction does (archive_store.review): unindex the old text, index the new,
+    in the caller's transaction."""
+    cfg, ids = corpus[0], corpus[2]
+    with session_scope(cfg) as s:
+        [hit] = [h for h in search(s, "同意张建国同志退休审批", None) if h.matched == "text"]
+        page_id, old = s.execute(select(PageRow.id, PageTextRow.text).join(PageTextRow)
+                                 .where(PageRow.volume_id == hit.volume_id, PageRow.seq == hit.page_seq)).one()
+        unindex_pages(s, [(page_id, old, ids["jinshui"])])
+        assert not [h for h in search(s, "同意张建国同志退休审批", None) if h.matched == "text"]
+        assert page_id not in indexed_page_ids(s, ids["jinshui"])
+        # a long page too: past PostgreSQL's last tsvector position and 256 positions per lexeme
+        index_pages(s, [(page_id, "更正后：同意张建国同志提前退休" + "中" * 20_000, ids["jinshui"])])
+        assert [h.page_seq for h in search(s, "提前退休", [ids["jinshui"]])] == [hit.page_seq]
+        assert page_id in indexed_page_ids(s, ids["jinshui"])
+        assert page_id not in indexed_page_ids(s, ids["erqi"])
+        s.rollback()
+    with session_scope(cfg) as s:
+        assert not search(s, "提前退休", None)

@@ -4,13 +4,14 @@ and the same person's next publish reuses that 档号."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from archive_store.catalog import volume_catalog
 from archive_store.publish import publish_volume
 from archive_store.search import search
 from archive_store.storage import open_storage
-from archive_store.tables import FTS_TABLE, AuditRow, PageRow, VolumeRow, VolumeWithdrawalRow
+from archive_store.index import indexed_page_ids
+from archive_store.tables import AuditRow, PageRow, VolumeRow, VolumeWithdrawalRow
 from archive_store.verify import verify
 from archive_store.withdraw import WithdrawError, latest_withdrawal, withdraw_volume
 from handover.db import session_scope
@@ -23,9 +24,8 @@ LATER = "补充材料：入党志愿书原件已由移交单位补交。"
 
 
 def indexed_volumes(s, community_id: int) -> set[int]:
-    rowids = [r for (r,) in s.execute(text(f"SELECT rowid FROM {FTS_TABLE} WHERE scope MATCH :c"),
-                                      {"c": f"c{community_id}"})]
-    return set(s.scalars(select(PageRow.volume_id).where(PageRow.id.in_(rowids))))
+    pages = indexed_page_ids(s, community_id)
+    return set(s.scalars(select(PageRow.volume_id).where(PageRow.id.in_(pages))))
 
 
 def test_withdraw_then_publish_the_same_person_again(cfg, make_volume, tmp_path):

@@ -97,11 +97,19 @@ def upgrade() -> None:
         postgresql(bind)
 
 
+# PostgreSQL: the full-text index (archive_store.fts_postgres): a tsvector of archive_store.tokens'
+# positioned tokens and the community's scope lexeme per page, page_id = pages.id, in a GIN index.
+POSTGRESQL_FTS = (
+    "CREATE TABLE IF NOT EXISTS page_fts (page_id bigint PRIMARY KEY, doc tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS page_fts_doc ON page_fts USING gin (doc)",
+)
+
+
 def postgresql(bind: sa.Connection) -> None:
     """What PostgreSQL has beyond the tables: the full-text index objects (archive_store.index's
     design for PostgreSQL) and the audit log's guards (archive_store.audit_chain's trigger
     functions). Until a release ships migrations, they may be added here; after it, as a revision."""
-    for ddl in PG_AUDIT_GUARDS:
+    for ddl in (*POSTGRESQL_FTS, *PG_AUDIT_GUARDS):
         bind.exec_driver_sql(ddl)
 
 

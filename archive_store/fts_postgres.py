@@ -1,0 +1,101 @@
+"""The full-text index on PostgreSQL: a tsvector per page over our own tokens, in a GIN index
+(DDL in archive_store.tables).
+
+Chosen by measurement (benchmarks/bench_search.py; ARCHITECTURE.md "Full-text search on two
+databases"): the same unigram + bigram tokens as SQLite (archive_store.tokens), positioned so
+that a run of n >= 2 characters is the tsquery phrase of its n-1 bigrams (``<->``). The tsvector and tsquery are written as literals
+and cast — no text-search parser or configuration takes part, so the database's locale cannot
+change what is indexed. The community scope is one more lexeme per page, ``_c<id>``, ANDed into
+the tsquery, so GIN intersects it with the words (``_`` never occurs in a text token).
+
+Core PostgreSQL only (tsvector, tsquery with ``<->`` since 9.6, GIN, ts_rank). Limits of tsvector
+that FTS5 does not have: positions stop at 16,383 (a phrase beyond that point of one page does not
+match), 256 positions per lexeme (ranking counts at most 256 occurrences), lexemes up to 2,046
+bytes (longer Latin/digit words are not indexed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .tables import FTS_TABLE
+from .tokens import CompiledQuery, positioned_tokens
+
+PID = f"{FTS_TABLE}.page_id"
+MATCH = f"{FTS_TABLE}.doc @@ CAST(:q AS tsquery)"
+# ts_rank on the text terms only, negated so that lower is better as with bm25. Normalisation 1
+# (rank / (1 + log(page length))) orders the search tests' queries closest to FTS5's bm25: 99 % of
+# pairs of hits in the same order, 7 of 10 queries identical (0: 81 %, 2: 93 %). ts_rank has no
+# idf: in a query of several words, a rare word weighs no more than a common one.
+RANK = f"-ts_rank({FTS_TABLE}.doc, CAST(:r AS tsquery), 1)"
+
+# Newest first: GIN gives matches in no order, so ORDER BY page_id DESC would visit every match (of
+# a word on most pages: all of them). Instead look at the newest page ids first — matches within
+# the last 2,000 ids, then 20,000, ... — and widen only while fewer than LIMIT are found: the
+# newest LIMIT matches of a window holding LIMIT matches are the newest overall. Words take this
+# path when they are on more than RANK_WINDOW pages, so the first or second window usually holds
+# enough.
+RECENT_SPANS: tuple[int | None, ...] = (2_000, 20_000, 200_000, None)
+
+_MAX_POS = 16383
+_MAX_POSITIONS = 256
+_MAX_LEXEME = 2046
+
+_INSERT = text(f"INSERT INTO {FTS_TABLE}(page_id, doc) VALUES (:id, CAST(:doc AS tsvector))")
+
+
+def scope_token(community_id: int) -> str:
+    return f"_c{int(community_id)}"
+
+
+def _quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(page_text: str, community_id: int) -> str:
+    positions: defaultdict[str, list[int]] = defaultdict(list)
+    for token, pos in positioned_tokens(page_text):
+        positions[token].append(pos)
+    parts = [_quote(scope_token(community_id))]
+    for token, found in positions.items():
+        if len(token) * 4 > _MAX_LEXEME and len(token.encode()) > _MAX_LEXEME:
+            continue
+        if found[-1] > _MAX_POS:  # PostgreSQL would clamp them all onto the last position
+            found = [p for p in found if p <= _MAX_POS] or [_MAX_POS]
+        parts.append(f"{_quote(token)}:{','.join(map(str, found[:_MAX_POSITIONS]))}")
+    return " ".join(parts)
+
+
+def add(session: Session, pages: list[tuple[int, str, int]]) -> None:
+    session.execute(_INSERT, [{"id": page_id, "doc": tsvector_literal(page_text, community_id)}
+                              for page_id, page_text, community_id in pages])
+
+
+def remove(session: Session, pages: list[tuple[int, str, int]]) -> None:
+    session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE page_id = ANY(:ids)"),
+                    {"ids": [page_id for page_id, _, _ in pages]})
+
+
+def clear(session: Session) -> None:
+    session.execute(text(f"DELETE FROM {FTS_TABLE}"))
+
+
+def page_ids(session: Session, community_id: int) -> set[int]:
+    return set(session.scalars(text(f"SELECT page_id FROM {FTS_TABLE} WHERE {MATCH}"),
+                               {"q": _quote(scope_token(community_id))}))
+
+
+def tsquery(compiled: CompiledQuery) -> str:
+    return " & ".join("(" + " <-> ".join(map(_quote, tokens)) + ")" for _, tokens in compiled.clauses)
+
+
+def query_params(compiled: CompiledQuery, scope: list[int] | None) -> dict:
+    """The bind parameters of MATCH (text and scope) and RANK (text only)."""
+    words = tsquery(compiled)
+    match = words
+    if scope is not None:
+        match = f"{words} & (" + " | ".join(_quote(scope_token(c)) for c in sorted(set(scope))) + ")"
+    return {"q": match, "r": words}
