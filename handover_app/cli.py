@@ -54,7 +54,8 @@ def db_copy_command(url: str, batch: int) -> None:
     from handover.db import engine_for, init_db
     from handover.errors import EXIT_FINDINGS, Unavailable
 
-    from .db_copy import copy_database, rebuild_full_text_index, target_settings
+    from .db_copy import (compare_searches, copy_database, rebuild_full_text_index, sample_queries,
+                          target_settings)
 
     cfg = config.settings()
     source, target = init_db(cfg), engine_for(url)
@@ -84,4 +85,11 @@ def db_copy_command(url: str, batch: int) -> None:
         console.print(f"[yellow]全文索引未重建：{err}[/yellow]")
     else:
         console.print(f"全文索引已在目标上重建：{rebuilt['volumes']} 卷、{rebuilt['pages']} 页。")
+        queries = sample_queries(source)
+        differ = compare_searches(source, engine_for(url), queries)
+        if differ:
+            console.print(f"[red]检索核对未通过：{len(differ)} 个检索词在两个数据库中结果不同"
+                          "（检索词含姓名、身份证号后四位，不予显示）。[/red]")
+            sys.exit(EXIT_FINDINGS)
+        console.print(f"检索核对一致：{len(queries)} 个样本检索词（姓名、身份证号后四位、正文字词）结果相同。")
     console.print(f"改用目标数据库：设置 HANDOVER_DATABASE_URL={shown}（密码照原样填写）。")

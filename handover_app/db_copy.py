@@ -215,3 +215,55 @@ def rebuild_full_text_index(target_cfg: Settings) -> dict:
 
 def target_settings(cfg: Settings, url: str) -> Settings:
     return dataclasses.replace(cfg, database_url=url)
+
+
+SAMPLE_VOLUMES = 5
+SEARCH_LIMIT = 200
+
+
+def sample_queries(source: Engine, volumes: int = SAMPLE_VOLUMES) -> list[str]:
+    """Queries a clerk would type, drawn from the archive itself: names, the last 4 digits of an ID
+    number, and a 1-, 2- and 4-character piece of a page's text, for a few published volumes."""
+    from archive_store.tables import PUBLISHED, PageRow, PageTextRow, VolumeRow
+
+    queries: list[str] = []
+    with source.connect() as conn:
+        rows = conn.execute(select(VolumeRow.id, VolumeRow.name, VolumeRow.id_number)
+                            .where(VolumeRow.status == PUBLISHED).order_by(VolumeRow.id)
+                            .limit(volumes)).all()
+        for volume_id, name, id_number in rows:
+            queries += [q for q in (name, id_number[-4:]) if q]
+            page_text = conn.execute(select(PageTextRow.text).join(PageRow, PageRow.id == PageTextRow.page_id)
+                                     .where(PageRow.volume_id == volume_id, PageTextRow.text != "")
+                                     .order_by(PageRow.seq).limit(1)).scalar() or ""
+            han = "".join(ch for ch in page_text if "\u4e00" <= ch <= "\u9fff")
+            queries += [han[i:i + n] for i, n in ((0, 1), (2, 2), (5, 4)) if len(han) >= i + n]
+    return list(dict.fromkeys(queries))
+
+
+def _hits(engine: Engine, query: str) -> set[tuple[int, int | None]]:
+    """The hits of ``query`` over every community. Read only: the search's own audit row is
+    rolled back with the session, so neither archive gains rows by being compared."""
+    from sqlalchemy.orm import Session
+
+    from archive_store.search import search
+
+    with Session(engine) as session:
+        try:
+            return {(h.volume_id, h.page_seq)
+                    for h in search(session, query, None, limit=SEARCH_LIMIT, actor="handover db copy")}
+        finally:
+            session.rollback()
+
+
+def compare_searches(source: Engine, target: Engine, queries: list[str]) -> list[str]:
+    """The queries whose hits differ between the two databases. Ranking may order hits differently
+    (bm25 on SQLite, ts_rank on PostgreSQL), so the sets are compared; a query that fills the limit
+    on both sides is compared by count, its cut-off being the ranking's choice."""
+    differ = []
+    for query in queries:
+        a, b = _hits(source, query), _hits(target, query)
+        full = len(a) == len(b) == SEARCH_LIMIT
+        if (len(a) != len(b)) if full else (a != b):
+            differ.append(query)
+    return differ
