@@ -25,7 +25,7 @@ def separated(seed):
 def _actions(api, actor: str) -> set[str]:
     r = api.get("/api/audit", params={"actor": actor})
     assert r.status_code == 200, r.text
-    return {row["action"] for row in r.json()}
+    return {row["action"] for row in r.json()["entries"]}
 
 
 def test_sysadmin_manages_accounts_but_neither_roles_nor_audit(separated):

@@ -40,7 +40,7 @@ def test_page_views_and_downloads_allowed_by_a_request_cite_it(as_user, seed):
                      ("archivist", "view_page", "", None, None)]
     html = admin.get("/admin/audit", params={"actor": "comm_a"}, headers=HTML).text
     assert f"查阅申请第 {rid} 号" in html and "核实出生日期" in html
-    api = admin.get("/api/audit", params={"actor": "comm_a", "action": "download"}).json()
+    api = admin.get("/api/audit", params={"actor": "comm_a", "action": "download"}).json()["entries"]
     assert [(r["grounds"], r["reason"]) for r in api] == [(f"查阅申请第 {rid} 号", "核实出生日期")]
     lines = _xlsx(admin.get("/admin/audit.xlsx", params={"actor": "comm_a", "action": "view_page"}))
     assert lines[0] == ("时间", "用户", "操作", "结果", "对象", "事由", "依据", "详情")
@@ -56,9 +56,9 @@ def test_filters_by_outcome_person_actor_and_date(as_user, seed):
     as_user("comm_a").get("/api/search", params={"q": seed.person_a.id_number})
 
     def api(**params):
-        r = admin.get("/api/audit", params=params | {"limit": 1000})
+        r = admin.get("/api/audit", params=params | {"limit": 200})
         assert r.status_code == 200, r.text
-        return r.json()
+        return r.json()["entries"]
 
     assert {(r["actor"], r["action"], r["target"]) for r in api(outcome="not_found")} == {
         ("comm_b", "not_found", "volume/987654")}
@@ -102,5 +102,14 @@ def test_the_page_is_paged_in_a_stable_order_and_keeps_its_filters_in_the_url(as
     shown = [f"查询{i:03d}" for i in range(130) if f"查询{i:03d}<" in first + second]
     assert len(shown) == 130  # every row once, across the two pages
     assert first.index("查询129") < first.index("查询100") and "查询029" in second and "查询029" not in first
-    api = [r["target"] for r in admin.get("/api/audit", params={"actor": "批量", "offset": 120, "limit": 50}).json()]
-    assert api == [f"查询{i:03d}" for i in range(9, -1, -1)]
+    last = admin.get("/api/audit", params={"actor": "批量", "offset": 120, "limit": 50}).json()
+    assert [r["target"] for r in last["entries"]] == [f"查询{i:03d}" for i in range(9, -1, -1)]
+    assert last["total"] == 130 and last["next"] is None
+    # The API's pages: a total, and the next page's address keeping the filter, until the end.
+    url, targets = "/api/audit?actor=批量&limit=40", []
+    while url:
+        answer = admin.get(url).json()
+        targets += [r["target"] for r in answer["entries"]]
+        url = answer["next"]
+        assert url is None or ("actor=" in url and "limit=40" in url)
+    assert targets == [f"查询{i:03d}" for i in range(129, -1, -1)]

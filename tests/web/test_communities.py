@@ -52,7 +52,7 @@ def test_a_held_row_waits_for_the_admin_and_goes_through_after_confirmation(as_u
     assert ent.get("/api/roster/summary?status=held").json()["retirees"] == []
     summary = ent.get("/api/roster/summary").json()
     assert any(c["community"] == "建中社区" and c["count"] == 1 for c in summary["communities"])
-    audit = admin.get("/api/audit?action=community_confirm").json()
+    audit = admin.get("/api/audit?action=community_confirm").json()["entries"]
     assert [(a["actor"], a["target"]) for a in audit] == [("admin", "二七区建中街街道建中社区")]
 
 

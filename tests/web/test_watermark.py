@@ -104,7 +104,7 @@ def test_each_download_has_its_own_id_and_the_audit_search_finds_it(as_user, see
         found = audit.entries(s, audit.AuditFilter(subject=ids[0]))
         assert [(r.actor, r.action, r.detail["mark"]) for r in found] == [("comm_a", "download", ids[0])]
     # The admin's audit page answers the same search (a leaked copy's 水印编号 typed in).
-    rows = as_user("admin").get("/api/audit", params={"subject": ids[2].upper()}).json()
+    rows = as_user("admin").get("/api/audit", params={"subject": ids[2].upper()}).json()["entries"]
     assert [(r["actor"], r["action"], r["grounds"]) for r in rows] == [("comm_a", "view_page", f"查阅申请第 {rid} 号")]
 
 

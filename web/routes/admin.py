@@ -437,13 +437,21 @@ def api_end_sessions(username: str, user: CurrentUser = Depends(accounts), sessi
     return {"username": username, "sessions_ended": ended}
 
 
-@router.get("/api/audit", tags=["审计"], summary="审计日志（安全审计员；按日期、档号或人员、用户、操作、结果筛选，新的在前）")
+_AUDIT_ORDER = Sorts({"id": [AuditRow.id]}, default="-id", tiebreak=AuditRow.id)  # newest first, only
+
+
+@router.get("/api/audit", tags=["审计"], summary="审计日志（安全审计员；按日期、档号或人员、用户、操作、结果筛选，新的在前；"
+            "返回 total 与下一页地址 next）")
 def api_audit(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
-              outcome: str = "", offset: int = Query(0, ge=0), limit: int = 200,
+              outcome: str = "", offset: int = Query(0, ge=0),
+              limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
               user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
     flt = _audit_filter(since, until, subject, actor, action, outcome)
-    rows = audit.entries(session, flt, offset=offset, limit=max(1, min(limit, 1000)))
+    paging = Paging.of("/api/audit", _AUDIT_ORDER, _audit_query(flt), "", limit, offset)
+    paging.total = audit.count(session, flt)
+    rows = audit.entries(session, flt, offset=paging.offset, limit=paging.limit)
     audit.record(session, user.username, "view_audit", "audit_log", "", filter=_audit_query(flt), offset=offset)
-    return [{"id": r.id, "seq": r.seq, "at": clock.iso(r.at, "seconds"), "actor": r.actor, "action": r.action,
-             "outcome": r.outcome, "target": r.target, "reason": r.reason, "grounds": _grounds(r),
-             "detail": r.detail} for r in rows]
+    return {**paging.answer(), "entries": [
+        {"id": r.id, "seq": r.seq, "at": clock.iso(r.at, "seconds"), "actor": r.actor, "action": r.action,
+         "outcome": r.outcome, "target": r.target, "reason": r.reason, "grounds": _grounds(r),
+         "detail": r.detail} for r in rows]}
