@@ -30,6 +30,16 @@ def _wants_json(request: Request) -> bool:
     return wants_json(request.url.path, request.headers.get("accept", ""))
 
 
+def serve_app() -> FastAPI:
+    """The app of one of ``handover serve --workers N``'s processes, from the environment: what the
+    processes share (sessions, CSRF tokens in them, sign-in failures, job progress) is in the
+    database, and the session secret comes from the settings or the data folder."""
+    from .security import install_log_filters
+
+    install_log_filters()  # after uvicorn configured this process's logging
+    return create_app(settings())
+
+
 def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = None,
                https_only: bool = False, signin_limit: int | None = None, bundle_text_pdf: bool | None = None,
                max_unzipped_bytes: int | None = None) -> FastAPI:

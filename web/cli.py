@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
-from handover.cli_errors import DomainCommand, DomainGroup
+from handover.cli_errors import DomainCommand, DomainGroup, fail
 from handover.config import settings
 
 
@@ -13,18 +15,33 @@ from handover.config import settings
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认仅本机）")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--https-only", is_flag=True, help="会话 Cookie 仅通过 HTTPS 发送（在 HTTPS 反向代理之后使用）")
-def serve_command(host: str, port: int, https_only: bool) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="服务进程数（大于 1 时需要 PostgreSQL 数据库）")
+def serve_command(host: str, port: int, https_only: bool, workers: int) -> None:
     """启动网页服务（浏览器访问）。"""
     import uvicorn
 
     from .app import create_app
     from .security import install_log_filters
 
-    app = create_app(settings(), https_only=https_only)
+    cfg = settings()
+    if workers > 1 and cfg.db_url.startswith("sqlite"):
+        # Processes share sessions, sign-in failures and job progress through the database; one
+        # SQLite file serialises their writes anyway, so several processes would only contend.
+        raise fail("多个服务进程（--workers 大于 1）需要 PostgreSQL 数据库：内置的 SQLite 数据库同一时间只能写入一处。"
+                   "请设置 HANDOVER_DATABASE_URL 指向 PostgreSQL，或去掉 --workers。")
+    # Built here even for several processes: the database check refuses a bad start once, with its
+    # message, and the session secret is created before the processes that must all share it.
+    app = create_app(cfg, https_only=https_only)
     install_log_filters()
     click.echo(f"网页服务已启动：http://{host}:{port}/  （Ctrl+C 停止）")
-    config = uvicorn.Config(app, host=host, port=port, proxy_headers=False, server_header=False)
-    server = uvicorn.Server(config)
+    options = dict(host=host, port=port, proxy_headers=False, server_header=False)
+    if workers > 1:
+        if https_only:  # each process builds its app from the environment (web.app.serve_app)
+            os.environ["HANDOVER_COOKIE_SECURE"] = "always"
+        uvicorn.run("web.app:serve_app", factory=True, workers=workers, **options)
+        return
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     install_log_filters()
     server.run()
 

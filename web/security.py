@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import secrets
+import tempfile
 from pathlib import Path
 
 from fastapi import HTTPException, Request
@@ -28,15 +29,25 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def secret_key(cfg: Settings) -> str:
-    """HANDOVER_SECRET_KEY, else a random key kept (mode 600) in the data folder."""
+    """HANDOVER_SECRET_KEY, else a random key kept (mode 600) in the data folder — one for every
+    server process, so a cookie signed by one is read by all."""
     if cfg.secret_key:
         return cfg.secret_key
     path = Path(cfg.data_dir) / "web-secret.key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        # Written whole under another name, then linked into place: a process starting at the same
+        # moment either finds no file or a complete one, and the first link wins.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".web-secret-")  # mode 600
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
