@@ -383,8 +383,8 @@ def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_n
          "title": BASIC_INFO.title, "copy_label": ""}  # a region's title and copies: copies_of_form
     for prefix, a, phone in (("hukou", r.hukou, ""), ("residence", r.residence, r.phone)):
         road, no, room = split_detail(a.detail)
-        v.update({f"{prefix}_city": a.city.removesuffix("市"), f"{prefix}_county": a.county,
-                  f"{prefix}_street": a.street.removesuffix("街道"), f"{prefix}_road": road,
+        v.update({f"{prefix}_city": a.city.removesuffix("市"), f"{prefix}_county": bare(a.county, COUNTY_ENDINGS),
+                  f"{prefix}_street": bare(a.street, STREET_ENDINGS), f"{prefix}_road": road,
                   f"{prefix}_no": no, f"{prefix}_room": room, f"{prefix}_phone": phone})
     for i in range(3):
         for k in ("name", "relation", "employer", "phone", "address"):

@@ -115,6 +115,15 @@ def test_survey_address_names_are_not_doubled_by_their_labels(bundle, routed):
                              f"{a.community.removesuffix('社区')}社区(村)")
 
 
+def test_basic_info_county_is_not_doubled_by_its_label(bundle):
+    out, manifest = bundle
+    doc = Document(str(out / manifest.by_type("basic_info_form", "docx")[0].path))
+    for table in doc.tables:
+        cells = "".join(c.text for row in table.rows for c in row.cells)
+        assert "县(区)" in cells
+        assert not re.search(r"[区县]县\(区\)", cells), cells
+
+
 def test_xianning_form_carries_signatures():
     spec = form_for(BASIC_INFO, signed=True)
     labels = [k for k, _ in spec.footer]
