@@ -477,13 +477,15 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             "（可在名册中填写“党费缴至年月”列后重新生成）")
     if unassigned:
         manifest.warnings.append(f"{len(unassigned)}名退休人员未能确定移交地，需人工指定（见未移交人员名单）")
-    (out_dir / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    # The zip's name is fixed by the enterprise's, so the manifest can name it before it is made: the
+    # copy beside the zip and the copy inside it are the same file and both name the bundle's zip.
     zip_path = out_dir / f"{safe_name(enterprise.name)}_移交材料.zip"
+    manifest.zip_path = zip_path.name
+    (out_dir / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         for entry in w.entries:
             z.write(out_dir / entry.path, entry.path)
         z.write(out_dir / "manifest.json", "manifest.json")
-    manifest.zip_path = zip_path.name
     return manifest
 
 

@@ -329,6 +329,22 @@ def split_detail(detail: str) -> tuple[str, str, str]:
     return road, no, room
 
 
+# The name endings that the forms print in the label cell after a place name (县(区), 街道, 社区(村)).
+COUNTY_ENDINGS = ("区", "县")
+STREET_ENDINGS = ("街道办事处", "街道")
+COMMUNITY_ENDINGS = ("社区居民委员会", "社区居委会", "社区", "村民委员会", "村委会", "村")
+
+
+def bare(name: str, endings: tuple[str, ...]) -> str:
+    """``name`` without the ending its label already prints (二七区 before 县(区) is 二七), so the form
+    does not read 二七区县(区); other endings stay (鱼岳镇, 赤壁市), and so does a name that would be
+    left with under two characters (城区)."""
+    for ending in endings:
+        if name.endswith(ending) and len(name) - len(ending) >= 2:
+            return name.removesuffix(ending)
+    return name
+
+
 def survey_values(r: Retiree, enterprise: Enterprise, destination=None) -> dict[str, str]:
     v = {"name": r.name, "sex": str(r.sex), "id_number": r.id_number, "ssn": r.id_number,
          "postcode": r.postcode, "phone": r.phone, "former_employer": r.former_employer or enterprise.name,
@@ -340,9 +356,9 @@ def survey_values(r: Retiree, enterprise: Enterprise, destination=None) -> dict[
     for prefix, a in (("hukou", r.hukou), ("residence", r.residence)):
         v[f"{prefix}_province"] = a.province.removesuffix("省")
         v[f"{prefix}_city"] = a.city.removesuffix("市")
-        v[f"{prefix}_county"] = a.county
-        v[f"{prefix}_street"] = a.street
-        v[f"{prefix}_community"] = a.community
+        v[f"{prefix}_county"] = bare(a.county, COUNTY_ENDINGS)
+        v[f"{prefix}_street"] = bare(a.street, STREET_ENDINGS)
+        v[f"{prefix}_community"] = bare(a.community, COMMUNITY_ENDINGS)
     return v
 
 
@@ -367,8 +383,8 @@ def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_n
          "title": BASIC_INFO.title, "copy_label": ""}  # a region's title and copies: copies_of_form
     for prefix, a, phone in (("hukou", r.hukou, ""), ("residence", r.residence, r.phone)):
         road, no, room = split_detail(a.detail)
-        v.update({f"{prefix}_city": a.city.removesuffix("市"), f"{prefix}_county": a.county,
-                  f"{prefix}_street": a.street.removesuffix("街道"), f"{prefix}_road": road,
+        v.update({f"{prefix}_city": a.city.removesuffix("市"), f"{prefix}_county": bare(a.county, COUNTY_ENDINGS),
+                  f"{prefix}_street": bare(a.street, STREET_ENDINGS), f"{prefix}_road": road,
                   f"{prefix}_no": no, f"{prefix}_room": room, f"{prefix}_phone": phone})
     for i in range(3):
         for k in ("name", "relation", "employer", "phone", "address"):

@@ -47,7 +47,7 @@ class Manifest:
     unassigned: int
     documents: list[ManifestEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    zip_path: str = ""
+    zip_path: str = ""  # the bundle zip's file name, beside manifest.json
 
     def by_type(self, doc_type: str, fmt: str | None = None) -> list[ManifestEntry]:
         return [d for d in self.documents if d.type == doc_type and (fmt is None or d.format == fmt)]

@@ -85,6 +85,10 @@ def make_retirees(region: str, n: int, communities: int | None = None, seed: int
             local = _extend_places(local, communities)
         local = rng.sample(local, communities)
     elsewhere = list(gazetteer.places("elsewhere"))
+    # The optional party columns draw from their own stream, so adding them left every other field
+    # of a seed's roster as it was.
+    party_rng = random.Random(f"party:{region}:{n}:{seed}")
+    letters = 0
     used_ids: set[str] = set()
     out: list[Retiree] = []
     for i in range(n):
@@ -123,6 +127,17 @@ def make_retirees(region: str, n: int, communities: int | None = None, seed: int
             if rng.random() < p:
                 special.add(flag)
         party = rng.random() < 0.18
+        dues_paid_to, letter_no = None, ""
+        if party:
+            # 党费缴至年月 given for about two members in three (paid up to within the last year),
+            # 介绍信编号 for about one in three (the enterprise numbered the letter itself)
+            months_behind, dues_given, letter_given = party_rng.randrange(12), party_rng.random(), party_rng.random()
+            if dues_given < 0.65:
+                month = today.year * 12 + today.month - 1 - months_behind
+                dues_paid_to = dt.date(month // 12, month % 12 + 1, 1)
+            if letter_given < 0.35:
+                letters += 1
+                letter_no = f"党介〔{today.year}〕{letters:03d}号"
         chosen = None
         if rng.random() < 0.05 and hukou_place in local and hukou_place != residence:
             chosen = Destination(county=hukou_place.county, street=hukou_place.street,
@@ -134,6 +149,7 @@ def make_retirees(region: str, n: int, communities: int | None = None, seed: int
             former_employer=enterprise.name, former_position=rng.choice(POSITIONS),
             political_status="中共党员" if party else "群众",
             party_joined_on=dt.date(birth.year + rng.randint(20, 40), rng.randint(1, 12), 1) if party else None,
+            party_dues_paid_to=dues_paid_to, party_letter_no=letter_no,
             hukou=_address(rng, hukou_place), residence=_address(rng, residence),
             postcode=f"{rng.randint(400000, 679999)}", phone=f"1{rng.choice('3589')}{rng.randint(10**8, 10**9 - 1)}",
             special=frozenset(special), deceased=rng.random() < 0.005,

@@ -44,6 +44,22 @@ def test_a_clean_roster_is_imported_and_routed(data_dir, tmp_path):
     assert all(a.destination is not None for _, a in people)
 
 
+def test_party_dues_and_letter_numbers_are_imported(data_dir, tmp_path):
+    b = make_batch("xianning", 120, seed=21)
+    register(b, "xianning")
+    members = [r for r in b.retirees if r.party_member]
+    assert any(r.party_dues_paid_to for r in members) and any(not r.party_dues_paid_to for r in members)
+    assert any(r.party_letter_no for r in members) and any(not r.party_letter_no for r in members)
+    with session_scope() as s:
+        report = import_roster(s, write_xlsx(tmp_path / "r.xlsx", b.retirees, b.enterprise), b.enterprise.name)
+    assert report.committed and report.errors == []
+    with session_scope() as s:
+        stored = {r.id_number: r for r, _ in retirees_of(s, b.enterprise.name)}
+    for r in members:
+        assert stored[r.id_number].party_dues_paid_to == r.party_dues_paid_to
+        assert stored[r.id_number].party_letter_no == r.party_letter_no
+
+
 def test_one_bad_row_means_nothing_is_imported(data_dir, tmp_path):
     b = make_batch("henan-zhengzhou", 30, seed=22)
     register(b)

@@ -34,8 +34,12 @@ def test_manifest_hashes_rows_and_zip(bundle, routed):
     assert roster_total["rows"] == len(routed)
     with zipfile.ZipFile(out / manifest.zip_path) as z:
         names = set(z.namelist())
-    assert "manifest.json" in names
+        inner = json.loads(z.read("manifest.json").decode("utf-8"))
     assert {d["path"] for d in data["documents"]} <= names
+    # both copies of the manifest name the bundle's zip, the one beside it and the one inside it
+    assert manifest.zip_path.endswith("_移交材料.zip")
+    assert data["zip_path"] == inner["zip_path"] == manifest.zip_path
+    assert inner == data
 
 
 @pytest.mark.parametrize("region", ["chongqing", "jieyang", "xianning", "kunming-jinning"])

@@ -85,6 +85,45 @@ def test_survey_batch_and_per_person_files(bundle, routed):
     assert len(one.tables) == 1
 
 
+def _address_lines(table) -> list[str]:
+    """The 户口所在地地址 and 常年居住地地址 rows as printed: each cell once (merged cells repeat)."""
+    lines = []
+    for row in table.rows:
+        cells = []
+        for c in row.cells:
+            if not cells or c._tc is not cells[-1]._tc:
+                cells.append(c)
+        text = "".join(c.text for c in cells)
+        if text.startswith(("户口所在地地址", "常年居住地地址")):
+            lines.append(text.replace("\n", ""))
+    return lines
+
+
+def test_survey_address_names_are_not_doubled_by_their_labels(bundle, routed):
+    """The form prints 县(区)/街道/社区(村) after the names, so 二七区 is written 二七 (not 二七区县(区))."""
+    out, manifest = bundle
+    entry = manifest.by_type("destination_survey", "docx")[0]
+    people = [r for r, d in routed if d.label == entry.community]
+    doc = Document(str(out / entry.path))
+    for r, table in zip(people, doc.tables):
+        hukou, residence = _address_lines(table)
+        for line in (hukou, residence):
+            assert not re.search(r"[区县]县\(区\)|街道街道|社区社区", line), line
+        a = r.residence
+        assert residence == (f"常年居住地地址{a.province.removesuffix('省')}省{a.city.removesuffix('市')}市"
+                             f"{re.sub('[区县]$', '', a.county)}县(区){a.street.removesuffix('街道')}街道"
+                             f"{a.community.removesuffix('社区')}社区(村)")
+
+
+def test_basic_info_county_is_not_doubled_by_its_label(bundle):
+    out, manifest = bundle
+    doc = Document(str(out / manifest.by_type("basic_info_form", "docx")[0].path))
+    for table in doc.tables:
+        cells = "".join(c.text for row in table.rows for c in row.cells)
+        assert "县(区)" in cells
+        assert not re.search(r"[区县]县\(区\)", cells), cells
+
+
 def test_xianning_form_carries_signatures():
     spec = form_for(BASIC_INFO, signed=True)
     labels = [k for k, _ in spec.footer]

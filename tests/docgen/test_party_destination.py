@@ -103,5 +103,5 @@ def test_blank_dues_are_a_warning(tmp_path):
     b = make_batch("jieyang", 20, communities=2, seed=11)
     m = generate_bundle(b.enterprise, b.retirees, load_profile("jieyang"), tmp_path, pdf=False,
                         per_person=False, today=TODAY)
-    members = sum(r.party_member for r in b.retirees)
-    assert members and any(f"{members}名党员的党费缴至年月" in w and "介绍信" not in w for w in m.warnings)
+    unpaid = sum(r.party_member and r.party_dues_paid_to is None for r in b.retirees)
+    assert unpaid and any(f"{unpaid}名党员的党费缴至年月" in w and "介绍信" not in w for w in m.warnings)

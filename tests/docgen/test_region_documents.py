@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from docx import Document
@@ -111,8 +112,13 @@ def test_xianning_letter_pdf_and_roster_cite_numbers(xianning):
             flat = "".join(page.split())
             for phrase in LETTER_PHRASES:
                 assert phrase in flat, phrase
-            numbers.append(flat.split("编号：")[1][:8])
-    assert numbers == [f"2026-{n:03d}" for n in range(1, len(numbers) + 1)]
+            numbers.append(re.search(r"编号：(\d{4}-\d{3}|党介〔\d{4}〕\d{3}号)", flat).group(1))
+    # the roster's own numbers where it gives them (the sample's 党介〔…〕), the others numbered in turn
+    given = {r.party_letter_no for r in make_batch("xianning", 24, communities=2, seed=11).retirees
+             if r.party_letter_no}
+    assert given and {n for n in numbers if n.startswith("党介")} == given
+    numbered = [n for n in numbers if not n.startswith("党介")]
+    assert numbered == [f"2026-{n:03d}" for n in range(1, len(numbered) + 1)]
     roster = Document(str(out / m.by_type("party_transfer_roster", "docx")[0].path))
     cited = {c.text for t in roster.tables for row in t.rows for c in row.cells}
     assert set(numbers) <= cited  # the roster's 介绍信编号 column is filled
