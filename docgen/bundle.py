@@ -286,7 +286,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             values = [basic_info_values(r, enterprise, serial[r.id_number],
                                         dossier_no=ref_of[r.id_number].ref_no if r.id_number in ref_of else "",
                                         storage=ref_of[r.id_number].storage_location if r.id_number in ref_of else "",
-                                        home_province=profile.province) for r in people]
+                                        home_province=profile.province, dated=today) for r in people]
             folder, title, spec, tpl = "04_基本信息表", "基本信息表", bi_spec, bi_tpl
             labels = bi_labels
         elif kind == "info_collection_form":

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from handover import clock
 from handover.models import Enterprise, Retiree, SpecialStatus
 
 from .figures import cn_date, cn_month
@@ -390,7 +391,8 @@ def survey_values(r: Retiree, enterprise: Enterprise, destination=None) -> dict[
 
 
 def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_no: str = "",
-                      storage: str = "", home_province: str = "") -> dict[str, str]:
+                      storage: str = "", home_province: str = "", dated: dt.date | None = None) -> dict[str, str]:
+    """One person's 基本信息表 as of ``dated``, the document's date (七十以上高龄 is that day's age)."""
     local = not home_province or r.residence.province in ("", home_province)
     v = {"person_no": r.person_no, "dossier_no": dossier_no, "group": "", "serial": f"{serial:05d}",
          "name": r.name, "sex": str(r.sex), "ethnicity": r.ethnicity, "birth": cn_month(r.birth_date),
@@ -399,7 +401,7 @@ def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_n
          "retired": cn_month(r.retired_on), "storage": storage, "education": r.education,
          "skills": "", "hobbies": "",
          "contribution": checks("contribution", set()),
-         "special": checks("special", {s.value for s in r.special}),
+         "special": checks("special", {s.value for s in r.special_on(dated or clock.today())}),
          "pension": f"{r.pension}元" if r.pension else "", "ssn": r.id_number, "injury_grade": "",
          "dibao": "", "si_place": enterprise.insured_county or enterprise.location.county,
          "insured": checks("insured", {"养老"} if r.pension else set()),

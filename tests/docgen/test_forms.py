@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from docx import Document
@@ -62,7 +63,8 @@ def test_basic_info_batch_one_page_per_person_fields_and_checkboxes(bundle, rout
         assert r.id_number in cells and r.name in cells
         for status in ("建国前参加工作", "七十以上高龄", "孤寡老人", "劳模", "特困", "重病"):
             checked = f"{status}{CHECKED}" in cells
-            assert checked == (status in {s.value for s in r.special}), (status, r.special)
+            # the bundle is dated 2026-11-20: 七十以上高龄 is the age on that day
+            assert checked == (status in {s.value for s in r.special_on(dt.date(2026, 11, 20))}), (status, r.special)
         assert f"养老{CHECKED}" in cells  # the retiree draws a pension
         assert f"本地人员{CHECKED}" in cells or f"异地人员{CHECKED}" in cells
 
@@ -218,3 +220,32 @@ def _assignment(person):
     from handover.routing import Assignment
 
     return Assignment(Destination(county="嘉鱼县", street="鱼岳镇", community="城东社区"), "测试：指定移交地")
+
+
+def test_seventy_is_ticked_from_the_birth_date_on_the_document_date(tmp_path):
+    """七十以上高龄 on the 基本信息表: 69 on the document date is not ticked though the roster ticks
+    it; 70 that day is ticked though the roster does not."""
+    from docgen.bundle import generate_bundle
+    from handover import idnumber
+    from handover.models import SpecialStatus
+    from handover.policy import load_profile
+    from handover.sample import make_batch
+
+    dated = dt.date(2026, 12, 4)
+    batch = make_batch("xianning", 4, communities=1, seed=5)
+
+    def born(r, day, special):
+        number = idnumber.make(r.id_number[:6], day, int(r.id_number[14:17]))
+        return r.model_copy(update={"birth_date": day, "id_number": number, "special": frozenset(special)})
+
+    young = born(batch.retirees[0], dt.date(1956, 12, 5), {SpecialStatus.OVER_SEVENTY})
+    old = born(batch.retirees[1], dt.date(1956, 12, 4), set())
+    m = generate_bundle(batch.enterprise, [young, old], load_profile("xianning"), tmp_path, pdf=False,
+                        per_person=False, today=dated)
+    ticked = {}
+    for entry in m.by_type("basic_info_form", "docx"):
+        for table in Document(str(tmp_path / entry.path)).tables:
+            cells = "".join(c.text for row in table.rows for c in row.cells)
+            person = next(r for r in (young, old) if r.id_number in cells)
+            ticked[person.id_number] = f"七十以上高龄{CHECKED}" in cells
+    assert ticked == {young.id_number: False, old.id_number: True}
