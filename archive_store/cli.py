@@ -380,7 +380,7 @@ def communities_contacts(sheet):
         listed = contacts(session)
     console = _console()
     if not listed:
-        console.print("尚未登记任何社区的联系方式：联系卡上的社区联系人和服务电话将留空并在文书清单中提示。")
+        console.print("尚未登记任何社区的联系方式：联系卡上的社区联系人和服务电话将印为“尚未登记”，生成文书时提示。")
     for (county, street, name), c in sorted(listed.items()):
         missing = f"　[yellow]缺{'、'.join(c.missing)}[/yellow]" if c.missing else ""
         console.print(f"{county}{street}{name}　社区联系人 {c.liaison or '—'}　服务电话 {c.phone or '—'}{missing}")

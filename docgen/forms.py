@@ -129,7 +129,8 @@ _SIDE = 1  # the side-label column is grid column 0
 
 def _home_row(label: str, prefix: str) -> list[Cell]:
     return [L(label, 3), V(f"{prefix}_city", 3), L("市"), V(f"{prefix}_county", 3), L("县(区)", 2),
-            V(f"{prefix}_street", 2), U("街道", f"{prefix}_street_unit", 2), V(f"{prefix}_road", 3), L("路"), V(f"{prefix}_no", 1),
+            V(f"{prefix}_street", 2), U("街道", f"{prefix}_street_unit", 2), V(f"{prefix}_road", 3), L("路"),
+            V(f"{prefix}_no", 1),
             L("号"), V(f"{prefix}_room", 2), L("室"), L("电话", 2), V(f"{prefix}_phone", 3)]
 
 
@@ -380,7 +381,7 @@ def survey_values(r: Retiree, enterprise: Enterprise, destination=None) -> dict[
          "dest_county": destination.county if destination else "",
          "dest_street": dest_street,
          # the label before the whole name: 街道, or 乡镇 for a 镇 or 乡
-         "dest_street_unit": "乡镇" if place_part(dest_street, "street")[1] in ("镇", "乡") else "街道",
+         "dest_street_unit": "乡镇" if dest_street.endswith(("镇", "乡")) else "街道",
          "dest_community": destination.community if destination else "",
          "seal": "", "clerk": "", "date": "　　年　　月　　日", "signature": ""}
     for prefix, a in (("hukou", r.hukou), ("residence", r.residence)):
