@@ -6,6 +6,7 @@
     handover catalog export --community C --out FILE.xlsx   (and: handover catalog show)
     handover reconcile --enterprise NAME [--street S] [--json]
     handover communities pending | confirm COUNTY STREET NAME [--code] | reject … --reason
+    handover communities contact COUNTY STREET NAME --liaison … --phone … | contacts [--import FILE]
     handover requests overdue [--date D] [--json]
     handover requests register --month YYYY-MM [--community C] --out FILE.xlsx|.pdf|.docx
     handover audit trace MARK_ID|FILE [--json]
@@ -345,6 +346,44 @@ def communities_reject(county, street, community, reason):
     with session_scope(settings()) as session:
         decision = reject(session, county, street, community, current_actor(), reason=reason)
     _console().print(f"已驳回社区：{decision.label}，{decision.released}人需人工指定移交地。")
+
+
+@communities_command.command("contact")
+@click.argument("county")
+@click.argument("street")
+@click.argument("community")
+@click.option("--liaison", required=True, help="社区联系人（空字符串为清除）")
+@click.option("--phone", required=True, help="服务电话，如 0715-8123456（空字符串为清除）")
+def communities_contact(county, street, community, liaison, phone):
+    """登记社区的社区联系人和服务电话（印在联系卡上，公示联系电话）。"""
+    from .communities import set_contact
+
+    with session_scope(settings()) as session:
+        label = set_contact(session, county, street, community, current_actor(), liaison=liaison, phone=phone)
+    _console().print(f"已登记 {label}：社区联系人 {liaison or '（空）'}，服务电话 {phone or '（空）'}")
+
+
+@communities_command.command("contacts")
+@click.option("--import", "sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="导入社区联系方式表（.xlsx/.csv：区县、街道、社区、社区联系人、服务电话），有错误的行则整表不导入")
+def communities_contacts(sheet):
+    """列出已登记的社区联系人和服务电话；--import 从表格导入。"""
+    from handover.communities import contacts
+
+    from .communities import import_contacts
+
+    with session_scope(settings()) as session:
+        if sheet is not None:
+            count = import_contacts(session, sheet, current_actor())
+            _console().print(f"已导入 {count} 个社区的联系方式。")
+            return
+        listed = contacts(session)
+    console = _console()
+    if not listed:
+        console.print("尚未登记任何社区的联系方式：联系卡上的社区联系人和服务电话将印为“尚未登记”，生成文书时提示。")
+    for (county, street, name), c in sorted(listed.items()):
+        missing = f"　[yellow]缺{'、'.join(c.missing)}[/yellow]" if c.missing else ""
+        console.print(f"{county}{street}{name}　社区联系人 {c.liaison or '—'}　服务电话 {c.phone or '—'}{missing}")
 
 
 @click.group("requests", cls=DomainGroup)

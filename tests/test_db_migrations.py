@@ -66,8 +66,8 @@ def _ours(name, type_, _parents) -> bool:
 
 def _made_by_an_earlier_version(cfg) -> None:
     """What init_db did before migrations: create_all of every registered table, then the schema
-    steps; with rows in it, access_requests as it was before its 利用效果 column and retirees
-    before the list indexes of revision 0002."""
+    steps; with rows in it, access_requests as it was before its 利用效果 column, retirees
+    before the list indexes of revision 0002, and no table of a later revision."""
     models()
     engine = engine_for(cfg.db_url)
     Base.metadata.create_all(engine)
@@ -76,6 +76,7 @@ def _made_by_an_earlier_version(cfg) -> None:
         conn.execute(text("ALTER TABLE access_requests DROP COLUMN use_effect"))
         for index in ("ix_retirees_enterprise_place", "ix_retirees_enterprise_roster"):
             conn.execute(text(f"DROP INDEX {index}"))
+        conn.execute(text("DROP TABLE community_contacts"))  # revision 0004's
     from archive_store import audit
 
     with _session(engine) as s:  # not session_scope: its init_db would upgrade the database
@@ -200,6 +201,7 @@ def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
     with engine.begin() as conn:
         for name in names:
             conn.execute(text(f"DROP INDEX {name}"))
+        conn.execute(text("DROP TABLE community_contacts"))  # and what the later revisions add
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     core_db._created.clear()
     if engine.dialect.name == "sqlite":
@@ -209,4 +211,24 @@ def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
             init_db(database)
         assert _cli("db", "upgrade").exit_code == 0
     assert names <= {i["name"] for i in inspect(engine).get_indexes("retirees")}
-    assert schema_state(engine).current == HEAD == "0002"
+    assert schema_state(engine).current == HEAD
+
+
+@both
+def test_a_database_at_0002_gets_the_community_contacts_table(database):
+    """Revision 0004 (the 联系卡's 社区联系人 and 服务电话): automatic on SQLite, `handover db upgrade`
+    on PostgreSQL; the table it makes is the one the models declare."""
+    engine = init_db(database)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE community_contacts"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    core_db._created.clear()
+    if engine.dialect.name == "sqlite":
+        init_db(database)
+    else:
+        with pytest.raises(SchemaOutdated):
+            init_db(database)
+        assert _cli("db", "upgrade").exit_code == 0
+    assert "community_contacts" in inspect(engine).get_table_names()
+    assert schema_state(engine).current == HEAD
+    assert _differences(engine) == []
