@@ -221,6 +221,8 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
             attrs["页号"] = str(p.page_no)
         if p.material_id in ordinal_of:
             attrs["条目"] = str(ordinal_of[p.material_id])
+        if p.duplicate_of is not None:  # the image it repeats: a receiving archive keeps the link
+            attrs["重复于"] = str(p.duplicate_of)
         etree.SubElement(images_el, "页", attrs)
 
     digitization.find("存储格式").text = "、".join(sorted(formats))  # one, unless the batch broke the rule
