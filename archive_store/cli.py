@@ -9,7 +9,7 @@
     handover requests overdue [--date D] [--json]
     handover requests register --month YYYY-MM [--community C] --out FILE.xlsx|.pdf|.docx
     handover audit trace MARK_ID|FILE [--json]
-    handover deliver (--community C | --ref-no R …) --out DIR
+    handover deliver (--community C | --ref-no R … | --batch B) --out DIR   (--batch: handover_app/cli.py)
     handover check-package DIR [--json]
     handover receive PACKAGE (--profile REGION [--renumber [--mapping FILE]] | --dry-run) [--seed S] [--share 0.05] [--json]
 """
@@ -474,12 +474,14 @@ def print_four_checks(console: Console, report, limit: int = 20) -> None:
 @click.option("--ref-no", "ref_nos", multiple=True, help="只移交这些档号（可多次指定）")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="输出文件夹（不存在或为空）")
-def deliver_command(community, ref_nos, out):
+def deliver_command(community, ref_nos, out, scope=None):
     """生成数字化成果移交包（DA/T 31）：说明文件、案卷目录与卷内目录（XML+XSD、XLSX）、按档号分卷的页面图像、
     PDF/A 案卷、案卷元数据、SHA-256 清单和四性检测报告。检测未通过时退出码为 1。"""
     from .deliver import deliver
 
-    result = deliver(settings(), out, community=community, ref_nos=tuple(ref_nos), actor=current_actor())
+    # ``scope``: set by handover_app's --batch (an intake batch is the workers' record, above this package)
+    result = deliver(settings(), out, community=community, ref_nos=tuple(ref_nos), actor=current_actor(),
+                     scope=scope)
     console = _console()
     console.print(f"已生成移交包 {result.out}：{result.volumes} 卷，图像 {result.images} 幅，"
                   f"案卷文件 {result.files} 个（{result.bytes / 1e6:.1f} MB）。")
