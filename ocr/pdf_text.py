@@ -12,6 +12,7 @@ which that is enough for text layers drawn in page space, as OCR tools draw them
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,44 +33,57 @@ class _Run:
     width: float  # PDF points
 
 
-def _cmap(data: bytes) -> dict[int, str]:
-    """Code → text of a ToUnicode CMap (bfchar and bfrange sections)."""
-    out: dict[int, str] = {}
+class _CMap:
+    """A ToUnicode CMap: ``bfchar`` codes in a dict, ``bfrange`` sections as ranges looked up by
+    bisection (a font mapping all 65,536 two-byte codes in 256 ranges stays 256 entries)."""
 
-    def uni(h: bytes) -> str:
-        raw = bytes.fromhex(h.decode())
-        return raw.decode("utf-16-be", errors="replace")
+    def __init__(self, data: bytes) -> None:
+        self.chars: dict[int, str] = {}
+        ranges: list[tuple[int, int, bytes]] = []
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+            codes = _HEX.findall(block)
+            for src, dst in zip(codes[0::2], codes[1::2]):
+                self.chars[int(src, 16)] = _utf16(dst)
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+            for line in block.splitlines():
+                parts = _HEX.findall(line)
+                if len(parts) < 3:
+                    continue
+                lo, hi = int(parts[0], 16), int(parts[1], 16)
+                if b"[" in line:  # an array of destinations, one per code
+                    for k, d in enumerate(parts[2:]):
+                        self.chars[lo + k] = _utf16(d)
+                elif hi >= lo:
+                    ranges.append((lo, hi, parts[2]))
+        ranges.sort()
+        self.starts = [lo for lo, _, _ in ranges]
+        self.ranges = ranges
 
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
-        codes = _HEX.findall(block)
-        for src, dst in zip(codes[0::2], codes[1::2]):
-            out[int(src, 16)] = uni(dst)
-    for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
-        for line in block.splitlines():
-            parts = _HEX.findall(line)
-            if len(parts) < 3:
-                continue
-            lo, hi, dst = int(parts[0], 16), int(parts[1], 16), parts[2]
-            if b"[" in line:  # an array of destinations, one per code
-                for k, d in enumerate(parts[2:]):
-                    out[lo + k] = uni(d)
-                continue
-            if hi - lo > 0xFFFF:
-                continue
-            base = int(dst, 16)
-            width = len(dst)
-            for k in range(hi - lo + 1):
-                out[lo + k] = uni(f"{base + k:0{width}X}".encode())
-    return out
+    def get(self, code: int) -> str:
+        if code in self.chars:
+            return self.chars[code]
+        i = bisect.bisect_right(self.starts, code) - 1
+        if i < 0:
+            return ""
+        lo, hi, dst = self.ranges[i]
+        if code > hi:
+            return ""
+        # the last byte of the destination counts up through the range (PDF 32000-1, 9.10.3)
+        value = int(dst, 16) + code - lo
+        return _utf16(f"{value:0{len(dst)}X}".encode())
+
+
+def _utf16(hex_digits: bytes) -> str:
+    return bytes.fromhex(hex_digits.decode()).decode("utf-16-be", errors="replace")
 
 
 class _Font:
     def __init__(self, font) -> None:
         self.two_bytes = font.get("/Subtype") == "/Type0"
-        self.map: dict[int, str] | None = None
+        self.map: _CMap | None = None
         if "/ToUnicode" in font:
             try:
-                self.map = _cmap(font.ToUnicode.read_bytes())
+                self.map = _CMap(font.ToUnicode.read_bytes())
             except (pikepdf.PdfError, ValueError):
                 self.map = None
 
@@ -84,15 +98,22 @@ class _Font:
             codes = list(raw)
         if self.map is None:
             return "".join(chr(c) for c in codes)
-        return "".join(self.map.get(c, "") for c in codes)
+        return "".join(self.map.get(c) for c in codes)
 
 
-def _runs(page: pikepdf.Page) -> list[_Run] | None:
-    """The text runs of a page; None when it shows text no map decodes."""
+def _runs(page: pikepdf.Page, known: dict[tuple[int, int], _Font]) -> list[_Run] | None:
+    """The text runs of a page; None when it shows text no map decodes. ``known``: the fonts read
+    so far, by object (pages share theirs)."""
     fonts = {}
     resources = page.obj.get("/Resources") or {}
     for name, font in (resources.get("/Font") or {}).items():
-        fonts[name] = _Font(font)
+        key = font.objgen
+        if key == (0, 0):  # a direct object: nothing to share
+            fonts[name] = _Font(font)
+            continue
+        if key not in known:
+            known[key] = _Font(font)
+        fonts[name] = known[key]
     runs: list[_Run] = []
     font: _Font | None = None
     size = tz = 1.0
@@ -170,9 +191,10 @@ def text_layer(path: Path, sizes: list[tuple[int, int]]) -> list[list[OcrLine] |
     """Per page of the PDF at ``path``: its text lines (boxes in pixels of the page image, whose
     size ``sizes`` gives per page), or None where the page has no readable text layer."""
     out: list[list[OcrLine] | None] = []
+    known: dict[tuple[int, int], _Font] = {}
     with pikepdf.open(path) as pdf:
         for i, page in enumerate(pdf.pages):
-            runs = _runs(page)
+            runs = _runs(page, known)
             if not runs:
                 out.append(None)
                 continue

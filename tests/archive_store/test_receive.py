@@ -253,3 +253,30 @@ def test_an_interrupted_receive_resumes_and_skips_volumes_already_in(cfg, archiv
         rows = s.execute(select(VolumeRow.ref_no, VolumeRow.status)).all()
     assert sorted(rows) == sorted((v.ref_no, "published") for v in vols)  # the reserved 档号 kept
     assert snapshot(archive_b)["objects"] == snapshot(cfg)["objects"]
+
+
+# ---------------------------------------------------------------- text: the PDF's layer, else OCR
+
+
+def test_page_text_comes_from_the_pdf_text_layer_and_only_pages_without_one_are_ocrd(cfg, make_volume, archive_b,
+                                                                                     tmp_path):
+    from ocr.pdf_text import text_layer
+    from handover import volume_folder as vf
+    from tests.support.scanned_volume import make_scanned
+
+    with_layer = make_scanned(make_volume("张建国")[0], "张建国人事档案")
+    ocr = vf.read_ocr(with_layer)
+    layers = text_layer(with_layer / vf.VOLUME_PDF, [(p.width, p.height) for p in ocr.pages])
+    for page, lines in zip(ocr.pages, layers):  # every line back, at its box (±1 px); a blank side has none
+        assert (lines is None) == (not page.lines)
+        assert [l.text for l in lines or []] == [l.text for l in page.lines]
+        for got, line in zip(lines or [], page.lines):
+            assert all(abs(a - b) <= 1 for a, b in zip(got.box, line.box))
+
+    image_only = make_scanned(make_volume("李秀英")[0], "李秀英人事档案", text_layer=False)
+    storage = open_storage(cfg)
+    vol = publish_volume(cfg, image_only, JINSHUI, PROFILE, "录入员", storage=storage)
+    pkg = deliver(cfg, tmp_path / "scan-pkg", ref_nos=(vol.ref_no,), storage=storage).out
+    result = receive(archive_b, pkg, profile=PROFILE, engine_name="tesseract")
+    content = sum(1 for p in vf.read_ocr(image_only).pages if p.page_no is not None)
+    assert result.ocr_pages == content > 0  # each content page recognized, the blank side not

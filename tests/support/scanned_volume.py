@@ -16,8 +16,9 @@ from handover import volume_folder as vf
 DPI = 300
 
 
-def make_scanned(root: Path, title: str, dpi: int = DPI) -> Path:
-    """Rewrite the volume folder ``root`` in place: images at ``dpi``, ocr.json to match, PDF/A."""
+def make_scanned(root: Path, title: str, dpi: int = DPI, *, text_layer: bool = True) -> Path:
+    """Rewrite the volume folder ``root`` in place: images at ``dpi``, ocr.json to match, PDF/A
+    (without its text layer when ``text_layer`` is False, as an image-only scan PDF)."""
     from PIL import Image
 
     from ocr.pdf_volume import PdfPage, write_pdf
@@ -32,7 +33,7 @@ def make_scanned(root: Path, title: str, dpi: int = DPI) -> Path:
             im.save(path, "JPEG", quality=85, dpi=(dpi, dpi))
             w, h = im.size
         pages.append(replace(p, dpi=dpi, width=w, height=h))
-        lines = [OcrLine(line.text, line.box, line.confidence) for line in p.lines]
+        lines = [OcrLine(line.text, line.box, line.confidence) for line in p.lines] if text_layer else []
         pdf_pages.append(PdfPage(path.read_bytes(), dpi, w, h, lines, p.page_no))
     write_pdf(root / vf.VOLUME_PDF, pdf_pages, title, "sample", pdfa=True)
     vf.write(root, replace(ocr, pages=tuple(pages)))
