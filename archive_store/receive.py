@@ -306,7 +306,8 @@ def _source(root: Path, p: Planned, manifest: dict[str, str], work: Path, engine
     pdf_rel = f"{folder}/{L.volume_pdf(folder)}"
     files.append(SourceFile(vf.VOLUME_PDF, pdf, manifest[pdf_rel], pdf.stat().st_size))
     digest = originals_digest(files)
-    assert digest == p.digest, "volume digest must be the planned one"  # one definition: volume_digest
+    if digest != p.digest:  # the metadata XML changed after the checks
+        raise InputRefused(f"移交包中案卷“{p.ref_no}”的元数据在导入过程中被改动，请重新检测后再导入")
     src = VolumeSource(root=work, files=tuple(files), originals_sha256=digest, id_number=id_number,
                        name=p.row["姓名"], engine=engine, content_pages=content, blank_pages=blank,
                        pages=tuple(pages), contents=tuple(ContentsRow.of(r) for r in contents), check_outcome="",
