@@ -166,10 +166,12 @@ def plan(cfg: Settings, root: Path, profile: str, renumber: bool) -> list[Planne
     out: list[Planned] = []
     conflicts: list[tuple[str, str]] = []
     with session_scope(cfg) as s:
-        codes = {}
+        codes: dict[tuple[str, str, str], str] = {}
+        places: dict[tuple[str, str], Destination] = {}  # (code, label) → destination: one look-up each
         for row in _catalog_rows(root):
             ref_no, folder = row["档号"], row["文件夹"]
-            dest = _destination(s, row)
+            place = (row["社区代码"], row["社区"])
+            dest = places[place] if place in places else places.setdefault(place, _destination(s, row))
             digest = volume_digest(root, folder, manifest)
             part_no = int(row["卷号"] or 1)
             here = s.scalar(select(VolumeRow).where(VolumeRow.originals_sha256 == digest))

@@ -66,7 +66,8 @@ def publish(data: Path, n: int) -> None:
     dest = Destination(**PLACE)
     for i in range(n):
         birth = dt.date(1945 + i % 20, 1 + i % 12, 1 + i % 28)
-        person = SamplePerson(idnumber.make("410105", birth, 2 * (i + 1)), f"样例{i}")
+        # birth dates repeat every 420 volumes: the sequence number keeps the ID numbers apart
+        person = SamplePerson(idnumber.make("410105", birth, 2 * (i // 420) + 1), f"样例{i}")
         root = write_sample_volume(data.parent / "src" / f"v{i:05d}", person, seed=i, materials=5)
         make_scanned(root, f"样例{i}人事档案")
         publish_volume(None, root, dest, PROFILE, "bench")
