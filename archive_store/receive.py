@@ -202,7 +202,7 @@ def plan(cfg: Settings, root: Path, profile: str, renumber: bool) -> list[Planne
         listed = "；".join(f"{r}：{why}" for r, why in conflicts[:50])
         more = f"……共 {len(conflicts)} 个" if len(conflicts) > 50 else ""
         hint = "" if renumber else "如需按本馆档号顺序重新编号，请加 --renumber（将生成新旧档号对照表）。"
-        raise NumberConflict(f"以下档号不能沿用，未导入任何案卷：{listed}{more}。{hint}", conflicts)
+        raise NumberConflict(f"以下档号的案卷不能导入，未导入任何案卷：{listed}{more}。{hint}", conflicts)
     return out
 
 

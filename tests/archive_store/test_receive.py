@@ -280,3 +280,22 @@ def test_page_text_comes_from_the_pdf_text_layer_and_only_pages_without_one_are_
     result = receive(archive_b, pkg, profile=PROFILE, engine_name="tesseract")
     content = sum(1 for p in vf.read_ocr(image_only).pages if p.page_no is not None)
     assert result.ocr_pages == content > 0  # each content page recognized, the blank side not
+
+
+def test_a_person_already_filed_here_is_a_conflict_even_when_renumbering(cfg, archive_a, archive_b, monkeypatch,
+                                                                         tmp_path):
+    from tests.support.sample_volume import SamplePerson, write_sample_volume
+    from tests.support.scanned_volume import make_scanned
+
+    pkg, vols = archive_a
+    with session_scope(cfg) as s:
+        id_number = s.scalar(select(VolumeRow.id_number).where(VolumeRow.ref_no == vols[0].ref_no))
+    own = make_scanned(write_sample_volume(tmp_path / "own", SamplePerson(id_number, "张建国"), seed=99), "张建国")
+    publish_volume(archive_b, own, ERQI, PROFILE, "乙馆", storage=open_storage(archive_b))
+    before = counts(archive_b)
+    switch_to(monkeypatch, archive_b)
+    result = CliRunner().invoke(receive_command, [str(pkg), "--profile", PROFILE, "--renumber"])
+    assert result.exit_code == 5
+    said = result.output.replace("\n", "")
+    assert vols[0].ref_no in said and "该人员在本馆已有案卷" in said and "未导入任何案卷" in said
+    assert counts(archive_b) == before and not (tmp_path / "pkg-档号对照.csv").exists()
