@@ -199,10 +199,10 @@ def plan(cfg: Settings, root: Path, profile: str, renumber: bool) -> list[Planne
                     conflicts.append((ref_no, f"该人员在本馆已有案卷（档号 {person.ref_no}）"))
             out.append(Planned(ref_no, folder, row, dest, digest, keep, part_no))
     if conflicts:
-        listed = "；".join(f"{r}：{why}" for r, why in conflicts[:50])
-        more = f"……共 {len(conflicts)} 个" if len(conflicts) > 50 else ""
-        hint = "" if renumber else "如需按本馆档号顺序重新编号，请加 --renumber（将生成新旧档号对照表）。"
-        raise NumberConflict(f"以下档号的案卷不能导入，未导入任何案卷：{listed}{more}。{hint}", conflicts)
+        listed = "".join(f"\n  {r}：{why}" for r, why in conflicts[:50])
+        more = f"\n  ……共 {len(conflicts)} 个" if len(conflicts) > 50 else ""
+        hint = "" if renumber else "\n如需按本馆档号顺序重新编号，请加 --renumber（将生成新旧档号对照表）。"
+        raise NumberConflict(f"以下档号的案卷不能导入，未导入任何案卷：{listed}{more}{hint}", conflicts)
     return out
 
 
