@@ -42,10 +42,11 @@ from handover.policy import load_profile
 
 from . import audit
 from . import dat31_layout as L
+from .deliver import CATALOG_FIELDS, CONTENTS_FIELDS
 from .numbering import NumberingError, check_format, format_ref_no
 from .publish import publish_source
 from .sampling import Sample, draw, new_seed
-from .storage import Storage, open_storage
+from .storage import Storage, open_storage, sha256_file
 from .tables import PENDING, PUBLISHED, CommunityRow, VolumeRow
 from .transactions import write_transaction
 from .volume_source import ContentsRow, SourceFile, VolumeSource, originals_digest
@@ -90,8 +91,7 @@ class Planned:
 @dataclass
 class Received:
     package: str
-    seed: str
-    sample: Sample
+    sample: Sample  # its seed is recorded
     volumes: int = 0
     imported: int = 0
     skipped: int = 0  # already in from an earlier run
@@ -105,8 +105,6 @@ class Received:
 
 
 def _catalog_rows(root: Path) -> list[dict[str, str]]:
-    from .deliver import CATALOG_FIELDS
-
     rows = []
     for _, el in etree.iterparse(str(root / L.VOLUME_CATALOG_XML), tag="案卷", resolve_entities=False,
                                  no_network=True, load_dtd=False):
@@ -269,12 +267,11 @@ def _source(root: Path, p: Planned, manifest: dict[str, str], work: Path, engine
             lines=tuple(vf.Line(line.text, tuple(line.box), float(line.confidence)) for line in lines)))
     contents = []
     for el in meta.iterfind("卷内目录/条目"):
-        def t(name: str) -> str:
-            return (el.findtext(name) or "").strip()
-        contents.append(vf.ContentsRow(seq=t("序号"), class_code=t("类号"), title=t("材料名称"),
-                                       formed_on=t("材料形成时间") or None, pages=int(t("页数") or 0),
-                                       start_page=int(t("起始页号")) if t("起始页号") else None,
-                                       end_page=int(t("终止页号")) if t("终止页号") else None, remarks=t("备注")))
+        t = {name: (el.findtext(name) or "").strip() for name in CONTENTS_FIELDS}
+        contents.append(vf.ContentsRow(seq=t["序号"], class_code=t["类号"], title=t["材料名称"],
+                                       formed_on=t["材料形成时间"] or None, pages=int(t["页数"] or 0),
+                                       start_page=int(t["起始页号"]) if t["起始页号"] else None,
+                                       end_page=int(t["终止页号"]) if t["终止页号"] else None, remarks=t["备注"]))
     engine = (meta.findtext("数字化/处理软件") or "").strip()
     content, blank, duplicate = vf.page_counts(pages)
     try:
@@ -318,8 +315,6 @@ def _source(root: Path, p: Planned, manifest: dict[str, str], work: Path, engine
 
 
 def _file(rel: str, path: Path) -> SourceFile:
-    from .storage import sha256_file
-
     sha, size = sha256_file(path)
     return SourceFile(rel, path, sha, size)
 
@@ -355,7 +350,7 @@ def receive(cfg: Settings | None, package: Path, *, profile: str, renumber: bool
     engine = init_db(cfg)
     storage = storage or open_storage(cfg)
     manifest = _manifest(root)
-    result = Received(root.name, sample.seed, sample, volumes=len(planned))
+    result = Received(root.name, sample, volumes=len(planned))
     with write_transaction(engine) as s:
         audit.record(s, actor, "receive_start", root.name, "移交包导入开始", volumes=len(planned),
                      renumber=renumber, seed=sample.seed, sample=list(sample.ref_nos))

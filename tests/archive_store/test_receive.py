@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from archive_store import dat31_layout as L
 from archive_store.catalog import volume_catalog
 from archive_store.cli import receive_command
 from archive_store.deliver import deliver
