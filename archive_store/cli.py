@@ -11,7 +11,7 @@
     handover audit trace MARK_ID|FILE [--json]
     handover deliver (--community C | --ref-no R …) --out DIR
     handover check-package DIR [--json]
-    handover receive PACKAGE --dry-run [--seed S] [--share 0.05] [--json]
+    handover receive PACKAGE --dry-run [--seed S] [--share 0.05] [--opinion FILE.docx] [--json]
 """
 
 from __future__ import annotations
@@ -511,8 +511,10 @@ def check_package_command(package, as_json):
 @click.option("--seed", default=None, help="抽样种子（复核以前的抽样时使用；默认随机生成并记录）")
 @click.option("--share", default=0.05, show_default=True, type=click.FloatRange(0.05, 1.0),
               help="人工抽检比例（DA/T 31-2017：不少于5%）")
+@click.option("--opinion", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="另写验收意见草稿（DOCX）：四性检测和抽样已填，人工抽检部分留空")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-def receive_command(package, dry_run, seed, share, as_json):
+def receive_command(package, dry_run, seed, share, opinion, as_json):
     """接收外来的数字化成果移交包（试运行）：对全部内容做四性检测，并抽取不少于5%的案卷供人工检查。
     抽样可复现：同一移交包、同一种子得到同一批案卷；种子记入审计日志。自动检测全部通过时退出码为 0，否则为 1。"""
     from . import audit
@@ -527,6 +529,12 @@ def receive_command(package, dry_run, seed, share, as_json):
     with session_scope(settings()) as session:
         audit.record(session, current_actor(), "receive_check", package.name, "移交包接收检测（试运行）",
                      passed=report.ok, failed=[r.id for r in report.failed()], **sample.as_dict())
+    if opinion:
+        from docgen.acceptance_opinion import write_docx
+
+        from .acceptance import draft_opinion
+
+        write_docx(draft_opinion(report, sample, package), opinion)
     if as_json:
         click.echo(json.dumps({"checks": report.as_dict(), "sample": sample.as_dict()}, ensure_ascii=False,
                               indent=1))
@@ -537,6 +545,8 @@ def receive_command(package, dry_run, seed, share, as_json):
                       f"种子 {sample.seed}，复核时用 --seed {sample.seed} 可重现）：")
         for ref_no in sample.ref_nos:
             console.print(f"  {ref_no}")
+        if opinion:
+            console.print(f"验收意见草稿已写入 {opinion}（人工抽检部分待填写）。")
         console.print("本次为试运行，未导入任何案卷。")
     if not report.ok:
         raise SystemExit(EXIT_FINDINGS)
