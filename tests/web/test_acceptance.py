@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from docx import Document
@@ -188,3 +189,17 @@ def test_the_page_starts_an_acceptance_and_marks_a_volume(app, as_user, seed, in
     assert doc["provisional_conclusion"] == "不合格"  # one volume sampled: 0% on 档号与命名
     assert doc["volumes_sampled"][0]["marks"][2] == {"item": "naming", "title": "档号与命名", "passed": False,
                                                       "remark": "档号与封面不符", "marked_by": "archivist"}
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_the_opinion_as_pdf(app, as_user, seed, incoming):
+    import pikepdf
+
+    api = as_user("archivist")
+    started = api.post("/api/acceptance", json={"package": PACKAGE}).json()
+    finished(app, api, started["id"])
+    r = api.get(f"/acceptance/{started['id']}/opinion.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    with pikepdf.open(io.BytesIO(r.content)) as pdf:
+        assert len(pdf.pages) >= 1
+    assert quote(f"验收意见-{PACKAGE}.pdf") in r.headers["content-disposition"]
