@@ -4,8 +4,9 @@ archive staff.
 The packages are the sub-folders of the configured incoming folder (``HANDOVER_INCOMING_DIR``);
 a request names one by its folder name, which is looked up in that folder's listing — no path a
 user types reaches the file system. Starting an acceptance draws the sample and runs the 四性检测
-in a background thread (on a real package image decoding takes about a minute per 10 volumes;
-the page refreshes itself until the result is in). Sampled volumes are addressed by their place
+in a background thread (a 10-volume test package checks in 0.27 s, but decoding one A4 300-dpi
+colour page takes ~60 ms, so ten real 60-page volumes need ~40 s; the page refreshes itself until
+the result is in). Sampled volumes are addressed by their place
 in the sample, their page images by serial number.
 """
 
