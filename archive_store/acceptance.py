@@ -346,12 +346,7 @@ def sampled_volume(cfg: Settings, row: AcceptanceRow, ref_no: str) -> SampledVol
         raise NotFound("该案卷不在本次抽检范围内")
     root = package_folder(cfg, row.package)
     folder = ref_no_to_filename(ref_no)
-    images: list[int] = []
-    if (d := _safe_dir(root, folder)) is not None:
-        for entry in os.scandir(d):
-            serial = L.image_serial(folder, entry.name)
-            if serial is not None and entry.is_file(follow_symlinks=False):
-                images.append(serial)
+    images = sorted(_images(root, folder))
     title, rows = "", []
     meta = root / folder / L.volume_metadata(folder)
     if _safe_dir(root, folder) is not None and meta.is_file() and not meta.is_symlink():
@@ -371,20 +366,31 @@ def sampled_volume(cfg: Settings, row: AcceptanceRow, ref_no: str) -> SampledVol
                 el.clear()
         except etree.XMLSyntaxError:
             pass
-    return SampledVolume(ref_no, folder, title, sorted(images), rows)
+    return SampledVolume(ref_no, folder, title, images, rows)
+
+
+def _images(root: Path, folder: str) -> dict[int, Path]:
+    """The page images of a volume's folder by 图像流水号: regular files named by the layout
+    (``档号-0001.jpg``), found by listing the folder (links are not files here)."""
+    d = _safe_dir(root, folder)
+    if d is None:
+        return {}
+    out = {}
+    for entry in os.scandir(d):
+        serial = L.image_serial(folder, entry.name)
+        if serial is not None and entry.is_file(follow_symlinks=False):
+            out[serial] = Path(entry.path)
+    return out
 
 
 def image_path(cfg: Settings, row: AcceptanceRow, ref_no: str, serial: int) -> Path:
-    """The page image ``serial`` of a sampled volume: a regular file of the volume's folder,
-    named by the layout (``档号-0001.jpg``), never a link."""
-    volume = sampled_volume(cfg, row, ref_no)
-    if serial not in volume.images:
+    """The page image ``serial`` of a sampled volume (the catalogue is not read: one listing)."""
+    if ref_no not in row.sample:
+        raise NotFound("该案卷不在本次抽检范围内")
+    path = _images(package_folder(cfg, row.package), ref_no_to_filename(ref_no)).get(serial)
+    if path is None:
         raise NotFound("该案卷没有这一页图像")
-    root = package_folder(cfg, row.package)
-    for entry in os.scandir(root / volume.folder):
-        if L.image_serial(volume.folder, entry.name) == serial and entry.is_file(follow_symlinks=False):
-            return Path(entry.path)
-    raise NotFound("该案卷没有这一页图像")
+    return path
 
 
 # ---------------------------------------------------------------- the 验收意见

@@ -182,9 +182,15 @@ def test_the_page_starts_an_acceptance_and_marks_a_volume(app, as_user, seed, in
     assert r.status_code == 303
     acceptance_id = int(r.headers["location"].rsplit("/", 1)[1])
     finished(app, api, acceptance_id)
-    form = {item: "pass" for item in ITEMS} | {"naming": "fail", "naming_remark": "档号与封面不符"}
+    # 不合格 without a remark: nothing of the form is kept, and the page says why
+    form = {item: "pass" for item in ITEMS} | {"naming": "fail"}
     r = api.post(f"/acceptance/{acceptance_id}/volumes/1", data=form, follow_redirects=False)
-    assert r.status_code == 303
+    assert r.status_code == 303 and r.headers["location"] == f"/acceptance/{acceptance_id}/volumes/1"
+    assert "须写明问题" in api.get(r.headers["location"]).text
+    assert api.get(f"/api/acceptance/{acceptance_id}").json()["rates"][0]["inspected"] == 0
+    form["naming_remark"] = "档号与封面不符"
+    r = api.post(f"/acceptance/{acceptance_id}/volumes/1", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/acceptance/{acceptance_id}"  # the last one
     doc = api.get(f"/api/acceptance/{acceptance_id}").json()
     assert doc["provisional_conclusion"] == "不合格"  # one volume sampled: 0% on 档号与命名
     assert doc["volumes_sampled"][0]["marks"][2] == {"item": "naming", "title": "档号与命名", "passed": False,

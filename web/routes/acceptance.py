@@ -12,6 +12,7 @@ in the sample, their page images by serial number.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -27,13 +28,15 @@ from archive_store.sampling import MIN_SHARE
 from archive_store.tables import AcceptanceRow
 from handover import clock
 from handover.config import Settings
-from handover.errors import NotFound
+from handover.errors import InputRefused, NotFound
 
 from ..deps import CurrentUser, db, missing, require
 from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
+from ..tables import UserRow
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 archive_only = require(ADMIN, ARCHIVE)
 TAG = "数字化成果验收"
@@ -44,8 +47,8 @@ FORMATS = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessing
 def _run(cfg: Settings, acceptance_id: int, actor: str) -> None:
     try:
         acc.run_checks(cfg, acceptance_id, actor)
-    except Exception:  # noqa: BLE001 - recorded on the acceptance (status error) by run_checks
-        pass
+    except Exception as err:  # noqa: BLE001 - recorded on the acceptance (status error) by run_checks
+        log.warning("acceptance %s: 四性检测 failed: %s", acceptance_id, type(err).__name__)
 
 
 def _start(request: Request, session: Session, user: CurrentUser, package: str, share: float, vendor: str,
@@ -181,19 +184,28 @@ async def acceptance_marks_form(request: Request, acceptance_id: int, n: int,
     row = _get(request, session, user, acceptance_id)
     ref_no = _ref_no(request, user, row, n)
     form = await request.form()
+    here = f"/acceptance/{row.id}/volumes/{n}"
     done = 0
-    for item in acc.ITEMS:
-        verdict = str(form.get(item.key) or "")
-        if verdict not in ("pass", "fail"):
-            continue
-        acc.mark(session, row, ref_no, item.key, verdict == "pass", str(form.get(f"{item.key}_remark") or ""),
-                 user.username)
-        done += 1
-    flash(request, f"已登记 {ref_no} 的 {done} 个检查项。" if done else "未选择任何检查结果。",
-          "ok" if done else "error")
-    following = n + 1 if n < len(row.sample) and done else None
-    return RedirectResponse(f"/acceptance/{row.id}/volumes/{following}" if following else f"/acceptance/{row.id}",
-                            status_code=303)
+    try:
+        for item in acc.ITEMS:
+            verdict = str(form.get(item.key) or "")
+            if verdict not in ("pass", "fail"):
+                continue
+            acc.mark(session, row, ref_no, item.key, verdict == "pass", str(form.get(f"{item.key}_remark") or ""),
+                     user.username)
+            done += 1
+    except InputRefused as err:  # e.g. 不合格 without a remark: nothing of this form is kept, say why
+        if isinstance(err, NotFound):
+            raise
+        session.rollback()
+        flash(request, f"未保存：{err}", "error")
+        return RedirectResponse(here, status_code=303)
+    if not done:
+        flash(request, "未选择任何检查结果。", "error")
+        return RedirectResponse(here, status_code=303)
+    flash(request, f"已登记 {ref_no} 的 {done} 个检查项。")
+    following = f"/acceptance/{row.id}/volumes/{n + 1}" if n < len(row.sample) else f"/acceptance/{row.id}"
+    return RedirectResponse(following, status_code=303)
 
 
 @router.post("/acceptance/{acceptance_id}/conclude", include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -214,7 +226,9 @@ def acceptance_opinion(request: Request, acceptance_id: int, fmt: str, user: Cur
     row = _get(request, session, user, acceptance_id)
     from docgen.acceptance_opinion import write_docx, write_pdf
 
-    opinion = acc.opinion_of(session, request.app.state.cfg, row, user.display_name or row.concluded_by or "")
+    inspector = session.scalar(select(UserRow.display_name).where(UserRow.username == row.concluded_by)) \
+        if row.concluded_by else None
+    opinion = acc.opinion_of(session, request.app.state.cfg, row, inspector or row.concluded_by or "")
     audit.record(session, user.username, "acceptance_opinion", row.package, fmt, acceptance=row.id,
                  conclusion=row.conclusion)
     writer = write_docx if fmt == "docx" else write_pdf
