@@ -264,6 +264,15 @@ def run_checks(cfg: Settings, acceptance_id: int, actor: str) -> None:
                      passed=report.ok, failed=[r.id for r in report.failed()])
 
 
+def restart_checks(session: Session, row: AcceptanceRow, actor: str) -> None:
+    """Before ``run_checks`` again: for a check that ended in an error, or never ended (the server
+    stopped while it ran — nothing else can finish it). The sample stays as drawn."""
+    if row.status not in (CHECKING, ERROR):
+        raise Conflict("只有检测中断或出错的验收可以重新检测")
+    row.status, row.error = CHECKING, ""
+    audit.record(session, actor, "acceptance_recheck", row.package, "重新进行四性检测", acceptance=row.id)
+
+
 def _editable(row: AcceptanceRow) -> None:
     if row.status == CONCLUDED:
         raise Conflict("该验收已作出结论，不能再修改")

@@ -209,3 +209,23 @@ def test_the_opinion_as_pdf(app, as_user, seed, incoming):
     with pikepdf.open(io.BytesIO(r.content)) as pdf:
         assert len(pdf.pages) >= 1
     assert quote(f"验收意见-{PACKAGE}.pdf") in r.headers["content-disposition"]
+
+
+def test_a_check_stopped_with_the_server_can_be_run_again(app, as_user, seed, incoming):
+    """A check that never ended (the server stopped while it ran) would keep the package's
+    acceptance open for ever: 重新检测 runs it again, with the same sample."""
+    from archive_store.tables import AcceptanceRow
+
+    api = as_user("archivist")
+    started = api.post("/api/acceptance", json={"package": PACKAGE}).json()
+    finished(app, api, started["id"])
+    assert api.post(f"/acceptance/{started['id']}/recheck", follow_redirects=False).status_code == 409
+    with session_scope(seed.cfg) as s:
+        row = s.get(AcceptanceRow, started["id"])
+        row.status, row.checks, row.checks_passed = "checking", None, None
+    assert "重新检测" in api.get(f"/acceptance/{started['id']}").text
+    r = api.post(f"/acceptance/{started['id']}/recheck", follow_redirects=False)
+    assert r.status_code == 303
+    doc = finished(app, api, started["id"])
+    assert doc["status"] == "inspecting" and doc["checks_passed"] is True and doc["seed"] == started["seed"]
+    assert "acceptance_recheck" in actions(seed, started["id"])

@@ -78,6 +78,7 @@ ARCHIVE_WORK = STAFF | {
     "GET /acceptance", "POST /acceptance", "GET /acceptance/{acceptance_id}",
     "GET /acceptance/{acceptance_id}/volumes/{n}", "GET /acceptance/{acceptance_id}/volumes/{n}/images/{serial}",
     "POST /acceptance/{acceptance_id}/volumes/{n}", "POST /acceptance/{acceptance_id}/conclude",
+    "POST /acceptance/{acceptance_id}/recheck",
     "GET /acceptance/{acceptance_id}/opinion.{fmt}", "GET /api/acceptance", "POST /api/acceptance",
     "GET /api/acceptance/{acceptance_id}", "PUT /api/acceptance/{acceptance_id}/marks",
     "POST /api/acceptance/{acceptance_id}/conclude"}
@@ -325,6 +326,7 @@ ROUTES: dict[str, Call] = {
         params={"acceptance_id": "acceptance_2"},
         body=lambda c: {"json": {"ref_no": c.ids["acceptance_2_ref"], "item": "linkage", "passed": True}}),
     "POST /acceptance/{acceptance_id}/conclude": Call(params={"acceptance_id": "acceptance"}, phase=2),
+    "POST /acceptance/{acceptance_id}/recheck": Call(params={"acceptance_id": "acceptance"}),
     "POST /api/acceptance/{acceptance_id}/conclude": Call(params={"acceptance_id": "acceptance_2"},
                                                           body={"json": {}}, phase=2),
 }
@@ -344,6 +346,7 @@ MERITS = {
     "POST /api/intake/{token}/requeue/{dossier_id}": (409, "as above"),
     "POST /acceptance": (409, "the package's acceptance is open (test_acceptance starts them)"),
     "POST /api/acceptance": (409, "as above"),
+    "POST /acceptance/{acceptance_id}/recheck": (409, "its checks are done (test_acceptance restarts a stopped one)"),
 }
 
 # ---------------------------------------------------------------- the routes of the application

@@ -53,8 +53,13 @@ def _run(cfg: Settings, acceptance_id: int, actor: str) -> None:
 
 def _start(request: Request, session: Session, user: CurrentUser, package: str, share: float, vendor: str,
            seed: str | None = None) -> AcceptanceRow:
+    row = acc.start(session, request.app.state.cfg, package, user.username, share=share, seed=seed, vendor=vendor)
+    _check_in_background(request, session, user, row)
+    return row
+
+
+def _check_in_background(request: Request, session: Session, user: CurrentUser, row: AcceptanceRow) -> None:
     cfg = request.app.state.cfg
-    row = acc.start(session, cfg, package, user.username, share=share, seed=seed, vendor=vendor)
     session.commit()  # the thread reads the row
     thread = threading.Thread(target=_run, name=f"acceptance-{row.id}", daemon=True,
                               args=(cfg, row.id, user.username))
@@ -63,7 +68,6 @@ def _start(request: Request, session: Session, user: CurrentUser, package: str, 
         threads = request.app.state.acceptance_threads = {}
     threads[row.id] = thread
     thread.start()
-    return row
 
 
 def _get(request: Request, session: Session, user: CurrentUser, acceptance_id: int) -> AcceptanceRow:
@@ -214,6 +218,16 @@ def acceptance_conclude_form(request: Request, acceptance_id: int, problems: str
     row = _get(request, session, user, acceptance_id)
     conclusion = acc.conclude(session, row, user.username, problems)
     flash(request, f"验收结论：{conclusion}。可下载验收意见。", "ok" if conclusion == acc.PASS else "error")
+    return RedirectResponse(f"/acceptance/{row.id}", status_code=303)
+
+
+@router.post("/acceptance/{acceptance_id}/recheck", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def acceptance_recheck_form(request: Request, acceptance_id: int, user: CurrentUser = Depends(archive_only),
+                            session: Session = Depends(db)):
+    row = _get(request, session, user, acceptance_id)
+    acc.restart_checks(session, row, user.username)
+    _check_in_background(request, session, user, row)
+    flash(request, "已重新开始四性检测。")
     return RedirectResponse(f"/acceptance/{row.id}", status_code=303)
 
 
