@@ -17,7 +17,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from .ooxml import FANGSONG, HEI, SONG, XBS, page_setup, set_font, table_borders
+from .ooxml import FANGSONG, HEI, SONG, XBS, cell_width, fixed_layout, page_setup, set_font, table_borders
 
 BLANK = "＿＿＿＿"
 
@@ -87,9 +87,13 @@ def _heading(doc, text: str) -> None:
     _para(doc, text, font=HEI, size=14)
 
 
-def _table(doc, header: list[str], rows: list[list[str]]) -> None:
+def _table(doc, header: list[str], rows: list[list[str]], widths_mm: list[float]) -> None:
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table_borders(table)
+    fixed_layout(table, widths_mm)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm):
+            cell_width(cell, width)
     for r, values in enumerate([header, *rows]):
         for c, value in enumerate(values):
             cell = table.cell(r, c)
@@ -123,7 +127,7 @@ def write_docx(op: AcceptanceOpinion, out: Path) -> Path:
                f"{'全部通过' if op.checks_passed else '未全部通过'}。", indent=True)
     _table(doc, ["类别", "检测项", "检查数", "结果"],
            [[c.group, c.title, str(c.checked), "通过" if c.passed else f"未通过（{len(c.failures)} 处）"]
-            for c in op.checks])
+            for c in op.checks], [22, 88, 20, 35])
     for c in op.checks:
         if c.passed:
             continue
@@ -146,7 +150,7 @@ def write_docx(op: AcceptanceOpinion, out: Path) -> Path:
         rate = _pct(i.passed / i.inspected) if i.inspected else "—"
         rows.append([i.title, required, str(i.sample), str(i.inspected), str(i.passed),
                      rate + ("" if i.met is None else "（达标）" if i.met else "（不达标）")])
-    _table(doc, ["检查项", "要求合格率", "抽检卷数", "已检卷数", "合格卷数", "合格率"], rows)
+    _table(doc, ["检查项", "要求合格率", "抽检卷数", "已检卷数", "合格卷数", "合格率"], rows, [35, 26, 24, 24, 24, 32])
     if op.failed_marks:
         _para(doc, "抽检发现的问题：", bold=True)
         for ref_no, item, remark in op.failed_marks:
