@@ -449,6 +449,7 @@ def opinion_of(session: Session, cfg: Settings, row: AcceptanceRow, inspector: s
         sampled=list(row.sample), items=_item_lines(result.rates), failed_marks=failed,
         conclusion=row.conclusion if concluded else result.conclusion if result.checks_passed is False else None,
         problems=[line for line in row.problems.splitlines() if line.strip()],
+        note="" if concluded else "（尚未作出验收结论：以下为当前检查情况）",
         inspector=inspector if concluded else "",
         date=cn_date(clock.local(row.concluded_at).date()) if concluded and row.concluded_at else "")
 

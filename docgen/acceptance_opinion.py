@@ -56,6 +56,7 @@ class AcceptanceOpinion:
     sampled: list[str]
     items: list[ItemLine]
     draft: bool = False  # the manual part left blank, to be filled in by hand
+    note: str = ""  # under the title, e.g. that the conclusion is not confirmed yet
     failed_marks: list[tuple[str, str, str]] = field(default_factory=list)  # (档号, item, remark)
     conclusion: str | None = None  # 合格 / 不合格; None: not yet decided
     problems: list[str] = field(default_factory=list)  # to fix, beyond the failures listed
@@ -113,6 +114,8 @@ def write_docx(op: AcceptanceOpinion, out: Path) -> Path:
     if op.draft:
         _para(doc, "（草稿：机器检测部分已填，人工抽检部分待检查人员填写）", size=11,
               align=WD_ALIGN_PARAGRAPH.CENTER)
+    if op.note:
+        _para(doc, op.note, size=11, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     _heading(doc, "一、基本情况")
     for label, value in (("移交包", op.package), ("移交（数字化）单位", op.vendor or BLANK),

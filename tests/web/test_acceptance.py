@@ -90,6 +90,8 @@ def test_accept_a_vendors_package_through_the_api(app, as_user, seed, incoming):
     r = api.put(f"/api/acceptance/{started['id']}/marks", json={"ref_no": "X-1", "item": "naming", "passed": True})
     assert r.status_code == 400
     assert api.post(f"/api/acceptance/{started['id']}/conclude", json={}).status_code == 409  # not marked yet
+    draft = docx_text(api.get(f"/acceptance/{started['id']}/opinion.docx").content)
+    assert "尚未作出验收结论" in draft and "结论：□ 合格　　□ 不合格" in draft
 
     for v in doc["volumes_sampled"]:
         for item in ITEMS:
@@ -109,11 +111,11 @@ def test_accept_a_vendors_package_through_the_api(app, as_user, seed, incoming):
     text = docx_text(opinion.content)
     assert "结论：合格" in text and "甲数字化公司" in text and started["seed"] in text
     assert all(ref in text for ref in started["sample"]) and "个别图像边缘留白偏大" in text
-    assert "验收人：李档案" in text and "审核人" in text
+    assert "验收人：李档案" in text and "审核人" in text and "尚未作出验收结论" not in text
 
     assert actions(seed, started["id"]) == (
         ["acceptance_start", "acceptance_checks", "acceptance_view"] + ["acceptance_view", "acceptance_image"]
-        + ["acceptance_mark"] * 8 + ["acceptance_conclude", "acceptance_opinion"])
+        + ["acceptance_opinion"] + ["acceptance_mark"] * 8 + ["acceptance_conclude", "acceptance_opinion"])
 
 
 def test_a_failed_check_makes_the_acceptance_fail_whatever_the_sample(app, as_user, seed, incoming):
