@@ -178,6 +178,8 @@ def test_no_path_from_the_user_reaches_the_file_system(app, as_user, seed, incom
 
 def test_the_page_starts_an_acceptance_and_marks_a_volume(app, as_user, seed, incoming):
     api = as_user("archivist")
+    assert 'href="/acceptance"' in api.get("/").text  # the home page's tile and the menu
+    assert 'href="/acceptance"' not in as_user("comm_a").get("/").text
     page = api.get("/acceptance")
     assert page.status_code == 200 and PACKAGE in page.text and "开始验收" in page.text
     r = api.post("/acceptance", data={"package": PACKAGE, "share": "5", "vendor": ""}, follow_redirects=False)
