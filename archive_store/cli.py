@@ -6,12 +6,13 @@
     handover catalog export --community C --out FILE.xlsx   (and: handover catalog show)
     handover reconcile --enterprise NAME [--street S] [--json]
     handover communities pending | confirm COUNTY STREET NAME [--code] | reject … --reason
+    handover communities contact COUNTY STREET NAME --liaison … --phone … | contacts [--import FILE]
     handover requests overdue [--date D] [--json]
     handover requests register --month YYYY-MM [--community C] --out FILE.xlsx|.pdf|.docx
     handover audit trace MARK_ID|FILE [--json]
-    handover deliver (--community C | --ref-no R …) --out DIR
+    handover deliver (--community C | --ref-no R … | --batch B) --out DIR   (--batch: handover_app/cli.py)
     handover check-package DIR [--json]
-    handover receive PACKAGE --dry-run [--seed S] [--share 0.05] [--opinion FILE.docx] [--json]
+    handover receive PACKAGE (--profile REGION [--renumber [--mapping FILE]] | --dry-run [--opinion FILE.docx]) [--seed S] [--share 0.05] [--json]
 """
 
 from __future__ import annotations
@@ -347,6 +348,44 @@ def communities_reject(county, street, community, reason):
     _console().print(f"已驳回社区：{decision.label}，{decision.released}人需人工指定移交地。")
 
 
+@communities_command.command("contact")
+@click.argument("county")
+@click.argument("street")
+@click.argument("community")
+@click.option("--liaison", required=True, help="社区联系人（空字符串为清除）")
+@click.option("--phone", required=True, help="服务电话，如 0715-8123456（空字符串为清除）")
+def communities_contact(county, street, community, liaison, phone):
+    """登记社区的社区联系人和服务电话（印在联系卡上，公示联系电话）。"""
+    from .communities import set_contact
+
+    with session_scope(settings()) as session:
+        label = set_contact(session, county, street, community, current_actor(), liaison=liaison, phone=phone)
+    _console().print(f"已登记 {label}：社区联系人 {liaison or '（空）'}，服务电话 {phone or '（空）'}")
+
+
+@communities_command.command("contacts")
+@click.option("--import", "sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="导入社区联系方式表（.xlsx/.csv：区县、街道、社区、社区联系人、服务电话），有错误的行则整表不导入")
+def communities_contacts(sheet):
+    """列出已登记的社区联系人和服务电话；--import 从表格导入。"""
+    from handover.communities import contacts
+
+    from .communities import import_contacts
+
+    with session_scope(settings()) as session:
+        if sheet is not None:
+            count = import_contacts(session, sheet, current_actor())
+            _console().print(f"已导入 {count} 个社区的联系方式。")
+            return
+        listed = contacts(session)
+    console = _console()
+    if not listed:
+        console.print("尚未登记任何社区的联系方式：联系卡上的社区联系人和服务电话将印为“尚未登记”，生成文书时提示。")
+    for (county, street, name), c in sorted(listed.items()):
+        missing = f"　[yellow]缺{'、'.join(c.missing)}[/yellow]" if c.missing else ""
+        console.print(f"{county}{street}{name}　社区联系人 {c.liaison or '—'}　服务电话 {c.phone or '—'}{missing}")
+
+
 @click.group("requests", cls=DomainGroup)
 def requests_command():
     """查阅/外借登记。"""
@@ -474,12 +513,14 @@ def print_four_checks(console: Console, report, limit: int = 20) -> None:
 @click.option("--ref-no", "ref_nos", multiple=True, help="只移交这些档号（可多次指定）")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="输出文件夹（不存在或为空）")
-def deliver_command(community, ref_nos, out):
+def deliver_command(community, ref_nos, out, scope=None):
     """生成数字化成果移交包（DA/T 31）：说明文件、案卷目录与卷内目录（XML+XSD、XLSX）、按档号分卷的页面图像、
     PDF/A 案卷、案卷元数据、SHA-256 清单和四性检测报告。检测未通过时退出码为 1。"""
     from .deliver import deliver
 
-    result = deliver(settings(), out, community=community, ref_nos=tuple(ref_nos), actor=current_actor())
+    # ``scope``: set by handover_app's --batch (an intake batch is the workers' record, above this package)
+    result = deliver(settings(), out, community=community, ref_nos=tuple(ref_nos), actor=current_actor(),
+                     scope=scope)
     console = _console()
     console.print(f"已生成移交包 {result.out}：{result.volumes} 卷，图像 {result.images} 幅，"
                   f"案卷文件 {result.files} 个（{result.bytes / 1e6:.1f} MB）。")
@@ -507,23 +548,78 @@ def check_package_command(package, as_json):
 
 @click.command("receive", cls=DomainCommand)
 @click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="只检测和抽样，不导入（目前必须指定：导入在后续版本提供）")
+@click.option("--profile", "profile", default=None, help="本馆的地区政策配置（档号编制：全宗号与格式），如 henan-zhengzhou；导入时必填")
+@click.option("--renumber", is_flag=True, help="不沿用移交包的档号：按本馆各社区的档号顺序重新编号，并生成新旧档号对照表")
+@click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="新旧档号对照表（CSV）的路径（--renumber 时；默认在移交包旁：<移交包>-档号对照.csv）")
+@click.option("--dry-run", is_flag=True, help="只检测和抽样，不导入")
 @click.option("--seed", default=None, help="抽样种子（复核以前的抽样时使用；默认随机生成并记录）")
 @click.option("--share", default=0.05, show_default=True, type=click.FloatRange(0.05, 1.0),
               help="人工抽检比例（DA/T 31-2017：不少于5%）")
 @click.option("--opinion", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="另写验收意见草稿（DOCX）：四性检测和抽样已填，人工抽检部分留空")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-def receive_command(package, dry_run, seed, share, opinion, as_json):
-    """接收外来的数字化成果移交包（试运行）：对全部内容做四性检测，并抽取不少于5%的案卷供人工检查。
-    抽样可复现：同一移交包、同一种子得到同一批案卷；种子记入审计日志。自动检测全部通过时退出码为 0，否则为 1。"""
+def receive_command(package, profile, renumber, mapping, dry_run, seed, share, opinion, as_json):
+    """接收数字化成果移交包：对全部内容做四性检测，抽取不少于5%的案卷供人工检查（种子记入审计日志，可复现），
+    检测全部通过后逐卷导入本馆（档号沿用，或 --renumber 重新编号）。检测未通过时不导入任何案卷，退出码为 1；
+    档号不能沿用时列出冲突的档号，不导入，退出码为 5。中断后重新运行同一命令，已导入的案卷跳过。"""
+    if dry_run:
+        _receive_dry_run(package, seed, share, opinion, as_json)
+        return
+    if opinion:
+        raise click.UsageError("--opinion 只与 --dry-run 一起使用（导入前的验收意见草稿）")
+    if not profile:
+        raise click.UsageError("导入时须指定本馆的地区政策配置：--profile，如 --profile henan-zhengzhou")
+    if mapping and not renumber:
+        raise click.UsageError("--mapping 只与 --renumber 一起使用")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .receive import PackageRefused, receive
+
+    console = _console()
+    try:
+        if as_json:
+            result = receive(settings(), package, profile=profile, renumber=renumber, mapping_file=mapping,
+                             actor=current_actor(), seed=seed, share=share)
+        else:
+            with Progress(TextColumn("导入案卷"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                          TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("", total=None)
+
+                def step(done: int, total: int, ref_no: str) -> None:
+                    bar.update(task, completed=done, total=total, description=ref_no)
+
+                result = receive(settings(), package, profile=profile, renumber=renumber, mapping_file=mapping,
+                                 actor=current_actor(), seed=seed, share=share, progress=step)
+    except PackageRefused as err:
+        if as_json:
+            click.echo(json.dumps({"checks": err.report.as_dict(), "imported": 0}, ensure_ascii=False, indent=1))
+        else:
+            print_four_checks(console, err.report)
+        raise
+    if as_json:
+        click.echo(json.dumps({"package": result.package, "volumes": result.volumes, "imported": result.imported,
+                               "skipped": result.skipped, "pages": result.pages, "ocr_pages": result.ocr_pages,
+                               "sample": result.sample.as_dict(), "mapping": dict(result.mapping),
+                               "mapping_file": str(result.mapping_file) if result.mapping_file else None},
+                              ensure_ascii=False, indent=1))
+        return
+    console.print("[green]四性检测全部通过。[/green]")
+    skipped = f"，{result.skipped} 卷此前已导入（跳过）" if result.skipped else ""
+    ocr = f"，其中 {result.ocr_pages} 页无文本层、已做文字识别" if result.ocr_pages else ""
+    console.print(f"已导入移交包 {result.package}：{result.imported} 卷、{result.pages} 页{ocr}{skipped}。")
+    if result.mapping_file:
+        console.print(f"档号已按本馆顺序重新编号，新旧档号对照表：{result.mapping_file}")
+    console.print(f"人工抽检：从 {result.sample.population} 卷中抽取 {len(result.sample.ref_nos)} 卷（种子 "
+                  f"{result.sample.seed}）：{'、'.join(dict(result.mapping).get(r, r) for r in result.sample.ref_nos)}")
+
+
+def _receive_dry_run(package: Path, seed: str | None, share: float, opinion: Path | None, as_json: bool) -> None:
     from . import audit
     from . import dat31_layout as layout
     from .four_checks import check_package
     from .sampling import draw, new_seed
 
-    if not dry_run:  # a bare "receive" will import once import exists; today it must not look like it did
-        raise click.UsageError("导入功能尚未提供：请加 --dry-run，只做四性检测和抽样")
     report = check_package(package)
     sample = draw(layout.read_ref_nos(package), seed or new_seed(), share)
     with session_scope(settings()) as session:

@@ -1,8 +1,11 @@
 """Communities (社区) of the catalog: created on first publish — only a registered one (in the
 gazetteer, or confirmed by an admin: handover.communities) —, looked up by id, code or name; the
-admins' decisions on unregistered communities, written to the audit log."""
+admins' decisions on unregistered communities and the communities' 联系卡 contacts, written to the
+audit log."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -92,3 +95,31 @@ def reject(session: Session, county: str, street: str, name: str, actor: str, *,
     decision = registry.decide(session, county, street, name, registry.REJECTED, actor, reason=reason)
     audit.record(session, actor, "community_reject", decision.label, reason, released=decision.released)
     return decision
+
+
+def set_contact(session: Session, county: str, street: str, name: str, actor: str, *, liaison: str,
+                phone: str) -> str:
+    """An admin records the 社区联系人 and 服务电话 a community's 联系卡 prints."""
+    key = registry.set_contact(session, county, street, name, liaison, phone, actor)
+    label = "".join(key)
+    audit.record(session, actor, "community_contact", label, "", liaison=liaison.strip(), phone=phone.strip())
+    return label
+
+
+def import_contacts(session: Session, path: Path, actor: str) -> int:
+    """A 社区联系方式 sheet, all or nothing: any row refused (an unregistered community, a phone
+    that is not one) refuses the file with every such row named."""
+    rows = registry.read_contact_sheet(path)
+    known = registry.load_registry(session)
+    refused = []
+    for n, v in rows:
+        try:  # the row is checked before it is written: a refused one writes nothing
+            registry.set_contact(session, v["county"], v["street"], v["name"], v["liaison"], v["phone"], actor,
+                                 registry=known)
+        except registry.CommunityRefused as err:
+            refused.append(f"第{n}行：{err}")
+    if refused:
+        raise registry.CommunityRefused("社区联系方式表未导入：\n" + "\n".join(refused[:20])
+                                        + (f"\n……共{len(refused)}行" if len(refused) > 20 else ""))
+    audit.record(session, actor, "community_contacts_import", path.name, "", rows=len(rows))
+    return len(rows)

@@ -80,7 +80,7 @@ def _text(value) -> str:
 def select_records(session: Session, community: str | None, ref_nos: tuple[str, ...]) -> list[CatalogRecord]:
     """The 案卷目录 records to deliver: a community's published volumes, or the named 档号."""
     if bool(community) == bool(ref_nos):
-        raise InputRefused("请指定 --community 或 --ref-no（二选一）")
+        raise InputRefused("请指定 --community、--ref-no 或 --batch 之一")
     if community:
         records = volume_catalog(session, resolve(session, community).id)
         if not records:
@@ -221,6 +221,8 @@ def _write_volume(session: Session, storage: Storage, writer: _Writer, rec: Cata
             attrs["页号"] = str(p.page_no)
         if p.material_id in ordinal_of:
             attrs["条目"] = str(ordinal_of[p.material_id])
+        if p.duplicate_of is not None:  # the image it repeats: a receiving archive keeps the link
+            attrs["重复于"] = str(p.duplicate_of)
         etree.SubElement(images_el, "页", attrs)
 
     digitization.find("存储格式").text = "、".join(sorted(formats))  # one, unless the batch broke the rule
@@ -320,8 +322,9 @@ def _readme(scope: str, actor: str, when: str, totals: dict[str, int]) -> str:
 
 
 def deliver(cfg: Settings | None, out: Path, *, community: str | None = None, ref_nos: tuple[str, ...] = (),
-            actor: str = "system", storage: Storage | None = None) -> Delivery:
-    """Write the delivery package of a community's published volumes (or the named 档号) to ``out``."""
+            actor: str = "system", storage: Storage | None = None, scope: str | None = None) -> Delivery:
+    """Write the delivery package of a community's published volumes (or the named 档号) to ``out``.
+    ``scope``: what the 档号 are, for 说明文件.txt and the audit log (an intake batch's name)."""
     from .four_checks import check_package
     from .four_checks_report import write_reports
 
@@ -362,7 +365,7 @@ def deliver(cfg: Settings | None, out: Path, *, community: str | None = None, re
             for name in L.SCHEMAS:
                 shutil.copyfile(L.xsd_path(name), work / L.SCHEMA_DIR / name)
                 writer.add(f"{L.SCHEMA_DIR}/{name}")
-            scope = f"社区 {records[0].community}" if community else f"指定档号 {len(records)} 卷"
+            scope = f"社区 {records[0].community}" if community else scope or f"指定档号 {len(records)} 卷"
             totals = {"volumes": len(records), "images": images, "files": writer.volume_files,
                       "bytes": writer.volume_bytes}
             (work / L.README).write_text("\ufeff" + _readme(scope, actor, when, totals), encoding="utf-8")

@@ -45,7 +45,7 @@ from .storage import ObjectNotFound, Storage, open_storage
 from .tables import (PENDING, PUBLISHED, VOID, WITHDRAWN, CommunityRow, MaterialRow, PageRow, PageTextRow,
                      StoredObjectRow, VolumeRow)
 from .tokens import normalize
-from .transactions import next_volume_no, write_transaction
+from .transactions import next_volume_no, take_volume_no, write_transaction
 from .volume_source import VolumeSource, assign_materials, read_volume
 from .withdraw import reopen, revision_prefix, withdrawn_of
 
@@ -122,9 +122,13 @@ class StoredObjects:
 
 
 def reserve(engine: Engine, src: VolumeSource, destination: Destination, profile_region: str,
-            numbering: Numbering, actor: str, supplement: bool = False) -> Reservation | PublishedVolume:
+            numbering: Numbering, actor: str, supplement: bool = False,
+            volume_no: int | None = None) -> Reservation | PublishedVolume:
     """Stage 1, one short write transaction: the volume's row and 档号 (new, resumed, or reopened
     after 退回), or the already published volume when these originals are in the catalog.
+
+    ``volume_no``: keep this 案卷号 instead of taking the community's next (a received package's
+    档号 kept, archive_store.receive); refused if it is taken, and the counter moves past it.
 
     A new volume of a person who has one already is refused here (``SecondVolumeRefused``), in
     the transaction that would take the 档号: writers are serialised, so of two publishers of the
@@ -155,7 +159,7 @@ def reserve(engine: Engine, src: VolumeSource, destination: Destination, profile
             resumed = vol is not None
         if vol is None:
             placement = supplements.place_new_volume(s, src.id_number, community, supplement)
-            number = next_volume_no(s, community.id)
+            number = next_volume_no(s, community.id) if volume_no is None else take_volume_no(s, community.id, volume_no)
             ref_no = format_ref_no(numbering.ref_no_format, numbering.fonds, community.code, number)
             vol = VolumeRow(community_id=community.id, volume_no=number, ref_no=ref_no,
                             fonds=numbering.fonds, status=PENDING,
@@ -243,13 +247,19 @@ def publish_volume(cfg: Settings | None, volume_dir: Path, destination: Destinat
     volume of its own under that person). Reserve → store → verify → commit.
     """
     cfg = cfg or settings()
-    engine = init_db(cfg)
-    storage = storage or open_storage(cfg)
+    return publish_source(init_db(cfg), storage or open_storage(cfg), read_volume(Path(volume_dir)), destination,
+                          profile_region, actor, supplement=supplement)
+
+
+def publish_source(engine: Engine, storage: Storage, src: VolumeSource, destination: Destination,
+                   profile_region: str, actor: str, *, supplement: bool = False,
+                   volume_no: int | None = None) -> PublishedVolume:
+    """``publish_volume`` of a volume already read: a folder (``read_volume``) or a received
+    package's volume (archive_store.receive, ``volume_no`` when its 档号 is kept)."""
     numbering = load_profile(profile_region).numbering
     check_format(numbering.ref_no_format)
-    src = read_volume(Path(volume_dir))
     try:
-        reservation = reserve(engine, src, destination, profile_region, numbering, actor, supplement)
+        reservation = reserve(engine, src, destination, profile_region, numbering, actor, supplement, volume_no)
     except supplements.SecondVolumeRefused as err:
         with write_transaction(engine) as s:  # the reserve transaction rolled back: audit apart
             audit.record(s, actor, "publish_refused", mask(src.id_number), str(err), supplement=supplement)

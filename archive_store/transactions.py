@@ -97,3 +97,27 @@ def next_volume_no(session: Session, community_id: int) -> int:
     counter.next_volume_no = number + 1
     session.flush()
     return number
+
+
+def take_volume_no(session: Session, community_id: int, number: int) -> int:
+    """Reserve the given 案卷号 of a community (a received volume keeping its 档号; call inside
+    ``write_transaction``): refused if a volume holds it, and the counter moves past it so the
+    community's next number follows the highest."""
+    from handover.errors import Conflict
+
+    if number < 1:
+        raise Conflict("案卷号从1开始")
+    if session.scalar(select(VolumeRow.id).where(VolumeRow.community_id == community_id,
+                                                 VolumeRow.volume_no == number)) is not None:
+        raise Conflict(f"案卷号 {number} 已被使用")
+    counter = session.execute(
+        select(CounterRow).where(CounterRow.community_id == community_id).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        highest = session.scalar(select(func.max(VolumeRow.volume_no))
+                                 .where(VolumeRow.community_id == community_id)) or 0
+        counter = CounterRow(community_id=community_id, next_volume_no=highest + 1)
+        session.add(counter)
+    counter.next_volume_no = max(counter.next_volume_no, number + 1)
+    session.flush()
+    return number

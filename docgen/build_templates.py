@@ -235,6 +235,8 @@ def build_form_template(spec: FormSpec, name: str | None = None, signed: bool = 
         for cell, c in cells:
             if c.kind in ("label", "side"):
                 _cell_text(cell, c.text, SONG, size, "center")
+            elif c.kind == "unit":  # a label, in the labels' face, whose words the values give
+                _cell_text(cell, f"{{{{ v.{c.key} }}}}", SONG, size, "center")
             elif c.kind == "check":
                 _cell_text(cell, f"{{{{ v.{c.key} }}}}", FANGSONG, size, "left")
             else:

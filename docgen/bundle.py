@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from handover import clock, gazetteer
+from handover.communities import Contact
 from handover.models import Destination, Enterprise, Retiree
 from handover.policy import PolicyProfile
 from handover.routing import Assignment, route
@@ -57,7 +58,7 @@ from .pdf_forms import render_forms_pdf
 from .pdf_tables import Measure, layout, render_table_pdf
 from .pdffont import pdf_fonts
 from .records import RECEIVED, MissingItem, MissingStatement, NoteSheet, ReceiptLine, VolumeRecord
-from .text_docs import (agreement_context, contact_cards_context, missing_statement_context,
+from .text_docs import (NOT_REGISTERED, agreement_context, contact_cards_context, missing_statement_context,
                         note_sheet_context, render, text_document_context, text_figures)
 from .xlsx import write_xlsx
 
@@ -117,7 +118,8 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
                     *, pdf: bool = True, per_person: bool | None = None,
                     missing: Sequence[MissingItem] | None = None, text_pdf: bool | None = None,
                     today: dt.date | None = None,
-                    receipts: Mapping[str, ReceiptLine] | None = None) -> Manifest:
+                    receipts: Mapping[str, ReceiptLine] | None = None,
+                    contacts: Mapping[tuple[str, str, str], Contact] | None = None) -> Manifest:
     """Write every document of the transfer and return the manifest (also ``manifest.json``).
 
     After digitization: ``volumes`` (the published volumes) put the received 卷数/页数 on the
@@ -130,6 +132,9 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
     ``text_pdf``: the agreement and the written statement through LibreOffice (default: ``pdf``
     and LibreOffice installed); ``per_person``: one DOCX per person besides the batches (default:
     on up to 1,000 retirees).
+
+    ``contacts``: the communities' 社区联系人 and 服务电话 (``handover.communities.contacts``) for the
+    联系卡; a community without them has 尚未登记 printed there and is named in a warning.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -286,7 +291,7 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             values = [basic_info_values(r, enterprise, serial[r.id_number],
                                         dossier_no=ref_of[r.id_number].ref_no if r.id_number in ref_of else "",
                                         storage=ref_of[r.id_number].storage_location if r.id_number in ref_of else "",
-                                        home_province=profile.province) for r in people]
+                                        home_province=profile.province, dated=today) for r in people]
             folder, title, spec, tpl = "04_基本信息表", "基本信息表", bi_spec, bi_tpl
             labels = bi_labels
         elif kind == "info_collection_form":
@@ -360,10 +365,12 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
         for dest, members in by_target.items():
             w.add(f"{kind} {dest.label}", lambda k=kind, d=dest, p=members: members_job(k, d, p))
 
-    # 07 contact cards
+    # 07 contact cards: the seed's point is to 公示联系电话, so a community without them is named
+    def card_contact(dest: Destination) -> Contact:
+        return (contacts or {}).get((dest.county, dest.street, dest.community)) or Contact()
     def cards_job(dest: Destination, people: list[Retiree]):
         path = out_dir / "07_联系卡" / f"联系卡_{safe_name(dest.label)}.docx"
-        ctx = contact_cards_context([(r, dest) for r in people], enterprise)
+        ctx = contact_cards_context([(r, dest) for r in people], enterprise, card_contact(dest))
         render("contact_card", ctx, path)
         w.record(path, type="contact_card", title="社会化管理服务联系卡", community=dest.label, rows=len(people))
         if pdf:
@@ -475,6 +482,13 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             f"{len(unpaid)}名党员的党费缴至年月名册中未填写，党员组织关系转接名册"
             f"{'和介绍信' if makes('party_letter') else ''}中该栏留空待填"
             "（可在名册中填写“党费缴至年月”列后重新生成）")
+    lacking_contact = {d.label: card_contact(d).missing for d in by_community if card_contact(d).missing}
+    if lacking_contact and makes("contact_card"):
+        listed = "；".join(f"{label}缺{'、'.join(m)}" for label, m in lacking_contact.items())
+        manifest.warnings.append(
+            f"联系卡：{len(lacking_contact)}个社区的社区联系人或服务电话尚未登记（{listed}），"
+            f"卡上该项印为“{NOT_REGISTERED}”；请在社区名录中登记（handover communities contact，"
+            "或 handover communities contacts --import 导入联系方式表）后重新生成")
     if unassigned:
         manifest.warnings.append(f"{len(unassigned)}名退休人员未能确定移交地，需人工指定（见未移交人员名单）")
     # The zip's name is fixed by the enterprise's, so the manifest can name it before it is made: the

@@ -30,7 +30,7 @@ def docs_group() -> None:
 def generate_command(roster: Path, enterprise_name: str, region: str | None, out_dir: Path, no_pdf: bool,
                      per_person: bool | None) -> None:
     """按名册 ROSTER 生成全部移交文书、manifest.json 和压缩包。"""
-    from handover.communities import load_registry
+    from handover.communities import contacts, load_registry
     from handover.db import session_scope
     from handover.policy import load_profile
     from handover.registry import find_enterprise, retirees_of
@@ -44,6 +44,7 @@ def generate_command(roster: Path, enterprise_name: str, region: str | None, out
         # destinations decided after import (本人申请, 确认的移交地) are kept in the registry
         stored = {r.id_number: a for r, a in retirees_of(session, enterprise_name)}
         registry = load_registry(session)
+        published = contacts(session)
     profile = load_profile(region or registered_region)
 
     result = load_roster(roster)
@@ -63,7 +64,7 @@ def generate_command(roster: Path, enterprise_name: str, region: str | None, out
 
         assignments = [stored.get(r.id_number) or route(r, enterprise, profile, registry) for r in result.retirees]
         manifest = generate_bundle(enterprise, result.retirees, profile, out_dir, assignments=assignments,
-                                   progress=progress, pdf=not no_pdf, per_person=per_person)
+                                   progress=progress, pdf=not no_pdf, per_person=per_person, contacts=published)
     console.print(f"已生成 {len(manifest.documents)} 个文件：移交 {manifest.transferred} 人，"
                   f"不移交 {manifest.excluded} 人，待指定 {manifest.unassigned} 人。")
     for warning in manifest.warnings:

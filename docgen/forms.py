@@ -13,23 +13,29 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from handover import clock
 from handover.models import Enterprise, Retiree, SpecialStatus
 
 from .figures import cn_date, cn_month
 
-Kind = Literal["label", "value", "check", "side"]
+Kind = Literal["label", "value", "check", "side", "unit"]
 BOX, CHECKED = "☐", "☑"
 
 
 @dataclass(frozen=True)
 class Cell:
-    text: str = ""  # label text (label/side) or the value key (value/check)
+    text: str = ""  # label text (label/side/unit) or the value key (value/check)
     span: int = 1
     kind: Kind = "label"
     vmerge: Literal["", "restart", "continue"] = ""
+    # A unit label (街道 / 镇 / 乡 after a place name) is printed from this value key; ``text`` is the
+    # seed's label, printed where no value gives the unit.
+    unit_key: str = ""
 
     @property
     def key(self) -> str:
+        if self.kind == "unit":
+            return self.unit_key
         return self.text if self.kind in ("value", "check") else ""
 
 
@@ -43,6 +49,10 @@ def V(key: str, span: int = 1) -> Cell:  # noqa: N802
 
 def C(key: str, span: int = 1) -> Cell:  # noqa: N802
     return Cell(key, span, "check")
+
+
+def U(label: str, key: str, span: int = 1) -> Cell:  # noqa: N802
+    return Cell(label, span, "unit", unit_key=key)
 
 
 def S(text: str, first: bool) -> Cell:  # noqa: N802
@@ -79,7 +89,7 @@ class FormSpec:
         return [self.footer[i:i + per] for i in range(0, len(self.footer), per)]
 
     def labels(self) -> list[str]:
-        out = [c.text for row in self.rows for c in row if c.kind in ("label", "side")]
+        out = [c.text for row in self.rows for c in row if c.kind in ("label", "side", "unit")]
         return [t.replace("\n", "") for t in out if t] + [h for h, _ in self.header + self.footer]
 
 
@@ -87,7 +97,7 @@ class FormSpec:
 
 def _addr_row(label: str, prefix: str) -> list[Cell]:
     return [L(label, 4), V(f"{prefix}_province", 2), L("省"), V(f"{prefix}_city", 2), L("市"),
-            V(f"{prefix}_county", 3), L("县(区)", 2), V(f"{prefix}_street", 3), L("街道", 2),
+            V(f"{prefix}_county", 3), L("县(区)", 2), V(f"{prefix}_street", 3), U("街道", f"{prefix}_street_unit", 2),
             V(f"{prefix}_community", 2), L("社区\n(村)", 2)]
 
 
@@ -104,7 +114,7 @@ SURVEY = FormSpec(
         [L("邮政编码", 4), V("postcode", 6), L("本人联系电话", 6), V("phone", 8)],
         [L("原工作单位", 4), V("former_employer", 20)],
         [L("原单位联系人", 4), V("contact", 6), L("原单位联系人电话", 6), V("contact_phone", 8)],
-        [L("确认的移交地\n县(市、区)", 4), V("dest_county", 8), L("街道", 4), V("dest_street", 8)],
+        [L("确认的移交地\n县(市、区)", 4), V("dest_county", 8), U("街道", "dest_street_unit", 4), V("dest_street", 8)],
         [L("社区", 4), V("dest_community", 20)],
     ],
     footer=[("企业劳资部门签章", "seal"), ("企业经办人", "clerk"), ("时间", "date"),
@@ -119,7 +129,8 @@ _SIDE = 1  # the side-label column is grid column 0
 
 def _home_row(label: str, prefix: str) -> list[Cell]:
     return [L(label, 3), V(f"{prefix}_city", 3), L("市"), V(f"{prefix}_county", 3), L("县(区)", 2),
-            V(f"{prefix}_street", 2), L("街道", 2), V(f"{prefix}_road", 3), L("路"), V(f"{prefix}_no", 1),
+            V(f"{prefix}_street", 2), U("街道", f"{prefix}_street_unit", 2), V(f"{prefix}_road", 3), L("路"),
+            V(f"{prefix}_no", 1),
             L("号"), V(f"{prefix}_room", 2), L("室"), L("电话", 2), V(f"{prefix}_phone", 3)]
 
 
@@ -329,41 +340,60 @@ def split_detail(detail: str) -> tuple[str, str, str]:
     return road, no, room
 
 
-# The name endings that the forms print in the label cell after a place name (县(区), 街道, 社区(村)).
-COUNTY_ENDINGS = ("区", "县")
-STREET_ENDINGS = ("街道办事处", "街道")
-COMMUNITY_ENDINGS = ("社区居民委员会", "社区居委会", "社区", "村民委员会", "村委会", "村")
+# The name endings of each level of place, with the unit the form prints after the rest of the name.
+# The seed's labels are 县(区), 街道 and 社区(村): a county or community keeps the label and loses the
+# ending it repeats (二七区 -> 二七 | 县(区)); a 镇 or 乡 is not a 街道, so its unit is the label
+# (鱼岳镇 -> 鱼岳 | 镇, never 鱼岳镇 | 街道).
+PLACE_ENDINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "county": (("区", "县(区)"), ("县", "县(区)")),
+    "street": (("街道办事处", "街道"), ("街道", "街道"), ("镇", "镇"), ("乡", "乡")),
+    "community": (("社区居民委员会", "社区(村)"), ("社区居委会", "社区(村)"), ("社区", "社区(村)"),
+                  ("村民委员会", "社区(村)"), ("村委会", "社区(村)"), ("村", "社区(村)")),
+}
+SEED_UNIT = {"county": "县(区)", "street": "街道", "community": "社区(村)"}
 
 
-def bare(name: str, endings: tuple[str, ...]) -> str:
-    """``name`` without the ending its label already prints (二七区 before 县(区) is 二七), so the form
-    does not read 二七区县(区); other endings stay (鱼岳镇, 赤壁市), and so does a name that would be
-    left with under two characters (城区)."""
-    for ending in endings:
+def place_part(name: str, level: str) -> tuple[str, str]:
+    """``name`` as the form writes it before its unit, and that unit: 二七区 -> (二七, 县(区)),
+    鱼岳镇 -> (鱼岳, 镇). A name that would be left with under two characters (城区) or has
+    another ending (赤壁市, 建中街) is kept whole, before the seed's label."""
+    for ending, unit in PLACE_ENDINGS[level]:
         if name.endswith(ending) and len(name) - len(ending) >= 2:
-            return name.removesuffix(ending)
-    return name
+            return name.removesuffix(ending), unit
+    return name, SEED_UNIT[level]
+
+
+def _address_values(prefix: str, a, levels: tuple[str, ...]) -> dict[str, str]:
+    """The place cells of one address row: each level's name and, for the street, its unit."""
+    v = {}
+    for level in levels:
+        v[f"{prefix}_{level}"], unit = place_part(getattr(a, level), level)
+        if level == "street":
+            v[f"{prefix}_street_unit"] = unit
+    return v
 
 
 def survey_values(r: Retiree, enterprise: Enterprise, destination=None) -> dict[str, str]:
+    dest_street = destination.street if destination else ""
     v = {"name": r.name, "sex": str(r.sex), "id_number": r.id_number, "ssn": r.id_number,
          "postcode": r.postcode, "phone": r.phone, "former_employer": r.former_employer or enterprise.name,
          "contact": enterprise.contact, "contact_phone": enterprise.phone,
          "dest_county": destination.county if destination else "",
-         "dest_street": destination.street if destination else "",
+         "dest_street": dest_street,
+         # the label before the whole name: 街道, or 乡镇 for a 镇 or 乡
+         "dest_street_unit": "乡镇" if dest_street.endswith(("镇", "乡")) else "街道",
          "dest_community": destination.community if destination else "",
          "seal": "", "clerk": "", "date": "　　年　　月　　日", "signature": ""}
     for prefix, a in (("hukou", r.hukou), ("residence", r.residence)):
         v[f"{prefix}_province"] = a.province.removesuffix("省")
         v[f"{prefix}_city"] = a.city.removesuffix("市")
-        v[f"{prefix}_county"] = bare(a.county, COUNTY_ENDINGS)
-        v[f"{prefix}_street"] = bare(a.street, STREET_ENDINGS)
-        v[f"{prefix}_community"] = bare(a.community, COMMUNITY_ENDINGS)
+        v.update(_address_values(prefix, a, ("county", "street", "community")))
     return v
 
 
 def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_no: str = "",
-                      storage: str = "", home_province: str = "") -> dict[str, str]:
+                      storage: str = "", home_province: str = "", dated: dt.date | None = None) -> dict[str, str]:
+    """One person's 基本信息表 as of ``dated``, the document's date (七十以上高龄 is that day's age)."""
     local = not home_province or r.residence.province in ("", home_province)
     v = {"person_no": r.person_no, "dossier_no": dossier_no, "group": "", "serial": f"{serial:05d}",
          "name": r.name, "sex": str(r.sex), "ethnicity": r.ethnicity, "birth": cn_month(r.birth_date),
@@ -372,7 +402,7 @@ def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_n
          "retired": cn_month(r.retired_on), "storage": storage, "education": r.education,
          "skills": "", "hobbies": "",
          "contribution": checks("contribution", set()),
-         "special": checks("special", {s.value for s in r.special}),
+         "special": checks("special", {s.value for s in r.special_on(dated or clock.today())}),
          "pension": f"{r.pension}元" if r.pension else "", "ssn": r.id_number, "injury_grade": "",
          "dibao": "", "si_place": enterprise.insured_county or enterprise.location.county,
          "insured": checks("insured", {"养老"} if r.pension else set()),
@@ -383,8 +413,8 @@ def basic_info_values(r: Retiree, enterprise: Enterprise, serial: int, dossier_n
          "title": BASIC_INFO.title, "copy_label": ""}  # a region's title and copies: copies_of_form
     for prefix, a, phone in (("hukou", r.hukou, ""), ("residence", r.residence, r.phone)):
         road, no, room = split_detail(a.detail)
-        v.update({f"{prefix}_city": a.city.removesuffix("市"), f"{prefix}_county": bare(a.county, COUNTY_ENDINGS),
-                  f"{prefix}_street": bare(a.street, STREET_ENDINGS), f"{prefix}_road": road,
+        v.update(_address_values(prefix, a, ("county", "street")))
+        v.update({f"{prefix}_city": a.city.removesuffix("市"), f"{prefix}_road": road,
                   f"{prefix}_no": no, f"{prefix}_room": room, f"{prefix}_phone": phone})
     for i in range(3):
         for k in ("name", "relation", "employer", "phone", "address"):

@@ -82,6 +82,8 @@ def render_forms_pdf(spec: FormSpec, people: Iterable[dict[str, str]], out: Path
 def _cell_lines(m: Measure, cell, values, width: float) -> list[str]:
     if cell.kind in ("label", "side"):
         text = cell.text
+    elif cell.kind == "unit":
+        text = values.get(cell.key) or cell.text
     else:
         text = values.get(cell.key, "")
     if cell.kind == "check":

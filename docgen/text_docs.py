@@ -14,6 +14,7 @@ from typing import Sequence
 from docxtpl import DocxTemplate
 
 from handover import clock
+from handover.communities import Contact
 from handover.models import Destination, Enterprise, Retiree
 from handover.policy import PolicyProfile, TextDocument
 
@@ -203,12 +204,20 @@ CARD_LABELS = {"name": "姓　　名：", "person_no": "个人编号：", "commu
                "employer": "原工作单位："}
 
 
-def contact_cards_context(pairs: Sequence[tuple[Retiree, Destination]], enterprise: Enterprise) -> dict:
-    """联系卡, two per row of the page; an odd last card is paired with a blank one."""
+# Printed where the registry has no 社区联系人 or 服务电话: a card never looks complete without them.
+NOT_REGISTERED = "尚未登记"
+
+
+def contact_cards_context(pairs: Sequence[tuple[Retiree, Destination]], enterprise: Enterprise,
+                          contact: Contact | None = None) -> dict:
+    """联系卡, two per row of the page; an odd last card is paired with a blank one. ``contact``:
+    the community's 社区联系人 and 服务电话 from the registry (handover.communities)."""
+    contact = contact or Contact()
     cards = []
     for r, d in pairs:
         card = {"title": "社会化管理服务联系卡", "name": r.name, "person_no": r.person_no,
-                "community": f"{d.street}{d.community}", "liaison": "", "service_phone": "",
+                "community": f"{d.street}{d.community}", "liaison": contact.liaison or NOT_REGISTERED,
+                "service_phone": contact.phone or NOT_REGISTERED,
                 "agency": f"{d.county}社会保险经办机构", "employer": r.former_employer or enterprise.name,
                 "hint": "请妥善保管，联系方式变动时请及时告知社区"}
         card.update({f"label_{k}": v for k, v in CARD_LABELS.items()})

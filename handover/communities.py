@@ -7,15 +7,19 @@ until an admin confirms the community, which re-routes the held rows, or rejects
 them to be assigned by hand (``handover route override``) or corrected in a new roster (a later
 confirmation still re-routes those left).
 
-``Registry`` is the pure lookup the routing applies; the functions below read and write its two
-tables (``community_decisions``, ``community_holds``). The core has no audit log: the decisions
-are made through ``archive_store.communities``, which writes them to it.
+``Registry`` is the pure lookup the routing applies; the functions below read and write its
+tables (``community_decisions``, ``community_holds``, and ``community_contacts``: the 社区联系人
+and 服务电话 each registered community publishes, printed on its 联系卡). The core has no audit
+log: decisions and contacts are set through ``archive_store.communities``, which writes them to it.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, insert, select
@@ -23,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from . import gazetteer
 from .clock import utcnow
-from .db import CommunityDecisionRow, CommunityHoldRow, EnterpriseRow, ImportRow, RetireeRow
+from .db import CommunityContactRow, CommunityDecisionRow, CommunityHoldRow, EnterpriseRow, ImportRow, RetireeRow
 from .errors import Conflict, InputRefused
 from .models import Destination
 
@@ -266,3 +270,97 @@ def _reroute(session: Session, holds: list[CommunityHoldRow], registry: Registry
         store_assignment(retiree, assignment)
         if assignment.held is not None:
             hold(session, [(retiree.id, assignment.held, column, assignment.rule)])
+
+
+# ---------------------------------------------------------------- contacts (联系卡)
+
+@dataclass(frozen=True)
+class Contact:
+    """What a community's 联系卡 publishes: its 社区联系人 and 服务电话 (either may be missing)."""
+
+    liaison: str = ""
+    phone: str = ""
+
+    @property
+    def missing(self) -> list[str]:
+        return [label for label, value in (("社区联系人", self.liaison), ("服务电话", self.phone)) if not value]
+
+
+# A service line as offices write it: 0715-8123456, (0371)66112233, 12345, 138 0000 0000, 转 extensions.
+_PHONE = re.compile(r"^[0-9（）()\-—\s]{5,}(?:(?:转|-|ext\.?)\s*\d{1,6})?$")
+
+
+def contacts(session: Session) -> dict[Key, Contact]:
+    return {(r.county, r.street, r.name): Contact(r.liaison, r.phone)
+            for r in session.scalars(select(CommunityContactRow))}
+
+
+def set_contact(session: Session, county: str, street: str, name: str, liaison: str, phone: str, actor: str, *,
+                at: dt.datetime | None = None, registry: Registry | None = None) -> Key:
+    """Record a registered community's 社区联系人 and 服务电话 (an empty value clears it). In the
+    caller's transaction."""
+    key = (county.strip(), street.strip(), name.strip())
+    if not all(key):
+        raise CommunityRefused("请填写区县、街道和社区名称")
+    registry = registry or load_registry(session)
+    if not registry.known(*key):
+        raise CommunityRefused(registry.finding(*key))
+    liaison, phone = (liaison or "").strip(), (phone or "").strip()
+    if len(liaison) > 64:
+        raise CommunityRefused("社区联系人不超过64个字符")
+    if phone and (len(phone) > 64 or not _PHONE.match(phone)):
+        raise CommunityRefused(f"服务电话“{phone}”无法识别（应如 0715-8123456 或 12345）")
+    row = session.scalar(select(CommunityContactRow).where(CommunityContactRow.county == key[0],
+                                                           CommunityContactRow.street == key[1],
+                                                           CommunityContactRow.name == key[2]))
+    if row is None:
+        row = CommunityContactRow(county=key[0], street=key[1], name=key[2])
+        session.add(row)
+    row.liaison, row.phone = liaison, phone
+    row.updated_by, row.updated_at = (actor or "未知")[:64], at or utcnow()
+    session.flush()
+    return key
+
+
+CONTACT_COLUMNS = {"county": ("县(市、区)", "县（市、区）", "区县", "县区", "县(区)", "县（区）"),
+                   "street": ("街道(乡镇)", "街道（乡镇）", "街道", "乡镇"),
+                   "name": ("社区(村)", "社区（村）", "社区", "社区名称"),
+                   "liaison": ("社区联系人", "联系人"),
+                   "phone": ("服务电话", "联系电话", "电话")}
+
+
+def read_contact_sheet(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a 社区联系方式 sheet (.xlsx or .csv, like the gazetteer's columns): 区县, 街道,
+    社区, 社区联系人, 服务电话 in any order, under a header found in the first ten rows."""
+    if path.suffix.lower() == ".csv":
+        raw = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                rows = list(csv.reader(raw.decode(encoding).splitlines()))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise CommunityRefused(f"{path.name} 的编码无法识别（应为 UTF-8 或 GB18030）")
+    elif path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        except Exception:  # noqa: BLE001 - any unreadable workbook is the same refusal
+            raise CommunityRefused(f"{path.name} 不是可读取的 .xlsx 文件") from None
+        rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        raise CommunityRefused("社区联系方式表应为 .xlsx 或 .csv 文件")
+    for h, header in enumerate(rows[:10]):
+        cells = [c.strip() for c in header]
+        where = {key: next((i for i, c in enumerate(cells) if c in names), None)
+                 for key, names in CONTACT_COLUMNS.items()}
+        if all(i is not None for i in where.values()):
+            out = []
+            for n, row in enumerate(rows[h + 1:], h + 2):
+                values = {key: (row[i].strip() if i < len(row) else "") for key, i in where.items()}
+                if any(values.values()):
+                    out.append((n, values))
+            return out
+    raise CommunityRefused(f"{path.name} 的前10行中没有找到表头（应有 区县、街道、社区、社区联系人、服务电话 五列）")

@@ -116,6 +116,21 @@ class CommunityDecisionRow(Base):
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class CommunityContactRow(Base):
+    """The 社区联系人 and 服务电话 of a registered community, printed on its 联系卡 (handover.communities)."""
+
+    __tablename__ = "community_contacts"
+    __table_args__ = (UniqueConstraint("county", "street", "name", name="uq_community_contact_place"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county: Mapped[str] = mapped_column(String(64))
+    street: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    liaison: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class CommunityHoldRow(Base):
     """An imported retiree routed to a community not (yet) in the registry: not routed until an
     admin confirms it (released and re-routed) or rejects it."""

@@ -30,6 +30,9 @@ class SpecialStatus(StrEnum):
     SERIOUS_ILLNESS = "重病"
 
 
+SEVENTY = 70  # 七十以上高龄: from the 70th birthday on
+
+
 class Address(BaseModel):
     """A structured address down to the community (户口所在地, 常年居住地, 企业所在地)."""
 
@@ -145,3 +148,10 @@ class Retiree(BaseModel):
     def age_on(self, day: dt.date) -> int:
         b = self.birth_date
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+    def special_on(self, day: dt.date) -> frozenset[SpecialStatus]:
+        """特殊人员情况 on ``day`` (a document's date): 七十以上高龄 follows the birth date, whatever
+        the roster ticked (a tick goes stale as the years pass, and a wrong one would be printed as
+        fact); the other statuses are as given."""
+        rest = self.special - {SpecialStatus.OVER_SEVENTY}
+        return rest | {SpecialStatus.OVER_SEVENTY} if self.age_on(day) >= SEVENTY else rest

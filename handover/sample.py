@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from stdnum.cn import uscc as uscc_mod
 
 from . import gazetteer, idnumber
-from .models import Address, Destination, Enterprise, Retiree, Sex, SpecialStatus
+from .models import SEVENTY, Address, Destination, Enterprise, Retiree, Sex, SpecialStatus
 
 # Surnames weighted roughly by frequency (王李张刘陈 first).
 SURNAMES = ("王" * 9 + "李" * 9 + "张" * 8 + "刘" * 7 + "陈" * 6 + "杨" * 4 + "黄" * 3 + "赵" * 3
@@ -120,7 +120,7 @@ def make_retirees(region: str, n: int, communities: int | None = None, seed: int
                 used_ids.add(number)
                 break
         special: set[SpecialStatus] = set()
-        if today.year - birth.year >= 70:
+        if today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day)) >= SEVENTY:
             special.add(SpecialStatus.OVER_SEVENTY)
         for flag, p in ((SpecialStatus.WIDOWED_ALONE, 0.03), (SpecialStatus.MODEL_WORKER, 0.02),
                         (SpecialStatus.EXTREME_HARDSHIP, 0.02), (SpecialStatus.SERIOUS_ILLNESS, 0.04)):

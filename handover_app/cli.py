@@ -29,6 +29,29 @@ for _name, _command in (("digitize", digitize_command), ("docs", docs_group), ("
 sample_group.add_command(sample_scans_command, "scans")
 
 
+def _deliver_by_batch() -> None:
+    """``handover deliver --batch B``: an intake batch is the workers' record (workers.status), which
+    archive_store below them cannot read; here, above both, the batch becomes the 档号 it published."""
+    deliver_command.params.insert(2, click.Option(
+        ["--batch"], default=None, help="移交该接收批次已入库的案卷（handover status 中的批次号或文件夹名）"))
+    inner = deliver_command.callback
+
+    def callback(batch, **kwargs):
+        if batch:
+            if kwargs["community"] or kwargs["ref_nos"]:
+                raise click.UsageError("--batch 不能与 --community 或 --ref-no 同时使用")
+            from workers.status import published_ref_nos
+
+            kwargs["scope"], refs = published_ref_nos(batch)
+            kwargs["ref_nos"] = tuple(refs)
+        return inner(**kwargs)
+
+    deliver_command.callback = callback
+
+
+_deliver_by_batch()
+
+
 @main.command("demo")
 @click.option("--retirees", "n", type=int, default=200, show_default=True)
 @click.option("--communities", type=int, default=8, show_default=True)

@@ -22,6 +22,7 @@ from archive_store.storage import open_storage
 from completeness.demo import run_demo as completeness_demo
 from docgen.bundle import generate_bundle
 from handover.config import settings
+from handover.communities import contacts
 from handover.db import session_scope
 from handover.idnumber import mask
 from handover.models import Destination
@@ -60,6 +61,7 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
     console.print(Rule("3. 按政策分配移交地并按社区汇总"))
     with session_scope() as session:
         people = retirees_of(session, batch.enterprise.name)
+        published = contacts(session)
     console.print(community_summary([a.destination for _, a in people], [r.party_member for r, _ in people]))
     rules: dict[str, int] = {}
     for _, a in people:
@@ -71,7 +73,7 @@ def run_demo(console: Console, n: int, communities: int, region: str) -> None:
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("生成文书", total=None)
         manifest = generate_bundle(batch.enterprise, [r for r, _ in people], load_profile(region), docs_dir,
-                                   assignments=[a for _, a in people],
+                                   assignments=[a for _, a in people], contacts=published,
                                    progress=lambda done, total, label: bar.update(task, completed=done,
                                                                                  total=total))
     formats = Counter(doc.format.upper() for doc in manifest.documents)
@@ -120,10 +122,11 @@ def _receipt_roster_step(console: Console, out: Path, enterprise, people: list, 
     cfg = settings()
     with session_scope() as session:
         received = bundle_inputs(session, open_storage(cfg), enterprise.name)
+        published = contacts(session)
     folder = out / "移交文书（入库后）"
     generate_bundle(enterprise, [r for r, _ in people], load_profile(region), folder,
                     assignments=[a for _, a in people], per_person=False, text_pdf=False,
-                    missing=received.missing, receipts=received.receipts)
+                    missing=received.missing, receipts=received.receipts, contacts=published)
     xlsx = folder / "03_档案移交名册表" / f"档案移交名册表_{safe_name(destination.county + destination.street)}.xlsx"
     sheet = load_workbook(xlsx, read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))

@@ -185,3 +185,65 @@ def test_the_cli_lists_confirms_and_audits(data_dir, tmp_path, monkeypatch):
         [row] = entries(s, AuditFilter(action="community_confirm"))
         assert (row.actor, row.target, row.reason) == ("管理员乙", "二七区建中街街道建中社区", "街道来函")
     assert people(b)[b.retirees[2].name].destination.community == "建中社区"
+
+
+# ---------------------------------------------------------------- contacts (联系卡)
+
+def test_contacts_are_kept_for_registered_communities_only(data_dir):
+    from handover.communities import Contact, contacts, set_contact
+
+    with session_scope() as s:
+        set_contact(s, "金水区", "经八路街道", "纬五路社区", "王红", "0371-65951234", "管理员")
+        with pytest.raises(CommunityRefused, match="不在二七区建中街街道的社区名录中"):
+            set_contact(s, TYPO.county, TYPO.street, TYPO.community, "李明", "0371-68881234", "管理员")
+        with pytest.raises(CommunityRefused, match="服务电话“找王主任”无法识别"):
+            set_contact(s, "金水区", "经八路街道", "经七路社区", "李明", "找王主任", "管理员")
+        set_contact(s, "金水区", "经八路街道", "经七路社区", "李明", "", "管理员")  # the phone still to come
+    with session_scope() as s:
+        listed = contacts(s)
+    assert listed == {("金水区", "经八路街道", "纬五路社区"): Contact("王红", "0371-65951234"),
+                      ("金水区", "经八路街道", "经七路社区"): Contact("李明", "")}
+    assert listed[("金水区", "经八路街道", "经七路社区")].missing == ["服务电话"]
+
+
+def test_a_contact_sheet_is_imported_all_or_nothing_and_audited(data_dir, tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    from archive_store.audit import AuditFilter, entries
+    from handover.communities import contacts
+    from handover_app.cli import main
+
+    monkeypatch.setenv("HANDOVER_USER", "管理员乙")
+
+    def sheet(name, rows):
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["社区联系方式表"])
+        ws.append(["区县", "街道", "社区", "社区联系人", "服务电话"])
+        for row in rows:
+            ws.append(row)
+        wb.save(tmp_path / name)
+        return str(tmp_path / name)
+
+    good = ["金水区", "经八路街道", "纬五路社区", "王红", "0371-65951234"]
+    bad = sheet("bad.xlsx", [good, ["二七区", "建中街街道", "建中社区", "李明", "0371-68881234"]])
+    runner = CliRunner()
+    refused = runner.invoke(main, ["communities", "contacts", "--import", bad])
+    assert refused.exit_code == 3 and "第4行" in refused.output and "建中社区" in refused.output, refused.output
+    with session_scope() as s:
+        assert contacts(s) == {}  # nothing from a refused sheet
+    done = runner.invoke(main, ["communities", "contacts", "--import",
+                                sheet("good.xlsx", [good, ["金水区", "经八路街道", "经七路社区", "李明", ""]])])
+    assert done.exit_code == 0 and "已导入 2 个社区" in done.output, done.output
+    shown = runner.invoke(main, ["communities", "contacts"])
+    assert "金水区经八路街道纬五路社区　社区联系人 王红　服务电话 0371-65951234" in shown.output
+    assert "经七路社区" in shown.output and "缺服务电话" in shown.output
+    one = runner.invoke(main, ["communities", "contact", "金水区", "经八路街道", "经七路社区", "--liaison", "李明",
+                               "--phone", "0371-65955678"])
+    assert one.exit_code == 0, one.output
+    with session_scope() as s:
+        assert not contacts(s)[("金水区", "经八路街道", "经七路社区")].missing
+        [imported] = entries(s, AuditFilter(action="community_contacts_import"))
+        [set_one] = entries(s, AuditFilter(action="community_contact"))
+    assert imported.actor == "管理员乙" and imported.target == "good.xlsx"
+    assert set_one.target == "金水区经八路街道经七路社区"

@@ -156,3 +156,35 @@ def test_unreadable_file_changes_nothing(data_dir, tmp_path):
         report = import_roster(s, path, b.enterprise.name)
     assert not report.committed and "没有找到表头" in report.errors[0].message
     assert count(ImportRow) == 0
+
+
+def test_a_seventy_tick_the_birth_date_contradicts_is_a_warning_with_its_row(data_dir, tmp_path):
+    """七十以上高龄 is computed from the birth date: a roster that ticks it for someone of 69, or leaves
+    it out (with other statuses filled) for someone of 70, imports with a warning on that row."""
+    import datetime as dt
+
+    from handover import idnumber
+    from handover.models import SpecialStatus
+
+    today = dt.date(2026, 12, 4)
+    b = make_batch("xianning", 6, seed=23)
+    register(b, "xianning")
+
+    def born(r, day, special):
+        number = idnumber.make(r.id_number[:6], day, int(r.id_number[14:17]))
+        return r.model_copy(update={"birth_date": day, "id_number": number, "retired_on": dt.date(day.year + 60, 1, 1),
+                                    "special": frozenset(special), "political_status": "群众", "party_joined_on": None,
+                                    "party_dues_paid_to": None, "party_letter_no": ""})
+
+    young = born(b.retirees[1], dt.date(1956, 12, 5), {SpecialStatus.OVER_SEVENTY})  # 69 until tomorrow
+    old = born(b.retirees[3], dt.date(1956, 12, 4), {SpecialStatus.MODEL_WORKER})  # 70 today, not ticked
+    fine = born(b.retirees[4], dt.date(1956, 12, 4), {SpecialStatus.OVER_SEVENTY})
+    people = [b.retirees[0], young, b.retirees[2], old, fine]
+    with session_scope() as s:
+        report = import_roster(s, write_xlsx(tmp_path / "r.xlsx", people, b.enterprise), b.enterprise.name,
+                               today=today)
+    assert report.committed and report.rows_imported == 5
+    found = [p for p in report.problems if p.code == P.SPECIAL_AGE]
+    assert [p.row for p in found] == [5, 7]  # title, 单位名称 and header rows above the first person
+    assert all(not p.is_error and "特殊人员情况" in p.column for p in found)
+    assert "69周岁" in found[0].message and "70周岁" in found[1].message

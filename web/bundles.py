@@ -30,6 +30,7 @@ def run_bundle(make_session: sessionmaker, bundle_id: int, enterprise_name: str,
     from archive_store.bundle_inputs import bundle_inputs
     from archive_store.storage import open_storage
     from docgen.bundle import generate_bundle
+    from handover.communities import contacts
 
     last = [0.0]
 
@@ -50,11 +51,12 @@ def run_bundle(make_session: sessionmaker, bundle_id: int, enterprise_name: str,
             enterprise, region = find_enterprise(s, enterprise_name)
             pairs = retirees_of(s, enterprise_name)
             received = bundle_inputs(s, open_storage(cfg), enterprise.name)
+            published = contacts(s)
         if not pairs:
             raise ValueError("本企业还没有导入任何退休人员，请先上传并导入名册")
         manifest = generate_bundle(enterprise, [r for r, _ in pairs], load_profile(region), out_dir,
                                    assignments=[a for _, a in pairs], progress=progress, text_pdf=text_pdf,
-                                   missing=received.missing, receipts=received.receipts)
+                                   missing=received.missing, receipts=received.receipts, contacts=published)
         documents = [{k: v for k, v in asdict(d).items() if k != "sha256"} | {"sha256": d.sha256}
                      for d in manifest.documents]
         update(status="done", finished_at=utcnow(), persons=len(pairs), label="完成",

@@ -58,6 +58,7 @@ def generate_bundle(enterprise: str, out_dir: str, region: str | None = None, pd
     from archive_store.bundle_inputs import bundle_inputs
     from archive_store.storage import open_storage
     from docgen.bundle import generate_bundle as run_bundle
+    from handover.communities import contacts
     from handover.policy import load_profile
     from handover.registry import find_enterprise, retirees_of
 
@@ -66,12 +67,13 @@ def generate_bundle(enterprise: str, out_dir: str, region: str | None = None, pd
         company, registered_region = find_enterprise(session, enterprise)
         people = retirees_of(session, enterprise)
         received = bundle_inputs(session, open_storage(cfg), company.name)
+        published = contacts(session)
     if not people:
         raise LookupError(f"企业“{enterprise}”还没有导入退休人员名册")
     manifest = run_bundle(company, [r for r, _ in people], load_profile(region or registered_region),
                           Path(out_dir), assignments=[a for _, a in people], pdf=pdf, per_person=per_person,
                           text_pdf=None if pdf else False, missing=received.missing,
-                          receipts=received.receipts)
+                          receipts=received.receipts, contacts=published)
     return {"out_dir": str(out_dir), "documents": len(manifest.documents), "transferred": manifest.transferred,
             "excluded": manifest.excluded, "unassigned": manifest.unassigned, "zip": manifest.zip_path,
             "warnings": list(manifest.warnings)}

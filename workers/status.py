@@ -71,17 +71,37 @@ def _batch(b: BatchRow, dossiers: list[DossierRow], cfg: Settings | None, supple
     }
 
 
+def _find_batch(s, batch: str | int) -> BatchRow:
+    """A batch by number or folder name (the newest of that name)."""
+    ref = str(batch).strip().lstrip("#")
+    cond = (BatchRow.id == int(ref)) | (BatchRow.name == ref) if ref.isdigit() else BatchRow.name == ref
+    found = s.scalar(select(BatchRow).where(cond).order_by(BatchRow.id.desc()).limit(1))
+    if found is None:
+        raise BatchNotFound(f"找不到批次“{batch}”")
+    return found
+
+
+def published_ref_nos(batch: str | int, cfg: Settings | None = None) -> tuple[str, list[str]]:
+    """(the batch as named to people, the 档号 its dossiers were published as, in the order they
+    were taken in): what ``handover deliver --batch`` delivers. Volumes withdrawn since are left out."""
+    from archive_store.tables import PUBLISHED as VOLUME_PUBLISHED, VolumeRow
+
+    with reading(cfg) as s:
+        b = _find_batch(s, batch)
+        refs = list(s.scalars(select(VolumeRow.ref_no).join(DossierRow, DossierRow.volume_id == VolumeRow.id)
+                              .where(DossierRow.batch_id == b.id, VolumeRow.status == VOLUME_PUBLISHED)
+                              .order_by(DossierRow.id)))
+        if not refs:
+            raise BatchNotFound(f"批次 #{b.id}（{b.name}）没有已入库的案卷")
+        return f"批次 #{b.id}（{b.name}）", list(dict.fromkeys(refs))
+
+
 def batch_status(batch: str | int | None = None, cfg: Settings | None = None) -> list[dict]:
     """One batch (by number or folder name) or the most recent ones, with their dossiers."""
     with reading(cfg) as s:
         query = select(BatchRow).order_by(BatchRow.id.desc())
         if batch is not None:
-            ref = str(batch).strip().lstrip("#")
-            cond = (BatchRow.id == int(ref)) | (BatchRow.name == ref) if ref.isdigit() else BatchRow.name == ref
-            batches = list(s.scalars(query.where(cond)))
-            if not batches:
-                raise BatchNotFound(f"找不到批次“{batch}”")
-            batches = batches[:1]
+            batches = [_find_batch(s, batch)]
         else:
             batches = list(s.scalars(query.limit(RECENT_BATCHES)))
         out = []

@@ -42,6 +42,7 @@ ID_MISMATCH = "id_mismatch"
 ID_AREA = "id_area_unknown"
 ID_UPGRADED = "id_upgraded"
 DATE_IMPOSSIBLE = "date_impossible"
+SPECIAL_AGE = "special_age_mismatch"  # 七十以上高龄 ticked or not, against the birth date
 MERGED = "merged_cell"
 FORMULA = "formula"
 DUPLICATE_IN_FILE = "duplicate_in_file"

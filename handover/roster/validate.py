@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from .. import clock, gazetteer, idnumber
-from ..models import Address, Destination, Retiree
+from ..models import SEVENTY, Address, Destination, Retiree, SpecialStatus
 from . import problems as P
 from .address import parse_address
 from .headers import Column, HeaderMap, column_letter
@@ -144,7 +144,25 @@ class RowValidator:
         except ValidationError as e:  # defensive: every field was checked above
             found.append(Problem(row, "", P.BAD_VALUE, f"数据不完整：{e.errors()[0]['msg']}"))
             return RowResult(row, None, found)
+        if "special" in extra:  # a blank cell says nothing either way
+            self._check_seventy(retiree, err)
         return RowResult(row, retiree, found)
+
+    def _check_seventy(self, retiree: Retiree, err) -> None:
+        """The roster's 七十以上高龄 against the birth date: the documents print what the birth date
+        gives on their own date, so a contradiction is pointed out, not imported as fact."""
+        age = retiree.age_on(self.today)
+        ticked = SpecialStatus.OVER_SEVENTY in retiree.special
+        if ticked == (age >= SEVENTY):
+            return
+        born = f"{retiree.birth_date:%Y-%m-%d}"
+        if ticked:
+            message = (f"特殊人员情况填有“七十以上高龄”，但按出生日期{born}至{self.today:%Y-%m-%d}为{age}周岁；"
+                       "文书按出生日期计算，满七十周岁后才勾选")
+        else:
+            message = (f"按出生日期{born}至{self.today:%Y-%m-%d}已满{age}周岁，特殊人员情况未填“七十以上高龄”；"
+                       "文书按出生日期勾选")
+        err("special", P.SPECIAL_AGE, message, Severity.WARNING)
 
     def _address(self, raw: dict[str, object], prefix: str) -> Address:
         parts = {part: text(raw.get(f"{prefix}.{part}")) for part in ADDRESS_PARTS}

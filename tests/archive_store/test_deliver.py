@@ -1,6 +1,7 @@
 """``handover deliver`` writes a DA/T 31 delivery package of published volumes, and the 四性检测
 (``handover check-package``) passes it as written and names the file of every break;
-``handover receive PACKAGE --dry-run`` checks a package and draws the reproducible ≥ 5% sample."""
+``handover receive PACKAGE --dry-run`` checks a package and draws the reproducible ≥ 5% sample
+(the import itself: test_receive.py)."""
 
 from __future__ import annotations
 
@@ -167,7 +168,7 @@ def test_delivery_reads_the_objects_from_either_storage_backend(cfg, make_volume
 
 def test_what_to_deliver_must_be_named_and_published(cfg, published, tmp_path):
     storage, vols = published
-    with pytest.raises(InputRefused, match="二选一"):
+    with pytest.raises(InputRefused, match="--batch 之一"):
         deliver(cfg, tmp_path / "a", community="纬五路社区", ref_nos=(vols[0].ref_no,), storage=storage)
     with pytest.raises(NotFound, match="J410-TX·410105001001-0999"):
         deliver(cfg, tmp_path / "b", ref_nos=(vols[0].ref_no, "J410-TX·410105001001-0999"), storage=storage)
@@ -473,10 +474,37 @@ def test_receive_dry_run_checks_samples_and_records_the_seed(cfg, package):
     assert "未导入" in text.output
 
 
-def test_receive_fails_on_a_broken_package_and_refuses_to_pretend_to_import(cfg, package):
+def test_receive_dry_run_fails_on_a_broken_package(cfg, package):
     pkg, _ = package
     runner = CliRunner()
-    assert runner.invoke(receive_command, [str(pkg)]).exit_code == 2  # no import yet: --dry-run required
+    bare = runner.invoke(receive_command, [str(pkg)])  # an import needs this archive's numbering
+    assert bare.exit_code == 2 and "--profile" in bare.output
     (pkg / L.README).write_bytes((pkg / L.README).read_bytes() + b"x")
     broken = runner.invoke(receive_command, [str(pkg), "--dry-run"])
     assert broken.exit_code == 1 and L.README in broken.output
+
+
+def test_deliver_a_batch_delivers_the_volumes_its_dossiers_were_published_as(cfg, published, tmp_path):
+    from handover_app.cli import main
+    from workers.tables import BatchRow, DossierRow
+
+    storage, vols = published
+    with session_scope(cfg) as s:  # as the workers record an ingested folder: 张建国 and 王福来 in it
+        batch = BatchRow(name="2026-11-扫描第3批", source_dir="/scans/3", profile_region="henan-zhengzhou")
+        s.add(batch)
+        s.flush()
+        for n, vol in enumerate((vols[0], vols[2]), 1):
+            s.add(DossierRow(batch_id=batch.id, entry=f"d{n}", id_number=f"x{n}", source_path="/scans/3",
+                             source_sha256=f"{n:064d}", stage="published", ref_no=vol.ref_no, volume_id=vol.volume_id))
+        s.add(BatchRow(name="其他批次", source_dir="/scans/4"))
+    runner = CliRunner()
+    out = tmp_path / "batch-pkg"
+    result = runner.invoke(main, ["deliver", "--batch", "2026-11-扫描第3批", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert L.read_ref_nos(out) == [vols[0].ref_no, vols[2].ref_no]  # two communities, the batch's order
+    assert "移交范围：批次 #" in (out / L.README).read_text(encoding="utf-8-sig")
+
+    empty = runner.invoke(main, ["deliver", "--batch", "其他批次", "--out", str(tmp_path / "none")])
+    assert empty.exit_code == 3 and "没有已入库的案卷" in empty.output
+    both = runner.invoke(main, ["deliver", "--batch", "其他批次", "--community", "纬五路社区", "--out", str(tmp_path / "x")])
+    assert both.exit_code == 2

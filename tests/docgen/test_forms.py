@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from docx import Document
 from docx.oxml.ns import qn
 
-from docgen.forms import BASIC_INFO, CHECKED, SURVEY, form_for
+from docgen.forms import BASIC_INFO, CHECKED, SURVEY, form_for, place_part, survey_values
+from handover.models import Address
 
 # DOMAIN.md §3.2 (调查表): every label of the seed form
 SURVEY_FIELDS = ["姓名", "性别", "身份证号", "社会保障号码", "户口所在地地址", "常年居住地地址", "省", "市",
@@ -61,7 +63,8 @@ def test_basic_info_batch_one_page_per_person_fields_and_checkboxes(bundle, rout
         assert r.id_number in cells and r.name in cells
         for status in ("建国前参加工作", "七十以上高龄", "孤寡老人", "劳模", "特困", "重病"):
             checked = f"{status}{CHECKED}" in cells
-            assert checked == (status in {s.value for s in r.special}), (status, r.special)
+            # the bundle is dated 2026-11-20: 七十以上高龄 is the age on that day
+            assert checked == (status in {s.value for s in r.special_on(dt.date(2026, 11, 20))}), (status, r.special)
         assert f"养老{CHECKED}" in cells  # the retiree draws a pension
         assert f"本地人员{CHECKED}" in cells or f"异地人员{CHECKED}" in cells
 
@@ -129,3 +132,120 @@ def test_xianning_form_carries_signatures():
     labels = [k for k, _ in spec.footer]
     assert labels == ["退休人员本人签名", "企业经办人", "企业（盖章）", "日期"]
     assert form_for(BASIC_INFO, signed=False).footer == []
+
+
+def _town_dweller(batch):
+    """A 咸宁 retiree living and registered in 嘉鱼县鱼岳镇 (a 镇, not a 街道)."""
+    town = Address(province="湖北省", city="咸宁市", county="嘉鱼县", street="鱼岳镇", community="城东社区",
+                   detail="沿湖路8号")
+    return batch.retirees[0].model_copy(update={"hukou": town, "residence": town})
+
+
+def test_xianning_basic_info_prints_a_town_as_a_town_in_docx_and_pdf(tmp_path):
+    """鱼岳镇 is printed 鱼岳 | 镇 on the 基本信息表: never 鱼岳镇街道 nor 街道 beside a 镇."""
+    from docgen.bundle import generate_bundle
+    from handover.policy import load_profile
+    from handover.sample import make_batch
+
+    from .conftest import pdftotext_pages
+
+    batch = make_batch("xianning", 4, communities=1, seed=5)
+    person = _town_dweller(batch)
+    m = generate_bundle(batch.enterprise, [person], load_profile("xianning"), tmp_path, text_pdf=False,
+                        per_person=False, assignments=[_assignment(person)])
+    doc = Document(str(tmp_path / m.by_type("basic_info_form", "docx")[0].path))
+    lines = [line for line in _printed_rows(doc.tables[0]) if "户口所在地" in line or "现居住地" in line]
+    assert len(lines) == 2
+    for line in lines:
+        assert "咸宁市嘉鱼县(区)鱼岳镇沿湖路8号" in line, line
+        assert "街道" not in line, line
+    pdf = re.sub(r"\s", "", "".join(pdftotext_pages(tmp_path / m.by_type("basic_info_form", "pdf")[0].path)))
+    assert "鱼岳镇" in pdf and "鱼岳镇街道" not in pdf and "镇街道" not in pdf
+
+
+def test_survey_labels_a_town_and_keeps_the_street_label_for_a_street(tmp_path):
+    """The 调查表 (its seed labels 街道): a 镇 address reads 鱼岳 | 镇, the chosen destination's
+    label is 乡镇 before 鱼岳镇; a 街道 keeps the seed's label."""
+    from docgen.forms_docx import FormRenderer
+    from docgen.pdf_forms import render_forms_pdf
+    from handover.models import Destination
+    from handover.sample import make_batch
+
+    from .conftest import pdftotext_pages
+
+    batch = make_batch("xianning", 4, communities=1, seed=5)
+    person = _town_dweller(batch)
+    town = Destination(county="嘉鱼县", street="鱼岳镇", community="城东社区")
+    street = Destination(county="咸安区", street="温泉街道", community="温泉社区")
+    values = [survey_values(person, batch.enterprise, town), survey_values(person, batch.enterprise, street)]
+    FormRenderer("destination_survey").write(values, tmp_path / "survey.docx")
+    doc = Document(str(tmp_path / "survey.docx"))
+    for table, dest_line in zip(doc.tables, ("乡镇鱼岳镇", "街道温泉街道")):
+        rows = _printed_rows(table)
+        for line in rows:
+            if line.startswith(("户口所在地地址", "常年居住地地址")):
+                assert "嘉鱼县(区)鱼岳镇城东社区(村)" in line, line
+        assert any(dest_line in line for line in rows), rows
+    render_forms_pdf(SURVEY, values, tmp_path / "survey.pdf")
+    pages = [re.sub(r"\s", "", p) for p in pdftotext_pages(tmp_path / "survey.pdf")]
+    assert all("镇街道" not in p for p in pages)
+    assert "乡镇" in pages[0] and "乡镇" not in pages[1]
+
+
+def test_place_part_is_one_rule_for_every_level():
+    assert place_part("二七区", "county") == ("二七", "县(区)")
+    assert place_part("城区", "county") == ("城区", "县(区)")  # 城 alone would be no name
+    assert place_part("鱼岳镇", "street") == ("鱼岳", "镇")
+    assert place_part("官桥乡", "street") == ("官桥", "乡")
+    assert place_part("温泉街道办事处", "street") == ("温泉", "街道")
+    assert place_part("建中街", "street") == ("建中街", "街道")
+    assert place_part("", "street") == ("", "街道")
+    assert place_part("城东村民委员会", "community") == ("城东", "社区(村)")
+
+
+def _printed_rows(table) -> list[str]:
+    """Each row as printed: each cell once (merged cells repeat), line breaks dropped."""
+    out = []
+    for row in table.rows:
+        cells = []
+        for c in row.cells:
+            if not cells or c._tc is not cells[-1]._tc:
+                cells.append(c)
+        out.append("".join(c.text for c in cells).replace("\n", ""))
+    return out
+
+
+def _assignment(person):
+    from handover.models import Destination
+    from handover.routing import Assignment
+
+    return Assignment(Destination(county="嘉鱼县", street="鱼岳镇", community="城东社区"), "测试：指定移交地")
+
+
+def test_seventy_is_ticked_from_the_birth_date_on_the_document_date(tmp_path):
+    """七十以上高龄 on the 基本信息表: 69 on the document date is not ticked though the roster ticks
+    it; 70 that day is ticked though the roster does not."""
+    from docgen.bundle import generate_bundle
+    from handover import idnumber
+    from handover.models import SpecialStatus
+    from handover.policy import load_profile
+    from handover.sample import make_batch
+
+    dated = dt.date(2026, 12, 4)
+    batch = make_batch("xianning", 4, communities=1, seed=5)
+
+    def born(r, day, special):
+        number = idnumber.make(r.id_number[:6], day, int(r.id_number[14:17]))
+        return r.model_copy(update={"birth_date": day, "id_number": number, "special": frozenset(special)})
+
+    young = born(batch.retirees[0], dt.date(1956, 12, 5), {SpecialStatus.OVER_SEVENTY})
+    old = born(batch.retirees[1], dt.date(1956, 12, 4), set())
+    m = generate_bundle(batch.enterprise, [young, old], load_profile("xianning"), tmp_path, pdf=False,
+                        per_person=False, today=dated)
+    ticked = {}
+    for entry in m.by_type("basic_info_form", "docx"):
+        for table in Document(str(tmp_path / entry.path)).tables:
+            cells = "".join(c.text for row in table.rows for c in row.cells)
+            person = next(r for r in (young, old) if r.id_number in cells)
+            ticked[person.id_number] = f"七十以上高龄{CHECKED}" in cells
+    assert ticked == {young.id_number: False, old.id_number: True}

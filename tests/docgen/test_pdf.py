@@ -175,6 +175,21 @@ def test_rare_name_characters_are_drawn_from_a_fallback_face(batch, profile, tmp
     assert "NotoSerifCJKsc" in fonts  # the glyphs come from the fallback face, embedded
 
 
+def test_a_name_beyond_the_bmp_copies_out_of_the_pdf_as_written(batch, profile, tmp_path):
+    """陈𬌗 (U+2C317, outside the BMP, drawn by the fallback face): pdftotext gives the name back.
+    reportlab's ToUnicode map wrote the code point as five hex digits, which copied out as another
+    character; the map now holds it as a UTF-16 surrogate pair."""
+    from docgen.bundle import generate_bundle
+
+    rare = "陈\U0002C317"
+    people = [batch.retirees[0].model_copy(update={"name": rare})] + batch.retirees[1:5]
+    m = generate_bundle(batch.enterprise, people, profile, tmp_path, text_pdf=False, per_person=False)
+    assert not any("缺少字符" in w for w in m.warnings)
+    texts = [_flat("".join(pdftotext_pages(tmp_path / e.path))) for e in m.by_type("community_roster", "pdf")]
+    assert sum(rare in t for t in texts) == 1
+    assert not any("陈" + "\ufffd" in t for t in texts)
+
+
 def test_a_character_no_face_has_is_reported(batch, profile, tmp_path):
     from docgen.bundle import generate_bundle
 

@@ -75,3 +75,41 @@ def test_a_refused_decision_is_shown_in_chinese(as_user, seed):
                                                        "county": "二七区", "street": "建中街街道",
                                                        "name": "建中街社区", "reason": "x"})
     assert r.status_code == 200 and re.search("已在社区名录中", r.text)
+
+
+def test_the_admin_registers_a_communitys_contact_for_its_cards(as_user, seed):
+    """社区名录's 社区联系方式: the admin records a community's 社区联系人 and 服务电话 (audited); a
+    bundle generated afterwards names on the documents page only the communities still lacking them."""
+    from sqlalchemy import select
+
+    from handover.db import EnterpriseRow, RetireeRow, session_scope
+
+    from .test_documents import wait_done
+
+    admin, ent = as_user("admin"), as_user("ent_b")
+    with session_scope() as s:
+        places = sorted(set(s.execute(
+            select(RetireeRow.dest_county, RetireeRow.dest_street, RetireeRow.dest_community)
+            .join(EnterpriseRow, EnterpriseRow.id == RetireeRow.enterprise_id)
+            .where(EnterpriseRow.name == seed.batch_b.enterprise.name, RetireeRow.dest_community.is_not(None)))))
+    assert places
+    county, street, name = places[0]
+    form = {"csrf_token": admin.csrf, "action": "contact", "county": county, "street": street, "name": name,
+            "liaison": "王红", "phone": "找王主任"}
+    r = admin.client.post("/admin/communities", data=form)
+    assert r.status_code == 200 and "服务电话“找王主任”无法识别" in r.text
+    r = admin.client.post("/admin/communities", data=form | {"phone": "0371-65951234"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = admin.get("/admin/communities").text
+    assert f"{county}{street}{name}" in page and "0371-65951234" in page
+    [entry] = admin.get("/api/audit?action=community_contact").json()["entries"]
+    assert entry["target"] == f"{county}{street}{name}"
+
+    state = wait_done(ent, ent.post("/api/documents").json()["token"])
+    assert state["status"] == "done", state
+    cards = {d["community"] for d in state["documents"] if d["type"] == "contact_card"}
+    assert f"{county}{street}{name}" in cards
+    html = ent.get("/documents", headers={"accept": "text/html"}).text
+    lacking = sorted(cards - {f"{county}{street}{name}"})
+    assert lacking and all(f"{label}缺社区联系人、服务电话" in html for label in lacking)
+    assert f"{county}{street}{name}缺" not in html

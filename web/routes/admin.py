@@ -62,6 +62,7 @@ AUDIT_LABELS = {
     "reconcile": "档案接收核对", "list_overdue": "列出逾期未还的外借", "read_use_register": "查看档案利用登记簿",
     "export_use_register": "导出档案利用登记簿", "upload_receipt": "存档签字盖章的档案移交名册表", "download_receipt": "下载签字名册表扫描件",
     "view_communities": "查看待确认社区", "community_confirm": "确认社区", "community_reject": "驳回社区",
+    "community_contact": "登记社区联系方式", "community_contacts_import": "导入社区联系方式表",
     "user_role": "修改用户角色或所属范围", "sessions_pruned": "清理已结束的会话记录",
     "trace_mark": "按水印编号追查调阅", "export_summary": "导出移交去向汇总（人员明细）",
     "export_catalog_list": "导出已入库案卷列表",

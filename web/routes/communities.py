@@ -1,6 +1,7 @@
 """The community registry (the 系统管理员's: names of places are a setting of the system, not a
 grant of rights — web.admin_duties): communities named in rosters but not in the gazetteer,
-with the rosters and rows that name them; confirm (with an optional 区划代码) or reject."""
+with the rosters and rows that name them; confirm (with an optional 区划代码) or reject; and the
+社区联系人 and 服务电话 each community's 联系卡 prints."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from archive_store import audit
-from archive_store.communities import confirm, reject
+from archive_store.communities import confirm, reject, set_contact
 from handover import clock
-from handover.communities import CONFIRMED, REJECTED, Decision, Pending, decisions, pending
+from handover.communities import CONFIRMED, REJECTED, Decision, Pending, contacts, decisions, pending
 from handover.errors import Conflict, InputRefused
 
 from ..admin_duties import SYSTEM
@@ -47,17 +48,23 @@ def _decide(session: Session, user: CurrentUser, action: str, county: str, stree
 def communities_page(request: Request, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
     waiting = pending(session)
     audit.record(session, user.username, "view_communities", "community_registry", "", pending=len(waiting))
-    return page(request, "admin_communities.html", pending=waiting, decided=decisions(session))
+    return page(request, "admin_communities.html", pending=waiting, decided=decisions(session),
+                contacts=sorted(contacts(session).items()))
 
 
 @router.post("/admin/communities", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def communities_decide(request: Request, action: str = Form(""), county: str = Form(""), street: str = Form(""),
                        name: str = Form(""), code: str = Form(""), reason: str = Form(""),
+                       liaison: str = Form(""), phone: str = Form(""),
                        user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
-    if action not in ("confirm", "reject"):
-        flash(request, "操作只能是“确认”或“驳回”", "error")
+    if action not in ("confirm", "reject", "contact"):
+        flash(request, "操作只能是“确认”“驳回”或“登记联系方式”", "error")
         return RedirectResponse("/admin/communities", status_code=303)
     try:
+        if action == "contact":
+            label = set_contact(session, county, street, name, user.username, liaison=liaison, phone=phone)
+            flash(request, f"已登记 {label} 的社区联系人和服务电话，重新生成移交文书后印在联系卡上")
+            return RedirectResponse("/admin/communities", status_code=303)
         d = _decide(session, user, CONFIRMED if action == "confirm" else REJECTED, county, street, name, code,
                     reason)
     except (InputRefused, Conflict) as err:  # shown on the page the admin came from
