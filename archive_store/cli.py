@@ -12,7 +12,7 @@
     handover audit trace MARK_ID|FILE [--json]
     handover deliver (--community C | --ref-no R … | --batch B) --out DIR   (--batch: handover_app/cli.py)
     handover check-package DIR [--json]
-    handover receive PACKAGE (--profile REGION [--renumber [--mapping FILE]] | --dry-run) [--seed S] [--share 0.05] [--json]
+    handover receive PACKAGE (--profile REGION [--renumber [--mapping FILE]] | --dry-run [--opinion FILE.docx]) [--seed S] [--share 0.05] [--json]
 """
 
 from __future__ import annotations
@@ -556,14 +556,18 @@ def check_package_command(package, as_json):
 @click.option("--seed", default=None, help="抽样种子（复核以前的抽样时使用；默认随机生成并记录）")
 @click.option("--share", default=0.05, show_default=True, type=click.FloatRange(0.05, 1.0),
               help="人工抽检比例（DA/T 31-2017：不少于5%）")
+@click.option("--opinion", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="另写验收意见草稿（DOCX）：四性检测和抽样已填，人工抽检部分留空")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-def receive_command(package, profile, renumber, mapping, dry_run, seed, share, as_json):
+def receive_command(package, profile, renumber, mapping, dry_run, seed, share, opinion, as_json):
     """接收数字化成果移交包：对全部内容做四性检测，抽取不少于5%的案卷供人工检查（种子记入审计日志，可复现），
     检测全部通过后逐卷导入本馆（档号沿用，或 --renumber 重新编号）。检测未通过时不导入任何案卷，退出码为 1；
     档号不能沿用时列出冲突的档号，不导入，退出码为 5。中断后重新运行同一命令，已导入的案卷跳过。"""
     if dry_run:
-        _receive_dry_run(package, seed, share, as_json)
+        _receive_dry_run(package, seed, share, opinion, as_json)
         return
+    if opinion:
+        raise click.UsageError("--opinion 只与 --dry-run 一起使用（导入前的验收意见草稿）")
     if not profile:
         raise click.UsageError("导入时须指定本馆的地区政策配置：--profile，如 --profile henan-zhengzhou")
     if mapping and not renumber:
@@ -610,7 +614,7 @@ def receive_command(package, profile, renumber, mapping, dry_run, seed, share, a
                   f"{result.sample.seed}）：{'、'.join(dict(result.mapping).get(r, r) for r in result.sample.ref_nos)}")
 
 
-def _receive_dry_run(package: Path, seed: str | None, share: float, as_json: bool) -> None:
+def _receive_dry_run(package: Path, seed: str | None, share: float, opinion: Path | None, as_json: bool) -> None:
     from . import audit
     from . import dat31_layout as layout
     from .four_checks import check_package
@@ -621,6 +625,12 @@ def _receive_dry_run(package: Path, seed: str | None, share: float, as_json: boo
     with session_scope(settings()) as session:
         audit.record(session, current_actor(), "receive_check", package.name, "移交包接收检测（试运行）",
                      passed=report.ok, failed=[r.id for r in report.failed()], **sample.as_dict())
+    if opinion:
+        from docgen.acceptance_opinion import write_docx
+
+        from .acceptance import draft_opinion
+
+        write_docx(draft_opinion(report, sample, package), opinion)
     if as_json:
         click.echo(json.dumps({"checks": report.as_dict(), "sample": sample.as_dict()}, ensure_ascii=False,
                               indent=1))
@@ -631,6 +641,8 @@ def _receive_dry_run(package: Path, seed: str | None, share: float, as_json: boo
                       f"种子 {sample.seed}，复核时用 --seed {sample.seed} 可重现）：")
         for ref_no in sample.ref_nos:
             console.print(f"  {ref_no}")
+        if opinion:
+            console.print(f"验收意见草稿已写入 {opinion}（人工抽检部分待填写）。")
         console.print("本次为试运行，未导入任何案卷。")
     if not report.ok:
         raise SystemExit(EXIT_FINDINGS)

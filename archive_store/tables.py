@@ -293,6 +293,48 @@ class ReceiptRow(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+
+class AcceptanceRow(Base):
+    """The acceptance (验收, DA/T 31-2017 §12.3) of one delivery package found in the incoming
+    folder: its 四性检测 (every automatic check, on all of it), the drawn sample of volumes with
+    its seed, and once concluded the 合格/不合格 (archive_store.acceptance)."""
+
+    __tablename__ = "acceptances"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package: Mapped[str] = mapped_column(String(255), index=True)  # the folder's name in the incoming folder
+    vendor: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16))  # checking | inspecting | concluded | error
+    volumes: Mapped[int] = mapped_column(Integer, default=0)
+    images: Mapped[int] = mapped_column(Integer, default=0)
+    checks_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    checks: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # FourChecksReport.as_dict()
+    error: Mapped[str] = mapped_column(Text, default="")
+    seed: Mapped[str] = mapped_column(String(64))
+    share: Mapped[float] = mapped_column(Float)
+    population: Mapped[int] = mapped_column(Integer)
+    sample: Mapped[list] = mapped_column(JSON)  # the sampled 档号, in catalogue order
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    conclusion: Mapped[str | None] = mapped_column(String(8), nullable=True)  # 合格 | 不合格
+    problems: Mapped[str] = mapped_column(Text, default="")  # the inspector's 需整改问题 beyond the failures
+    concluded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    concluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AcceptanceMarkRow(Base):
+    """One manual inspection item of one sampled volume: passed or failed, with the remark."""
+
+    __tablename__ = "acceptance_marks"
+    __table_args__ = (UniqueConstraint("acceptance_id", "ref_no", "item", name="uq_acceptance_marks_item"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    acceptance_id: Mapped[int] = mapped_column(ForeignKey("acceptances.id"), index=True)
+    ref_no: Mapped[str] = mapped_column(String(80))
+    item: Mapped[str] = mapped_column(String(32))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    remark: Mapped[str] = mapped_column(Text, default="")
+    marked_by: Mapped[str] = mapped_column(String(64))
+    marked_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
 # The full-text index, one row per page (archive_store.index chooses the backend by dialect).
 # SQLite (archive_store.fts_sqlite): contentless FTS5 (the text lives in page_texts), rowid =
 # pages.id. Tokens come from archive_store.tokens; unicode61 only splits them on spaces. The

@@ -58,6 +58,10 @@ class Settings:
     max_upload_mb: int = 200
     # Scanning-room folder whose sub-folders archive staff may ingest from the browser (empty: off).
     intake_root: Path | None = None
+    # Folder where vendors' DA/T 31 delivery packages are put for acceptance (验收), one
+    # sub-folder per package; the web page lists it and never takes a path from the user.
+    # Empty: <data_dir>/incoming.
+    incoming_dir: Path | None = None
     # Hours after which the web front end's finished temporary files are removed.
     web_temp_hours: int = 72
     # A signed-in session ends after this many minutes without a request, and this many hours
@@ -91,6 +95,10 @@ class Settings:
     @property
     def objects_dir(self) -> Path:
         return self.data_dir / "objects"
+
+    @property
+    def incoming_root(self) -> Path:
+        return self.incoming_dir or self.data_dir / "incoming"
 
 
 def _coerce(name: str, raw: object) -> object:

@@ -76,7 +76,8 @@ def _made_by_an_earlier_version(cfg) -> None:
         conn.execute(text("ALTER TABLE access_requests DROP COLUMN use_effect"))
         for index in ("ix_retirees_enterprise_place", "ix_retirees_enterprise_roster"):
             conn.execute(text(f"DROP INDEX {index}"))
-        conn.execute(text("DROP TABLE community_contacts"))  # revision 0004's
+        for table in LATER_TABLES:
+            conn.execute(text(f"DROP TABLE {table}"))
     from archive_store import audit
 
     with _session(engine) as s:  # not session_scope: its init_db would upgrade the database
@@ -201,34 +202,44 @@ def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
     with engine.begin() as conn:
         for name in names:
             conn.execute(text(f"DROP INDEX {name}"))
-        conn.execute(text("DROP TABLE community_contacts"))  # and what the later revisions add
+        for table in LATER_TABLES:  # and what the later revisions add
+            conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     core_db._created.clear()
-    if engine.dialect.name == "sqlite":
-        init_db(database)
-    else:
-        with pytest.raises(SchemaOutdated):
-            init_db(database)
-        assert _cli("db", "upgrade").exit_code == 0
+    _upgrade_at_start_or_by_command(engine, database)
     assert names <= {i["name"] for i in inspect(engine).get_indexes("retirees")}
     assert schema_state(engine).current == HEAD
 
 
-@both
-def test_a_database_at_0002_gets_the_community_contacts_table(database):
-    """Revision 0004 (the 联系卡's 社区联系人 and 服务电话): automatic on SQLite, `handover db upgrade`
-    on PostgreSQL; the table it makes is the one the models declare."""
-    engine = init_db(database)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE community_contacts"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
-    core_db._created.clear()
+# The tables of the revisions after 0002: 0003 (acceptance), 0004 (community contacts).
+ACCEPTANCE_TABLES = ("acceptance_marks", "acceptances")
+LATER_TABLES = (*ACCEPTANCE_TABLES, "community_contacts")
+
+
+def _upgrade_at_start_or_by_command(engine, database) -> None:
     if engine.dialect.name == "sqlite":
         init_db(database)
     else:
         with pytest.raises(SchemaOutdated):
             init_db(database)
         assert _cli("db", "upgrade").exit_code == 0
-    assert "community_contacts" in inspect(engine).get_table_names()
+
+
+
+@both
+def test_a_database_at_0002_gets_the_acceptance_tables_and_the_community_contacts(database):
+    """Revisions 0003 (the 验收 of received packages) and 0004 (the 联系卡's 社区联系人 and 服务电话) on
+    a database made at 0002: automatic on SQLite, `handover db upgrade` on PostgreSQL; the tables
+    they make are the ones the models declare."""
+    engine = init_db(database)
+    with engine.begin() as conn:
+        for table in LATER_TABLES:
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    core_db._created.clear()
+    _upgrade_at_start_or_by_command(engine, database)
+    assert set(LATER_TABLES) <= set(inspect(engine).get_table_names())
+    assert {c["name"] for c in inspect(engine).get_unique_constraints("acceptance_marks")} == {
+        "uq_acceptance_marks_item"}
     assert schema_state(engine).current == HEAD
     assert _differences(engine) == []

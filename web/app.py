@@ -90,7 +90,7 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
                                     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                     "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
         if request.url.path.startswith(("/api/", "/dossiers/", "/roster/", "/documents", "/intake",
-                                         "/admin/")):
+                                         "/admin/", "/acceptance")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -126,11 +126,11 @@ def create_app(cfg: Settings | None = None, *, max_upload_bytes: int | None = No
 
     api_docs.install(app)  # before /static, whose mount would shadow /static/swagger-ui
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    from .routes import (admin, auth, check_documents, communities, contents, documents, dossier, home, intake,
-                         reconcile, requests, review, roster, search)
+    from .routes import (acceptance, admin, auth, check_documents, communities, contents, documents, dossier, home,
+                         intake, reconcile, requests, review, roster, search)
 
     for module in (auth, home, admin, communities, roster, documents, search, dossier, check_documents, contents,
-                   requests, intake, review, reconcile):
+                   requests, intake, review, reconcile, acceptance):
         app.include_router(module.router)
     review.install(app)
     return app

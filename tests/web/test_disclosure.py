@@ -178,12 +178,20 @@ def archive(seed):
         pdf.add_blank_page()
         pdf.save(scan)
         receipt = store_receipt(s, open_storage(seed.cfg), ent_row, county, street, scan, scan.name, "入库员").id
+    # A vendor's package under 数字化成果验收, its 四性检测 done.
+    from archive_store import acceptance
+    from tests.support.dat31_package import make_package
+
+    make_package(seed.root.parent / "vendor", seed.cfg.incoming_root / "验收包", volumes=2)
+    with session_scope(seed.cfg) as s:
+        accepting = acceptance.start(s, seed.cfg, "验收包", "archivist").id
+    acceptance.run_checks(seed.cfg, accepting, "archivist")
     volumes = [seed.volume_a, seed.volume_b, seed.volume_c, extra]
     return {"app": app, "extra": extra, "known": known, "fill": {
         "volume_id": volumes, "seq": [1], "community_id": [seed.community_a, seed.community_b],
         "material_id": [material], "kind": ["statement", "note-sheet"], "fmt": ["pdf", "docx"],
         "token": [upload, bundle, "0" * 32], "index": [d["index"] for d in state["documents"]],
-        "receipt_id": [receipt]}}
+        "receipt_id": [receipt], "acceptance_id": [accepting], "n": [1], "serial": [1]}}
 
 
 def get_routes(app) -> list[str]:

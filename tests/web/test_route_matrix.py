@@ -73,7 +73,15 @@ ARCHIVE_WORK = STAFF | {
     "GET /reconcile", "GET /api/reconcile", "GET /reconcile/receipts/{receipt_id}", "POST /reconcile/receipts",
     "GET /requests/register", "GET /requests/register.xlsx", "GET /requests/register.pdf",  # 档案利用登记簿
     "GET /requests/register.docx", "GET /api/requests/register",
-    "POST /api/reconcile/receipts"}
+    "POST /api/reconcile/receipts",
+    # 数字化成果验收 (vendors' DA/T 31 packages)
+    "GET /acceptance", "POST /acceptance", "GET /acceptance/{acceptance_id}",
+    "GET /acceptance/{acceptance_id}/volumes/{n}", "GET /acceptance/{acceptance_id}/volumes/{n}/images/{serial}",
+    "POST /acceptance/{acceptance_id}/volumes/{n}", "POST /acceptance/{acceptance_id}/conclude",
+    "POST /acceptance/{acceptance_id}/recheck",
+    "GET /acceptance/{acceptance_id}/opinion.{fmt}", "GET /api/acceptance", "POST /api/acceptance",
+    "GET /api/acceptance/{acceptance_id}", "PUT /api/acceptance/{acceptance_id}/marks",
+    "POST /api/acceptance/{acceptance_id}/conclude"}
 # The administrator duties (三员分立): the list of users serves both the accounts and the grants.
 USER_LIST = {"GET /admin/users", "GET /api/users"}
 ACCOUNTS = USER_LIST | {
@@ -300,6 +308,27 @@ ROUTES: dict[str, Call] = {
                                                    body={"data": {"reason": "已与原件核对"}}),
     "POST /api/dossiers/{volume_id}/review/waive": Call(params={"volume_id": "review_2"},
                                                        body={"json": {"reason": "已与原件核对"}}),
+    # 数字化成果验收: form routes on one open acceptance, API routes on another (each concluded once)
+    "GET /acceptance": GET, "GET /api/acceptance": GET,
+    "POST /acceptance": Call(body={"data": {"package": "验收包甲", "share": "5"}}),
+    "POST /api/acceptance": Call(body={"json": {"package": "验收包乙"}}),
+    "GET /acceptance/{acceptance_id}": Call(params={"acceptance_id": "acceptance"}, phase=0),
+    "GET /acceptance/{acceptance_id}/volumes/{n}": Call(params={"acceptance_id": "acceptance", "n": 1}, phase=0),
+    "GET /acceptance/{acceptance_id}/volumes/{n}/images/{serial}": Call(
+        params={"acceptance_id": "acceptance", "n": 1, "serial": 1}, phase=0),
+    "GET /acceptance/{acceptance_id}/opinion.{fmt}": Call(params={"acceptance_id": "acceptance", "fmt": "docx"},
+                                                          phase=0),
+    "GET /api/acceptance/{acceptance_id}": Call(params={"acceptance_id": "acceptance_2"}, phase=0),
+    "POST /acceptance/{acceptance_id}/volumes/{n}": Call(
+        params={"acceptance_id": "acceptance", "n": 1},
+        body={"data": {"linkage": "pass", "image_quality": "pass", "naming": "pass", "catalogue": "pass"}}),
+    "PUT /api/acceptance/{acceptance_id}/marks": Call(
+        params={"acceptance_id": "acceptance_2"},
+        body=lambda c: {"json": {"ref_no": c.ids["acceptance_2_ref"], "item": "linkage", "passed": True}}),
+    "POST /acceptance/{acceptance_id}/conclude": Call(params={"acceptance_id": "acceptance"}, phase=2),
+    "POST /acceptance/{acceptance_id}/recheck": Call(params={"acceptance_id": "acceptance"}),
+    "POST /api/acceptance/{acceptance_id}/conclude": Call(params={"acceptance_id": "acceptance_2"},
+                                                          body={"json": {}}, phase=2),
 }
 
 # Allowed routes whose request here is refused on its merits (after the role and scope checks),
@@ -315,6 +344,9 @@ MERITS = {
     "POST /api/intake/folder": (400, "as above"),
     "POST /intake/{token}/requeue": (409, "the dossier is not in quarantine (test_intake_batch requeues)"),
     "POST /api/intake/{token}/requeue/{dossier_id}": (409, "as above"),
+    "POST /acceptance": (409, "the package's acceptance is open (test_acceptance starts them)"),
+    "POST /api/acceptance": (409, "as above"),
+    "POST /acceptance/{acceptance_id}/recheck": (409, "its checks are done (test_acceptance restarts a stopped one)"),
 }
 
 # ---------------------------------------------------------------- the routes of the application
@@ -488,6 +520,22 @@ def matrix_template(seed_template, tmp_path_factory, request) -> tuple[Path, dic
             scopes[scope].update(enterprise=users[clerk].enterprise_id, receipt=receipt, receipt_enterprise=ent_b.id,
                                  receipt_street=tuple(street))
     (root / "intake-room" / "empty").mkdir(parents=True)
+    # Two vendors' packages in the incoming folder, each with an open acceptance (the second one's
+    # sample marked already but for what the API marks).
+    from archive_store import acceptance
+    from tests.support.dat31_package import make_package
+
+    for key, name in (("acceptance", "验收包甲"), ("acceptance_2", "验收包乙")):
+        make_package(root / "vendor" / name, cfg.incoming_root / name, volumes=3)
+        with session_scope(cfg) as s:
+            row = acceptance.start(s, cfg, name, "archivist")
+        acceptance.run_checks(cfg, row.id, "archivist")
+        for ids in scopes.values():
+            ids[key], ids[f"{key}_ref"] = row.id, row.sample[0]
+    with session_scope(cfg) as s:
+        row = acceptance.get(s, scopes["own"]["acceptance_2"])
+        for item in acceptance.ITEM_KEYS[1:]:
+            acceptance.mark(s, row, row.sample[0], item, True, "", "archivist")
     engine_for(cfg.db_url).dispose()
     # What community A's clerk must never read, and enterprise A's clerk.
     other_community = {"五里堡"}

@@ -40,6 +40,9 @@ auditor = duty(AUDIT)
 
 AUDIT_LABELS = {
     "deliver": "生成移交包", "receive_check": "移交包接收检测",
+    "acceptance_list": "查看待验收移交包", "acceptance_start": "开始验收移交包", "acceptance_checks": "验收四性检测",
+    "acceptance_view": "查看验收", "acceptance_image": "查看抽检案卷图像", "acceptance_mark": "登记抽检结果",
+    "acceptance_conclude": "作出验收结论", "acceptance_opinion": "下载验收意见", "acceptance_recheck": "重新进行验收四性检测",
     "login": "登录", "logout": "退出", "login_failed": "登录失败", "login_blocked": "登录被限制",
     "denied": "拒绝访问", "search": "检索", "read": "查看案卷", "view_dossier": "查看案卷",
     "view_page": "查看页面", "download": "下载", "download_pdf": "下载PDF", "export_catalog": "导出目录",

@@ -2,7 +2,7 @@
 联系卡 (issue 15: the seed's 公示联系电话)
 
 Revision ID: 0004
-Revises: 0002 (written beside 0003_acceptance, on another branch; re-chained to 0003 at merge)
+Revises: 0003
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
