@@ -40,6 +40,7 @@ auditor = duty(AUDIT)
 
 AUDIT_LABELS = {
     "deliver": "生成移交包", "receive_check": "移交包接收检测",
+    "receive_start": "移交包导入开始", "receive": "移交包导入", "receive_refused": "移交包拒收",
     "acceptance_list": "查看待验收移交包", "acceptance_start": "开始验收移交包", "acceptance_checks": "验收四性检测",
     "acceptance_view": "查看验收", "acceptance_image": "查看抽检案卷图像", "acceptance_mark": "登记抽检结果",
     "acceptance_conclude": "作出验收结论", "acceptance_opinion": "下载验收意见", "acceptance_recheck": "重新进行验收四性检测",
