@@ -200,6 +200,7 @@ def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
     with engine.begin() as conn:
         for name in names:
             conn.execute(text(f"DROP INDEX {name}"))
+        _undo_0003(conn)
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     core_db._created.clear()
     if engine.dialect.name == "sqlite":
@@ -209,4 +210,39 @@ def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
             init_db(database)
         assert _cli("db", "upgrade").exit_code == 0
     assert names <= {i["name"] for i in inspect(engine).get_indexes("retirees")}
-    assert schema_state(engine).current == HEAD == "0002"
+    assert schema_state(engine).current == HEAD
+
+
+def _undo_0003(conn) -> None:
+    conn.execute(text("ALTER TABLE enterprises DROP COLUMN roster_changed_at"))
+    conn.execute(text("ALTER TABLE web_bundles DROP COLUMN task_id"))
+    conn.execute(text("ALTER TABLE web_bundles DROP COLUMN heartbeat_at"))
+
+
+@both
+def test_a_database_at_0002_gets_the_bundle_job_columns(database):
+    """Revision 0003 on a database made at 0002, with a bundle and an enterprise in it: the new
+    columns are added, the bundle row kept with an empty task id."""
+    engine = init_db(database)
+    with engine.begin() as conn:
+        _undo_0003(conn)
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+        conn.execute(text("INSERT INTO enterprises (name, uscc, region, location, insured_county, "
+                          "legal_representative, contact, phone) "
+                          "VALUES ('甲厂', '91410100MA00000001', 'henan-zhengzhou', '{}', '', '', '', '')"))
+        conn.execute(text("INSERT INTO web_users (username, display_name, password_hash, role, active, "
+                          "session_version) VALUES ('ent', '', 'x', 'enterprise', true, 1)"))
+        conn.execute(text("INSERT INTO web_bundles (token, enterprise_id, user_id, status, done, total, label, "
+                          "error, persons, manifest) SELECT 'abc', e.id, u.id, 'done', 1, 1, '', '', 1, '{}' "
+                          "FROM enterprises e, web_users u"))
+    core_db._created.clear()
+    if engine.dialect.name == "sqlite":
+        init_db(database)
+    else:
+        with pytest.raises(SchemaOutdated):
+            init_db(database)
+        assert _cli("db", "upgrade").exit_code == 0
+    assert schema_state(engine).current == HEAD == "0003"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT task_id, heartbeat_at FROM web_bundles")).one() == ("", None)
+        assert conn.execute(text("SELECT roster_changed_at FROM enterprises")).scalar() is None

@@ -156,3 +156,35 @@ def test_unreadable_file_changes_nothing(data_dir, tmp_path):
         report = import_roster(s, path, b.enterprise.name)
     assert not report.committed and "没有找到表头" in report.errors[0].message
     assert count(ImportRow) == 0
+
+
+def _roster_changed_at(name: str):
+    from handover.db import EnterpriseRow
+
+    with session_scope() as s:
+        return s.scalar(select(EnterpriseRow.roster_changed_at).where(EnterpriseRow.name == name))
+
+
+def test_the_enterprises_roster_change_is_timed_by_import_and_override_not_by_a_dry_run(data_dir, tmp_path):
+    """enterprises.roster_changed_at: what makes an earlier bundle 已过期 on the web's documents page."""
+    b, other = make_batch("henan-zhengzhou", 5, seed=44), make_batch("henan-zhengzhou", 3, seed=45)
+    register(b)
+    register(other)
+    path = write_csv(tmp_path / "r.csv", b.retirees)
+    assert _roster_changed_at(b.enterprise.name) is None
+    with session_scope() as s:
+        import_roster(s, path, b.enterprise.name)
+    imported = _roster_changed_at(b.enterprise.name)
+    assert imported is not None
+    with session_scope() as s:
+        import_roster(s, path, b.enterprise.name, dry_run=True)
+    assert _roster_changed_at(b.enterprise.name) == imported
+    with session_scope() as s:
+        import_roster(s, path, b.enterprise.name)  # the same file again: the people are updated
+    again = _roster_changed_at(b.enterprise.name)
+    assert again > imported
+    with session_scope() as s:
+        set_override(s, b.retirees[0].id_number, Destination(county="中原区", street="建设路街道",
+                                                             community="棉纺路社区"), "本人申请")
+    assert _roster_changed_at(b.enterprise.name) > again
+    assert _roster_changed_at(other.enterprise.name) is None  # no other enterprise's
