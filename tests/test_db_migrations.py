@@ -66,8 +66,8 @@ def _ours(name, type_, _parents) -> bool:
 
 def _made_by_an_earlier_version(cfg) -> None:
     """What init_db did before migrations: create_all of every registered table, then the schema
-    steps; with rows in it, access_requests as it was before its 利用效果 column and retirees
-    before the list indexes of revision 0002."""
+    steps; with rows in it, access_requests as it was before its 利用效果 column, retirees
+    before the list indexes of revision 0002 and enterprises and web_bundles before 0003's columns."""
     models()
     engine = engine_for(cfg.db_url)
     Base.metadata.create_all(engine)
@@ -82,6 +82,8 @@ def _made_by_an_earlier_version(cfg) -> None:
         s.add(EnterpriseRow(name="郑州第一机床厂", uscc="91410100MA40000001", region="henan-zhengzhou",
                             location={}))
         audit.record(s, "甲", "login", "甲", "")
+    with engine.begin() as conn:  # after the rows: today's models write these columns
+        _undo_0003(conn)
 
 
 def _session(engine):
