@@ -60,3 +60,38 @@ def test_the_bundle_is_built_by_a_worker_and_its_outcome_survives_a_web_restart(
     assert re.search(rf"Task handover\.generate_bundle\[{task_id}\] succeeded", proc.log())
     html = restarted.get("/documents").text
     assert "下载全部（zip）" in html and "正在生成" not in html
+
+
+TOKENS = {"progress": "1" * 32, "refused": "2" * 32, "crashed": "3" * 32}
+
+
+def test_the_page_shows_the_workers_progress_and_failure_from_the_result_backend(seed, redis_server):
+    """What a worker reports (``update_state`` PROGRESS, a refusal) is written to the result backend;
+    the page and the API read it there. The states are stored through the backend, as a worker
+    stores them, for rows whose job no worker takes."""
+    import uuid
+
+    from handover.clock import utcnow
+    from web.tables import UserRow
+    from workers.app import app_for
+
+    cfg = replace(seed.cfg, broker=redis_server.url(2))
+    backend = app_for(cfg).backend
+    with session_scope(seed.cfg) as s:
+        user = s.scalar(select(UserRow).where(UserRow.username == "ent_b"))
+        ids = {name: str(uuid.uuid4()) for name in ("refused", "crashed", "progress")}  # the newest last
+        for name, task_id in ids.items():
+            s.add(BundleRow(token=TOKENS[name], enterprise_id=user.enterprise_id, user_id=user.id,
+                            status="running", label="排队中", created_at=utcnow(), task_id=task_id))
+    backend.store_result(ids["progress"], {"done": 7, "total": 40, "label": "档案移交名册表"}, "PROGRESS")
+    backend.store_result(ids["refused"], LookupError("企业“某厂”还没有导入退休人员名册"), "FAILURE")
+    backend.store_result(ids["crashed"], RuntimeError("/data/410105195001010011 not found"), "FAILURE")
+
+    ent_b = sign_in(create_app(cfg, bundle_text_pdf=False), "ent_b")
+    state = ent_b.get(f"/api/documents/{TOKENS['progress']}").json()
+    assert (state["status"], state["done"], state["total"], state["label"]) == ("running", 7, 40, "档案移交名册表")
+    assert "正在生成：档案移交名册表（7/40）" in ent_b.get("/documents").text
+    refused = ent_b.get(f"/api/documents/{TOKENS['refused']}").json()
+    assert refused["status"] == "failed" and "还没有导入退休人员名册" in refused["error"]
+    crashed = ent_b.get(f"/api/documents/{TOKENS['crashed']}").json()
+    assert crashed["status"] == "failed" and "410105" not in crashed["error"] and "联系管理员" in crashed["error"]
