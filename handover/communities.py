@@ -233,6 +233,7 @@ def decide(session: Session, county: str, street: str, name: str, status: str, a
     holds = list(session.scalars(select(CommunityHoldRow).where(CommunityHoldRow.county == key[0],
                                                                 CommunityHoldRow.street == key[1],
                                                                 CommunityHoldRow.name == key[2])))
+    changed = [h.retiree_id for h in holds]
     if status == CONFIRMED:
         _reroute(session, holds, load_registry(session))
         affected = len(holds)
@@ -248,8 +249,19 @@ def decide(session: Session, county: str, street: str, name: str, status: str, a
         hold(session, [(r.id, Destination(county=key[0], street=key[1], community=key[2]), "", rule)
                        for r in routed])
         affected = len(holds) + len(routed)
+        changed += [r.id for r in routed]
+    _roster_changed(session, changed)
     session.flush()
     return Decision(*key, status, row.code, affected)
+
+
+def _roster_changed(session: Session, retiree_ids: list[int]) -> None:
+    """The enterprises of people re-routed or held by a decision: their bundles are out of date."""
+    from .registry import roster_changed
+
+    if retiree_ids:
+        roster_changed(session, session.scalars(select(RetireeRow.enterprise_id)
+                                                .where(RetireeRow.id.in_(retiree_ids)).distinct()))
 
 
 def _reroute(session: Session, holds: list[CommunityHoldRow], registry: Registry) -> None:

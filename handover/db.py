@@ -58,6 +58,9 @@ class EnterpriseRow(Base):
     contact: Mapped[str] = mapped_column(String(64), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    # The last change of its retirees or their assignments (``registry.roster_changed``): a bundle
+    # built before it is out of date.
+    roster_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ImportRow(Base):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import communities
 from .db import EnterpriseRow, RetireeRow
+from .clock import utcnow
 from .errors import InputRefused
 from .models import Address, Destination, Enterprise, Retiree
 from .policy import load_profile
@@ -15,6 +18,16 @@ from .routing import Assignment
 
 class RegistryError(InputRefused):
     """A registry request that cannot be met; the message is for the user, in Chinese."""
+
+
+def roster_changed(session: Session, enterprise_ids: Iterable[int]) -> None:
+    """Record that these enterprises' retirees or their assignments changed now: bundles built
+    before are out of date (the web's documents page says 已过期). Every writer of ``retirees`` calls
+    it in its own transaction. The Python clock, as the bundles' ``created_at``: microseconds on
+    both dialects, where SQLite's ``now()`` has whole seconds."""
+    ids = sorted({i for i in enterprise_ids if i is not None})
+    if ids:
+        session.execute(update(EnterpriseRow).where(EnterpriseRow.id.in_(ids)).values(roster_changed_at=utcnow()))
 
 
 def add_enterprise(session: Session, enterprise: Enterprise, region: str) -> EnterpriseRow:
@@ -98,4 +111,5 @@ def set_override(session: Session, id_number: str, destination: Destination, rea
                                                             destination.community)
     row.dest_code = destination.code
     row.route_rule = f"人工指定：{reason}" if reason else "人工指定"
+    roster_changed(session, [row.enterprise_id])
     return row

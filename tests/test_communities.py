@@ -35,6 +35,13 @@ def roster(tmp_path, chosen: dict[int, Destination], seed: int = 41, n: int = 6)
     return b, write_xlsx(tmp_path / f"名册{seed}.xlsx", b.retirees, b.enterprise)
 
 
+def _roster_changed_at(batch):
+    from handover.db import EnterpriseRow
+
+    with session_scope() as s:
+        return s.scalar(select(EnterpriseRow.roster_changed_at).where(EnterpriseRow.name == batch.enterprise.name))
+
+
 def people(batch) -> dict[str, object]:
     with session_scope() as s:
         return {r.name: a for r, a in retirees_of(s, batch.enterprise.name)}
@@ -63,9 +70,11 @@ def test_after_an_admin_confirms_the_community_the_held_rows_go_through(data_dir
     b, path = roster(tmp_path, {1: new, 4: new})
     with session_scope() as s:
         import_roster(s, path, b.enterprise.name)
+    imported = _roster_changed_at(b)
     with session_scope() as s:
         decision = decide(s, "二七区", "建中街街道", "康复前街社区", CONFIRMED, "管理员甲", code="410103002009")
     assert decision.released == 2
+    assert _roster_changed_at(b) > imported  # its people were routed: an earlier bundle is out of date
     for i in (1, 4):
         a = people(b)[b.retirees[i].name]
         assert a.destination == new.model_copy(update={"code": "410103002009"}) and a.rule == "确认的移交地"
@@ -86,9 +95,11 @@ def test_a_rejected_community_is_an_error_and_its_held_rows_wait_for_a_person(da
     b, path = roster(tmp_path, {3: TYPO})
     with session_scope() as s:
         import_roster(s, path, b.enterprise.name)
+    imported = _roster_changed_at(b)
     with session_scope() as s:
         assert decide(s, *TYPO.model_dump(exclude={"code"}).values(), REJECTED, "管理员甲",
                       reason="应为建中街社区").released == 1
+    assert _roster_changed_at(b) > imported
     a = people(b)[b.retirees[3].name]
     assert a.destination is None and "驳回" in a.rule
     b2, path2 = roster(tmp_path, {0: TYPO}, seed=43)

@@ -67,7 +67,8 @@ def _ours(name, type_, _parents) -> bool:
 def _made_by_an_earlier_version(cfg) -> None:
     """What init_db did before migrations: create_all of every registered table, then the schema
     steps; with rows in it, access_requests as it was before its 利用效果 column, retirees
-    before the list indexes of revision 0002, and no table of a later revision."""
+    before the list indexes of revision 0002, enterprises and web_bundles before 0005's columns,
+    and no table of a later revision."""
     models()
     engine = engine_for(cfg.db_url)
     Base.metadata.create_all(engine)
@@ -84,6 +85,8 @@ def _made_by_an_earlier_version(cfg) -> None:
         s.add(EnterpriseRow(name="郑州第一机床厂", uscc="91410100MA40000001", region="henan-zhengzhou",
                             location={}))
         audit.record(s, "甲", "login", "甲", "")
+    with engine.begin() as conn:  # after the rows: today's models write these columns
+        _undo_0005(conn)
 
 
 def _session(engine):
@@ -204,6 +207,7 @@ def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
             conn.execute(text(f"DROP INDEX {name}"))
         for table in LATER_TABLES:  # and what the later revisions add
             conn.execute(text(f"DROP TABLE {table}"))
+        _undo_0005(conn)
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     core_db._created.clear()
     _upgrade_at_start_or_by_command(engine, database)
@@ -211,7 +215,7 @@ def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
     assert schema_state(engine).current == HEAD
 
 
-# The tables of the revisions after 0002: 0003 (acceptance), 0004 (community contacts).
+# The tables of the revisions after 0002: 0003 (acceptance), 0004 (community contacts); 0005 adds columns only.
 ACCEPTANCE_TABLES = ("acceptance_marks", "acceptances")
 LATER_TABLES = (*ACCEPTANCE_TABLES, "community_contacts")
 
@@ -228,13 +232,14 @@ def _upgrade_at_start_or_by_command(engine, database) -> None:
 
 @both
 def test_a_database_at_0002_gets_the_acceptance_tables_and_the_community_contacts(database):
-    """Revisions 0003 (the 验收 of received packages) and 0004 (the 联系卡's 社区联系人 and 服务电话) on
-    a database made at 0002: automatic on SQLite, `handover db upgrade` on PostgreSQL; the tables
+    """Revisions 0003 (the 验收 of received packages), 0004 (the 联系卡's 社区联系人 and 服务电话) and
+    0005 (bundle jobs, roster changes) on a database made at 0002: automatic on SQLite, `handover db upgrade` on PostgreSQL; the tables
     they make are the ones the models declare."""
     engine = init_db(database)
     with engine.begin() as conn:
         for table in LATER_TABLES:
             conn.execute(text(f"DROP TABLE {table}"))
+        _undo_0005(conn)
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     core_db._created.clear()
     _upgrade_at_start_or_by_command(engine, database)
@@ -243,3 +248,38 @@ def test_a_database_at_0002_gets_the_acceptance_tables_and_the_community_contact
         "uq_acceptance_marks_item"}
     assert schema_state(engine).current == HEAD
     assert _differences(engine) == []
+
+
+def _undo_0005(conn) -> None:
+    conn.execute(text("ALTER TABLE enterprises DROP COLUMN roster_changed_at"))
+    conn.execute(text("ALTER TABLE web_bundles DROP COLUMN task_id"))
+    conn.execute(text("ALTER TABLE web_bundles DROP COLUMN heartbeat_at"))
+
+
+@both
+def test_a_database_at_0004_gets_the_bundle_job_columns(database):
+    """Revision 0005 on a database made at 0004, with a bundle and an enterprise in it: the new
+    columns are added, the bundle row kept with an empty task id."""
+    engine = init_db(database)
+    with engine.begin() as conn:
+        _undo_0005(conn)
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+        conn.execute(text("INSERT INTO enterprises (name, uscc, region, location, insured_county, "
+                          "legal_representative, contact, phone) "
+                          "VALUES ('甲厂', '91410100MA00000001', 'henan-zhengzhou', '{}', '', '', '', '')"))
+        conn.execute(text("INSERT INTO web_users (username, display_name, password_hash, role, active, "
+                          "session_version) VALUES ('ent', '', 'x', 'enterprise', true, 1)"))
+        conn.execute(text("INSERT INTO web_bundles (token, enterprise_id, user_id, status, done, total, label, "
+                          "error, persons, manifest) SELECT 'abc', e.id, u.id, 'done', 1, 1, '', '', 1, '{}' "
+                          "FROM enterprises e, web_users u"))
+    core_db._created.clear()
+    if engine.dialect.name == "sqlite":
+        init_db(database)
+    else:
+        with pytest.raises(SchemaOutdated):
+            init_db(database)
+        assert _cli("db", "upgrade").exit_code == 0
+    assert schema_state(engine).current == HEAD == "0005"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT task_id, heartbeat_at FROM web_bundles")).one() == ("", None)
+        assert conn.execute(text("SELECT roster_changed_at FROM enterprises")).scalar() is None

@@ -188,3 +188,35 @@ def test_a_seventy_tick_the_birth_date_contradicts_is_a_warning_with_its_row(dat
     assert [p.row for p in found] == [5, 7]  # title, 单位名称 and header rows above the first person
     assert all(not p.is_error and "特殊人员情况" in p.column for p in found)
     assert "69周岁" in found[0].message and "70周岁" in found[1].message
+
+
+def _roster_changed_at(name: str):
+    from handover.db import EnterpriseRow
+
+    with session_scope() as s:
+        return s.scalar(select(EnterpriseRow.roster_changed_at).where(EnterpriseRow.name == name))
+
+
+def test_the_enterprises_roster_change_is_timed_by_import_and_override_not_by_a_dry_run(data_dir, tmp_path):
+    """enterprises.roster_changed_at: what makes an earlier bundle 已过期 on the web's documents page."""
+    b, other = make_batch("henan-zhengzhou", 5, seed=44), make_batch("henan-zhengzhou", 3, seed=45)
+    register(b)
+    register(other)
+    path = write_csv(tmp_path / "r.csv", b.retirees)
+    assert _roster_changed_at(b.enterprise.name) is None
+    with session_scope() as s:
+        import_roster(s, path, b.enterprise.name)
+    imported = _roster_changed_at(b.enterprise.name)
+    assert imported is not None
+    with session_scope() as s:
+        import_roster(s, path, b.enterprise.name, dry_run=True)
+    assert _roster_changed_at(b.enterprise.name) == imported
+    with session_scope() as s:
+        import_roster(s, path, b.enterprise.name)  # the same file again: the people are updated
+    again = _roster_changed_at(b.enterprise.name)
+    assert again > imported
+    with session_scope() as s:
+        set_override(s, b.retirees[0].id_number, Destination(county="中原区", street="建设路街道",
+                                                             community="棉纺路社区"), "本人申请")
+    assert _roster_changed_at(b.enterprise.name) > again
+    assert _roster_changed_at(other.enterprise.name) is None  # no other enterprise's

@@ -45,22 +45,26 @@ class RosterUploadRow(Base):
 
 
 class BundleRow(Base):
-    """A generation of the enterprise's transfer documents (docgen bundle), run in the background."""
+    """A generation of the enterprise's transfer documents (docgen bundle), run by the workers
+    (``task_id``) or, without a broker, by a thread of a web process (``heartbeat_at``)."""
 
     __tablename__ = "web_bundles"
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True)  # random hex, names the folder
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done | failed
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done | failed | interrupted
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     label: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(String(400), default="")
     persons: Mapped[int] = mapped_column(Integer, default=0)
     manifest: Mapped[dict] = mapped_column(JSON, default=dict)  # documents, warnings, zip name
+    # Set by the web process (utcnow, microseconds): compared with enterprises.roster_changed_at.
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    task_id: Mapped[str] = mapped_column(String(64), default="", server_default="")  # the Celery task's, when queued
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # in-process run alive
 
 
 class IntakeRow(Base):

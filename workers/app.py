@@ -15,6 +15,7 @@ longest task (see ``PAGE_TIME_LIMIT`` and ``FINISH_TIME_LIMIT``).
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from celery import Celery
 from celery.signals import worker_process_init
@@ -82,6 +83,13 @@ def make_app(cfg: Settings | None = None) -> Celery:
 
 
 app = make_app()
+
+
+@lru_cache(maxsize=8)
+def app_for(cfg: Settings) -> Celery:
+    """An app of these settings, to send tasks and read their state from a process whose
+    settings are its own (the web app's ``cfg``), not those ``app`` was made with at import."""
+    return make_app(cfg)
 
 
 @worker_process_init.connect

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from archive_store.storage import open_storage, sha256_file
@@ -52,11 +53,14 @@ def import_roster(roster_key: str, enterprise: str, valid_only: bool = False,
 
 
 def generate_bundle(enterprise: str, out_dir: str, region: str | None = None, pdf: bool = True,
-                    per_person: bool | None = None, cfg: Settings | None = None) -> dict:
+                    per_person: bool | None = None, cfg: Settings | None = None, *,
+                    text_pdf: bool | None = None, progress: Callable[[int, int, str], None] | None = None) -> dict:
     """``docgen.bundle.generate_bundle`` for the imported retirees of ``enterprise``, into ``out_dir``
-    (a folder the requester can read: shared disk, or the same machine in embedded mode)."""
+    (a folder the requester can read: shared disk, or the same machine in embedded mode).
+    ``text_pdf``: the text documents' PDFs through LibreOffice (None: when installed; never without
+    ``pdf``). ``progress(done, total, label)`` is called as documents are written. The answer holds
+    counts only (workers log it): the documents are listed in ``out_dir``/manifest.json."""
     from archive_store.bundle_inputs import bundle_inputs
-    from archive_store.storage import open_storage
     from docgen.bundle import generate_bundle as run_bundle
     from handover.communities import contacts
     from handover.policy import load_profile
@@ -71,12 +75,12 @@ def generate_bundle(enterprise: str, out_dir: str, region: str | None = None, pd
     if not people:
         raise LookupError(f"企业“{enterprise}”还没有导入退休人员名册")
     manifest = run_bundle(company, [r for r, _ in people], load_profile(region or registered_region),
-                          Path(out_dir), assignments=[a for _, a in people], pdf=pdf, per_person=per_person,
-                          text_pdf=None if pdf else False, missing=received.missing,
-                          receipts=received.receipts, contacts=published)
-    return {"out_dir": str(out_dir), "documents": len(manifest.documents), "transferred": manifest.transferred,
-            "excluded": manifest.excluded, "unassigned": manifest.unassigned, "zip": manifest.zip_path,
-            "warnings": list(manifest.warnings)}
+                          Path(out_dir), assignments=[a for _, a in people], progress=progress, pdf=pdf,
+                          per_person=per_person, text_pdf=text_pdf if pdf else False,
+                          missing=received.missing, receipts=received.receipts, contacts=published)
+    return {"out_dir": str(out_dir), "documents": len(manifest.documents), "persons": len(people),
+            "transferred": manifest.transferred, "excluded": manifest.excluded, "unassigned": manifest.unassigned,
+            "zip": manifest.zip_path, "warnings": list(manifest.warnings)}
 
 
 def check_volume(volume_dir: str, region: str) -> dict:

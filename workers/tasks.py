@@ -17,6 +17,7 @@ too (``workers.app.dossier_queue``), and whichever worker takes them writes the 
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import chord
 from sqlalchemy.exc import OperationalError
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 TRANSIENT = (StorageUnavailable, OperationalError)  # storage down, database busy
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 300, "retry_jitter": True,
          "max_retries": 8}
+PROGRESS_INTERVAL = 0.5  # seconds between a bundle's progress reports
 PENDING_RETRIES = 90  # finish waits up to ~15 min for pages still running elsewhere
 
 
@@ -96,8 +98,18 @@ def import_roster(self, roster_key: str, enterprise: str, valid_only: bool = Fal
 
 @app.task(bind=True, name="handover.generate_bundle", **RETRY)
 def generate_bundle(self, enterprise: str, out_dir: str, region: str | None = None, pdf: bool = True,
-                    per_person: bool | None = None) -> dict:
-    return jobs.generate_bundle(enterprise, out_dir, region, pdf, per_person)
+                    per_person: bool | None = None, text_pdf: bool | None = None) -> dict:
+    """Progress as the task's state ``PROGRESS`` with ``{done, total, label}`` in the result
+    backend, where the web's documents page reads it (``web.bundles``)."""
+    last = [0.0]
+
+    def progress(done: int, total: int, label: str) -> None:
+        if time.monotonic() - last[0] > PROGRESS_INTERVAL or done == total:
+            last[0] = time.monotonic()
+            self.update_state(state="PROGRESS", meta={"done": done, "total": total, "label": label[:200]})
+
+    return jobs.generate_bundle(enterprise, out_dir, region, pdf, per_person, text_pdf=text_pdf,
+                                progress=None if self.request.is_eager else progress)
 
 
 @app.task(bind=True, name="handover.check_volume", **RETRY)

@@ -21,7 +21,7 @@ from .. import communities
 from ..db import EnterpriseRow, ImportRow, RetireeRow
 from ..models import Enterprise
 from ..policy import PolicyProfile, load_profile
-from ..registry import enterprise_row, to_enterprise
+from ..registry import enterprise_row, roster_changed, to_enterprise
 from ..routing import SOURCE_LABELS, Assignment, route
 from . import problems as P
 from .problems import Problem, Severity
@@ -184,6 +184,8 @@ def _store(session, pending, context: _Context, report) -> None:
         session.execute(update(RetireeRow), updates)
         report.rows_updated += len(updates)
         communities.release(session, (u["id"] for u in updates))
+    if new_rows or updates:
+        roster_changed(session, [enterprise_id])
     if held:
         ids_of = dict(session.execute(select(RetireeRow.id_number, RetireeRow.id)
                                       .where(RetireeRow.id_number.in_(list(held)))).all())

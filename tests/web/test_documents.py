@@ -133,3 +133,80 @@ def test_documents_page_names_the_regions_own_documents(app, seed):
     html = ent_b.get("/documents", headers={"accept": "text/html"}).text
     assert "按本地区政策包括：" in html and "介绍信" in html
     assert "移交地调查表" not in html
+
+
+def _newest_token(seed) -> str:
+    from sqlalchemy import select
+
+    from handover.db import session_scope
+    from web.tables import BundleRow
+
+    with session_scope(seed.cfg) as s:
+        return s.scalar(select(BundleRow.token).order_by(BundleRow.id.desc()).limit(1))
+
+
+def test_a_bundle_built_before_the_roster_changed_is_out_of_date_until_regenerated(app, seed, tmp_path):
+    """Fresh after generation; 已过期 with the date of the change once the roster is imported
+    again; the page's one button generates a new one, which is fresh."""
+    from handover.roster.writer import write_xlsx
+
+    ent_b = sign_in(app, "ent_b")
+    first = wait_done(ent_b, ent_b.post("/api/documents").json()["token"])
+    assert first["status"] == "done" and first["stale"] is False
+    imported_at = first["roster_changed_at"]
+    assert imported_at and imported_at <= first["created_at"]  # the seed's import, before the bundle
+    assert "已过期" not in ent_b.get("/documents").text
+
+    path = write_xlsx(tmp_path / "名册.xlsx", seed.batch_b.retirees, seed.batch_b.enterprise)
+    with path.open("rb") as fh:
+        upload = ent_b.post("/api/roster/uploads", files={"file": (path.name, fh, "application/octet-stream")})
+    r = ent_b.post(f"/api/roster/uploads/{upload.json()['token']}/import", json={"mode": "all"})
+    assert r.json()["report"]["rows_updated"] == 8
+
+    state = ent_b.get(f"/api/documents/{first['token']}").json()
+    assert state["status"] == "done" and state["stale"] is True
+    assert state["roster_changed_at"] >= first["created_at"] and state["roster_changed_at"] != imported_at
+    html = ent_b.get("/documents").text
+    assert "已过期" in html and 'id="bundle-regenerate"' in html
+    assert state["roster_changed_at"][:10] in html  # the date of the change
+    assert ent_b.get(f"/documents/{first['token']}/bundle.zip").status_code == 200  # still there to compare
+
+    assert ent_b.post("/documents/generate", follow_redirects=False).status_code == 303
+    token = _newest_token(seed)
+    assert token != first["token"]
+    second = wait_done(ent_b, token)
+    assert second["status"] == "done" and second["stale"] is False
+    assert ent_b.get(f"/api/documents/{first['token']}").json()["stale"] is True
+    assert "已过期" not in ent_b.get("/documents").text
+
+
+def test_a_bundle_whose_web_process_ended_is_interrupted_and_may_be_generated_again(app, seed):
+    """Without workers a bundle runs in a thread of a web process; when that process ends (a
+    restart) its heartbeat stops: the row is shown 已中断 instead of running for ever, and a new
+    generation is accepted. One whose heartbeat is recent still counts as running."""
+    import datetime as dt
+
+    from handover.clock import utcnow
+    from handover.db import session_scope
+    from web.bundles import LOST_AFTER
+    from web.tables import BundleRow, UserRow
+    from sqlalchemy import select
+
+    def left_running(token: str, heartbeat: dt.datetime) -> None:
+        with session_scope(seed.cfg) as s:
+            user = s.scalar(select(UserRow).where(UserRow.username == "ent_b"))
+            s.add(BundleRow(token=token, enterprise_id=user.enterprise_id, user_id=user.id, status="running",
+                            label="社区花名册", done=3, total=40, created_at=heartbeat, heartbeat_at=heartbeat))
+
+    ent_b = sign_in(app, "ent_b")
+    left_running("a" * 32, utcnow() - 2 * LOST_AFTER)
+    state = ent_b.get(f"/api/documents/{'a' * 32}").json()
+    assert state["status"] == "interrupted" and "中断" in state["error"]
+    assert "已中断" in ent_b.get("/documents").text
+    new = ent_b.post("/api/documents").json()
+    assert new["token"] != "a" * 32
+    assert wait_done(ent_b, new["token"])["status"] == "done"
+
+    left_running("b" * 32, utcnow())
+    assert ent_b.get(f"/api/documents/{'b' * 32}").json()["status"] == "running"
+    assert ent_b.post("/api/documents").json()["token"] == "b" * 32  # one at a time per enterprise

@@ -183,6 +183,11 @@ def test_an_older_database_gets_the_effect_column(seed):
         conn.execute(text("DROP TABLE alembic_version"))  # made before migrations: the legacy path
         for index in ("ix_retirees_enterprise_place", "ix_retirees_enterprise_roster"):  # revision 0002's
             conn.execute(text(f"DROP INDEX {index}"))
+        for table in ("acceptance_marks", "acceptances", "community_contacts"):  # revisions 0003 and 0004
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE enterprises DROP COLUMN roster_changed_at"))  # revision 0005's
+        conn.execute(text("ALTER TABLE web_bundles DROP COLUMN task_id"))
+        conn.execute(text("ALTER TABLE web_bundles DROP COLUMN heartbeat_at"))
     core_db._created.pop(seed.cfg.db_url, None)
     if engine.dialect.name != "sqlite":  # a server database is upgraded by `handover db upgrade`
         core_db.upgrade(engine)

@@ -39,10 +39,22 @@ def _own(request: Request, session: Session, user: CurrentUser, token: str) -> B
     return row
 
 
-def _json(row: BundleRow) -> dict:
+def _roster_changed_at(session: Session, enterprise_id: int):
+    return session.scalar(select(EnterpriseRow.roster_changed_at).where(EnterpriseRow.id == enterprise_id))
+
+
+def _current(request: Request, session: Session, row: BundleRow) -> BundleRow:
+    return bundles.refresh(session, row, request.app.state.cfg, _folder(request, row.token))
+
+
+def _json(row: BundleRow, roster_changed_at) -> dict:
+    """``stale``: finished before the enterprise's roster last changed (re-import, a person's
+    destination, a community decision): the documents no longer match it."""
+    stale = row.status == bundles.DONE and roster_changed_at is not None and roster_changed_at > row.created_at
     return {"token": row.token, "status": row.status, "done": row.done, "total": row.total, "label": row.label,
             "error": row.error, "persons": row.persons,
             "created_at": clock.iso(row.created_at, "seconds"),
+            "stale": stale, "roster_changed_at": clock.iso(roster_changed_at, "seconds"),
             "documents": [{"index": i, "type": d["type"], "title": d["title"], "path": d["path"],
                            "format": d["format"], "community": d["community"], "rows": d["rows"],
                            "pages": d.get("pages")} for i, d in enumerate(row.manifest.get("documents", []))],
@@ -51,26 +63,28 @@ def _json(row: BundleRow) -> dict:
 
 def _generate(request: Request, session: Session, user: CurrentUser) -> BundleRow:
     running = session.scalar(select(BundleRow).where(BundleRow.enterprise_id == user.enterprise_id,
-                                                     BundleRow.status == "running"))
-    if running is not None:
+                                                     BundleRow.status == bundles.RUNNING))
+    if running is not None and _current(request, session, running).status == bundles.RUNNING:
         return running
     people = session.scalar(select(func.count()).select_from(RetireeRow)
                             .where(RetireeRow.enterprise_id == user.enterprise_id)) or 0
     if people == 0:
         raise HTTPException(400, "本企业还没有导入任何退休人员，请先上传并导入名册")
-    row = BundleRow(token=new_token(), enterprise_id=user.enterprise_id, user_id=user.id, status="running",
-                    persons=people, label="排队中")
+    cfg = request.app.state.cfg
+    # created_at from this clock, as enterprises.roster_changed_at: the staleness test compares them.
+    row = BundleRow(token=new_token(), enterprise_id=user.enterprise_id, user_id=user.id, status=bundles.RUNNING,
+                    persons=people, label="排队中", created_at=clock.utcnow(), task_id=bundles.new_task_id(cfg))
     session.add(row)
     audit.record(session, user.username, "generate_bundle", user.enterprise_name, "", persons=people)
-    session.commit()  # the thread reads the row
-    bundles.start(request.app.state.sessionmaker, row.id, user.enterprise_name, _folder(request, row.token),
-                  request.app.state.bundle_text_pdf, request.app.state.cfg)
+    session.commit()  # the job reads the row
+    bundles.start(request.app.state.sessionmaker, row, user.enterprise_name, _folder(request, row.token),
+                  request.app.state.bundle_text_pdf, cfg)
     return row
 
 
 def _file(request: Request, session: Session, user: CurrentUser, token: str, index: int | None):
-    row = _own(request, session, user, token)
-    if row.status != "done":
+    row = _current(request, session, _own(request, session, user, token))
+    if row.status != bundles.DONE:
         raise HTTPException(409, "文书尚未生成完成")
     folder = _folder(request, token).resolve()
     if index is None:
@@ -114,8 +128,10 @@ def _region_documents(session: Session, user: CurrentUser) -> list[str]:
 def documents_page(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
     rows = list(session.scalars(select(BundleRow).where(BundleRow.enterprise_id == user.enterprise_id)
                                 .order_by(BundleRow.id.desc()).limit(10)))
-    latest = _json(rows[0]) if rows else None
-    return page(request, "documents.html", rows=rows, latest=latest, labels=DOCUMENT_LABELS, region_documents=_region_documents(session, user),
+    latest = _json(_current(request, session, rows[0]), _roster_changed_at(session, user.enterprise_id)) \
+        if rows else None
+    return page(request, "documents.html", rows=rows, latest=latest, labels=DOCUMENT_LABELS,
+                region_documents=_region_documents(session, user),
                 lines=grouped(latest["documents"]) if latest else [])
 
 
@@ -140,10 +156,11 @@ def bundle_file(request: Request, token: str, index: int, user: CurrentUser = De
 @router.post("/api/documents", tags=["移交文书"], summary="开始生成本企业的移交文书", status_code=202,
              dependencies=[Depends(verify_csrf)])
 def api_generate(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
-    return _json(_generate(request, session, user))
+    return _json(_generate(request, session, user), _roster_changed_at(session, user.enterprise_id))
 
 
-@router.get("/api/documents/{token}", tags=["移交文书"], summary="生成进度与文书清单")
+@router.get("/api/documents/{token}", tags=["移交文书"], summary="生成进度与文书清单；stale：名册在生成后有变更（已过期）")
 def api_bundle(request: Request, token: str, user: CurrentUser = Depends(enterprise_only),
                session: Session = Depends(db)):
-    return _json(_own(request, session, user, token))
+    row = _current(request, session, _own(request, session, user, token))
+    return _json(row, _roster_changed_at(session, user.enterprise_id))
