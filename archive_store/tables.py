@@ -62,7 +62,9 @@ class VolumeRow(Base):
     prefix: Mapped[str] = mapped_column(String(400))  # object-key prefix of the volume folder
     originals_sha256: Mapped[str] = mapped_column(String(64))  # digest over the originals/ files
     id_number: Mapped[str] = mapped_column(String(18), index=True)
-    id_reversed: Mapped[str] = mapped_column(String(18), index=True)  # ID-suffix search
+    # ID-suffix search: a range that needs a bytewise order (revision 0006: "C" on PostgreSQL).
+    id_reversed: Mapped[str] = mapped_column(String(18).with_variant(String(18, collation="C"), "postgresql"),
+                                             index=True)
     name: Mapped[str] = mapped_column(String(64), default="", index=True)
     enterprise_name: Mapped[str] = mapped_column(String(200), default="")
     retiree_id: Mapped[int | None] = mapped_column(ForeignKey("retirees.id"), nullable=True)
