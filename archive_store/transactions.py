@@ -79,12 +79,8 @@ def try_write_transaction(session: Session) -> bool:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout or 0)}")
 
 
-def next_volume_no(session: Session, community_id: int) -> int:
-    """Reserve the next 案卷号 of a community (call inside ``write_transaction``).
-
-    The counter row is incremented in the same transaction as the volume row that uses the
-    number, so a rolled-back publish gives its number back: numbers are unique and gap-free.
-    """
+def _counter(session: Session, community_id: int) -> CounterRow:
+    """The community's 档号 counter under a row lock, made on first use past its highest volume."""
     counter = session.execute(
         select(CounterRow).where(CounterRow.community_id == community_id).with_for_update()
     ).scalar_one_or_none()
@@ -93,6 +89,16 @@ def next_volume_no(session: Session, community_id: int) -> int:
                                  .where(VolumeRow.community_id == community_id)) or 0
         counter = CounterRow(community_id=community_id, next_volume_no=highest + 1)
         session.add(counter)
+    return counter
+
+
+def next_volume_no(session: Session, community_id: int) -> int:
+    """Reserve the next 案卷号 of a community (call inside ``write_transaction``).
+
+    The counter row is incremented in the same transaction as the volume row that uses the
+    number, so a rolled-back publish gives its number back: numbers are unique and gap-free.
+    """
+    counter = _counter(session, community_id)
     number = counter.next_volume_no
     counter.next_volume_no = number + 1
     session.flush()
@@ -110,14 +116,7 @@ def take_volume_no(session: Session, community_id: int, number: int) -> int:
     if session.scalar(select(VolumeRow.id).where(VolumeRow.community_id == community_id,
                                                  VolumeRow.volume_no == number)) is not None:
         raise Conflict(f"案卷号 {number} 已被使用")
-    counter = session.execute(
-        select(CounterRow).where(CounterRow.community_id == community_id).with_for_update()
-    ).scalar_one_or_none()
-    if counter is None:
-        highest = session.scalar(select(func.max(VolumeRow.volume_no))
-                                 .where(VolumeRow.community_id == community_id)) or 0
-        counter = CounterRow(community_id=community_id, next_volume_no=highest + 1)
-        session.add(counter)
+    counter = _counter(session, community_id)
     counter.next_volume_no = max(counter.next_volume_no, number + 1)
     session.flush()
     return number
