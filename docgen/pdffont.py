@@ -14,7 +14,8 @@ reportlab embeds TrueType (glyf) outlines only; the Noto CJK collections on Debi
 Characters the chosen face lacks are drawn with the next available face (``font_for``). Rare
 name characters outside GB 2312 (堃, 喆, 玥, 䶮, 𬌗 …) are covered by ``cover(text)``: the few
 glyphs a document run needs are taken from Noto Serif CJK SC and converted on the spot (a
-fraction of a second, cached by character set), so no retiree's name is left blank in a PDF.
+fraction of a second, cached by character set), or, for characters of the CJK extensions Noto lacks
+(𬱖 …), from 花園明朝 (``fonts-hanazono``), so no retiree's name is left blank in a PDF.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import hashlib
 import os
 import threading
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import Callable
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
@@ -34,6 +36,7 @@ from handover.errors import Unavailable
 
 NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
 KAI = Path("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf")
+HANAZONO = tuple(Path(f"/usr/share/fonts/truetype/hanazono/HanaMin{x}.ttf") for x in "AB")
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handover"
 
 
@@ -185,29 +188,71 @@ def _noto_glyphs(chars: str) -> Path | None:
     return _save(face, target)
 
 
-# The one extra face cover() made: it holds every rare character this process has needed so far,
-# so a long-running server keeps a single small fallback rather than one per document run.
-_EXTRA: list[str] = []
-_COVERED: set[str] = set()
+def _hanazono_glyphs(path: Path, chars: str) -> Path | None:
+    """A small font holding those of ``chars`` that a 花園明朝 face (TrueType already) has."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont as FtFont
+
+    digest = hashlib.sha1("".join(sorted(chars)).encode()).hexdigest()[:16]
+    target = CACHE / f"{path.stem.lower()}-{digest}.ttf"
+    if target.is_file():
+        return target
+    face = FtFont(str(path), lazy=True)
+    have = [c for c in chars if ord(c) in face.getBestCmap()]
+    if not have:
+        return None
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    sub = subset.Subsetter(options)
+    sub.populate(text="".join(have))
+    sub.subset(face)
+    for record in face["name"].names:
+        if record.nameID == 6:
+            record.string = f"{path.stem}-{digest}"
+    return _save(face, target)
+
+
+def _glyph_sources() -> list[tuple[str, Callable[[str], Path | None]]]:
+    """Where cover() takes a rare character from, in order: Noto Serif CJK SC (the look of the
+    documents' own face), then 花園明朝 A and B (Debian ``fonts-hanazono``: CJK extensions B–F,
+    where name characters such as 𬱖 U+2C456 live that Noto lacks)."""
+    sources: list[tuple[str, Callable[[str], Path | None]]] = []
+    if settings().pdf_noto:
+        sources.append(("NotoSC", _noto_glyphs))
+    sources += [(p.stem, partial(_hanazono_glyphs, p)) for p in HANAZONO if p.is_file()]
+    return sources
+
+
+# The extra faces cover() made, one per source: each holds every rare character this process has
+# needed from it so far, so a long-running server keeps a few small fallbacks rather than one per
+# document run.
+_EXTRA: dict[str, str] = {}
+_COVERED: dict[str, set[str]] = {}
 _LOCK = threading.Lock()
 
 
 def cover(text: str) -> PdfFonts:
     """Make every character of ``text`` drawable if any installed face has it; the fonts to use."""
-    lacking = pdf_fonts().missing(text)
-    if lacking and settings().pdf_noto:
-        with _LOCK:
-            chars = "".join(sorted(_COVERED | lacking))
-            path = _noto_glyphs(chars)
+    if not pdf_fonts().missing(text):
+        return pdf_fonts()
+    with _LOCK:
+        for source, make in _glyph_sources():
+            lacking = pdf_fonts().missing(text)
+            if not lacking:
+                break
+            covered = _COVERED.setdefault(source, set())
+            path = make("".join(sorted(covered | lacking)))
             if path is not None:
-                _EXTRA[:] = [_register(f"NotoSC-{path.stem[8:]}", path)]
-                _COVERED.update(lacking)
+                _EXTRA[source] = _register(f"{source}-{path.stem.rsplit('-', 1)[-1]}", path)
+                covered.update(lacking)
     return pdf_fonts()
 
 
 def pdf_fonts() -> PdfFonts:
     base = _base_fonts()
-    return replace(base, fallbacks=base.fallbacks + tuple(_EXTRA)) if _EXTRA else base
+    return replace(base, fallbacks=base.fallbacks + tuple(_EXTRA.values())) if _EXTRA else base
 
 
 @lru_cache(maxsize=1)

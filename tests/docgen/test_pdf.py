@@ -190,6 +190,21 @@ def test_a_name_beyond_the_bmp_copies_out_of_the_pdf_as_written(batch, profile, 
     assert not any("陈" + "\ufffd" in t for t in texts)
 
 
+def test_a_name_noto_lacks_is_drawn_from_hanazono_and_copies_out(batch, profile, tmp_path):
+    """陈𬱖 (U+2C456, CJK extension E: in no Noto face, in 花園明朝B of fonts-hanazono): no 缺少字符
+    warning, the glyph embedded from HanaMinB, and pdftotext gives the name back."""
+    from docgen.bundle import generate_bundle
+
+    rare = "陈\U0002C456"
+    people = [batch.retirees[0].model_copy(update={"name": rare})] + batch.retirees[1:5]
+    m = generate_bundle(batch.enterprise, people, profile, tmp_path, text_pdf=False, per_person=False)
+    assert not any("缺少字符" in w for w in m.warnings)
+    roster = next(e for e in m.by_type("community_roster", "pdf")
+                  if rare in _flat("".join(pdftotext_pages(tmp_path / e.path))))
+    fonts = subprocess.run(["pdffonts", str(tmp_path / roster.path)], capture_output=True, text=True).stdout
+    assert "HanaMinB" in fonts
+
+
 def test_a_character_no_face_has_is_reported(batch, profile, tmp_path):
     from docgen.bundle import generate_bundle
 
