@@ -199,7 +199,8 @@ def generate_bundle(enterprise: Enterprise, retirees: Sequence[Retiree], profile
             ctx = agreement_context(
                 enterprise, county, [r for r, _ in items], dests, profile, counts,
                 annexes=[a.format(n=n) for a in annexes], roster_annex=roster_annex.format(n=n),
-                missing_persons=sum(r.id_number in missing_ids for r, _ in items), day=today)
+                missing_persons=sum(r.id_number in missing_ids for r, _ in items), day=today,
+                contacts=contacts or {})
             path = out_dir / "01_移交协议" / f"移交协议_{safe_name(county)}.docx"
             render("transfer_agreement", ctx, path)
             entry = w.record(path, type="transfer_agreement", title=ctx["title"], community=county,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from docxtpl import DocxTemplate
 
@@ -81,8 +81,12 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
                       destinations: Sequence[Destination], profile: PolicyProfile,
                       volumes: dict[str, tuple[int, int]] | None = None,
                       annexes: Sequence[str] = (), missing_persons: int = 0, roster_annex: str = "",
-                      receiver: str | None = None, day: dt.date | None = None) -> dict:
+                      receiver: str | None = None, day: dt.date | None = None,
+                      contacts: Mapping[tuple[str, str, str], Contact] | None = None) -> dict:
     """Context of transfer_agreement.docx (one agreement per enterprise × receiving county).
+
+    ``contacts``: the communities' 社区联系人 and 服务电话 from the registry; the scope then names
+    each receiving community's, 尚未登记 where the registry has none (as the 联系卡 do).
 
     ``roster_annex``: the annex listing the persons (the region's own: 花名册, 交接清单 …).
     Every region-specific sentence comes from the profile's ``[agreement]`` clauses and duties;
@@ -107,6 +111,12 @@ def agreement_context(enterprise: Enterprise, county: str, retirees: Sequence[Re
              + (f"，名单见附件《{roster_annex}》。" if roster_annex else "。")]
     if clauses.exclusions:
         scope.append("、".join(clauses.exclusions) + "不在本协议移交范围内。")
+    if contacts is not None:
+        scope.append("乙方各接收社区的社区联系人和服务电话：" + "；".join(
+            f"{street}{community}（社区联系人：{c.liaison or NOT_REGISTERED}，服务电话：{c.phone or NOT_REGISTERED}）"
+            for (_, street, community), c in sorted(
+                (k, contacts.get(k) or Contact()) for k in {(d.county, d.street, d.community) for d in destinations}))
+            + "。")
 
     archives = [f"甲方移交退休人员人事档案{f.volumes}卷、共{f.pages}页。"]
     archives += clauses.fill(clauses.archives, **figures)

@@ -50,6 +50,10 @@ def test_cards_carry_the_registered_contact_and_the_bundle_names_the_communities
         assert text.count("服务电话：尚未登记") == cards[unlisted.label].rows  # every card of it
     [warning] = [w for w in m.warnings if w.startswith("联系卡")]
     assert f"{unlisted.label}缺服务电话" in warning and listed.label not in warning
+    clause = _flat("".join(p.text for a in m.by_type("transfer_agreement", "docx")  # one per county
+                           for p in Document(str(tmp_path / a.path)).paragraphs))
+    assert (f"{listed.street}{listed.community}（社区联系人：刘红，服务电话：0715-8211001）" in clause
+            and f"{unlisted.street}{unlisted.community}（社区联系人：张强，服务电话：尚未登记）" in clause)
 
 
 def test_without_any_registered_contact_every_community_is_named(tmp_path):
