@@ -239,6 +239,8 @@ def test_a_package_is_imported_only_after_its_acceptance_concluded_passed(cfg, a
     run = lambda: CliRunner().invoke(receive_command, [str(pkg), "--profile", PROFILE])  # noqa: E731
 
     _refused(run(), acc.NONE, "未经验收", "验收，结论为合格后才能导入")
+    seeded = CliRunner().invoke(receive_command, [str(pkg), "--profile", PROFILE, "--seed", "x"])
+    assert seeded.exit_code == 2 and "沿用验收时的抽样" in seeded.output  # the sample is the acceptance's
     first = accept(archive_b, pkg, conclude=False)
     _refused(run(), acc.OPEN, f"第 {first} 号验收尚未作出结论（人工抽检中）")
     with session_scope(archive_b) as s:  # the sample fails linkage: 不合格
