@@ -59,12 +59,12 @@ def colour_modes(img: Image.Image) -> tuple[str, str]:
         return BILEVEL, BILEVEL
     if img.mode in ("L", "LA", "I", "I;16", "F"):
         return GREY, GREY
-    thumb = img.convert("RGB")
-    scale = max(thumb.size) / THUMB
-    if scale > 1:
-        thumb = thumb.resize((max(1, round(thumb.width / scale)), max(1, round(thumb.height / scale))),
-                             Image.Resampling.NEAREST)  # no averaging: it would make colour noise vanish
-    px = np.asarray(thumb, dtype=np.int16)
+    thumb = img
+    scale = max(img.size) / THUMB
+    if scale > 1:  # before converting: a 35-MP page is not copied whole
+        thumb = img.resize((max(1, round(img.width / scale)), max(1, round(img.height / scale))),
+                           Image.Resampling.NEAREST)  # no averaging: it would make colour noise vanish
+    px = np.asarray(thumb.convert("RGB"), dtype=np.int16)
     spread = px.max(axis=2) - px.min(axis=2)
     coloured = float(np.count_nonzero(spread > CHROMA)) / max(spread.size, 1)
     return COLOUR, COLOUR if coloured >= COLOURED_SHARE else GREY

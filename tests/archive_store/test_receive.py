@@ -226,8 +226,8 @@ def test_a_ref_no_outside_this_archives_numbering_is_a_conflict(cfg, archive_a, 
 # ---------------------------------------------------------------- refusal and resume
 
 
-def _refused(result, state: str, *said: str) -> None:
-    """The CLI refused for the acceptance ``state``: exit 6, the message, nothing imported."""
+def _refused(result, *said: str) -> None:
+    """The CLI refused for want of a 合格 acceptance: exit 6, the message, nothing imported."""
     assert result.exit_code == 6, result.output
     text = result.output.replace("\n", "")
     assert "未导入任何案卷" in text and all(s in text for s in said), text
@@ -238,16 +238,16 @@ def test_a_package_is_imported_only_after_its_acceptance_concluded_passed(cfg, a
     switch_to(monkeypatch, archive_b)
     run = lambda: CliRunner().invoke(receive_command, [str(pkg), "--profile", PROFILE])  # noqa: E731
 
-    _refused(run(), acc.NONE, "未经验收", "验收，结论为合格后才能导入")
+    _refused(run(), "未经验收", "验收，结论为合格后才能导入")
     seeded = CliRunner().invoke(receive_command, [str(pkg), "--profile", PROFILE, "--seed", "x"])
     assert seeded.exit_code == 2 and "沿用验收时的抽样" in seeded.output  # the sample is the acceptance's
     first = accept(archive_b, pkg, conclude=False)
-    _refused(run(), acc.OPEN, f"第 {first} 号验收尚未作出结论（人工抽检中）")
+    _refused(run(), f"第 {first} 号验收尚未作出结论（人工抽检中）")
     with session_scope(archive_b) as s:  # the sample fails linkage: 不合格
         row = acc.get(s, first)
         acc.mark(s, row, row.sample[0], "linkage", False, "第3页与目录不对应", "验收员")
         assert acc.conclude(s, row, "验收员") == acc.FAIL
-    _refused(run(), acc.REJECTED, f"第 {first} 号验收的结论为不合格")
+    _refused(run(), f"第 {first} 号验收的结论为不合格")
     assert counts(archive_b) == (0, 0, 0) and stored_files(archive_b) == 0
     with session_scope(archive_b) as s:
         refusals = s.scalars(select(AuditRow).where(AuditRow.action == "receive_refused").order_by(AuditRow.id)).all()
@@ -269,7 +269,7 @@ def test_a_file_changed_after_the_acceptance_imports_nothing(cfg, archive_a, arc
     image.write_bytes(image.read_bytes()[:-10] + b"0123456789")  # one volume altered, the manifest not
     switch_to(monkeypatch, archive_b)
     result = CliRunner().invoke(receive_command, [str(pkg), "--profile", PROFILE])
-    _refused(result, acc.CHANGED, f"在第 {aid} 号验收合格之后被改动", "四性检测有", f"{folder}/{folder}-0002.jpg")
+    _refused(result, f"在第 {aid} 号验收合格之后被改动", "四性检测有", f"{folder}/{folder}-0002.jpg")
     assert counts(archive_b) == (0, 0, 0) and stored_files(archive_b) == 0
     with session_scope(archive_b) as s:
         row = s.scalars(select(AuditRow).where(AuditRow.action == "receive_refused")).one()

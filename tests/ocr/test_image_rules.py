@@ -113,9 +113,9 @@ def test_ingest_names_the_files_not_in_the_batchs_format(tmp_path, monkeypatch, 
     assert report.format_notes == [f"“{ids[1]}/0002.jpg”为PNG格式，本批次其余5个文件为JPEG格式："
                                    "同一批次应采用同一种存储格式（DA/T 31）"]
     config.settings.cache_clear()
-    assert R.batch_findings([("a", "1.jpg", "JPEG")] * 2) == []
 
 
 def test_batch_findings_tie_goes_to_the_first_format():
+    assert R.batch_findings([("a", "1.jpg", "JPEG")] * 2) == []
     notes = R.batch_findings([("a", "1.tif", "TIFF"), ("b", "1.jpg", "JPEG")])
     assert notes == ["“b/1.jpg”为JPEG格式，本批次其余1个文件为TIFF格式：同一批次应采用同一种存储格式（DA/T 31）"]
