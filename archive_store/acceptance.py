@@ -10,6 +10,11 @@ there by whoever carried the vendor's disk in. A package is named by its folder 
 only a name the listing of that folder returns is accepted: no path typed by a user reaches the
 file system. Links are neither listed nor followed.
 
+A package is identified by its content, not its folder name: the SHA-256 of its manifest file
+(which lists every file's SHA-256), recorded when the acceptance starts. ``handover receive``
+imports a package only through ``accepted_for_import``: the newest acceptance of that manifest must
+be concluded 合格 (and the receive's own 四性检测 then proves the files still match the manifest).
+
 ``evaluate`` and ``rates`` are pure; the rest reads the folder and writes the two tables, each
 change with its audit row in the same transaction.
 """
@@ -30,12 +35,13 @@ from sqlalchemy.orm import Session
 
 from handover import clock
 from handover.config import Settings
-from handover.errors import Conflict, InputRefused, NotFound
+from handover.errors import EXIT_NOT_ACCEPTED, Conflict, InputRefused, NotFound
 
 from . import audit
 from . import dat31_layout as L
 from .numbering import ref_no_to_filename
-from .sampling import MIN_SHARE, draw, new_seed
+from .sampling import MIN_SHARE, Sample, draw, new_seed
+from .storage import sha256_file
 from .tables import AcceptanceMarkRow, AcceptanceRow
 
 CHECKING, INSPECTING, CONCLUDED, ERROR = "checking", "inspecting", "concluded", "error"
@@ -226,14 +232,14 @@ def start(session: Session, cfg: Settings, name: str, actor: str, *, share: floa
     ref_nos = L.read_ref_nos(folder)
     sample = draw(ref_nos, seed or new_seed(), share)
     readme = _read_readme(folder)
-    row = AcceptanceRow(package=name, vendor=(vendor.strip() or _readme_field(readme, "生成人"))[:200],
+    row = AcceptanceRow(package=name, manifest_sha256=manifest_sha256(folder), vendor=(vendor.strip() or _readme_field(readme, "生成人"))[:200],
                         status=CHECKING, volumes=sample.population, images=0, seed=sample.seed, share=share,
                         population=sample.population, sample=list(sample.ref_nos), started_by=actor,
                         started_at=clock.utcnow(), problems="", error="")
     session.add(row)
     session.flush()
     audit.record(session, actor, "acceptance_start", name, "开始验收移交包", acceptance=row.id,
-                 vendor=row.vendor, **sample.as_dict())
+                 vendor=row.vendor, manifest_sha256=row.manifest_sha256, **sample.as_dict())
     return row
 
 
@@ -245,9 +251,13 @@ def run_checks(cfg: Settings, acceptance_id: int, actor: str) -> None:
     from .four_checks import check_package
 
     with session_scope(cfg) as session:
-        name = session.get(AcceptanceRow, acceptance_id).package
+        row = session.get(AcceptanceRow, acceptance_id)
+        name, started_with = row.package, row.manifest_sha256
     try:
-        report = check_package(package_folder(cfg, name))
+        folder = package_folder(cfg, name)
+        if manifest_sha256(folder) != started_with:  # the sample was drawn from another package
+            raise InputRefused("验收开始后移交包的清单文件被改动，本次验收作废，请重新开始验收")
+        report = check_package(folder)
     except Exception as exc:  # noqa: BLE001 - recorded on the acceptance, shown on its page
         with session_scope(cfg) as session:
             row = session.get(AcceptanceRow, acceptance_id)
@@ -326,6 +336,66 @@ def get(session: Session, acceptance_id: int) -> AcceptanceRow:
     if row is None:
         raise NotFound("未找到该验收")
     return row
+
+
+# ---------------------------------------------------------------- the gate of ``handover receive``
+
+
+NONE, REJECTED, OPEN, CHANGED = "none", "rejected", "open", "changed"
+
+
+class NotAccepted(Conflict):
+    """``handover receive`` refused: no concluded 合格 acceptance of exactly this package. ``state``
+    says why (NONE, REJECTED, OPEN, CHANGED); ``report``: the receive's failed 四性检测 when the
+    files no longer match the accepted manifest."""
+
+    exit_code = EXIT_NOT_ACCEPTED
+
+    def __init__(self, message: str, state: str, acceptance_id: int | None = None, report=None) -> None:
+        super().__init__(message)
+        self.state, self.acceptance_id, self.report = state, acceptance_id, report
+
+
+def manifest_sha256(package: Path) -> str | None:
+    """The package's identity: the SHA-256 of its manifest file (a regular file, not a link)."""
+    path = package / L.MANIFEST
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+    except OSError:
+        return None
+    return sha256_file(path)[0]
+
+
+def accepted_for_import(session: Session, package: Path) -> AcceptanceRow:
+    """The acceptance that lets ``package`` be imported: the newest one of its manifest, concluded
+    合格. Otherwise ``NotAccepted`` naming the state. No paper-only way round it: an office that
+    inspects on paper enters its marks on the acceptance page, so the record and the 验收意见 exist."""
+    name, digest = package.name, manifest_sha256(package)
+    refused = "，未导入任何案卷"
+    row = None
+    if digest is not None:
+        row = session.scalar(select(AcceptanceRow).where(AcceptanceRow.manifest_sha256 == digest)
+                             .order_by(AcceptanceRow.id.desc()).limit(1))
+    if row is None:
+        earlier = session.scalar(select(AcceptanceRow).where(AcceptanceRow.package == name,
+                                                             AcceptanceRow.manifest_sha256.is_not(None))
+                                 .order_by(AcceptanceRow.id.desc()).limit(1))
+        if earlier is not None:
+            raise NotAccepted(f"移交包“{name}”在第 {earlier.id} 号验收之后被改动（清单文件与验收时不同），"
+                              f"须重新验收{refused}", CHANGED, earlier.id)
+        raise NotAccepted(f"移交包“{name}”未经验收：须先在“数字化成果验收”中验收，结论为合格后才能导入{refused}", NONE)
+    if row.status != CONCLUDED:
+        raise NotAccepted(f"移交包“{name}”的第 {row.id} 号验收尚未作出结论（{STATUS_LABELS.get(row.status, row.status)}），"
+                          f"验收合格后才能导入{refused}", OPEN, row.id)
+    if row.conclusion != PASS:
+        raise NotAccepted(f"移交包“{name}”第 {row.id} 号验收的结论为不合格，不能导入；整改后须重新验收{refused}",
+                          REJECTED, row.id)
+    return row
+
+
+def sample_of(row: AcceptanceRow) -> Sample:
+    return Sample(row.seed, row.share, row.population, tuple(row.sample))
 
 
 # ---------------------------------------------------------------- a sampled volume in the package

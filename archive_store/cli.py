@@ -12,7 +12,7 @@
     handover audit trace MARK_ID|FILE [--json]
     handover deliver (--community C | --ref-no R … | --batch B) --out DIR   (--batch: handover_app/cli.py)
     handover check-package DIR [--json]
-    handover receive PACKAGE (--profile REGION [--renumber [--mapping FILE]] | --dry-run [--opinion FILE.docx]) [--seed S] [--share 0.05] [--json]
+    handover receive PACKAGE (--profile REGION [--renumber [--mapping FILE]] [--ocr] | --dry-run [--seed S] [--share 0.05] [--opinion FILE.docx]) [--json]
 """
 
 from __future__ import annotations
@@ -552,35 +552,43 @@ def check_package_command(package, as_json):
 @click.option("--renumber", is_flag=True, help="不沿用移交包的档号：按本馆各社区的档号顺序重新编号，并生成新旧档号对照表")
 @click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="新旧档号对照表（CSV）的路径（--renumber 时；默认在移交包旁：<移交包>-档号对照.csv）")
-@click.option("--dry-run", is_flag=True, help="只检测和抽样，不导入")
-@click.option("--seed", default=None, help="抽样种子（复核以前的抽样时使用；默认随机生成并记录）")
-@click.option("--share", default=0.05, show_default=True, type=click.FloatRange(0.05, 1.0),
-              help="人工抽检比例（DA/T 31-2017：不少于5%）")
+@click.option("--ocr", "reocr", is_flag=True,
+              help="不用移交包 PDF 的文本层，以本馆的文字识别引擎（HANDOVER_OCR_ENGINE）重新识别每一页（空白页除外）")
+@click.option("--dry-run", is_flag=True, help="只检测和抽样，不导入（不需要验收）")
+@click.option("--seed", default=None, help="试运行的抽样种子（复核以前的抽样时使用；默认随机生成并记录）")
+@click.option("--share", default=None, type=click.FloatRange(0.05, 1.0),
+              help="试运行的人工抽检比例（DA/T 31-2017：不少于5%，默认5%）；导入时用验收的抽样")
 @click.option("--opinion", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="另写验收意见草稿（DOCX）：四性检测和抽样已填，人工抽检部分留空")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-def receive_command(package, profile, renumber, mapping, dry_run, seed, share, opinion, as_json):
-    """接收数字化成果移交包：对全部内容做四性检测，抽取不少于5%的案卷供人工检查（种子记入审计日志，可复现），
-    检测全部通过后逐卷导入本馆（档号沿用，或 --renumber 重新编号）。检测未通过时不导入任何案卷，退出码为 1；
+def receive_command(package, profile, renumber, mapping, reocr, dry_run, seed, share, opinion, as_json):
+    """接收数字化成果移交包：只导入在“数字化成果验收”中验收合格的移交包（按清单文件的 SHA-256 认定，
+    验收后改动过的不导入）。再对全部内容做四性检测，通过后逐卷导入本馆（档号沿用，或 --renumber 重新编号）。
+    未经验收、验收未结束、验收不合格或验收后被改动时不导入任何案卷，退出码为 6；
     档号不能沿用时列出冲突的档号，不导入，退出码为 5。中断后重新运行同一命令，已导入的案卷跳过。"""
     if dry_run:
-        _receive_dry_run(package, seed, share, opinion, as_json)
+        if reocr:
+            raise click.UsageError("--ocr 只在导入时使用（试运行不识别文字）")
+        _receive_dry_run(package, seed, share or 0.05, opinion, as_json)
         return
     if opinion:
         raise click.UsageError("--opinion 只与 --dry-run 一起使用（导入前的验收意见草稿）")
+    if seed or share:
+        raise click.UsageError("--seed、--share 只与 --dry-run 一起使用：导入时沿用验收时的抽样")
     if not profile:
         raise click.UsageError("导入时须指定本馆的地区政策配置：--profile，如 --profile henan-zhengzhou")
     if mapping and not renumber:
         raise click.UsageError("--mapping 只与 --renumber 一起使用")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .receive import PackageRefused, receive
+    from .acceptance import NotAccepted
+    from .receive import receive
 
     console = _console()
     try:
         if as_json:
             result = receive(settings(), package, profile=profile, renumber=renumber, mapping_file=mapping,
-                             actor=current_actor(), seed=seed, share=share)
+                             actor=current_actor(), ocr=reocr)
         else:
             with Progress(TextColumn("导入案卷"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                           TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
@@ -590,15 +598,18 @@ def receive_command(package, profile, renumber, mapping, dry_run, seed, share, o
                     bar.update(task, completed=done, total=total, description=ref_no)
 
                 result = receive(settings(), package, profile=profile, renumber=renumber, mapping_file=mapping,
-                                 actor=current_actor(), seed=seed, share=share, progress=step)
-    except PackageRefused as err:
+                                 actor=current_actor(), ocr=reocr, progress=step)
+    except NotAccepted as err:
         if as_json:
-            click.echo(json.dumps({"checks": err.report.as_dict(), "imported": 0}, ensure_ascii=False, indent=1))
-        else:
+            click.echo(json.dumps({"acceptance": err.acceptance_id, "state": err.state, "imported": 0,
+                                   "checks": err.report.as_dict() if err.report else None},
+                                  ensure_ascii=False, indent=1))
+        elif err.report is not None:
             print_four_checks(console, err.report)
         raise
     if as_json:
-        click.echo(json.dumps({"package": result.package, "volumes": result.volumes, "imported": result.imported,
+        click.echo(json.dumps({"package": result.package, "acceptance": result.acceptance,
+                               "volumes": result.volumes, "imported": result.imported,
                                "skipped": result.skipped, "pages": result.pages, "ocr_pages": result.ocr_pages,
                                "sample": result.sample.as_dict(), "mapping": dict(result.mapping),
                                "mapping_file": str(result.mapping_file) if result.mapping_file else None},
@@ -606,11 +617,15 @@ def receive_command(package, profile, renumber, mapping, dry_run, seed, share, o
         return
     console.print("[green]四性检测全部通过。[/green]")
     skipped = f"，{result.skipped} 卷此前已导入（跳过）" if result.skipped else ""
-    ocr = f"，其中 {result.ocr_pages} 页无文本层、已做文字识别" if result.ocr_pages else ""
+    if reocr:
+        ocr = f"，其中 {result.ocr_pages} 页已重新做文字识别" if result.ocr_pages else ""
+    else:
+        ocr = f"，其中 {result.ocr_pages} 页无文本层、已做文字识别" if result.ocr_pages else ""
     console.print(f"已导入移交包 {result.package}：{result.imported} 卷、{result.pages} 页{ocr}{skipped}。")
     if result.mapping_file:
         console.print(f"档号已按本馆顺序重新编号，新旧档号对照表：{result.mapping_file}")
-    console.print(f"人工抽检：从 {result.sample.population} 卷中抽取 {len(result.sample.ref_nos)} 卷（种子 "
+    console.print(f"第 {result.acceptance} 号验收（合格）的人工抽检：从 {result.sample.population} 卷中抽取 "
+                  f"{len(result.sample.ref_nos)} 卷（种子 "
                   f"{result.sample.seed}）：{'、'.join(dict(result.mapping).get(r, r) for r in result.sample.ref_nos)}")
 
 

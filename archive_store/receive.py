@@ -1,6 +1,10 @@
 """``handover receive PACKAGE``: a checked DA/T 31 package (``dat31_layout``) taken into this archive.
 
-1. The 四性检测 (``four_checks``) on all of it: any failure refuses the package, nothing written.
+0. The acceptance (``acceptance.accepted_for_import``): only a package whose acceptance concluded 合格
+   — found by the SHA-256 of its manifest, so exactly the content accepted — is imported; none, one
+   still open, one 不合格, or a package changed since: refused (``NotAccepted``), nothing written.
+1. The 四性检测 (``four_checks``) on all of it again: the files must still be those of the accepted
+   manifest; any failure refuses the package as changed after its acceptance, nothing written.
 2. The 档号 planned before anything is written: a package's 档号 is kept when it is this archive's
    numbering for that community (the profile's fonds and format, the community's code) and free
    here; otherwise the package is refused listing the conflicting 档号 — unless ``renumber``: every
@@ -15,7 +19,9 @@
 What a received volume is made of: the page images as ``pages/`` (the same bytes, the same hashes),
 the package's PDF as ``volume.pdf``, the 卷内目录 rows as ``contents.json``, and ``ocr.json`` with
 each page's text read from the PDF's text layer (``ocr.pdf_text``; the pencilled corner page number
-left out of the text as the pipeline does) — OCR only for a page with content and no text layer.
+left out of the text as the pipeline does) — OCR only for a page with content and no text layer;
+with ``ocr`` (``--ocr``, "re-OCR'd on request") every page but a blank side is recognized with this
+archive's engine instead and the text layer is not read (the volume's engine is then ours).
 ``originals/`` holds what was delivered for the volume besides the images: its metadata XML and
 its lines of the package manifest. No completeness check runs: check_outcome stays empty.
 """
@@ -36,7 +42,7 @@ from sqlalchemy import select
 from handover import idnumber, volume_folder as vf
 from handover.config import Settings, settings
 from handover.db import init_db
-from handover.errors import EXIT_FINDINGS, Conflict, InputRefused
+from handover.errors import Conflict, InputRefused
 from handover.models import Destination
 from handover.policy import load_profile
 
@@ -45,24 +51,13 @@ from . import dat31_layout as L
 from .deliver import CATALOG_FIELDS, CONTENTS_FIELDS
 from .numbering import NumberingError, check_format, format_ref_no
 from .publish import publish_source
-from .sampling import Sample, draw, new_seed
+from .sampling import Sample
 from .storage import Storage, open_storage, sha256_file
 from .tables import PENDING, PUBLISHED, CommunityRow, VolumeRow
 from .transactions import write_transaction
 from .volume_source import ContentsRow, SourceFile, VolumeSource, originals_digest
 
 MANIFEST_OF_VOLUME = "manifest-sha256.txt"  # under originals/: the volume's lines of the package manifest
-
-
-class PackageRefused(InputRefused):
-    """The package failed the 四性检测: nothing was imported. ``report`` holds the checks; the exit
-    code is check-package's for failed checks."""
-
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, message: str, report) -> None:
-        super().__init__(message)
-        self.report = report
 
 
 class NumberConflict(Conflict):
@@ -91,7 +86,8 @@ class Planned:
 @dataclass
 class Received:
     package: str
-    sample: Sample  # its seed is recorded
+    sample: Sample  # the acceptance's, its seed recorded
+    acceptance: int  # the id of the 合格 acceptance that let it in
     volumes: int = 0
     imported: int = 0
     skipped: int = 0  # already in from an earlier run
@@ -234,9 +230,10 @@ def _page_lines(path: Path, engine_name: str):
     return engine.recognize(engine.prepare(img))
 
 
-def _source(root: Path, p: Planned, manifest: dict[str, str], work: Path, engine_name: str) -> tuple[VolumeSource, int]:
+def _source(root: Path, p: Planned, manifest: dict[str, str], work: Path, engine_name: str,
+            ocr: bool = False) -> tuple[VolumeSource, int]:
     """The volume as the publish path takes it (files stay in the package, the records written to
-    ``work``); and how many pages were OCR'd."""
+    ``work``); and how many pages were OCR'd (with ``ocr``: all but blank sides)."""
     from ocr.corners import is_page_number
     from ocr.pdf_text import text_layer
 
@@ -246,16 +243,17 @@ def _source(root: Path, p: Planned, manifest: dict[str, str], work: Path, engine
                                                          load_dtd=False)).getroot()
     images = list(meta.iterfind("图像/页"))
     pdf = root / folder / L.volume_pdf(folder)
-    layers = text_layer(pdf, [(int(e.get("宽度")), int(e.get("高度"))) for e in images])
+    layers = [] if ocr else text_layer(pdf, [(int(e.get("宽度")), int(e.get("高度"))) for e in images])
     pages, ocr_pages = [], 0
     for i, e in enumerate(images):
         kind = e.get("类型")
         index = int(e.get("图像号"))
         width, height = int(e.get("宽度")), int(e.get("高度"))
         lines = layers[i] if i < len(layers) else None
-        if lines is None and kind == L.CONTENT:
+        confidence = 1.0
+        if (ocr and kind != L.BLANK) or (lines is None and kind == L.CONTENT):
             result = _page_lines(root / folder / e.get("文件名"), engine_name)
-            lines, ocr_pages = result.lines, ocr_pages + 1
+            lines, confidence, ocr_pages = result.lines, result.confidence, ocr_pages + 1
         lines = lines or []
         body = [line for line in lines if not is_page_number(line, width, height)]
         duplicate_of = e.get("重复于") if kind == L.DUPLICATE else None
@@ -263,7 +261,7 @@ def _source(root: Path, p: Planned, manifest: dict[str, str], work: Path, engine
             index=index, page_no=int(e.get("页号")) if e.get("页号") else None,
             text="\n".join(line.text for line in body), blank=kind == L.BLANK,
             duplicate_of=(int(duplicate_of) if duplicate_of else max(index - 1, 1)) if kind == L.DUPLICATE else None,
-            confidence=1.0, dpi=int(e.get("分辨率") or 0), width=width, height=height, source=e.get("文件名"),
+            confidence=confidence, dpi=int(e.get("分辨率") or 0), width=width, height=height, source=e.get("文件名"),
             lines=tuple(vf.Line(line.text, tuple(line.box), float(line.confidence)) for line in lines)))
     contents = []
     for el in meta.iterfind("卷内目录/条目"):
@@ -272,7 +270,7 @@ def _source(root: Path, p: Planned, manifest: dict[str, str], work: Path, engine
                                        formed_on=t["材料形成时间"] or None, pages=int(t["页数"] or 0),
                                        start_page=int(t["起始页号"]) if t["起始页号"] else None,
                                        end_page=int(t["终止页号"]) if t["终止页号"] else None, remarks=t["备注"]))
-    engine = (meta.findtext("数字化/处理软件") or "").strip()
+    engine = engine_name if ocr else (meta.findtext("数字化/处理软件") or "").strip()
     content, blank, duplicate = vf.page_counts(pages)
     try:
         id_number = idnumber.parse(p.row["公民身份号码"]).number
@@ -323,44 +321,55 @@ def _file(rel: str, path: Path) -> SourceFile:
 
 
 def receive(cfg: Settings | None, package: Path, *, profile: str, renumber: bool = False,
-            mapping_file: Path | None = None, actor: str = "system", seed: str | None = None,
-            share: float = 0.05, storage: Storage | None = None, engine_name: str | None = None,
+            mapping_file: Path | None = None, actor: str = "system", storage: Storage | None = None,
+            engine_name: str | None = None, ocr: bool = False,
             progress: Callable[[int, int, str], None] | None = None) -> Received:
-    """Import the package at ``package`` (see the module docstring). ``progress(done, total,
-    档号)`` after each volume."""
+    """Import the package at ``package`` (see the module docstring). ``ocr``: recognize every page
+    with ``engine_name`` (default the configured engine), not the text layer — volumes imported by
+    an earlier run are skipped as ever. ``progress(done, total, 档号)`` after each volume."""
+    from .acceptance import CHANGED, NotAccepted, accepted_for_import, sample_of
     from .four_checks import check_package
     from handover.db import session_scope
 
     cfg = cfg or settings()
     root = Path(package)
+    try:
+        with session_scope(cfg) as s:
+            accepted = accepted_for_import(s, root)
+            acceptance_id, sample = accepted.id, sample_of(accepted)
+    except NotAccepted as err:
+        with session_scope(cfg) as s:
+            audit.record(s, actor, "receive_refused", root.name, "移交包未经验收合格，未导入",
+                         state=err.state, acceptance=err.acceptance_id)
+        raise
     report = check_package(root)
-    sample = draw(L.read_ref_nos(root), seed or new_seed(), share)
     if not report.ok:
         with session_scope(cfg) as s:
-            audit.record(s, actor, "receive_refused", root.name, "移交包四性检测未通过，未导入",
-                         failed=[r.id for r in report.failed()], seed=sample.seed)
-        raise PackageRefused(f"移交包“{root.name}”四性检测有 {len(report.failed())} 项未通过，未导入任何案卷", report)
+            audit.record(s, actor, "receive_refused", root.name, "移交包验收后被改动（四性检测未通过），未导入",
+                         state=CHANGED, acceptance=acceptance_id, failed=[r.id for r in report.failed()])
+        raise NotAccepted(f"移交包“{root.name}”在第 {acceptance_id} 号验收合格之后被改动：四性检测有 "
+                          f"{len(report.failed())} 项未通过，须重新验收，未导入任何案卷", CHANGED, acceptance_id, report)
     try:
         planned = plan(cfg, root, profile, renumber)
     except NumberConflict as err:
         with session_scope(cfg) as s:
             audit.record(s, actor, "receive_refused", root.name, "档号不能沿用，未导入",
-                         conflicts=[r for r, _ in err.conflicts][:200], seed=sample.seed)
+                         conflicts=[r for r, _ in err.conflicts][:200], acceptance=acceptance_id)
         raise
     engine = init_db(cfg)
     storage = storage or open_storage(cfg)
     manifest = _manifest(root)
-    result = Received(root.name, sample, volumes=len(planned))
+    result = Received(root.name, sample, acceptance_id, volumes=len(planned))
     with write_transaction(engine) as s:
         audit.record(s, actor, "receive_start", root.name, "移交包导入开始", volumes=len(planned),
-                     renumber=renumber, seed=sample.seed, sample=list(sample.ref_nos))
+                     renumber=renumber, ocr=ocr, acceptance=acceptance_id)
     for n, p in enumerate(planned, 1):
         if p.already and not p.pending:
             result.skipped += 1
             result.mapping.append((p.ref_no, p.already))
         else:
             with tempfile.TemporaryDirectory(prefix="receive-") as tmp:
-                src, ocr_pages = _source(root, p, manifest, Path(tmp), engine_name or cfg.ocr_engine)
+                src, ocr_pages = _source(root, p, manifest, Path(tmp), engine_name or cfg.ocr_engine, ocr)
                 published = publish_source(engine, storage, src, p.destination, profile, actor,
                                            supplement=p.part_no > 1, volume_no=p.keep)
             result.imported += 1
@@ -373,8 +382,8 @@ def receive(cfg: Settings | None, package: Path, *, profile: str, renumber: bool
         result.mapping_file = write_mapping(mapping_file or root.parent / f"{root.name}-档号对照.csv", result.mapping)
     with write_transaction(engine) as s:
         audit.record(s, actor, "receive", root.name, "移交包导入", volumes=result.volumes, imported=result.imported,
-                     skipped=result.skipped, pages=result.pages, ocr_pages=result.ocr_pages, renumber=renumber,
-                     seed=sample.seed, sample=list(sample.ref_nos),
+                     skipped=result.skipped, pages=result.pages, ocr_pages=result.ocr_pages, ocr=ocr, renumber=renumber,
+                     acceptance=acceptance_id, seed=sample.seed, sample=list(sample.ref_nos),
                      mapping=result.mapping_file.name if result.mapping_file else None)
     return result
 

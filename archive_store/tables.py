@@ -304,6 +304,10 @@ class AcceptanceRow(Base):
     __tablename__ = "acceptances"
     id: Mapped[int] = mapped_column(primary_key=True)
     package: Mapped[str] = mapped_column(String(255), index=True)  # the folder's name in the incoming folder
+    # SHA-256 of the package's manifest file when the acceptance started: the package's identity
+    # (the manifest holds every file's SHA-256, and the 四性检测 checks the files against it), by
+    # which ``handover receive`` finds the acceptance of exactly what it is given. None: no manifest.
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     vendor: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(16))  # checking | inspecting | concluded | error
     volumes: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,6 +14,7 @@ EXIT_USAGE = 2  # Click's own (unknown option, missing argument)
 EXIT_INPUT = 3
 EXIT_UNAVAILABLE = 4
 EXIT_CONFLICT = 5
+EXIT_NOT_ACCEPTED = 6  # handover receive: the package has no concluded 合格 acceptance (验收) of this content
 
 
 class HandoverError(Exception):

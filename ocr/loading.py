@@ -1,11 +1,14 @@
 """Stage 1: load the dossier and validate every page before anything is processed.
 
 Problems are collected over the whole dossier and reported together, so staff fix a delivery in
-one round trip; any refusal holds back the whole dossier.
+one round trip; any refusal holds back the whole dossier. Warnings do not: a resolution below the
+recommended one, and the colour and storage-format rules of DA/T 31 (``image_rules``), each naming
+the file and page.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import subprocess
@@ -17,6 +20,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
+from . import image_rules
 from .errors import DossierRejected, where
 from .records import SourcePage, Warning_
 
@@ -76,13 +80,17 @@ def load(source: Path) -> LoadedDossier:
     problems = _Problems()
     pages: list[SourcePage] = []
     for f in files:
-        head = f.read_bytes()[:8]
+        with open(f, "rb") as fh:
+            head = fh.read(8)
+        delivered = image_rules.format_of(head, f.name)
         if head.startswith(b"%PDF"):
-            pages += _load_pdf(f, problems)
+            got = _load_pdf(f, problems)
         elif f.suffix.lower() == ".pdf":
             problems.add("not_pdf", f.name, None, "不是有效的PDF文件（文件头不符，可能已损坏或格式错误）")
+            got = []
         else:
-            pages += _load_image(f, problems)
+            got = _load_image(f, problems)
+        pages += [dataclasses.replace(p, delivered=delivered) for p in got]
     warns: list[Warning_] = []
     for i, p in enumerate(pages, 1):
         if p.dpi < MIN_DPI:
@@ -90,6 +98,9 @@ def load(source: Path) -> LoadedDossier:
         elif p.dpi < GOOD_DPI:
             warns.append(Warning_("low_dpi", i, f"{where(p.file, p.page)}分辨率为{p.dpi}dpi，低于建议的{GOOD_DPI}dpi"))
     problems.raise_if_any()
+    facts = [image_rules.PageFacts(i, p.file, p.page, p.delivered, p.colour_declared, p.colour)
+             for i, p in enumerate(pages, 1)]
+    warns += [Warning_(f.code, f.index, f.message) for f in image_rules.dossier_findings(facts)]
     return LoadedDossier(pages, files, warns)
 
 
@@ -120,12 +131,13 @@ def _load_image(f: Path, problems: _Problems) -> list[SourcePage]:
             problems.add("corrupt", f.name, n, f"图像数据不完整或已损坏（{type(err).__name__}）")
             continue
         dpi = _dpi(frame.info.get("dpi"))
+        declared, actual = image_rules.colour_modes(frame)
         if multi or img.format not in ("JPEG", "PNG"):
             buf = io.BytesIO()
             frame.convert("L" if frame.mode in ("1", "L") else "RGB").save(buf, "PNG")
-            out.append(SourcePage(f.name, n, buf.getvalue(), "PNG", dpi, w, h))
+            out.append(SourcePage(f.name, n, buf.getvalue(), "PNG", dpi, w, h, colour_declared=declared, colour=actual))
         else:
-            out.append(SourcePage(f.name, n, data, img.format, dpi, w, h))
+            out.append(SourcePage(f.name, n, data, img.format, dpi, w, h, colour_declared=declared, colour=actual))
     return out
 
 
@@ -217,23 +229,26 @@ def _pdf_page(f: Path, n: int, page: pikepdf.Page) -> SourcePage:
         try:
             with Image.open(io.BytesIO(raw)) as im:
                 im.load()
+                declared, actual = image_rules.colour_modes(im)
         except Image.DecompressionBombError:
             raise _PageProblem("image_bomb", _too_big(w, h)) from None
         except (OSError, SyntaxError) as err:
             raise _PageProblem("corrupt", f"图像数据不完整或已损坏（{type(err).__name__}）") from None
-        return SourcePage(f.name, n, raw, "JPEG", dpi, w, h)
+        return SourcePage(f.name, n, raw, "JPEG", dpi, w, h, colour_declared=declared, colour=actual)
     try:
         img = pikepdf.PdfImage(xobj).as_pil_image()
     except (pikepdf.PdfError, NotImplementedError, OSError, pikepdf.models.image.UnsupportedImageTypeError,
             pikepdf.DependencyError):
         img = _render(f, n, dpi)  # e.g. JBIG2 without jbig2dec: poppler decodes it
         turn = 0  # rendered as displayed
+    declared, actual = image_rules.colour_modes(img)
     if img.mode not in ("L", "RGB"):
         img = img.convert("L" if img.mode == "1" else "RGB")
     img = _turn(img, turn)
     buf = io.BytesIO()
     img.save(buf, "PNG")
-    return SourcePage(f.name, n, buf.getvalue(), "PNG", dpi, img.width, img.height)
+    return SourcePage(f.name, n, buf.getvalue(), "PNG", dpi, img.width, img.height, colour_declared=declared,
+                      colour=actual)
 
 
 def _quarter_turns(a: float, b: float, c: float, d: float) -> int:

@@ -25,6 +25,9 @@ class SourcePage:
     dpi: int
     width: int
     height: int
+    delivered: str = ""  # storage format of the delivered file ("PDF" for a PDF's pages); ocr.image_rules
+    colour_declared: str = ""  # colour mode as the file stores it: 黑白 / 灰度 / 彩色
+    colour: str = ""  # colour mode of its pixels (a grey scan stored as colour is 灰度)
 
     @property
     def label(self) -> str:

@@ -250,6 +250,30 @@ def test_a_database_at_0002_gets_the_acceptance_tables_and_the_community_contact
     assert _differences(engine) == []
 
 
+def _undo_0007(conn) -> None:
+    conn.execute(text("DROP INDEX ix_acceptances_manifest_sha256"))
+    conn.execute(text("ALTER TABLE acceptances DROP COLUMN manifest_sha256"))
+
+
+@both
+def test_a_database_at_0006_gets_the_acceptances_manifest_hash_empty(database):
+    """Revision 0007 on a database made at 0006 with an acceptance on record: the column is added
+    and empty there (that acceptance lets no package be imported: it must be made again)."""
+    engine = init_db(database)
+    with engine.begin() as conn:
+        _undo_0007(conn)
+        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+        conn.execute(text("INSERT INTO acceptances (package, vendor, status, volumes, images, error, seed, share, "
+                          "population, sample, started_by, started_at, problems, conclusion) VALUES ('甲包', '', "
+                          "'concluded', 1, 8, '', 's', 0.05, 1, '[]', 'x', '2026-12-01 00:00:00', '', '合格')"))
+    core_db._created.clear()
+    _upgrade_at_start_or_by_command(engine, database)
+    assert schema_state(engine).current == HEAD
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT package, manifest_sha256 FROM acceptances")).one() == ("甲包", None)
+    assert _differences(engine) == []
+
+
 def _undo_0005(conn) -> None:
     conn.execute(text("ALTER TABLE enterprises DROP COLUMN roster_changed_at"))
     conn.execute(text("ALTER TABLE web_bundles DROP COLUMN task_id"))
@@ -262,6 +286,7 @@ def test_a_database_at_0004_gets_the_bundle_job_columns(database):
     columns are added, the bundle row kept with an empty task id."""
     engine = init_db(database)
     with engine.begin() as conn:
+        _undo_0007(conn)
         _undo_0005(conn)
         conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
         conn.execute(text("INSERT INTO enterprises (name, uscc, region, location, insured_county, "

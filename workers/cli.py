@@ -62,6 +62,8 @@ def worker_command(concurrency: int | None, hostname: str | None, pages_only: bo
 def _print_report(report) -> None:
     for problem in report.problems:
         console.print(f"[yellow]清单提示：[/yellow]{problem}")
+    for note in report.format_notes:
+        console.print(f"[yellow]存储格式：[/yellow]{note}")
     parts = [f"新排队 {len(report.queued)} 份"]
     if report.requeued:
         parts.append(f"文件已更新、重新排队 {len(report.requeued)} 份")

@@ -8,6 +8,8 @@ Each entry's files are hashed and uploaded to the work area of the storage, then
 queued. Ingesting the same folder again adds only new entries and re-queues quarantined ones whose
 files changed. ``Watcher`` picks up entries once their files stop changing. ``supplement`` marks
 every new entry as 补充材料 of a person already filed (the manifest can mark single entries).
+The report names the files whose storage format is not the batch's (``ocr.image_rules``: DA/T 31,
+one format per batch; among the entries of this run — the page-level rules are the loading's).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import select
 from archive_store.storage import Storage, open_storage
 from handover import idnumber
 from handover.config import Settings, settings
+from ocr import image_rules
 
 from . import progress, staging
 from .manifest import MANIFEST_NAMES, Manifest, find_manifest, read_manifest
@@ -39,6 +42,8 @@ class IngestReport:
     quarantined: list[int] = field(default_factory=list)  # refused at intake (bad name …)
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
+    formats: list[tuple[str, str, str]] = field(default_factory=list)  # (entry, file, storage format)
+    format_notes: list[str] = field(default_factory=list)  # files not in the batch's format (DA/T 31)
 
     @property
     def to_dispatch(self) -> list[int]:
@@ -86,6 +91,7 @@ def add_entry(batch: BatchRow, entry: Path, manifest: Manifest | None, storage: 
               report: IngestReport, cfg: Settings, supplement: bool = False) -> None:
     number = entry_id_number(entry)
     files = staging.describe(entry) if number else []
+    report.formats += [(entry.name, f.name, image_rules.file_format(f.path)) for f in files]
     digest = staging.dossier_digest(files)
     info = manifest.get(number) if manifest and number else None
     with progress.reading(cfg) as s:
@@ -151,6 +157,7 @@ def ingest(batch_dir: Path, *, profile: str = "", engine: str = "", manifest_pat
     storage = open_storage(cfg)
     for entry in entries if entries is not None else list_entries(batch_dir):
         add_entry(batch, entry, manifest, storage, report, cfg, supplement)
+    report.format_notes = image_rules.batch_findings(report.formats)
     log.info("batch #%s: %d queued, %d requeued, %d refused, %d unchanged", batch.id, len(report.queued),
              len(report.requeued), len(report.quarantined), report.unchanged)
     return report

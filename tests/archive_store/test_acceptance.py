@@ -96,3 +96,23 @@ def test_receive_dry_run_writes_the_draft_opinion(cfg, tmp_path):
     assert broken.exit_code == 1
     text = _text(out)
     assert "结论：不合格" in text and f"{L.README}：" in text and "未全部通过" in text
+
+
+def test_the_package_is_identified_by_its_manifest_and_a_change_before_the_checks_voids_the_acceptance(cfg, tmp_path):
+    from archive_store import acceptance as acc
+    from archive_store.storage import sha256_file
+    from handover.db import session_scope
+    from handover.errors import InputRefused
+
+    cfg = Settings(data_dir=cfg.data_dir, database_url=cfg.database_url, incoming_dir=tmp_path / "incoming")
+    pkg = make_package(tmp_path / "work", tmp_path / "incoming" / "包甲", volumes=2)
+    with session_scope(cfg) as s:
+        row = acc.start(s, cfg, "包甲", "验收员", seed="s")
+        assert row.manifest_sha256 == sha256_file(pkg / L.MANIFEST)[0] == acc.manifest_sha256(pkg)
+        aid = row.id
+    (pkg / L.MANIFEST).write_bytes((pkg / L.MANIFEST).read_bytes() + b"\n")  # after the draw, before the checks
+    with pytest.raises(InputRefused):
+        acc.run_checks(cfg, aid, "验收员")
+    with session_scope(cfg) as s:
+        row = acc.get(s, aid)
+        assert row.status == acc.ERROR and "清单文件被改动" in row.error and row.checks is None

@@ -82,7 +82,7 @@ def test_below_300_dpi_is_warned_not_refused(tmp_path):
     folder.mkdir()
     Image.new("L", (2067, 2923), 255).save(folder / "0001.jpg", dpi=(250, 250))
     loaded = loading.load(folder)
-    assert [w.code for w in loaded.warnings] == ["low_dpi"]
+    assert [w.code for w in loaded.warnings] == ["low_dpi", "no_colour"]  # a grey page: ocr.image_rules
     assert "250dpi" in loaded.warnings[0].message
 
 

@@ -4,7 +4,10 @@ conclusion, the 验收意见; archive staff only; no path from the user reaches 
 
 from __future__ import annotations
 
+import html
 import io
+import re
+import shlex
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -116,6 +119,28 @@ def test_accept_a_vendors_package_through_the_api(app, as_user, seed, incoming):
     assert actions(seed, started["id"]) == (
         ["acceptance_start", "acceptance_checks", "acceptance_view"] + ["acceptance_view", "acceptance_image"]
         + ["acceptance_opinion"] + ["acceptance_mark"] * 8 + ["acceptance_conclude", "acceptance_opinion"])
+
+
+def test_a_passed_acceptance_shows_the_import_command_until_the_package_changes(app, as_user, seed, incoming):
+    api = as_user("archivist")
+    started = api.post("/api/acceptance", json={"package": PACKAGE}).json()
+    doc = finished(app, api, started["id"])
+    assert doc["import"] is None and doc["manifest_sha256"]
+    for item in ITEMS:
+        api.put(f"/api/acceptance/{started['id']}/marks", json={"ref_no": started["sample"][0], "item": item,
+                                                                 "passed": True})
+    page = api.get(f"/acceptance/{started['id']}").text
+    assert 'id="import"' not in page  # not before the conclusion
+    api.post(f"/api/acceptance/{started['id']}/conclude", json={})
+    page = api.get(f"/acceptance/{started['id']}").text
+    command = re.search(r'<pre class="mono" id="import-command">(.*?)</pre>', page).group(1)
+    assert shlex.split(html.unescape(command)) == ["handover", "receive", str(incoming), "--profile", "地区配置"]
+    assert "henan-zhengzhou" in page
+    assert doc["manifest_sha256"] in page
+
+    (incoming / L.MANIFEST).write_bytes((incoming / L.MANIFEST).read_bytes() + b"\n")
+    page = api.get(f"/acceptance/{started['id']}").text
+    assert 'id="import-changed"' in page and "handover receive" not in page
 
 
 def test_a_failed_check_makes_the_acceptance_fail_whatever_the_sample(app, as_user, seed, incoming):

@@ -55,6 +55,7 @@ def test_inspect_a_sample_and_download_the_opinion(page_for, live_server, seed, 
     pg.click("#conclude-button")
     pg.wait_for_selector("#acceptance-status[data-status=concluded]")
     assert pg.get_attribute("#conclusion", "data-conclusion") == "合格" and "已作出结论" in pg.inner_text("#conclusion")
+    assert pg.inner_text("#import-command").startswith("handover receive ")  # how to take it in, once 合格
     pg.screenshot(path=str(shots / "52-acceptance-concluded.png"), full_page=True)
 
     with pg.expect_download() as info:

@@ -8,11 +8,17 @@ in a background thread (a 10-volume test package checks in 0.27 s, but decoding 
 colour page takes ~60 ms, so ten real 60-page volumes need ~40 s; the page refreshes itself until
 the result is in). Sampled volumes are addressed by their place
 in the sample, their page images by serial number.
+
+Once an acceptance is 合格 its page shows the command that imports the package (``handover
+receive``), not a button: the import needs the archive's region profile and the choice to keep or
+renumber the 档号 (a conflict list may send the operator back), can run for hours on a large
+package, and resumes by being run again — the command line already does all of that with progress.
 """
 
 from __future__ import annotations
 
 import logging
+import shlex
 import threading
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -29,6 +35,7 @@ from archive_store.tables import AcceptanceRow
 from handover import clock
 from handover.config import Settings
 from handover.errors import InputRefused, NotFound
+from handover.policy import available_profiles
 
 from ..deps import CurrentUser, db, missing, require
 from ..downloads import built_file
@@ -102,7 +109,22 @@ def _summary(row: AcceptanceRow) -> dict:
             "concluded_by": row.concluded_by, "concluded_at": clock.iso(row.concluded_at)}
 
 
-def _detail(session: Session, row: AcceptanceRow) -> dict:
+def _import(cfg: Settings, row: AcceptanceRow) -> dict | None:
+    """For a 合格 acceptance: the import command, or that the package changed since (then
+    ``handover receive`` refuses it too: it is no longer the package accepted)."""
+    if row.conclusion != acc.PASS:
+        return None
+    try:
+        folder = acc.package_folder(cfg, row.package)
+    except NotFound:
+        return {"command": None, "changed": False, "missing": True}
+    if acc.manifest_sha256(folder) != row.manifest_sha256:
+        return {"command": None, "changed": True, "missing": False}
+    return {"command": f"handover receive {shlex.quote(str(folder))} --profile 地区配置", "changed": False,
+            "missing": False, "profiles": sorted(available_profiles())}
+
+
+def _detail(session: Session, row: AcceptanceRow, cfg: Settings) -> dict:
     """Everything the page and the API show of one acceptance."""
     result = acc.evaluation_of(session, row)
     marks = {(m.ref_no, m.item): m for m in acc.marks_of(session, row.id)}
@@ -123,7 +145,8 @@ def _detail(session: Session, row: AcceptanceRow) -> dict:
             "inspection_items": [{"key": i.key, "title": i.title, "detail": i.detail, "threshold": i.threshold}
                       for i in acc.ITEMS],
             "rates": [r.as_dict() for r in result.rates], "volumes_sampled": volumes,
-            "marks_complete": result.marks_complete, "provisional_conclusion": result.conclusion}
+            "marks_complete": result.marks_complete, "provisional_conclusion": result.conclusion,
+            "manifest_sha256": row.manifest_sha256, "import": _import(cfg, row)}
 
 
 # ---------------------------------------------------------------- pages
@@ -150,7 +173,7 @@ def acceptance_detail_page(request: Request, acceptance_id: int, user: CurrentUs
                            session: Session = Depends(db)):
     row = _get(request, session, user, acceptance_id)
     audit.record(session, user.username, "acceptance_view", row.package, "", acceptance=row.id)
-    return page(request, "acceptance.html", a=_detail(session, row))
+    return page(request, "acceptance.html", a=_detail(session, row, request.app.state.cfg))
 
 
 @router.get("/acceptance/{acceptance_id}/volumes/{n}", include_in_schema=False)
@@ -163,7 +186,7 @@ def acceptance_volume_page(request: Request, acceptance_id: int, n: int, user: C
     except NotFound as err:
         raise missing(request, user, f"acceptance/{row.id}/volumes/{n}", str(err)) from None
     audit.record(session, user.username, "acceptance_view", ref_no, "查看抽检案卷", acceptance=row.id)
-    detail = _detail(session, row)
+    detail = _detail(session, row, request.app.state.cfg)
     return page(request, "acceptance_volume.html", a=detail, v=detail["volumes_sampled"][n - 1], volume=volume,
                 n=n, count=len(row.sample))
 
@@ -290,7 +313,7 @@ def api_acceptance(request: Request, acceptance_id: int, user: CurrentUser = Dep
                    session: Session = Depends(db)):
     row = _get(request, session, user, acceptance_id)
     audit.record(session, user.username, "acceptance_view", row.package, "", acceptance=row.id)
-    return _detail(session, row)
+    return _detail(session, row, request.app.state.cfg)
 
 
 @router.put("/api/acceptance/{acceptance_id}/marks", tags=[TAG], dependencies=[Depends(verify_csrf)],
@@ -300,7 +323,7 @@ def api_acceptance_mark(request: Request, acceptance_id: int, body: MarkBody,
     row = _get(request, session, user, acceptance_id)
     acc.mark(session, row, body.ref_no, body.item, body.passed, body.remark, user.username)
     session.flush()
-    return _detail(session, row)
+    return _detail(session, row, request.app.state.cfg)
 
 
 @router.post("/api/acceptance/{acceptance_id}/conclude", tags=[TAG], dependencies=[Depends(verify_csrf)],
@@ -310,4 +333,4 @@ def api_acceptance_conclude(request: Request, acceptance_id: int, body: Conclude
     row = _get(request, session, user, acceptance_id)
     acc.conclude(session, row, user.username, body.problems)
     session.flush()
-    return _detail(session, row)
+    return _detail(session, row, request.app.state.cfg)
