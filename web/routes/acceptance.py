@@ -230,6 +230,7 @@ async def acceptance_marks_form(request: Request, acceptance_id: int, n: int,
     if not done:
         flash(request, "未选择任何检查结果。", "error")
         return RedirectResponse(here, status_code=303)
+    session.commit()  # before the redirect: the db dependency commits only after the answer is sent
     flash(request, f"已登记 {ref_no} 的 {done} 个检查项。")
     following = f"/acceptance/{row.id}/volumes/{n + 1}" if n < len(row.sample) else f"/acceptance/{row.id}"
     return RedirectResponse(following, status_code=303)
@@ -240,6 +241,7 @@ def acceptance_conclude_form(request: Request, acceptance_id: int, problems: str
                              user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
     row = _get(request, session, user, acceptance_id)
     conclusion = acc.conclude(session, row, user.username, problems)
+    session.commit()  # before the redirect: the db dependency commits only after the answer is sent
     flash(request, f"验收结论：{conclusion}。可下载验收意见。", "ok" if conclusion == acc.PASS else "error")
     return RedirectResponse(f"/acceptance/{row.id}", status_code=303)
 
