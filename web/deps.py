@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from fastapi import Depends, HTTPException, Request
+from starlette.datastructures import FormData
 from sqlalchemy.orm import Session
 
 from archive_store import audit
@@ -73,7 +74,20 @@ def db(request: Request) -> Iterator[Session]:
         yield session
 
 
-def optional_user(request: Request, session: Session = Depends(db)) -> CurrentUser | None:
+# The request's session, committed when the route returns and before the answer is sent: a
+# request-scoped yield dependency (FastAPI's default) would commit only after sending, so the page
+# a POST redirects to could be read before the POST's changes are in. Downloads are built inside
+# their route (web.downloads), so nothing reads the session after the route returns.
+DB = Depends(db, scope="function")
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, for a plain ``def`` route whose field names are data (it cannot await the
+    form itself, and an ``async def`` route would run its database work on the event loop)."""
+    return await request.form()
+
+
+def optional_user(request: Request, session: Session = DB) -> CurrentUser | None:
     """The user of the request's session, if that session is still open (see web.sessions)."""
     token = request.session.get("sid")
     if token is None:

@@ -26,6 +26,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from archive_store import acceptance as acc
 from archive_store import audit
@@ -37,7 +38,7 @@ from handover.config import Settings
 from handover.errors import InputRefused, NotFound
 from handover.policy import available_profiles
 
-from ..deps import CurrentUser, db, missing, require
+from ..deps import CurrentUser, DB, missing, posted_form, require
 from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
@@ -153,7 +154,7 @@ def _detail(session: Session, row: AcceptanceRow, cfg: Settings) -> dict:
 
 
 @router.get("/acceptance", include_in_schema=False)
-def acceptance_page(request: Request, user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+def acceptance_page(request: Request, user: CurrentUser = Depends(archive_only), session: Session = DB):
     audit.record(session, user.username, "acceptance_list", "数字化成果验收", "查看待验收移交包")
     return page(request, "acceptance_list.html", min_share=MIN_SHARE,
                 incoming_dir=str(request.app.state.cfg.incoming_root), **_listing(request, session))
@@ -162,7 +163,7 @@ def acceptance_page(request: Request, user: CurrentUser = Depends(archive_only),
 @router.post("/acceptance", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def acceptance_start_form(request: Request, package: str = Form(...), share: float = Form(MIN_SHARE * 100),
                           vendor: str = Form(""), user: CurrentUser = Depends(archive_only),
-                          session: Session = Depends(db)):
+                          session: Session = DB):
     row = _start(request, session, user, package, share / 100, vendor)
     flash(request, f"已开始验收 {row.package}：正在进行四性检测，已抽取 {len(row.sample)} 卷供人工抽检（种子 {row.seed}）。")
     return RedirectResponse(f"/acceptance/{row.id}", status_code=303)
@@ -170,7 +171,7 @@ def acceptance_start_form(request: Request, package: str = Form(...), share: flo
 
 @router.get("/acceptance/{acceptance_id}", include_in_schema=False)
 def acceptance_detail_page(request: Request, acceptance_id: int, user: CurrentUser = Depends(archive_only),
-                           session: Session = Depends(db)):
+                           session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     audit.record(session, user.username, "acceptance_view", row.package, "", acceptance=row.id)
     return page(request, "acceptance.html", a=_detail(session, row, request.app.state.cfg))
@@ -178,7 +179,7 @@ def acceptance_detail_page(request: Request, acceptance_id: int, user: CurrentUs
 
 @router.get("/acceptance/{acceptance_id}/volumes/{n}", include_in_schema=False)
 def acceptance_volume_page(request: Request, acceptance_id: int, n: int, user: CurrentUser = Depends(archive_only),
-                           session: Session = Depends(db)):
+                           session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     ref_no = _ref_no(request, user, row, n)
     try:
@@ -194,7 +195,7 @@ def acceptance_volume_page(request: Request, acceptance_id: int, n: int, user: C
 @router.get("/acceptance/{acceptance_id}/volumes/{n}/images/{serial}", tags=[TAG],
             summary="抽检案卷的页面图像（取自移交包；档案馆）")
 def acceptance_image(request: Request, acceptance_id: int, n: int, serial: int,
-                     user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                     user: CurrentUser = Depends(archive_only), session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     ref_no = _ref_no(request, user, row, n)
     try:
@@ -206,11 +207,10 @@ def acceptance_image(request: Request, acceptance_id: int, n: int, serial: int,
 
 
 @router.post("/acceptance/{acceptance_id}/volumes/{n}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-async def acceptance_marks_form(request: Request, acceptance_id: int, n: int,
-                                user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+def acceptance_marks_form(request: Request, acceptance_id: int, n: int, form: FormData = Depends(posted_form),
+                          user: CurrentUser = Depends(archive_only), session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     ref_no = _ref_no(request, user, row, n)
-    form = await request.form()
     here = f"/acceptance/{row.id}/volumes/{n}"
     done = 0
     try:
@@ -230,7 +230,6 @@ async def acceptance_marks_form(request: Request, acceptance_id: int, n: int,
     if not done:
         flash(request, "未选择任何检查结果。", "error")
         return RedirectResponse(here, status_code=303)
-    session.commit()  # before the redirect: the db dependency commits only after the answer is sent
     flash(request, f"已登记 {ref_no} 的 {done} 个检查项。")
     following = f"/acceptance/{row.id}/volumes/{n + 1}" if n < len(row.sample) else f"/acceptance/{row.id}"
     return RedirectResponse(following, status_code=303)
@@ -238,17 +237,16 @@ async def acceptance_marks_form(request: Request, acceptance_id: int, n: int,
 
 @router.post("/acceptance/{acceptance_id}/conclude", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def acceptance_conclude_form(request: Request, acceptance_id: int, problems: str = Form(""),
-                             user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                             user: CurrentUser = Depends(archive_only), session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     conclusion = acc.conclude(session, row, user.username, problems)
-    session.commit()  # before the redirect: the db dependency commits only after the answer is sent
     flash(request, f"验收结论：{conclusion}。可下载验收意见。", "ok" if conclusion == acc.PASS else "error")
     return RedirectResponse(f"/acceptance/{row.id}", status_code=303)
 
 
 @router.post("/acceptance/{acceptance_id}/recheck", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def acceptance_recheck_form(request: Request, acceptance_id: int, user: CurrentUser = Depends(archive_only),
-                            session: Session = Depends(db)):
+                            session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     acc.restart_checks(session, row, user.username)
     _check_in_background(request, session, user, row)
@@ -259,7 +257,7 @@ def acceptance_recheck_form(request: Request, acceptance_id: int, user: CurrentU
 @router.get("/acceptance/{acceptance_id}/opinion.{fmt}", tags=[TAG],
             summary="验收意见（DOCX 或 PDF；未作结论时为当前情况的草稿）")
 def acceptance_opinion(request: Request, acceptance_id: int, fmt: str, user: CurrentUser = Depends(archive_only),
-                       session: Session = Depends(db)):
+                       session: Session = DB):
     if fmt not in FORMATS:
         raise missing(request, user, f"acceptance/{acceptance_id}/opinion.{fmt}", "只提供 DOCX 和 PDF")
     row = _get(request, session, user, acceptance_id)
@@ -297,7 +295,7 @@ class ConcludeBody(BaseModel):
 
 
 @router.get("/api/acceptance", tags=[TAG], summary="待验收的移交包和已有的验收（档案馆）")
-def api_acceptance_list(request: Request, user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+def api_acceptance_list(request: Request, user: CurrentUser = Depends(archive_only), session: Session = DB):
     audit.record(session, user.username, "acceptance_list", "数字化成果验收", "查看待验收移交包")
     return _listing(request, session)
 
@@ -305,14 +303,14 @@ def api_acceptance_list(request: Request, user: CurrentUser = Depends(archive_on
 @router.post("/api/acceptance", tags=[TAG], status_code=201, dependencies=[Depends(verify_csrf)],
              summary="开始验收一个移交包：抽样并在后台进行四性检测（档案馆）")
 def api_acceptance_start(request: Request, body: StartBody, user: CurrentUser = Depends(archive_only),
-                         session: Session = Depends(db)):
+                         session: Session = DB):
     row = _start(request, session, user, body.package, body.share, body.vendor, body.seed)
     return _summary(row) | {"seed": row.seed, "sample": list(row.sample)}
 
 
 @router.get("/api/acceptance/{acceptance_id}", tags=[TAG], summary="一次验收：四性检测、抽检登记、合格率与结论（档案馆）")
 def api_acceptance(request: Request, acceptance_id: int, user: CurrentUser = Depends(archive_only),
-                   session: Session = Depends(db)):
+                   session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     audit.record(session, user.username, "acceptance_view", row.package, "", acceptance=row.id)
     return _detail(session, row, request.app.state.cfg)
@@ -321,7 +319,7 @@ def api_acceptance(request: Request, acceptance_id: int, user: CurrentUser = Dep
 @router.put("/api/acceptance/{acceptance_id}/marks", tags=[TAG], dependencies=[Depends(verify_csrf)],
             summary="登记一个抽检案卷的一个检查项：合格或不合格及说明（档案馆）")
 def api_acceptance_mark(request: Request, acceptance_id: int, body: MarkBody,
-                        user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                        user: CurrentUser = Depends(archive_only), session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     acc.mark(session, row, body.ref_no, body.item, body.passed, body.remark, user.username)
     session.flush()
@@ -331,7 +329,7 @@ def api_acceptance_mark(request: Request, acceptance_id: int, body: MarkBody,
 @router.post("/api/acceptance/{acceptance_id}/conclude", tags=[TAG], dependencies=[Depends(verify_csrf)],
              summary="作出验收结论（合格/不合格；档案馆）")
 def api_acceptance_conclude(request: Request, acceptance_id: int, body: ConcludeBody,
-                            user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                            user: CurrentUser = Depends(archive_only), session: Session = DB):
     row = _get(request, session, user, acceptance_id)
     acc.conclude(session, row, user.username, body.problems)
     session.flush()

@@ -24,7 +24,7 @@ from handover.registry import list_enterprises
 
 from .. import passwords, sessions
 from ..admin_duties import ADMIN_ROLES, AUDIT, SECURITY, SYSTEM
-from ..deps import CurrentUser, db, duty
+from ..deps import CurrentUser, DB, duty
 from ..exports import Column, streamed_scalars, write_sheet, xlsx_download
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging, Sorts
 from ..render import flash, page
@@ -147,7 +147,6 @@ def _toggle(session: Session, actor: CurrentUser, username: str, active: bool) -
     _not_another_admin(session, actor, username)
     row = set_active(session, username, active)
     audit.record(session, actor.username, "user_enable" if active else "user_disable", username, "")
-    session.commit()  # a disabled user's sessions end before the answer says so
     return row
 
 
@@ -157,7 +156,6 @@ def _reset_password(session: Session, actor: CurrentUser, username: str, passwor
     _not_another_admin(session, actor, username)
     ended = set_password(session, find_user(session, username), password, reset_by_admin=True)
     audit.record(session, actor.username, "password_reset", username, "", sessions_ended=ended)
-    session.commit()  # the user's sessions are ended before the answer says so
     return ended
 
 
@@ -165,7 +163,6 @@ def _end_sessions(session: Session, actor: CurrentUser, username: str) -> int:
     row = find_user(session, username)
     ended = sessions.end_all(session, row.id, "ended_by_admin")
     audit.record(session, actor.username, "sessions_ended", username, "", sessions_ended=ended)
-    session.commit()  # ended before the answer says so
     return ended
 
 
@@ -179,7 +176,6 @@ def _change_role(request: Request, session: Session, actor: CurrentUser, usernam
     new = {"role": row.role, "community_id": row.community_id, "enterprise_id": row.enterprise_id}
     if new != old:
         audit.record(session, actor.username, "user_role", username, "", old=old, new=new)
-    session.commit()  # in force from the user's next request
     return row
 
 
@@ -207,7 +203,7 @@ def _editing(session: Session, username: str, actor: CurrentUser | None) -> User
 def users_page(request: Request, q: str = "", role: str = "", active: str = "", sort: str = "",
                limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0),
                edit: str = Query("", description="the user whose role form is open"),
-               user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
+               user: CurrentUser = Depends(user_list), session: Session = DB):
     return _users_page(request, session, paging=_user_paging(request, q, role, active, sort, limit, offset),
                        edit=edit, actor=user)
 
@@ -220,7 +216,7 @@ def _opt_int(value: str) -> int | None:
 @router.post("/admin/users", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_add(request: Request, username: str = Form(""), password: str = Form(""), role: str = Form(""),
               display_name: str = Form(""), community_id: str = Form(""), enterprise_id: str = Form(""),
-              user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
+              user: CurrentUser = Depends(accounts), session: Session = DB):
     try:
         _add(request, session, user, username, password, role, display_name, _opt_int(community_id),
              _opt_int(enterprise_id))
@@ -234,7 +230,7 @@ def users_add(request: Request, username: str = Form(""), password: str = Form("
 
 @router.post("/admin/users/{username}/active", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_toggle(request: Request, username: str, active: str = Form("0"),
-                 user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
+                 user: CurrentUser = Depends(accounts), session: Session = DB):
     _toggle(session, user, username, active == "1")
     flash(request, f"已{'启用' if active == '1' else '停用'}用户 {username}")
     return RedirectResponse("/admin/users", status_code=303)
@@ -242,7 +238,7 @@ def users_toggle(request: Request, username: str, active: str = Form("0"),
 
 @router.post("/admin/users/{username}/password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_reset_password(request: Request, username: str, password: str = Form(""),
-                         user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
+                         user: CurrentUser = Depends(accounts), session: Session = DB):
     new_password = password or passwords.one_time(username)  # left blank: a one-time password
     try:
         _reset_password(session, user, username, new_password)
@@ -258,7 +254,7 @@ def users_reset_password(request: Request, username: str, password: str = Form("
 
 @router.post("/admin/users/{username}/sessions/end", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_end_sessions(request: Request, username: str, user: CurrentUser = Depends(accounts),
-                       session: Session = Depends(db)):
+                       session: Session = DB):
     try:
         ended = _end_sessions(session, user, username)
     except UserError as err:
@@ -270,7 +266,7 @@ def users_end_sessions(request: Request, username: str, user: CurrentUser = Depe
 @router.post("/admin/users/{username}/role", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def users_change_role(request: Request, username: str, role: str = Form(""), community_id: str = Form(""),
                       enterprise_id: str = Form(""), user: CurrentUser = Depends(grants),
-                      session: Session = Depends(db)):
+                      session: Session = DB):
     try:
         row = _change_role(request, session, user, username, role, _opt_int(community_id), _opt_int(enterprise_id))
     except UserError as err:
@@ -326,7 +322,7 @@ AUDIT_COLUMNS = (Column("时间", 20), Column("用户", 14), Column("操作", 18
 
 @router.get("/admin/audit.xlsx", tags=["审计"], summary="导出审计日志（XLSX，安全审计员，按筛选条件，最多10万条）")
 def audit_xlsx(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
-               outcome: str = "", user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
+               outcome: str = "", user: CurrentUser = Depends(auditor), session: Session = DB):
     flt = _audit_filter(since, until, subject, actor, action, outcome)
     total = min(audit.count(session, flt), AUDIT_EXPORT_MAX)
     audit.record(session, user.username, "export_audit", "audit_log", "", filter=_audit_query(flt), rows=total)
@@ -346,7 +342,7 @@ def audit_xlsx(since: str = "", until: str = "", subject: str = "", actor: str =
 @router.get("/admin/audit", include_in_schema=False)
 def audit_page(request: Request, since: str = "", until: str = "", subject: str = "", actor: str = "",
                action: str = "", outcome: str = "", page_no: int = Query(1, alias="page", ge=1),
-               user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
+               user: CurrentUser = Depends(auditor), session: Session = DB):
     flt = _audit_filter(since, until, subject, actor, action, outcome)
     total = audit.count(session, flt)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
@@ -377,7 +373,7 @@ def api_users(request: Request, q: str = Query("", description="用户名或姓�
               active: str = Query("", description="1 启用 | 0 已停用"),
               sort: str = Query("", description="created（默认）| username | role | last_login；前加 - 为倒序"),
               limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
-              offset: int = Query(0, ge=0), user: CurrentUser = Depends(user_list), session: Session = Depends(db)):
+              offset: int = Query(0, ge=0), user: CurrentUser = Depends(user_list), session: Session = DB):
     paging = _user_paging(request, q, role, active, sort, limit, offset)
     users = _user_rows(request, session, paging)
     return {**paging.answer(), "users": users}
@@ -385,7 +381,7 @@ def api_users(request: Request, q: str = Query("", description="用户名或姓�
 
 @router.post("/api/users", tags=["用户管理"], summary="新增用户", status_code=201,
              dependencies=[Depends(verify_csrf)])
-def api_add_user(request: Request, body: NewUser, user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
+def api_add_user(request: Request, body: NewUser, user: CurrentUser = Depends(accounts), session: Session = DB):
     row = _add(request, session, user, body.username, body.password, body.role, body.display_name,
                body.community_id, body.enterprise_id)
     return {"id": row.id, "username": row.username, "role": row.role}
@@ -393,14 +389,14 @@ def api_add_user(request: Request, body: NewUser, user: CurrentUser = Depends(ac
 
 @router.post("/api/users/{username}/disable", tags=["用户管理"], summary="停用用户",
              dependencies=[Depends(verify_csrf)])
-def api_disable(username: str, user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
+def api_disable(username: str, user: CurrentUser = Depends(accounts), session: Session = DB):
     row = _toggle(session, user, username, False)
     return {"username": row.username, "active": row.active}
 
 
 @router.post("/api/users/{username}/enable", tags=["用户管理"], summary="启用用户",
              dependencies=[Depends(verify_csrf)])
-def api_enable(username: str, user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
+def api_enable(username: str, user: CurrentUser = Depends(accounts), session: Session = DB):
     row = _toggle(session, user, username, True)
     return {"username": row.username, "active": row.active}
 
@@ -412,7 +408,7 @@ class PasswordReset(BaseModel):
 @router.post("/api/users/{username}/password", tags=["用户管理"], summary="重置密码（用户须在下次登录时修改）",
              dependencies=[Depends(verify_csrf)])
 def api_reset_password(username: str, body: PasswordReset, user: CurrentUser = Depends(accounts),
-                       session: Session = Depends(db)):
+                       session: Session = DB):
     ended = _reset_password(session, user, username, body.password)
     return {"username": username, "sessions_ended": ended, "must_change_password": True}
 
@@ -426,7 +422,7 @@ class RoleChange(BaseModel):
 @router.put("/api/users/{username}/role", tags=["用户管理"], summary="修改角色与所属社区/企业（下一次请求起生效）",
             dependencies=[Depends(verify_csrf)])
 def api_change_role(request: Request, username: str, body: RoleChange, user: CurrentUser = Depends(grants),
-                    session: Session = Depends(db)):
+                    session: Session = DB):
     row = _change_role(request, session, user, username, body.role, body.community_id, body.enterprise_id)
     return {"username": row.username, "role": row.role, "community_id": row.community_id,
             "enterprise_id": row.enterprise_id}
@@ -434,7 +430,7 @@ def api_change_role(request: Request, username: str, body: RoleChange, user: Cur
 
 @router.delete("/api/users/{username}/sessions", tags=["用户管理"], summary="退出该用户的全部登录",
                dependencies=[Depends(verify_csrf)])
-def api_end_sessions(username: str, user: CurrentUser = Depends(accounts), session: Session = Depends(db)):
+def api_end_sessions(username: str, user: CurrentUser = Depends(accounts), session: Session = DB):
     try:
         ended = _end_sessions(session, user, username)
     except UserError as err:
@@ -450,7 +446,7 @@ _AUDIT_ORDER = Sorts({"id": [AuditRow.id]}, default="-id", tiebreak=AuditRow.id)
 def api_audit(since: str = "", until: str = "", subject: str = "", actor: str = "", action: str = "",
               outcome: str = "", offset: int = Query(0, ge=0),
               limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
-              user: CurrentUser = Depends(auditor), session: Session = Depends(db)):
+              user: CurrentUser = Depends(auditor), session: Session = DB):
     flt = _audit_filter(since, until, subject, actor, action, outcome)
     paging = Paging.of("/api/audit", _AUDIT_ORDER, _audit_query(flt), "", limit, offset)
     paging.total = audit.count(session, flt)

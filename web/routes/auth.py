@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from archive_store import audit
 
 from .. import passwords, sessions
-from ..deps import CurrentUser, audit_now, db, optional_user, signed_in
+from ..deps import CurrentUser, audit_now, DB, optional_user, signed_in
 from ..render import flash, page
 from ..security import csrf_token, signin_keys, verify_csrf
 from ..tables import UserRow
@@ -47,16 +47,12 @@ def _sign_in(request: Request, session: Session, username: str, password: str) -
     request.session.clear()  # a fresh session (and CSRF token) after sign-in: no fixation
     request.session["sid"] = token
     audit.record(session, user.username, "login", user.username, must_change)
-    # Committed before the answer: the browser's next request, sent the moment the redirect
-    # arrives, must find the session (a yield dependency commits only after the response).
-    session.commit()
     return user, must_change
 
 
 def _sign_out(request: Request, session: Session, user: CurrentUser) -> None:
     sessions.end(session, request.session.get("sid"), "logout")
     audit.record(session, user.username, "logout", user.username, "")
-    session.commit()  # ended before the answer says so
     request.session.clear()
 
 
@@ -69,7 +65,7 @@ def login_page(request: Request, next: str = "/", user: CurrentUser | None = Dep
 
 @router.post("/login", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
-                 next: str = Form("/"), session: Session = Depends(db)):
+                 next: str = Form("/"), session: Session = DB):
     user, must_change = _sign_in(request, session, username, password)
     if user is None:
         return page(request, "login.html", status_code=401, next=_safe_next(next),
@@ -81,7 +77,7 @@ def login_submit(request: Request, username: str = Form(""), password: str = For
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-def logout(request: Request, user: CurrentUser = Depends(signed_in), session: Session = Depends(db)):
+def logout(request: Request, user: CurrentUser = Depends(signed_in), session: Session = DB):
     _sign_out(request, session, user)
     return RedirectResponse("/login", status_code=303)
 
@@ -102,7 +98,6 @@ def _change_password(request: Request, session: Session, user: CurrentUser, curr
     if live is not None:
         live.must_change_password = False
     audit.record(session, user.username, "password_change", user.username, "", other_sessions_ended=ended)
-    session.commit()  # the other sessions are ended before the answer says so
 
 
 @router.get("/account/password", include_in_schema=False)
@@ -114,7 +109,7 @@ def password_page(request: Request, next: str = "/", user: CurrentUser = Depends
 @router.post("/account/password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def password_submit(request: Request, current_password: str = Form(""), new_password: str = Form(""),
                     confirm_password: str = Form(""), next: str = Form("/"), user: CurrentUser = Depends(signed_in),
-                    session: Session = Depends(db)):
+                    session: Session = DB):
     try:
         if new_password != confirm_password:
             raise UserError("两次输入的新密码不一致")
@@ -141,7 +136,7 @@ def user_json(user) -> dict:
 
 
 @router.post("/api/session", tags=["登录"], summary="登录（返回 CSRF 令牌）")
-def api_login(request: Request, body: Credentials, session: Session = Depends(db)):
+def api_login(request: Request, body: Credentials, session: Session = DB):
     # A JSON body cannot be sent cross-site without CORS, which this server never allows.
     user, must_change = _sign_in(request, session, body.username, body.password)
     if user is None:
@@ -156,7 +151,7 @@ def api_me(request: Request, user: CurrentUser = Depends(signed_in)):
 
 
 @router.delete("/api/session", tags=["登录"], summary="退出（会话立即失效）", dependencies=[Depends(verify_csrf)])
-def api_logout(request: Request, user: CurrentUser = Depends(signed_in), session: Session = Depends(db)):
+def api_logout(request: Request, user: CurrentUser = Depends(signed_in), session: Session = DB):
     _sign_out(request, session, user)
     return {"ok": True}
 
@@ -169,6 +164,6 @@ class PasswordChange(BaseModel):
 @router.post("/api/session/password", tags=["登录"], summary="修改本人密码（其他会话随即失效）",
              dependencies=[Depends(verify_csrf)])
 def api_change_password(request: Request, body: PasswordChange, user: CurrentUser = Depends(signed_in),
-                        session: Session = Depends(db)):
+                        session: Session = DB):
     _change_password(request, session, user, body.current_password, body.new_password)
     return {"ok": True}

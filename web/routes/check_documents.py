@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from archive_store import audit
 from handover import clock
 
-from ..deps import ARCHIVE_ROLES, CurrentUser, db, require
+from ..deps import ARCHIVE_ROLES, CurrentUser, DB, require
 from ..downloads import built_file
 from .dossier import stored_report, visible_volume
 
@@ -23,7 +23,7 @@ KINDS = {"statement": ("missing_statement", "档案材料缺失情况说明"), "
 @router.get("/dossiers/{volume_id}/check/{kind}.docx", tags=["案卷"],
             summary="下载完整性检查文书（statement：档案材料缺失情况说明；note-sheet：备考表）")
 def check_document(request: Request, volume_id: int, kind: str, user: CurrentUser = Depends(archive_only),
-                   session: Session = Depends(db)):
+                   session: Session = DB):
     if kind not in KINDS:
         raise HTTPException(404, "没有这种文书")
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)

@@ -17,7 +17,7 @@ from handover.communities import CONFIRMED, REJECTED, Decision, Pending, contact
 from handover.errors import Conflict, InputRefused
 
 from ..admin_duties import SYSTEM
-from ..deps import CurrentUser, db, duty
+from ..deps import CurrentUser, DB, duty
 from ..render import flash, page
 from ..security import verify_csrf
 
@@ -45,7 +45,7 @@ def _decide(session: Session, user: CurrentUser, action: str, county: str, stree
 
 
 @router.get("/admin/communities", include_in_schema=False)
-def communities_page(request: Request, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def communities_page(request: Request, user: CurrentUser = Depends(admin_only), session: Session = DB):
     waiting = pending(session)
     audit.record(session, user.username, "view_communities", "community_registry", "", pending=len(waiting))
     return page(request, "admin_communities.html", pending=waiting, decided=decisions(session),
@@ -56,7 +56,7 @@ def communities_page(request: Request, user: CurrentUser = Depends(admin_only), 
 def communities_decide(request: Request, action: str = Form(""), county: str = Form(""), street: str = Form(""),
                        name: str = Form(""), code: str = Form(""), reason: str = Form(""),
                        liaison: str = Form(""), phone: str = Form(""),
-                       user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+                       user: CurrentUser = Depends(admin_only), session: Session = DB):
     if action not in ("confirm", "reject", "contact"):
         flash(request, "操作只能是“确认”“驳回”或“登记联系方式”", "error")
         return RedirectResponse("/admin/communities", status_code=303)
@@ -89,7 +89,7 @@ class CommunityDecisionIn(BaseModel):
 
 
 @router.get("/api/communities/pending", tags=["社区名录"], summary="待确认的社区及提到它们的名册行（系统管理员）")
-def api_pending(user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def api_pending(user: CurrentUser = Depends(admin_only), session: Session = DB):
     waiting = pending(session)
     audit.record(session, user.username, "view_communities", "community_registry", "", pending=len(waiting))
     return {"pending": [_pending_json(p) for p in waiting], "decided": _decided_json(session)}
@@ -97,13 +97,13 @@ def api_pending(user: CurrentUser = Depends(admin_only), session: Session = Depe
 
 @router.post("/api/communities/confirm", tags=["社区名录"], summary="确认社区（区划代码可选）",
              dependencies=[Depends(verify_csrf)])
-def api_confirm(body: CommunityDecisionIn, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def api_confirm(body: CommunityDecisionIn, user: CurrentUser = Depends(admin_only), session: Session = DB):
     d = _decide(session, user, CONFIRMED, body.county, body.street, body.name, body.code, body.reason)
     return {"community": d.label, "status": d.status, "code": d.code, "released": d.released}
 
 
 @router.post("/api/communities/reject", tags=["社区名录"], summary="驳回社区",
              dependencies=[Depends(verify_csrf)])
-def api_reject(body: CommunityDecisionIn, user: CurrentUser = Depends(admin_only), session: Session = Depends(db)):
+def api_reject(body: CommunityDecisionIn, user: CurrentUser = Depends(admin_only), session: Session = DB):
     d = _decide(session, user, REJECTED, body.county, body.street, body.name, "", body.reason)
     return {"community": d.label, "status": d.status, "released": d.released}

@@ -16,7 +16,7 @@ from archive_store.contents import Correction, correct_material, volume_record
 from archive_store.tables import MaterialRow
 from ocr.classes import CLASSES
 
-from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, require
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, DB, require
 from ..downloads import built_file
 from ..render import flash, page
 from ..security import verify_csrf
@@ -56,7 +56,7 @@ def _apply(request: Request, session: Session, user: CurrentUser, volume_id: int
 
 @router.get("/dossiers/{volume_id}/contents.{fmt}", tags=["案卷"], summary="下载卷内目录（docx 或 pdf，供打印装订）")
 def contents_document(request: Request, volume_id: int, fmt: str, user: CurrentUser = Depends(staff_only),
-                      session: Session = Depends(db)):
+                      session: Session = DB):
     from docgen.documents import contents_list
     from docgen.docx_tables import render_table_docx
     from docgen.pdf_tables import render_table_pdf
@@ -82,7 +82,7 @@ def contents_document(request: Request, volume_id: int, fmt: str, user: CurrentU
 
 @router.get("/dossiers/{volume_id}/contents/{material_id}", include_in_schema=False)
 def edit_page(request: Request, volume_id: int, material_id: int, user: CurrentUser = Depends(archive_only),
-              session: Session = Depends(db)):
+              session: Session = DB):
     vol = visible_volume(request, session, user, volume_id)
     return page(request, "contents_edit.html", vol=vol, m=_row(session, volume_id, material_id), classes=CLASSES)
 
@@ -91,7 +91,7 @@ def edit_page(request: Request, volume_id: int, material_id: int, user: CurrentU
              dependencies=[Depends(verify_csrf)])
 def edit_form(request: Request, volume_id: int, material_id: int, title: str = Form(""), class_code: str = Form(""),
               formed_on: str = Form(""), remarks: str = Form(""), reason: str = Form(""),
-              user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+              user: CurrentUser = Depends(archive_only), session: Session = DB):
     try:
         date = dt.date.fromisoformat(formed_on) if formed_on.strip() else None
     except ValueError:
@@ -105,5 +105,5 @@ def edit_form(request: Request, volume_id: int, material_id: int, title: str = F
 @router.put("/api/dossiers/{volume_id}/contents/{material_id}", tags=["案卷"],
             summary="更正卷内目录的一条（材料名称、类号、形成时间、备注；档案馆）", dependencies=[Depends(verify_csrf)])
 def api_edit(request: Request, volume_id: int, material_id: int, body: ContentsEdit,
-             user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+             user: CurrentUser = Depends(archive_only), session: Session = DB):
     return _apply(request, session, user, volume_id, material_id, body)

@@ -16,7 +16,7 @@ from handover.db import EnterpriseRow, RetireeRow
 from handover.policy import load_profile
 
 from .. import bundles
-from ..deps import ENTERPRISE_ROLES, CurrentUser, db, hidden, missing, require
+from ..deps import ENTERPRISE_ROLES, CurrentUser, DB, hidden, missing, require
 from ..render import page
 from ..security import verify_csrf
 from ..tables import BundleRow
@@ -125,7 +125,7 @@ def _region_documents(session: Session, user: CurrentUser) -> list[str]:
 
 
 @router.get("/documents", include_in_schema=False)
-def documents_page(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+def documents_page(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = DB):
     rows = list(session.scalars(select(BundleRow).where(BundleRow.enterprise_id == user.enterprise_id)
                                 .order_by(BundleRow.id.desc()).limit(10)))
     latest = _json(_current(request, session, rows[0]), _roster_changed_at(session, user.enterprise_id)) \
@@ -136,31 +136,31 @@ def documents_page(request: Request, user: CurrentUser = Depends(enterprise_only
 
 
 @router.post("/documents/generate", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-def documents_generate(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+def documents_generate(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = DB):
     _generate(request, session, user)
     return RedirectResponse("/documents", status_code=303)
 
 
 @router.get("/documents/{token}/bundle.zip", tags=["移交文书"], summary="下载全部移交文书（zip）")
 def bundle_zip(request: Request, token: str, user: CurrentUser = Depends(enterprise_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     return _file(request, session, user, token, None)
 
 
 @router.get("/documents/{token}/files/{index}", tags=["移交文书"], summary="下载单个文书")
 def bundle_file(request: Request, token: str, index: int, user: CurrentUser = Depends(enterprise_only),
-                session: Session = Depends(db)):
+                session: Session = DB):
     return _file(request, session, user, token, index)
 
 
 @router.post("/api/documents", tags=["移交文书"], summary="开始生成本企业的移交文书", status_code=202,
              dependencies=[Depends(verify_csrf)])
-def api_generate(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+def api_generate(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = DB):
     return _json(_generate(request, session, user), _roster_changed_at(session, user.enterprise_id))
 
 
 @router.get("/api/documents/{token}", tags=["移交文书"], summary="生成进度与文书清单；stale：名册在生成后有变更（已过期）")
 def api_bundle(request: Request, token: str, user: CurrentUser = Depends(enterprise_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     row = _current(request, session, _own(request, session, user, token))
     return _json(row, _roster_changed_at(session, user.enterprise_id))

@@ -24,7 +24,7 @@ from handover import clock, volume_folder
 from handover.disclosure import MASKED, Disclosure
 
 from .. import catalog_list
-from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, DB, deny, hidden, missing, require
 from ..downloads import built_file
 from ..exports import Column, streamed, write_sheet, xlsx_download
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
@@ -233,7 +233,7 @@ def _my_requests(session: Session, user: CurrentUser, vol: VolumeRow) -> list[Ac
 
 @router.get("/dossiers/{volume_id}", include_in_schema=False)
 def dossier_page(request: Request, volume_id: int, seq: int | None = None, user: CurrentUser = Depends(staff_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     data = _dossier(request, session, user, vol)
     audit.record(session, user.username, "view_dossier", vol.ref_no, "")
@@ -273,7 +273,7 @@ def mark_visible(request: Request, user: CurrentUser) -> bool:
 
 @router.post("/dossiers/{volume_id}/accept", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def accept_form(request: Request, volume_id: int, statement_ref: str = Form(""),
-                user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                user: CurrentUser = Depends(archive_only), session: Session = DB):
     vol = visible_volume(request, session, user, volume_id)
     accept_volume(request, session, user, vol, statement_ref)
     flash(request, "已登记书面说明，本卷按不完整案卷接收。")
@@ -283,14 +283,14 @@ def accept_form(request: Request, volume_id: int, statement_ref: str = Form(""),
 @router.post("/api/dossiers/{volume_id}/accept", tags=["案卷"], summary="凭书面说明接收不完整案卷（档案馆）",
              dependencies=[Depends(verify_csrf)])
 def api_accept(request: Request, volume_id: int, body: Acceptance, user: CurrentUser = Depends(archive_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     vol = visible_volume(request, session, user, volume_id)
     return accept_volume(request, session, user, vol, body.statement_ref)
 
 
 @router.post("/dossiers/{volume_id}/withdraw", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def withdraw_form(request: Request, volume_id: int, reason: str = Form(""),
-                  user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                  user: CurrentUser = Depends(archive_only), session: Session = DB):
     vol = visible_volume(request, session, user, volume_id)
     withdraw(request, session, user, vol, reason)
     flash(request, f"档号 {vol.ref_no} 已退回：不再出现在检索、目录和导出中，档号保留。")
@@ -300,14 +300,14 @@ def withdraw_form(request: Request, volume_id: int, reason: str = Form(""),
 @router.post("/api/dossiers/{volume_id}/withdraw", tags=["案卷"], summary="退回已入库的案卷（档案馆，须填写原因）",
              dependencies=[Depends(verify_csrf)])
 def api_withdraw(request: Request, volume_id: int, body: Withdrawal, user: CurrentUser = Depends(archive_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     vol = visible_volume(request, session, user, volume_id)
     return withdraw(request, session, user, vol, body.reason)
 
 
 @router.get("/dossiers/{volume_id}/pages/{seq}/image", tags=["案卷"], summary="页面图像")
 def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = Depends(staff_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     cited = need_read(request, session, user, vol)
     row = session.scalar(select(PageRow).where(PageRow.volume_id == vol.id, PageRow.seq == seq))
@@ -322,7 +322,7 @@ def page_image(request: Request, volume_id: int, seq: int, user: CurrentUser = D
 
 @router.get("/dossiers/{volume_id}/volume.pdf", tags=["案卷"], summary="下载可检索的PDF")
 def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(staff_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     cited = need_read(request, session, user, vol)
     mark = served_mark(user, cited)
@@ -345,7 +345,7 @@ def volume_pdf(request: Request, volume_id: int, user: CurrentUser = Depends(sta
 
 @router.get("/api/dossiers/{volume_id}", tags=["案卷"], summary="案卷信息、卷内目录与齐全性")
 def api_dossier(request: Request, volume_id: int, user: CurrentUser = Depends(staff_only),
-                session: Session = Depends(db)):
+                session: Session = DB):
     vol = visible_volume(request, session, user, volume_id, withdrawn=True)
     data = _dossier(request, session, user, vol)
     audit.record(session, user.username, "view_dossier", vol.ref_no, "")
@@ -384,7 +384,7 @@ def _catalogs(request: Request, session: Session, user: CurrentUser, filters: di
 def catalogs_page(request: Request, community: str = "", ref_from: str = "", ref_to: str = "", name: str = "",
                   outcome: str = "", since: str = "", until: str = "", sort: str = "", limit: int = DEFAULT_LIMIT,
                   offset: int = Query(0, ge=0), user: CurrentUser = Depends(staff_only),
-                  session: Session = Depends(db)):
+                  session: Session = DB):
     filters = dict(community=community, ref_from=ref_from, ref_to=ref_to, name=name, outcome=outcome, since=since,
                    until=until)
     catalogs, paging = _catalogs(request, session, user, filters, sort, limit, offset)
@@ -394,7 +394,7 @@ def catalogs_page(request: Request, community: str = "", ref_from: str = "", ref
 
 
 @router.get("/api/withdrawn", tags=["案卷"], summary="已退回的案卷（档案馆）")
-def api_withdrawn(user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+def api_withdrawn(user: CurrentUser = Depends(archive_only), session: Session = DB):
     return _withdrawn_rows(session)
 
 
@@ -408,7 +408,7 @@ def api_catalogs(request: Request, community: str = "", ref_from: str = "", ref_
                  sort: str = Query("", description="ref_no（默认）| name | published | pages | outcome；前加 - 为倒序"),
                  limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
                  offset: int = Query(0, ge=0), user: CurrentUser = Depends(staff_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     filters = dict(community=community, ref_from=ref_from, ref_to=ref_to, name=name, outcome=outcome, since=since,
                    until=until)
     return _catalogs(request, session, user, filters, sort, limit, offset)[0]
@@ -422,7 +422,7 @@ CATALOG_LIST_COLUMNS = (Column("档号", 22, text=True), Column("姓名", 10), C
             summary="导出已入库案卷列表（XLSX，按筛选条件与排序，全部符合条件的案卷）")
 def catalogs_xlsx(community: str = "", ref_from: str = "", ref_to: str = "", name: str = "", outcome: str = "",
                   since: str = "", until: str = "", sort: str = "", user: CurrentUser = Depends(staff_only),
-                  session: Session = Depends(db)):
+                  session: Session = DB):
     filters = dict(community=community, ref_from=ref_from, ref_to=ref_to, name=name, outcome=outcome, since=since,
                    until=until)
     paging = Paging.of("/catalogs", catalog_list.SORTS, filters, sort)
@@ -444,7 +444,7 @@ def catalogs_xlsx(community: str = "", ref_from: str = "", ref_to: str = "", nam
 
 @router.get("/catalogs/{community_id}.xlsx", tags=["目录"], summary="下载社区的案卷目录与台账（XLSX）")
 def catalog_xlsx(request: Request, community_id: int, user: CurrentUser = Depends(staff_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     community = session.get(CommunityRow, community_id)
     if community is None:
         raise missing(request, user, f"catalog/{community_id}", "未找到该社区")

@@ -10,7 +10,7 @@ from archive_store import access
 from archive_store.tables import PUBLISHED, AccessRequestRow, CommunityRow, VolumeRow
 from handover.db import RetireeRow
 
-from ..deps import CurrentUser, current_user, db
+from ..deps import CurrentUser, current_user, DB
 from ..render import page
 from ..users import ARCHIVE, ADMIN, AUDITOR, COMMUNITY, ENTERPRISE, SECADMIN, SYSADMIN
 
@@ -25,7 +25,7 @@ def _volume_count(session: Session, scope: list[int] | None) -> int:
 
 
 @router.get("/", include_in_schema=False)
-def home(request: Request, user: CurrentUser = Depends(current_user), session: Session = Depends(db)):
+def home(request: Request, user: CurrentUser = Depends(current_user), session: Session = DB):
     stats: list[tuple[str, int | str]] = []
     if user.role == ENTERPRISE:
         n = session.scalar(select(func.count()).select_from(RetireeRow)

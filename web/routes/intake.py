@@ -19,7 +19,7 @@ from handover.policy import available_profiles
 
 from .. import intake, intake_list
 from ..batch_zip import extract_batch
-from ..deps import ARCHIVE_ROLES, CurrentUser, db, missing, require
+from ..deps import ARCHIVE_ROLES, CurrentUser, DB, missing, require
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from ..render import flash, page
 from ..security import verify_csrf
@@ -199,7 +199,7 @@ def _held(request: Request, session: Session, user: CurrentUser, batch: str, sta
 @router.get("/intake", include_in_schema=False)
 def intake_page(request: Request, batch: str = "", stage: str = "", sort: str = "", limit: int = DEFAULT_LIMIT,
                 offset: int = Query(0, ge=0), user: CurrentUser = Depends(archive_only),
-                session: Session = Depends(db)):
+                session: Session = DB):
     rows = list(session.scalars(select(IntakeRow).order_by(IntakeRow.id.desc()).limit(20)))
     cfg = request.app.state.cfg
     held, paging = _held(request, session, user, batch, stage, sort, limit, offset)
@@ -212,7 +212,7 @@ def intake_page(request: Request, batch: str = "", stage: str = "", sort: str = 
 def intake_upload(request: Request, files: list[UploadFile] = File(...), id_number: str = Form(""),
                   name: str = Form(""), county: str = Form(""), street: str = Form(""), community: str = Form(""),
                   profile: str = Form(""), supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
-                  session: Session = Depends(db)):
+                  session: Session = DB):
     row = _create(request, session, user, files, id_number, name, county, street, community, profile, supplement)
     return RedirectResponse(f"/intake/{row.token}", status_code=303)
 
@@ -220,7 +220,7 @@ def intake_upload(request: Request, files: list[UploadFile] = File(...), id_numb
 @router.post("/intake/batch", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def intake_batch(request: Request, archive: UploadFile = File(...), profile: str = Form(""),
                  supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     row = _create_from_zip(request, session, user, archive, profile, supplement)
     return RedirectResponse(f"/intake/{row.token}", status_code=303)
 
@@ -228,14 +228,14 @@ def intake_batch(request: Request, archive: UploadFile = File(...), profile: str
 @router.post("/intake/folder", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def intake_folder(request: Request, folder: str = Form(""), profile: str = Form(""),
                   supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
-                  session: Session = Depends(db)):
+                  session: Session = DB):
     row = _create_from_folder(request, session, user, folder, profile, supplement)
     return RedirectResponse(f"/intake/{row.token}", status_code=303)
 
 
 @router.get("/intake/{token}", include_in_schema=False)
 def intake_status_page(request: Request, token: str, user: CurrentUser = Depends(archive_only),
-                       session: Session = Depends(db)):
+                       session: Session = DB):
     from workers.tables import STAGE_LABELS, STAGES
 
     steps = [(k, STAGE_LABELS[k]) for k in STAGES if k != "quarantined"]
@@ -245,7 +245,7 @@ def intake_status_page(request: Request, token: str, user: CurrentUser = Depends
 
 @router.post("/intake/{token}/requeue", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def intake_requeue(request: Request, token: str, dossier_id: int = Form(...), supplement: bool = Form(False),
-                   user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                   user: CurrentUser = Depends(archive_only), session: Session = DB):
     _requeue(request, session, user, _own(request, session, user, token), dossier_id, supplement)
     flash(request, f"档案任务 #{dossier_id} 已{'作为补充材料' if supplement else ''}重新排队。")
     return RedirectResponse(f"/intake/{token}", status_code=303)
@@ -258,7 +258,7 @@ def intake_requeue(request: Request, token: str, dossier_id: int = Form(...), su
 def api_intake(request: Request, files: list[UploadFile] = File(...), id_number: str = Form(...),
                name: str = Form(""), county: str = Form(""), street: str = Form(""), community: str = Form(""),
                profile: str = Form(""), supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     row = _create(request, session, user, files, id_number, name, county, street, community, profile, supplement)
     return _status(request, session, row)
 
@@ -267,7 +267,7 @@ def api_intake(request: Request, files: list[UploadFile] = File(...), id_number:
              dependencies=[Depends(verify_csrf)])
 def api_intake_batch(request: Request, archive: UploadFile = File(...), profile: str = Form(""),
                      supplement: bool = Form(False), user: CurrentUser = Depends(archive_only),
-                     session: Session = Depends(db)):
+                     session: Session = DB):
     row = _create_from_zip(request, session, user, archive, profile, supplement)
     return _status(request, session, row)
 
@@ -287,7 +287,7 @@ def api_intake_held(request: Request, batch: str = Query("", description="批次
                     sort: str = Query("", description="-updated（最近的在前，默认）| updated | name | batch；前加 - 为倒序"),
                     limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
                     offset: int = Query(0, ge=0), user: CurrentUser = Depends(archive_only),
-                    session: Session = Depends(db)):
+                    session: Session = DB):
     answer = _held(request, session, user, batch, stage, sort, limit, offset)[0]
     for d in answer["dossiers"]:
         d["updated_at"] = clock.iso(d["updated_at"], "seconds")
@@ -297,21 +297,21 @@ def api_intake_held(request: Request, batch: str = Query("", description="批次
 @router.post("/api/intake/folder", tags=[TAG], summary="从扫描室文件夹开始数字化（原文件不被修改）", status_code=202,
              dependencies=[Depends(verify_csrf)])
 def api_intake_folder(request: Request, body: FolderChoice, user: CurrentUser = Depends(archive_only),
-                      session: Session = Depends(db)):
+                      session: Session = DB):
     row = _create_from_folder(request, session, user, body.folder, body.profile, body.supplement)
     return _status(request, session, row)
 
 
 @router.get("/api/intake/{token}", tags=[TAG], summary="数字化进度（每卷的阶段、页数、隔离原因）")
 def api_intake_status(request: Request, token: str, user: CurrentUser = Depends(archive_only),
-                      session: Session = Depends(db)):
+                      session: Session = DB):
     return _status(request, session, _own(request, session, user, token))
 
 
 @router.post("/api/intake/{token}/requeue/{dossier_id}", tags=[TAG], summary="已隔离的档案修正后重新排队",
              status_code=202, dependencies=[Depends(verify_csrf)])
 def api_intake_requeue(request: Request, token: str, dossier_id: int, supplement: bool = False,
-                       user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                       user: CurrentUser = Depends(archive_only), session: Session = DB):
     """``?supplement=true``: a dossier refused as the person's second volume goes again as 补充材料."""
     row = _own(request, session, user, token)
     _requeue(request, session, user, row, dossier_id, supplement)

@@ -26,7 +26,7 @@ from archive_store.tables import PUBLISHED, ReceiptRow, VolumeRow
 from handover import clock
 from handover.db import EnterpriseRow
 
-from ..deps import ARCHIVE_ROLES, CurrentUser, db, hidden, missing, require
+from ..deps import ARCHIVE_ROLES, CurrentUser, DB, hidden, missing, require
 from ..render import flash, page
 from ..security import verify_csrf
 from ..uploads import save_scan
@@ -86,7 +86,7 @@ def _reconciliation(request: Request, session: Session, user: CurrentUser, ent: 
 
 @router.get("/reconcile", include_in_schema=False)
 def reconcile_page(request: Request, enterprise: int | None = None, street: str | None = None,
-                   user: CurrentUser = Depends(readers), session: Session = Depends(db)):
+                   user: CurrentUser = Depends(readers), session: Session = DB):
     if user.role != ENTERPRISE and enterprise is None:
         return page(request, "reconcile.html", rec=None, lines=dashboard(session, user))
     ent = _enterprise(request, session, user, enterprise)
@@ -96,7 +96,7 @@ def reconcile_page(request: Request, enterprise: int | None = None, street: str 
 
 @router.get("/api/reconcile", tags=["接收核对"], summary="档案移交名册表与已入库案卷的核对（档案馆；企业仅本企业）")
 def api_reconcile(request: Request, enterprise_id: int | None = None, street: str | None = None,
-                  user: CurrentUser = Depends(readers), session: Session = Depends(db)):
+                  user: CurrentUser = Depends(readers), session: Session = DB):
     ent = _enterprise(request, session, user, enterprise_id)
     return _reconciliation(request, session, user, ent, street)
 
@@ -117,7 +117,7 @@ def _receive(request: Request, session: Session, user: CurrentUser, enterprise_i
 @router.post("/reconcile/receipts", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def receipt_form(request: Request, enterprise_id: int = Form(...), county: str = Form(...), street: str = Form(...),
                  file: UploadFile = File(...), user: CurrentUser = Depends(archive_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     row = _receive(request, session, user, enterprise_id, county, street, file)
     flash(request, f"已存档{county}{street}签字盖章的档案移交名册表（SHA-256 {row.sha256[:12]}…已核验），接收手续已办结。")
     return RedirectResponse(f"/reconcile?enterprise={enterprise_id}", status_code=303)
@@ -127,7 +127,7 @@ def receipt_form(request: Request, enterprise_id: int = Form(...), county: str =
              summary="上传某街道签字盖章的档案移交名册表扫描件（档案馆；PDF 或图像）")
 def api_receipt(request: Request, enterprise_id: int = Form(...), county: str = Form(...), street: str = Form(...),
                 file: UploadFile = File(...), user: CurrentUser = Depends(archive_only),
-                session: Session = Depends(db)):
+                session: Session = DB):
     row = _receive(request, session, user, enterprise_id, county, street, file)
     return {"id": row.id, "county": row.county, "street": row.street, "sha256": row.sha256, "size": row.size,
             "key": row.key, "uploaded_by": row.uploaded_by, "uploaded_at": clock.iso(row.uploaded_at)}
@@ -135,7 +135,7 @@ def api_receipt(request: Request, enterprise_id: int = Form(...), county: str = 
 
 @router.get("/reconcile/receipts/{receipt_id}", tags=["接收核对"], summary="下载存档的签字名册表扫描件（档案馆）")
 def receipt_download(request: Request, receipt_id: int, user: CurrentUser = Depends(archive_only),
-                     session: Session = Depends(db)):
+                     session: Session = DB):
     row = session.get(ReceiptRow, receipt_id)
     if row is None:
         raise missing(request, user, f"receipt/{receipt_id}", "未找到该扫描件")

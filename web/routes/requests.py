@@ -18,7 +18,7 @@ from archive_store.tables import PUBLISHED, AccessRequestRow, CommunityRow, Volu
 from handover import clock
 from handover.errors import InputRefused
 
-from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, deny, hidden, missing, require
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, DB, deny, hidden, missing, require
 from ..downloads import built_file
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging, Sorts
 from ..render import flash, page
@@ -125,7 +125,7 @@ def _decide(request: Request, session: Session, user: CurrentUser, request_id: i
 @router.get("/requests", include_in_schema=False)
 def requests_page(request: Request, status: str = "", due_from: str = "", due_to: str = "", sort: str = "",
                   limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0), user: CurrentUser = Depends(staff_only),
-                  session: Session = Depends(db)):
+                  session: Session = DB):
     rows, paging = _listing(request, session, user, dict(status=status, due_from=due_from, due_to=due_to), sort,
                             limit, offset)
     return page(request, "requests.html", rows=rows, paging=paging, status=status,
@@ -149,7 +149,7 @@ def _register_scope(session: Session, month: str, community: str) -> tuple[str, 
 
 @router.get("/requests/register", include_in_schema=False)
 def register_page(request: Request, month: str = "", community: str = "", user: CurrentUser = Depends(archive_only),
-                  session: Session = Depends(db)):
+                  session: Session = DB):
     month, chosen = _register_scope(session, month, community)
     lines = use_register.register(session, month, chosen.id if chosen else None)
     audit.record(session, user.username, "read_use_register", chosen.label if chosen else "全部社区",
@@ -164,7 +164,7 @@ def register_page(request: Request, month: str = "", community: str = "", user: 
             summary="下载档案利用登记簿（XLSX，档案馆）：某月批准的查阅/外借，可按社区")
 def register_xlsx(request: Request, month: str = Query("", description="月份 YYYY-MM，默认本月"),
                   community: str = Query("", description="社区编号，空为全部社区"),
-                  user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                  user: CurrentUser = Depends(archive_only), session: Session = DB):
     month, chosen = _register_scope(session, month, community)
     name = f"{chosen.label if chosen else '全部社区'}-档案利用登记簿-{month}.xlsx"
     return built_file(lambda tmp: use_register.export_xlsx(session, month, chosen, tmp / "register.xlsx",
@@ -184,7 +184,7 @@ def _register_document(session: Session, user: CurrentUser, month: str, communit
             summary="打印档案利用登记簿（PDF，档案馆）：某月批准的查阅/外借，可按社区，栏目同 XLSX")
 def register_pdf(month: str = Query("", description="月份 YYYY-MM，默认本月"),
                  community: str = Query("", description="社区编号，空为全部社区"),
-                 user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                 user: CurrentUser = Depends(archive_only), session: Session = DB):
     return _register_document(session, user, month, community, "pdf")
 
 
@@ -192,14 +192,14 @@ def register_pdf(month: str = Query("", description="月份 YYYY-MM，默认本�
             summary="档案利用登记簿（DOCX，档案馆，可编辑后打印）：某月批准的查阅/外借，可按社区，栏目同 XLSX")
 def register_docx(month: str = Query("", description="月份 YYYY-MM，默认本月"),
                   community: str = Query("", description="社区编号，空为全部社区"),
-                  user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                  user: CurrentUser = Depends(archive_only), session: Session = DB):
     return _register_document(session, user, month, community, "docx")
 
 
 @router.post("/dossiers/{volume_id}/requests", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def request_form(request: Request, volume_id: int, kind: str = Form("view"), reason: str = Form(""),
                  organisation: str = Form(""), due_on: str = Form(""), user: CurrentUser = Depends(staff_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     row = _file(request, session, user, volume_id, kind, reason, organisation, due_on)
     flash(request, f"已提交{access.KINDS[row.kind]}申请（编号 {row.id}），等待档案馆审批。")
     return RedirectResponse(f"/dossiers/{volume_id}", status_code=303)
@@ -207,7 +207,7 @@ def request_form(request: Request, volume_id: int, kind: str = Form("view"), rea
 
 @router.post("/requests/{request_id}/{action}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def decide_form(request: Request, request_id: int, action: str, note: str = Form(""), effect: str = Form(""),
-                user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+                user: CurrentUser = Depends(staff_only), session: Session = DB):
     row = _decide(request, session, user, request_id, action, note, effect)
     flash(request, f"申请 {row.id} 已{access.STATUS_LABELS[row.status]}")
     return RedirectResponse("/requests", status_code=303)
@@ -237,7 +237,7 @@ def api_requests(request: Request,
                                                    "前加 - 为倒序"),
                  limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
                  offset: int = Query(0, ge=0), user: CurrentUser = Depends(staff_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     rows, paging = _listing(request, session, user, dict(status=status, due_from=due_from, due_to=due_to), sort,
                             limit, offset)
     return {**paging.answer(), "requests": rows}
@@ -255,7 +255,7 @@ def api_register(request: Request, month: str = Query("", description="月份 YY
                  sort: str = Query("", description="approved（按批准时间，即序号；默认），前加 - 为倒序"),
                  limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
                  offset: int = Query(0, ge=0), user: CurrentUser = Depends(archive_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     month, chosen = _register_scope(session, month, community)
     # the month resolved, so that ``next`` stays on it when the calendar turns between pages
     paging = Paging.of(request.url.path, REGISTER_SORTS, dict(month=month, community=community), sort, limit, offset)
@@ -275,7 +275,7 @@ def api_register(request: Request, month: str = Query("", description="月份 YY
 @router.post("/api/dossiers/{volume_id}/requests", tags=["查阅外借"], summary="提交查阅/外借申请",
              status_code=201, dependencies=[Depends(verify_csrf)])
 def api_file(request: Request, volume_id: int, body: NewRequest, user: CurrentUser = Depends(staff_only),
-             session: Session = Depends(db)):
+             session: Session = DB):
     row = _file(request, session, user, volume_id, body.kind, body.reason, body.organisation, body.due_on)
     return {"id": row.id, "status": row.status, "kind": row.kind}
 
@@ -283,6 +283,6 @@ def api_file(request: Request, volume_id: int, body: NewRequest, user: CurrentUs
 @router.post("/api/requests/{request_id}/{action}", tags=["查阅外借"],
              summary="审批或办结申请：approve | reject | close | cancel", dependencies=[Depends(verify_csrf)])
 def api_decide(request: Request, request_id: int, action: str, body: Decision,
-               user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+               user: CurrentUser = Depends(staff_only), session: Session = DB):
     row = _decide(request, session, user, request_id, action, body.note, body.effect)
     return {"id": row.id, "status": row.status, "use_effect": row.use_effect}

@@ -21,7 +21,7 @@ from archive_store.storage import StorageError, open_storage
 from archive_store.tables import PageRow
 from handover import clock
 
-from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, db, require
+from ..deps import ARCHIVE_ROLES, STAFF, CurrentUser, DB, require
 from ..render import flash, page
 from ..security import verify_csrf
 from .dossier import OUTCOMES, PRIVATE, mark_visible, need_read, served_mark, visible_volume
@@ -121,7 +121,7 @@ def pending_page(request: Request, user: CurrentUser = Depends(archive_only)):
 
 @router.get("/dossiers/{volume_id}/review", include_in_schema=False)
 def queue_page(request: Request, volume_id: int, user: CurrentUser = Depends(archive_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     q = _load(request, session, user, volume_id)
     audit.record(session, user.username, "view_review", q.volume.ref_no, "", open_items=len(q.open))
     return _queue_page(request, q)
@@ -129,7 +129,7 @@ def queue_page(request: Request, volume_id: int, user: CurrentUser = Depends(arc
 
 @router.post("/dossiers/{volume_id}/review/waive", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def waive_form(request: Request, volume_id: int, reason: str = Form(""), user: CurrentUser = Depends(archive_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     visible_volume(request, session, user, volume_id)
     try:
         outcome = rv.waive(_engine(request), _storage(request), volume_id, reason, user.username)
@@ -144,7 +144,7 @@ def waive_form(request: Request, volume_id: int, reason: str = Form(""), user: C
 
 @router.post("/dossiers/{volume_id}/review/{key}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def answer_form(request: Request, volume_id: int, key: str, value: str = Form(""),
-                user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+                user: CurrentUser = Depends(archive_only), session: Session = DB):
     visible_volume(request, session, user, volume_id)
     try:
         outcome = rv.answer(_engine(request), _storage(request), volume_id, key, value, user.username)
@@ -166,7 +166,7 @@ def answer_form(request: Request, volume_id: int, key: str, value: str = Form(""
 @router.get("/dossiers/{volume_id}/review/{key}/crop", tags=["校对"], summary="校对项所在页面图像的局部（JPEG）",
             response_class=Response)
 def crop_image(request: Request, volume_id: int, key: str, user: CurrentUser = Depends(staff_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     vol = visible_volume(request, session, user, volume_id)
     cited = need_read(request, session, user, vol)
     q = _load(request, session, user, volume_id)
@@ -200,7 +200,7 @@ def api_pending(request: Request, user: CurrentUser = Depends(archive_only)):
 
 @router.get("/api/dossiers/{volume_id}/review", tags=["校对"], summary="案卷的校对清单：待校对项、已校对项与检查结论（档案馆）")
 def api_queue(request: Request, volume_id: int, user: CurrentUser = Depends(archive_only),
-              session: Session = Depends(db)):
+              session: Session = DB):
     q = _load(request, session, user, volume_id)
     audit.record(session, user.username, "view_review", q.volume.ref_no, "", open_items=len(q.open))
     return _queue_json(q, user)
@@ -210,7 +210,7 @@ def api_queue(request: Request, volume_id: int, user: CurrentUser = Depends(arch
              summary="确认现状：放弃其余待校对项，检查结论成为最终结论（档案馆，须填写原因）",
              dependencies=[Depends(verify_csrf)])
 def api_waive(request: Request, volume_id: int, body: ReviewWaiver, user: CurrentUser = Depends(archive_only),
-              session: Session = Depends(db)):
+              session: Session = DB):
     visible_volume(request, session, user, volume_id)
     _waive(request, user, volume_id, body.reason)
     session.expire_all()
@@ -220,7 +220,7 @@ def api_waive(request: Request, volume_id: int, body: ReviewWaiver, user: Curren
 @router.put("/api/dossiers/{volume_id}/review/{key}", tags=["校对"],
             summary="确认或更正一项校对内容，并重新检查本卷（档案馆）", dependencies=[Depends(verify_csrf)])
 def api_answer(request: Request, volume_id: int, key: str, body: ReviewAnswer,
-               user: CurrentUser = Depends(archive_only), session: Session = Depends(db)):
+               user: CurrentUser = Depends(archive_only), session: Session = DB):
     visible_volume(request, session, user, volume_id)
     outcome = _answer(request, user, volume_id, key, body.value)
     session.expire_all()

@@ -18,7 +18,7 @@ from handover.roster import Problem, RosterFileError, Severity
 from handover.roster.importer import import_roster
 
 from .. import roster_summary as summary_sql
-from ..deps import CurrentUser, ENTERPRISE_ROLES, db, hidden, missing, require
+from ..deps import CurrentUser, ENTERPRISE_ROLES, DB, hidden, missing, require
 from ..downloads import built_file
 from ..exports import Column, streamed, write_sheet, xlsx_download
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Paging
@@ -132,7 +132,7 @@ def _summary(request: Request, session: Session, user: CurrentUser, filters: dic
 # ---------------------------------------------------------------- pages
 
 @router.get("/roster", include_in_schema=False)
-def roster_page(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+def roster_page(request: Request, user: CurrentUser = Depends(enterprise_only), session: Session = DB):
     uploads = list(session.scalars(select(RosterUploadRow).where(RosterUploadRow.enterprise_id == user.enterprise_id)
                                    .order_by(RosterUploadRow.id.desc()).limit(20)))
     return page(request, "roster_upload.html", uploads=uploads,
@@ -141,14 +141,14 @@ def roster_page(request: Request, user: CurrentUser = Depends(enterprise_only), 
 
 @router.post("/roster/upload", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def roster_upload(request: Request, file: UploadFile = File(...), user: CurrentUser = Depends(enterprise_only),
-                  session: Session = Depends(db)):
+                  session: Session = DB):
     row = _upload(request, user, session, file)
     return RedirectResponse(f"/roster/uploads/{row.token}", status_code=303)
 
 
 @router.get("/roster/uploads/{token}", include_in_schema=False)
 def roster_report(request: Request, token: str, user: CurrentUser = Depends(enterprise_only),
-                  session: Session = Depends(db)):
+                  session: Session = DB):
     row = _own_upload(request, session, user, token)
     audit.record(session, user.username, "view_roster_report", user.enterprise_name, "", file=row.file_name)
     problems = row.report.get("problems", [])
@@ -158,7 +158,7 @@ def roster_report(request: Request, token: str, user: CurrentUser = Depends(ente
 
 @router.post("/roster/uploads/{token}/import", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def roster_import_page(request: Request, token: str, mode: str = Form("all"),
-                       user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+                       user: CurrentUser = Depends(enterprise_only), session: Session = DB):
     row = _own_upload(request, session, user, token)
     result = _import(request, session, user, row, mode)
     if row.status != "imported":
@@ -170,7 +170,7 @@ def roster_import_page(request: Request, token: str, mode: str = Form("all"),
 
 @router.get("/roster/uploads/{token}/report.xlsx", include_in_schema=False)
 def roster_report_xlsx(request: Request, token: str, user: CurrentUser = Depends(enterprise_only),
-                       session: Session = Depends(db)):
+                       session: Session = DB):
     row = _own_upload(request, session, user, token)
     problems = [Problem(p["row"], p["column"], p["code"], p["message"], Severity(p["severity"]))
                 for p in row.report.get("problems", [])]
@@ -182,7 +182,7 @@ def roster_report_xlsx(request: Request, token: str, user: CurrentUser = Depends
 @router.get("/roster/summary", include_in_schema=False)
 def roster_summary(request: Request, county: str = "", street: str = "", community: str = "", status: str = "",
                    q: str = "", sort: str = "", limit: int = DEFAULT_LIMIT, offset: int = Query(0, ge=0),
-                   user: CurrentUser = Depends(enterprise_only), session: Session = Depends(db)):
+                   user: CurrentUser = Depends(enterprise_only), session: Session = DB):
     filters = dict(county=county, street=street, community=community, status=status, q=q)
     summary, paging = _summary(request, session, user, filters, sort, limit, offset)
     return page(request, "roster_summary.html", summary=summary, paging=paging,
@@ -197,7 +197,7 @@ SUMMARY_COLUMNS = (Column("姓名", 10), Column("性别", 6), Column("公民身�
 @router.get("/roster/summary.xlsx", tags=["名册"], summary="导出本企业人员明细（XLSX，按筛选条件与排序，全部符合条件的人员）")
 def summary_xlsx(request: Request, county: str = "", street: str = "", community: str = "", status: str = "",
                  q: str = "", sort: str = "", user: CurrentUser = Depends(enterprise_only),
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     paging = Paging.of("/roster/summary", summary_sql.SORTS,
                        dict(county=county, street=street, community=community, status=status, q=q), sort)
     stmt = summary_sql.selection(user.enterprise_id, paging.filters)
@@ -225,14 +225,14 @@ class ImportChoice(BaseModel):
 @router.post("/api/roster/uploads", tags=["名册"], summary="上传名册并校验（不导入）", status_code=201,
              dependencies=[Depends(verify_csrf)])
 def api_upload(request: Request, file: UploadFile = File(...), user: CurrentUser = Depends(enterprise_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     row = _upload(request, user, session, file)
     return {"token": row.token, "file_name": row.file_name, "status": row.status, "report": row.report}
 
 
 @router.get("/api/roster/uploads/{token}", tags=["名册"], summary="校验报告")
 def api_report(request: Request, token: str, user: CurrentUser = Depends(enterprise_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     row = _own_upload(request, session, user, token)
     audit.record(session, user.username, "view_roster_report", user.enterprise_name, "", file=row.file_name)
     return {"token": row.token, "file_name": row.file_name, "status": row.status, "report": row.report}
@@ -241,7 +241,7 @@ def api_report(request: Request, token: str, user: CurrentUser = Depends(enterpr
 @router.post("/api/roster/uploads/{token}/import", tags=["名册"], summary="导入（全部 / 仅无误的行）",
              dependencies=[Depends(verify_csrf)])
 def api_import(request: Request, token: str, body: ImportChoice, user: CurrentUser = Depends(enterprise_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     row = _own_upload(request, session, user, token)
     result = _import(request, session, user, row, body.mode)
     return {"token": row.token, "status": row.status, "report": result}
@@ -255,6 +255,6 @@ def api_summary(request: Request, county: str = "", street: str = "", community:
                                                   "前加 - 为倒序"),
                 limit: int = Query(DEFAULT_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}"),
                 offset: int = Query(0, ge=0), user: CurrentUser = Depends(enterprise_only),
-                session: Session = Depends(db)):
+                session: Session = DB):
     filters = dict(county=county, street=street, community=community, status=status, q=q)
     return _summary(request, session, user, filters, sort, limit, offset)[0]

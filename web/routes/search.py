@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from archive_store.search import CLASS_NUMERALS, search
 from archive_store.tables import CommunityRow
 
-from ..deps import STAFF, CurrentUser, db, deny, require
+from ..deps import STAFF, CurrentUser, DB, deny, require
 from ..render import page
 
 router = APIRouter()
@@ -61,7 +61,7 @@ def _hit_json(hit, user: CurrentUser) -> dict:
 @router.get("/search", include_in_schema=False)
 def search_page(request: Request, q: str = "", community: str = "", enterprise: str = "", class_code: str = "",
                 date_from: str = "", date_to: str = "", user: CurrentUser = Depends(staff_only),
-                session: Session = Depends(db)):
+                session: Session = DB):
     hits = None
     if q.strip():
         hits = _run(request, session, user, q.strip(), community, enterprise, class_code, date_from, date_to)
@@ -73,11 +73,11 @@ def search_page(request: Request, q: str = "", community: str = "", enterprise: 
 @router.get("/api/search", tags=["检索"], summary="检索已入库档案（仅限本人权限范围）")
 def api_search(request: Request, q: str, community: str = "", enterprise: str = "", class_code: str = "",
                date_from: str = "", date_to: str = "", limit: int = 50, user: CurrentUser = Depends(staff_only),
-               session: Session = Depends(db)):
+               session: Session = DB):
     hits = _run(request, session, user, q, community, enterprise, class_code, date_from, date_to, limit)
     return {"query": q, "count": len(hits), "hits": [_hit_json(h, user) for h in hits]}
 
 
 @router.get("/api/communities", tags=["检索"], summary="本人权限范围内的社区")
-def api_communities(user: CurrentUser = Depends(staff_only), session: Session = Depends(db)):
+def api_communities(user: CurrentUser = Depends(staff_only), session: Session = DB):
     return [{"id": c.id, "label": c.label, "code": c.code} for c in communities_in_scope(session, user)]
