@@ -31,6 +31,7 @@ from handover.clock import utcnow
 from handover.config import Settings
 from handover.errors import HandoverError
 
+from . import background
 from .tables import BundleRow
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,6 @@ PROGRESS_INTERVAL = 0.5
 INTERRUPTED_MESSAGE = "生成过程被中断（服务曾重启），请重新生成"
 GENERIC_FAILURE = "生成移交文书时出错，请联系管理员"
 
-_threads: set[threading.Thread] = set()  # this process's in-process runs, for wait()
-_threads_lock = threading.Lock()
 
 
 def new_task_id(cfg: Settings) -> str:
@@ -65,19 +64,7 @@ def start(make_session: sessionmaker, row: BundleRow, enterprise_name: str, out_
             _update(make_session, row.id, status=FAILED, finished_at=utcnow(),
                     error="无法把任务交给后台处理程序（任务队列无法连接），请稍后重试或联系管理员")
         return
-    thread = threading.Thread(target=_run_here, name=f"bundle-{row.id}", daemon=True,
-                              args=(make_session, row.id, enterprise_name, out_dir, text_pdf, cfg))
-    with _threads_lock:
-        _threads.add(thread)
-    thread.start()
-
-
-def wait(timeout: float | None = None) -> None:
-    """Wait for this process's in-process runs to end (tests: before their database goes)."""
-    with _threads_lock:
-        threads = list(_threads)
-    for thread in threads:
-        thread.join(timeout)
+    background.start(f"bundle-{row.id}", _run_here, make_session, row.id, enterprise_name, out_dir, text_pdf, cfg)
 
 
 def refresh(session: Session, row: BundleRow, cfg: Settings, out_dir: Path) -> BundleRow:
@@ -186,6 +173,3 @@ def _run_here(make_session: sessionmaker, bundle_id: int, enterprise_name: str, 
         _update(make_session, bundle_id, **values)
     except Exception as err:  # noqa: BLE001 - the row stays running; refresh marks it interrupted
         log.warning("bundle %s: outcome not stored: %s", bundle_id, type(err).__name__)
-    finally:
-        with _threads_lock:
-            _threads.discard(threading.current_thread())

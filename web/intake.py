@@ -13,7 +13,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from fastapi import HTTPException, UploadFile
@@ -21,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 
 from handover.config import Settings, to_env
 
+from . import background
 from .tables import IntakeRow
 from .uploads import write_upload
 
@@ -149,4 +149,4 @@ def run_requeued(make_session: sessionmaker, cfg: Settings, intake_id: int, doss
 
 
 def start(target, *args) -> None:
-    threading.Thread(target=target, name=f"intake-{args[2]}", daemon=True, args=args).start()
+    background.start(f"intake-{args[2]}", target, *args)

@@ -158,9 +158,9 @@ def seed(seed_template, tmp_path, monkeypatch, request) -> Seed:
     monkeypatch.setenv("HANDOVER_SECRET_KEY", "test-secret-key-for-web-tests")
     config.settings.cache_clear()
     yield Seed(root=tmp_path / "data", cfg=config.settings(), **info)
-    from web import bundles
+    from web import background
 
-    bundles.wait(300)  # a bundle started by the test writes its row until it ends: the database must stay
+    background.wait(300)  # a bundle, intake or check started by the test writes its row until it ends: the database must stay
     engine_for(config.settings().db_url).dispose()
     config.settings.cache_clear()
 

@@ -22,6 +22,7 @@ from archive_store.tables import AuditRow
 from handover.db import session_scope
 
 from tests.support.dat31_package import make_package
+from web import background
 
 PACKAGE = "数字化公司-2026-01"
 ITEMS = ("linkage", "image_quality", "naming", "catalogue")
@@ -43,7 +44,7 @@ def incoming(seed, vendor_package) -> Path:
 
 def finished(app, api, acceptance_id: int) -> dict:
     """The acceptance once its background 四性检测 is done."""
-    app.state.acceptance_threads[acceptance_id].join(timeout=300)
+    background.wait(timeout=300)
     doc = api.get(f"/api/acceptance/{acceptance_id}").json()
     assert doc["status"] != "checking"
     return doc

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from handover.config import to_env
 from handover.db import session_scope
 from tests.support.local_cluster import RedisServer, WorkerProcess
-from web import bundles
+from web import background
 from web.app import create_app
 from web.tables import BundleRow
 
@@ -48,7 +48,7 @@ def test_the_bundle_is_built_by_a_worker_and_its_outcome_survives_a_web_restart(
     token = r.json()["token"]
     with session_scope(seed.cfg) as s:
         task_id = s.scalar(select(BundleRow.task_id).where(BundleRow.token == token))
-    assert task_id and not bundles._threads  # queued, nothing runs in the web process
+    assert task_id and not background.running()  # queued, nothing runs in the web process
 
     # The web process restarts: a new app reads the job's state from the workers' result backend.
     restarted = sign_in(create_app(cfg, bundle_text_pdf=False), "ent_b")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import shlex
-import threading
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse
@@ -38,6 +37,7 @@ from handover.config import Settings
 from handover.errors import InputRefused, NotFound
 from handover.policy import available_profiles
 
+from .. import background
 from ..deps import CurrentUser, DB, missing, posted_form, require
 from ..downloads import built_file
 from ..render import flash, page
@@ -69,13 +69,7 @@ def _start(request: Request, session: Session, user: CurrentUser, package: str, 
 def _check_in_background(request: Request, session: Session, user: CurrentUser, row: AcceptanceRow) -> None:
     cfg = request.app.state.cfg
     session.commit()  # the thread reads the row
-    thread = threading.Thread(target=_run, name=f"acceptance-{row.id}", daemon=True,
-                              args=(cfg, row.id, user.username))
-    threads = getattr(request.app.state, "acceptance_threads", None)
-    if threads is None:
-        threads = request.app.state.acceptance_threads = {}
-    threads[row.id] = thread
-    thread.start()
+    background.start(f"acceptance-{row.id}", _run, cfg, row.id, user.username)
 
 
 def _get(request: Request, session: Session, user: CurrentUser, acceptance_id: int) -> AcceptanceRow:
