@@ -157,8 +157,7 @@ def _text_hits(session: Session, query: str, scope: list[int] | None, f: Filters
         return []
     fts = backend(session)
     params = fts.query_params(compiled, scope)
-    many = session.execute(text(f"SELECT 1 FROM {FTS_TABLE} WHERE {fts.MATCH} LIMIT 1 OFFSET :skip"),
-                           {**params, "skip": RANK_WINDOW - 1}).scalar() is not None
+    many = fts.more_than(session, compiled, scope, params, RANK_WINDOW)
     return _ranked(session, fts, params, compiled.terms, scope, f, limit, recent=many)
 
 

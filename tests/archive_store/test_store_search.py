@@ -209,3 +209,42 @@ def test_unindexed_pages_leave_search_and_reindexed_text_is_found(corpus):
         s.rollback()
     with session_scope(cfg) as s:
         assert not search(s, "提前退休", None)
+
+
+def test_postgresql_decides_rank_or_newest_from_the_planner_and_counts_only_when_unsure(corpus, monkeypatch):
+    """Counting matches reads a heap row per match on PostgreSQL, so ``more_than`` asks the
+    planner first: a word's estimate comes from ANALYZE's statistics, a phrase's is its rarest
+    token's (never below what it finds), and only an estimate near n is checked by counting."""
+    from sqlalchemy import text
+
+    from archive_store.tokens import compile_query
+
+    cfg, ids = corpus[0], corpus[2]
+    if not cfg.db_url.startswith("postgresql"):
+        pytest.skip("the planner's estimate is PostgreSQL's; SQLite counts in the index")
+    with session_scope(cfg) as s:
+        s.execute(text("ANALYZE page_fts"))
+
+        def found(query, scope):
+            q = fts_postgres.query_params(compile_query(query), scope)["q"]
+            return s.execute(text("SELECT count(*) FROM page_fts WHERE doc @@ CAST(:q AS tsquery)"),
+                             {"q": q}).scalar()
+
+        erqi = [ids["erqi"]]
+        words, everywhere = found("对照词", erqi), found("对照词", None)
+        assert words >= 4
+        assert everywhere / 2 <= fts_postgres.estimated_matches(s, compile_query("对照词"), None) <= everywhere * 2
+        for phrase in ("退休审批", "同意张建国同志退休审批"):
+            assert fts_postgres.estimated_matches(s, compile_query(phrase), None) >= found(phrase, None) >= 1
+
+        def decide(query, scope, n, everywhere, in_scope):
+            monkeypatch.setattr(fts_postgres, "estimated_matches", lambda _s, _c, sc: in_scope if sc else everywhere)
+            compiled = compile_query(query)
+            return fts_postgres.more_than(s, compiled, scope, fts_postgres.query_params(compiled, scope), n)
+
+        assert decide("对照词", erqi, words - 1, words, words) is True  # unsure: counted
+        assert decide("对照词", erqi, words, words, words) is False
+        assert decide("对照词", erqi, words, 0, 0) is False  # sure: the estimates decide alone
+        assert decide("对照词", erqi, words, 5 * words, 5 * words) is True
+        # a word concentrated in one community, undercounted there: counted, not taken as rare
+        assert decide("对照词", erqi, words - 1, 10 * words, words / 10) is True
