@@ -105,7 +105,7 @@ def query_params(compiled: CompiledQuery, scope: list[int] | None) -> dict:
 
 
 # ``more_than`` trusts the planner's estimates outside this band around n and counts inside it.
-SURE_FEWER, SURE_MORE = 0.5, 4.0
+SURE_FEWER, SURE_MORE = 0.5, 2.0
 
 
 def estimated_matches(session: Session, compiled: CompiledQuery, scope: list[int] | None) -> float:
@@ -123,17 +123,27 @@ def estimated_matches(session: Session, compiled: CompiledQuery, scope: list[int
     return least
 
 
-def more_than(session: Session, compiled: CompiledQuery, scope: list[int] | None, params: dict, n: int) -> bool:
-    """Whether the query (with its scope) matches more than ``n`` pages. Counting reads a heap row
-    per match — GIN cannot count on its own — which cost 11–20 ms at 150,000 pages and 124 ms on
-    average at 1.2 million on a busy machine, more than the search it decides. So the planner
-    decides when it is sure: fewer than n/2 even archive-wide (rank), or more than 4n in the
-    scope (newest first); only in between are the first n + 1 matches read. An estimate wrong
-    beyond those margins costs time, never a wrong answer: ranking visits every match, newest
-    first finds the same pages."""
+def recent_windows(session: Session, compiled: CompiledQuery, scope: list[int] | None, params: dict,
+                   n: int, limit: int) -> tuple[int | None, ...] | None:
+    """None: rank every match (at most ``n``); else newest first, in these windows of page ids.
+
+    Whether the query matches more than n pages: counting reads a heap row per match — GIN cannot
+    count on its own — which cost 11–20 ms at 150,000 pages and 124 ms on average at 1.2 million
+    on a busy machine, more than the search it decides. So the planner decides when it is sure:
+    fewer than n/2 even archive-wide (rank), or more than 2n in the scope (newest first); only in
+    between are the first n + 1 matches read. An estimate wrong beyond those margins costs time,
+    never a wrong answer: ranking visits every match, newest first finds the same pages.
+
+    The windows are RECENT_SPANS widened so that the first is expected to hold twice ``limit``
+    matches: each window repeats the GIN scan, and a word on one page in 300 needs ~12,000 ids."""
     if estimated_matches(session, compiled, None) < n * SURE_FEWER:
-        return False
-    if estimated_matches(session, compiled, scope) > n * SURE_MORE:
-        return True
-    return session.execute(text(f"SELECT 1 FROM {FTS_TABLE} WHERE {MATCH} LIMIT 1 OFFSET :skip"),
-                           {"q": params["q"], "skip": n}).scalar() is not None
+        return None
+    in_scope = estimated_matches(session, compiled, scope)
+    if in_scope <= n * SURE_MORE and session.execute(
+            text(f"SELECT 1 FROM {FTS_TABLE} WHERE {MATCH} LIMIT 1 OFFSET :skip"),
+            {"q": params["q"], "skip": n}).scalar() is None:
+        return None
+    pages = session.execute(text(f"SELECT reltuples FROM pg_class WHERE relname = '{FTS_TABLE}'")).scalar() or 0
+    first = 2 * limit * pages / max(in_scope, 1.0)
+    scale = max(1.0, first / RECENT_SPANS[0]) if RECENT_SPANS[0] else 1.0
+    return tuple(None if span is None else int(span * scale) for span in RECENT_SPANS)

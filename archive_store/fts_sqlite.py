@@ -74,8 +74,11 @@ def query_params(compiled: CompiledQuery, scope: list[int] | None) -> dict:
     return {"q": match}
 
 
-def more_than(session: Session, compiled: CompiledQuery, scope: list[int] | None, params: dict, n: int) -> bool:
-    """Whether the query (with its scope) matches more than ``n`` pages: FTS5 stops after n + 1
-    rowids, a few milliseconds."""
-    return session.execute(text(f"SELECT 1 FROM {FTS_TABLE} WHERE {MATCH} LIMIT 1 OFFSET :skip"),
+
+def recent_windows(session: Session, compiled: CompiledQuery, scope: list[int] | None, params: dict,
+                   n: int, limit: int) -> tuple[int | None, ...] | None:
+    """None: rank every match (at most ``n``); else newest first (RECENT_SPANS). Whether the query
+    matches more than n pages is counted: FTS5 stops after n + 1 rowids, a few milliseconds."""
+    many = session.execute(text(f"SELECT 1 FROM {FTS_TABLE} WHERE {MATCH} LIMIT 1 OFFSET :skip"),
                            {**params, "skip": n}).scalar() is not None
+    return RECENT_SPANS if many else None

@@ -157,13 +157,14 @@ def _text_hits(session: Session, query: str, scope: list[int] | None, f: Filters
         return []
     fts = backend(session)
     params = fts.query_params(compiled, scope)
-    many = fts.more_than(session, compiled, scope, params, RANK_WINDOW)
-    return _ranked(session, fts, params, compiled.terms, scope, f, limit, recent=many)
+    windows = fts.recent_windows(session, compiled, scope, params, RANK_WINDOW, limit)
+    return _ranked(session, fts, params, compiled.terms, scope, f, limit, recent=windows)
 
 
 def _ranked(session: Session, fts: ModuleType, match: dict, terms: tuple[str, ...], scope: list[int] | None,
-            f: Filters, limit: int, recent: bool) -> list[Hit]:
-    """Best first (bm25 / ts_rank), or newest first when ``recent``."""
+            f: Filters, limit: int, recent: tuple[int | None, ...] | None) -> list[Hit]:
+    """Best first (bm25 / ts_rank), or newest first when ``recent`` gives the windows of page ids
+    to look in (the backend's ``recent_windows``)."""
     params: dict = {**match, "limit": limit}
     outer_where = _volume_filters(session, scope, f, params, "m")
     inner_where = [fts.MATCH]
@@ -194,7 +195,7 @@ def _ranked(session: Session, fts: ModuleType, match: dict, terms: tuple[str, ..
     if "scope" in params:
         sql = sql.bindparams(bindparam("scope", expanding=True))
     if recent:
-        rows = _newest(session, fts, sql, params, limit)
+        rows = _newest(session, fts, sql, params, limit, recent)
     else:
         rows = session.execute(sql, params).mappings().all()
     hits = []
@@ -209,12 +210,14 @@ def _ranked(session: Session, fts: ModuleType, match: dict, terms: tuple[str, ..
     return hits
 
 
-def _newest(session: Session, fts: ModuleType, sql, params: dict, limit: int) -> list:
-    """Newest first, looking at the newest page ids first (the backend's RECENT_SPANS)."""
+def _newest(session: Session, fts: ModuleType, sql, params: dict, limit: int,
+            windows: tuple[int | None, ...]) -> list:
+    """Newest first, looking at the newest page ids first: matches among the newest ``windows[0]``
+    ids, then ``windows[1]``, ... (None: all)."""
     top = 0
-    if fts.RECENT_SPANS[0] is not None:
+    if windows[0] is not None:
         top = session.execute(text(f"SELECT MAX({fts.PID}) FROM {FTS_TABLE}")).scalar() or 0
-    for span in fts.RECENT_SPANS:
+    for span in windows:
         params["newer_than"] = -1 if span is None or span >= top else top - span
         rows = session.execute(sql, params).mappings().all()
         if len(rows) >= limit or params["newer_than"] < 0:

@@ -211,7 +211,7 @@ def test_unindexed_pages_leave_search_and_reindexed_text_is_found(corpus):
         assert not search(s, "提前退休", None)
 
 
-def test_postgresql_decides_rank_or_newest_from_the_planner_and_counts_only_when_unsure(corpus, monkeypatch):
+def test_postgresql_decides_rank_or_newest_from_the_planner_and_sizes_the_windows(corpus, monkeypatch):
     """Counting matches reads a heap row per match on PostgreSQL, so ``more_than`` asks the
     planner first: a word's estimate comes from ANALYZE's statistics, a phrase's is its rarest
     token's (never below what it finds), and only an estimate near n is checked by counting."""
@@ -237,14 +237,23 @@ def test_postgresql_decides_rank_or_newest_from_the_planner_and_counts_only_when
         for phrase in ("退休审批", "同意张建国同志退休审批"):
             assert fts_postgres.estimated_matches(s, compile_query(phrase), None) >= found(phrase, None) >= 1
 
-        def decide(query, scope, n, everywhere, in_scope):
+        def decide(query, scope, n, everywhere, in_scope, limit=20):
             monkeypatch.setattr(fts_postgres, "estimated_matches", lambda _s, _c, sc: in_scope if sc else everywhere)
             compiled = compile_query(query)
-            return fts_postgres.more_than(s, compiled, scope, fts_postgres.query_params(compiled, scope), n)
+            return fts_postgres.recent_windows(s, compiled, scope, fts_postgres.query_params(compiled, scope), n, limit)
 
-        assert decide("对照词", erqi, words - 1, words, words) is True  # unsure: counted
-        assert decide("对照词", erqi, words, words, words) is False
-        assert decide("对照词", erqi, words, 0, 0) is False  # sure: the estimates decide alone
-        assert decide("对照词", erqi, words, 5 * words, 5 * words) is True
+        spans = fts_postgres.RECENT_SPANS
+        assert decide("对照词", erqi, words - 1, words, words) is not None  # unsure: counted
+        assert decide("对照词", erqi, words, words, words) is None
+        assert decide("对照词", erqi, words, 0, 0) is None  # sure: the estimates decide alone
+        assert decide("对照词", erqi, words, 5 * words, 5 * words) is not None
         # a word concentrated in one community, undercounted there: counted, not taken as rare
-        assert decide("对照词", erqi, words - 1, 10 * words, words / 10) is True
+        assert decide("对照词", erqi, words - 1, 10 * words, words / 10) is not None
+        # windows: widened so that the first is expected to hold twice the page's hits, never narrowed
+        pages = s.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'page_fts'")).scalar()
+        assert decide("对照词", erqi, 1, 10 ** 9, 10 ** 9) == spans
+        # one match expected in the whole table, 100 wanted: the first window spans 200 tables' ids
+        assert 200 * pages > spans[0]
+        windows = decide("对照词", erqi, 1, 10 ** 9, 1, limit=100)
+        assert windows[0] == pytest.approx(200 * pages, rel=0.01) and windows[-1] is None
+        assert [w / windows[0] for w in windows[:-1]] == pytest.approx([w / spans[0] for w in spans[:-1]], rel=1e-3)
