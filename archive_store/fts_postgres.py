@@ -36,8 +36,8 @@ RANK = f"-ts_rank({FTS_TABLE}.doc, CAST(:r AS tsquery), 1)"
 # a word on most pages: all of them). Instead look at the newest page ids first — matches within
 # the last 2,000 ids, then 20,000, ... — and widen only while fewer than LIMIT are found: the
 # newest LIMIT matches of a window holding LIMIT matches are the newest overall. Words take this
-# path when they are on more than RANK_WINDOW pages, so the first or second window usually holds
-# enough.
+# path when they are on more than RANK_WINDOW pages; ``recent_windows`` widens these spans from the
+# planner's estimate, so the first window usually holds enough.
 RECENT_SPANS: tuple[int | None, ...] = (2_000, 20_000, 200_000, None)
 
 _MAX_POS = 16383
@@ -104,7 +104,7 @@ def query_params(compiled: CompiledQuery, scope: list[int] | None) -> dict:
     return {"q": _scoped(words, scope), "r": words}
 
 
-# ``more_than`` trusts the planner's estimates outside this band around n and counts inside it.
+# ``recent_windows`` trusts the planner's estimates outside this band around n and counts inside it.
 SURE_FEWER, SURE_MORE = 0.5, 2.0
 
 
