@@ -40,7 +40,10 @@ def _free_port() -> int:
 
 
 class PostgresCluster:
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, *, keep: bool = False) -> None:
+        """``keep``: the cluster in ``root`` outlives this object — an existing one is started
+        again (no initdb), and stopping checkpoints it and leaves the folder (benchmarks' --keep)."""
+        self.keep = keep
         self.bindir = server_bindir()
         if self.bindir is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -64,8 +67,9 @@ class PostgresCluster:
             self._as = ["runuser", "-u", "postgres", "--"]
         data, sock = self.root / "data", self.root / "sock"
         self._run("mkdir", "-p", str(sock))
-        self._run(str(self.bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        if not (self.keep and (data / "PG_VERSION").exists()):
+            self._run(str(self.bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
+                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         self.port = _free_port()
         options = (f"-p {self.port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
@@ -96,9 +100,11 @@ class PostgresCluster:
     def stop(self) -> None:
         if self._started:
             self._started = False
+            # fsync is off: only a clean shutdown leaves a kept cluster readable
             subprocess.run([*self._as, str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
-                            "-m", "immediate", "-w", "stop"], capture_output=True)
-        shutil.rmtree(self.root, ignore_errors=True)
+                            "-m", "fast" if self.keep else "immediate", "-w", "stop"], capture_output=True)
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> "PostgresCluster":
         return self.start()
