@@ -136,9 +136,10 @@ def recent_windows(session: Session, compiled: CompiledQuery, scope: list[int] |
 
     The windows are RECENT_SPANS widened so that the first is expected to hold twice ``limit``
     matches: each window repeats the GIN scan, and a word on one page in 300 needs ~12,000 ids."""
-    if estimated_matches(session, compiled, None) < n * SURE_FEWER:
+    everywhere = estimated_matches(session, compiled, None)
+    if everywhere < n * SURE_FEWER:
         return None
-    in_scope = estimated_matches(session, compiled, scope)
+    in_scope = everywhere if scope is None else estimated_matches(session, compiled, scope)
     if in_scope <= n * SURE_MORE and session.execute(
             text(f"SELECT 1 FROM {FTS_TABLE} WHERE {MATCH} LIMIT 1 OFFSET :skip"),
             {"q": params["q"], "skip": n}).scalar() is None:

@@ -74,7 +74,6 @@ def query_params(compiled: CompiledQuery, scope: list[int] | None) -> dict:
     return {"q": match}
 
 
-
 def recent_windows(session: Session, compiled: CompiledQuery, scope: list[int] | None, params: dict,
                    n: int, limit: int) -> tuple[int | None, ...] | None:
     """None: rank every match (at most ``n``); else newest first (RECENT_SPANS). Whether the query

@@ -44,7 +44,6 @@ INTERRUPTED_MESSAGE = "生成过程被中断（服务曾重启），请重新生
 GENERIC_FAILURE = "生成移交文书时出错，请联系管理员"
 
 
-
 def new_task_id(cfg: Settings) -> str:
     """The Celery task id the row carries from its creation when the workers run it, else ""."""
     return str(uuid.uuid4()) if cfg.broker else ""

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from fastapi import Depends, HTTPException, Request
-from starlette.datastructures import FormData
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from archive_store import audit
 from archive_store.read_rule import Reader
