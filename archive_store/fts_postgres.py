@@ -5,10 +5,13 @@ Chosen by measurement (benchmarks/bench_search.py; ARCHITECTURE.md "Full-text se
 databases"): the same unigram + bigram tokens as SQLite (archive_store.tokens), positioned so
 that a run of n >= 2 characters is the tsquery phrase of its n-1 bigrams (``<->``). The tsvector and tsquery are written as literals
 and cast — no text-search parser or configuration takes part, so the database's locale cannot
-change what is indexed. The community scope is one more lexeme per page, ``_c<id>``, ANDed into
-the tsquery, so GIN intersects it with the words (``_`` never occurs in a text token).
+change what is indexed. The table is partitioned by community (HASH, revision 0008): a scoped
+search names its communities (``match``), so only their partitions' GIN indexes are scanned. Within
+a partition shared by several communities, the scope is one more lexeme per page, ``_c<id>``, ANDed
+into the tsquery, so GIN intersects it with the words (``_`` never occurs in a text token).
 
-Core PostgreSQL only (tsvector, tsquery with ``<->`` since 9.6, GIN, ts_rank). Limits of tsvector
+Core PostgreSQL only (tsvector, tsquery with ``<->`` since 9.6, GIN, ts_rank, declarative HASH
+partitioning since 11). Limits of tsvector
 that FTS5 does not have: positions stop at 16,383 (a phrase beyond that point of one page does not
 match), 256 positions per lexeme (ranking counts at most 256 occurrences), lexemes up to 2,046
 bytes (longer Latin/digit words are not indexed).
@@ -44,7 +47,15 @@ _MAX_POS = 16383
 _MAX_POSITIONS = 256
 _MAX_LEXEME = 2046
 
-_INSERT = text(f"INSERT INTO {FTS_TABLE}(page_id, doc) VALUES (:id, CAST(:doc AS tsvector))")
+_INSERT = text(f"INSERT INTO {FTS_TABLE}(page_id, community_id, doc) VALUES (:id, :c, CAST(:doc AS tsvector))")
+
+
+def match(scope: list[int] | None) -> str:
+    """The WHERE condition of a search: the tsquery (params ``q``), and the scope's communities
+    written out as integers, so that the planner keeps only their partitions whatever the plan."""
+    if scope is None:
+        return MATCH
+    return f"{MATCH} AND {FTS_TABLE}.community_id IN ({', '.join(str(int(c)) for c in sorted(set(scope))) or 'NULL'})"
 
 
 def scope_token(community_id: int) -> str:
@@ -70,13 +81,13 @@ def tsvector_literal(page_text: str, community_id: int) -> str:
 
 
 def add(session: Session, pages: list[tuple[int, str, int]]) -> None:
-    session.execute(_INSERT, [{"id": page_id, "doc": tsvector_literal(page_text, community_id)}
+    session.execute(_INSERT, [{"id": page_id, "c": community_id, "doc": tsvector_literal(page_text, community_id)}
                               for page_id, page_text, community_id in pages])
 
 
 def remove(session: Session, pages: list[tuple[int, str, int]]) -> None:
-    session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE page_id = ANY(:ids)"),
-                    {"ids": [page_id for page_id, _, _ in pages]})
+    session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE page_id = ANY(:ids) AND community_id = ANY(:cs)"),
+                    {"ids": [page_id for page_id, _, _ in pages], "cs": sorted({c for _, _, c in pages})})
 
 
 def clear(session: Session) -> None:
@@ -84,8 +95,8 @@ def clear(session: Session) -> None:
 
 
 def page_ids(session: Session, community_id: int) -> set[int]:
-    return set(session.scalars(text(f"SELECT page_id FROM {FTS_TABLE} WHERE {MATCH}"),
-                               {"q": _quote(scope_token(community_id))}))
+    return set(session.scalars(text(f"SELECT page_id FROM {FTS_TABLE} WHERE community_id = :c"),
+                               {"c": community_id}))
 
 
 def tsquery(compiled: CompiledQuery) -> str:
@@ -104,6 +115,13 @@ def query_params(compiled: CompiledQuery, scope: list[int] | None) -> dict:
     return {"q": _scoped(words, scope), "r": words}
 
 
+def estimated_pages(session: Session) -> float:
+    """The pages in the index, as ANALYZE last counted them in its partitions (-1: never analysed)."""
+    return float(session.execute(text(
+        "SELECT COALESCE(SUM(GREATEST(c.reltuples, 0)), 0) FROM pg_inherits i "
+        f"JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '{FTS_TABLE}'::regclass")).scalar())
+
+
 # ``recent_windows`` trusts the planner's estimates outside this band around n and counts inside it.
 SURE_FEWER, SURE_MORE = 0.5, 2.0
 
@@ -117,7 +135,7 @@ def estimated_matches(session: Session, compiled: CompiledQuery, scope: list[int
     communities, so a word concentrated in one is undercounted there; without, it is a bound."""
     least = float("inf")
     for token in sorted({token for _, clause in compiled.clauses for token in clause}):
-        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {FTS_TABLE} WHERE {MATCH}"),
+        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {FTS_TABLE} WHERE {match(scope)}"),
                                {"q": _scoped(_quote(token), scope)}).scalar()
         least = min(least, float(plan[0]["Plan"]["Plan Rows"]))
     return least
@@ -141,10 +159,10 @@ def recent_windows(session: Session, compiled: CompiledQuery, scope: list[int] |
         return None
     in_scope = everywhere if scope is None else estimated_matches(session, compiled, scope)
     if in_scope <= n * SURE_MORE and session.execute(
-            text(f"SELECT 1 FROM {FTS_TABLE} WHERE {MATCH} LIMIT 1 OFFSET :skip"),
+            text(f"SELECT 1 FROM {FTS_TABLE} WHERE {match(scope)} LIMIT 1 OFFSET :skip"),
             {"q": params["q"], "skip": n}).scalar() is None:
         return None
-    pages = session.execute(text(f"SELECT reltuples FROM pg_class WHERE relname = '{FTS_TABLE}'")).scalar() or 0
+    pages = estimated_pages(session)
     first = 2 * limit * pages / max(in_scope, 1.0)
     scale = max(1.0, first / RECENT_SPANS[0]) if RECENT_SPANS[0] else 1.0
     return tuple(None if span is None else int(span * scale) for span in RECENT_SPANS)

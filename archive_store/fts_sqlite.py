@@ -27,6 +27,11 @@ _DELETE = text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, uni, bi, scope) "
                "VALUES ('delete', :id, :uni, :bi, :scope)")
 
 
+def match(scope: list[int] | None) -> str:
+    """The WHERE condition of a search: the scope is inside the MATCH expression (query_params)."""
+    return MATCH
+
+
 def scope_token(community_id: int) -> str:
     return f"c{int(community_id)}"
 

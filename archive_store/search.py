@@ -167,7 +167,7 @@ def _ranked(session: Session, fts: ModuleType, match: dict, terms: tuple[str, ..
     to look in (the backend's ``recent_windows``)."""
     params: dict = {**match, "limit": limit}
     outer_where = _volume_filters(session, scope, f, params, "m")
-    inner_where = [fts.MATCH]
+    inner_where = [fts.match(scope)]
     # Lower score is better; newest first = highest page id first.
     score = f"-{fts.PID}" if recent else fts.RANK
     order = f"{fts.PID} DESC" if recent else "score"

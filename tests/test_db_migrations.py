@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
@@ -203,6 +204,7 @@ def test_a_database_at_the_baseline_gets_the_retiree_list_indexes(database):
     engine = init_db(database)
     assert names <= {i["name"] for i in inspect(engine).get_indexes("retirees")}
     with engine.begin() as conn:
+        _undo_0008(conn)
         for name in names:
             conn.execute(text(f"DROP INDEX {name}"))
         for table in LATER_TABLES:  # and what the later revisions add
@@ -236,6 +238,7 @@ def test_a_database_at_0002_gets_the_acceptance_tables_and_the_community_contact
     they make are the ones the models declare."""
     engine = init_db(database)
     with engine.begin() as conn:
+        _undo_0008(conn)
         for table in LATER_TABLES:
             conn.execute(text(f"DROP TABLE {table}"))
         _undo_0005(conn)
@@ -249,6 +252,11 @@ def test_a_database_at_0002_gets_the_acceptance_tables_and_the_community_contact
     assert _differences(engine) == []
 
 
+def _undo_0008(conn) -> None:
+    """Revision 0008's own downgrade (PostgreSQL's index back to one table; nothing on SQLite)."""
+    command.downgrade(migrations.config(conn), "0007")
+
+
 def _undo_0007(conn) -> None:
     conn.execute(text("DROP INDEX ix_acceptances_manifest_sha256"))
     conn.execute(text("ALTER TABLE acceptances DROP COLUMN manifest_sha256"))
@@ -260,6 +268,7 @@ def test_a_database_at_0006_gets_the_acceptances_manifest_hash_empty(database):
     and empty there (that acceptance lets no package be imported: it must be made again)."""
     engine = init_db(database)
     with engine.begin() as conn:
+        _undo_0008(conn)
         _undo_0007(conn)
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
         conn.execute(text("INSERT INTO acceptances (package, vendor, status, volumes, images, error, seed, share, "
@@ -271,6 +280,47 @@ def test_a_database_at_0006_gets_the_acceptances_manifest_hash_empty(database):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT package, manifest_sha256 FROM acceptances")).one() == ("甲包", None)
     assert _differences(engine) == []
+
+
+def test_a_postgresql_index_at_0007_is_partitioned_by_community_and_finds_the_same(on_pg, tmp_path):
+    """Revision 0008 on a PostgreSQL database at 0007 with published pages: every indexed page
+    moves into its community's partition and the searches find what they found before."""
+    import datetime as dt
+
+    from archive_store.publish import publish_volume
+    from archive_store.search import search
+    from handover import idnumber
+    from handover.db import session_scope
+    from tests.archive_store.helpers import ERQI, JINSHUI
+    from tests.support.sample_volume import SamplePerson, write_sample_volume
+
+    engine = init_db(on_pg)
+    for n, community in enumerate((JINSHUI, ERQI), start=1):
+        born = dt.date(1950 + n, 3, 10)
+        person = SamplePerson(idnumber.make("410105", born, 2 * n + 1), f"张{'一二'[n - 1]}丰", "男", born,
+                              "郑州第一纺织厂")
+        vol = write_sample_volume(tmp_path / f"v{n}", person, seed=n, materials=3, extra_texts={1: "对照词"})
+        publish_volume(on_pg, vol, community, "henan-zhengzhou", "入库员")
+
+    def found() -> list[tuple]:
+        with session_scope(on_pg) as s:
+            return [(h.ref_no, h.page_seq) for q in ("对照词", "张", "退休审批") for h in search(s, q, None, limit=50)]
+
+    before = found()
+    with engine.begin() as conn:
+        pages = conn.execute(text("SELECT count(*) FROM page_fts")).scalar()
+        _undo_0008(conn)
+        assert "community_id" not in {c["name"] for c in inspect(conn).get_columns("page_fts")}
+        assert conn.execute(text("SELECT count(*) FROM page_fts")).scalar() == pages > 0
+    core_db._created.clear()
+    _upgrade_at_start_or_by_command(engine, on_pg)
+    with engine.connect() as conn:
+        homes = conn.execute(text("SELECT f.community_id = v.community_id, count(*) FROM page_fts f "
+                                  "JOIN pages p ON p.id = f.page_id JOIN volumes v ON v.id = p.volume_id "
+                                  "GROUP BY 1")).all()
+        assert homes == [(True, pages)]
+        assert conn.execute(text("SELECT count(*) FROM pg_partition_tree('page_fts') WHERE isleaf")).scalar() == 16
+    assert found() == before and len(before) > 2
 
 
 def _undo_0005(conn) -> None:
@@ -285,6 +335,7 @@ def test_a_database_at_0004_gets_the_bundle_job_columns(database):
     columns are added, the bundle row kept with an empty task id."""
     engine = init_db(database)
     with engine.begin() as conn:
+        _undo_0008(conn)
         _undo_0007(conn)
         _undo_0005(conn)
         conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
