@@ -129,7 +129,7 @@ def build(cfg: Settings, pages: int, communities: int, seed: int = 7) -> tuple[l
             # What autovacuum does after a bulk load: planner statistics, visibility map.
             c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
             fts_bytes = c.exec_driver_sql(  # its partitions' tables and indexes
-                "SELECT SUM(pg_total_relation_size(relid)) FROM pg_partition_tree('page_fts')").scalar()
+                "SELECT SUM(pg_total_relation_size(relid))::bigint FROM pg_partition_tree('page_fts')").scalar()
             db_bytes = c.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
     print(f"[{dialect}] indexed {written:,} pages in {len(people):,} volumes over {communities} communities")
     print(f"generated {chars / written:,.0f} characters per page on average ({gen_s:.1f} s)")
