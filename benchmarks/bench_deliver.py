@@ -1,14 +1,21 @@
 """``handover deliver`` → ``handover check-package`` → ``handover receive``: throughput and peak memory.
 
 For each N of ``--volumes`` (repeatable): publishes N sample volumes (``tests.support.sample_volume``,
-made PDF/A with a text layer by ``tests.support.scanned_volume``; small page images, so the figures
-show the per-volume and per-file costs, not JPEG decoding) into a throw-away archive A, delivers
-them, runs the 四性检测 on the package, and receives it into a fresh archive B (its own data folder
-and SQLite database; receive runs the 四性检测 again before importing). Each stage runs in a child
-process whose peak RSS is read from ``resource.getrusage``: memory should stay flat as N grows
+made PDF/A with a text layer by ``tests.support.scanned_volume``) into a throw-away archive A,
+delivers them, runs the 四性检测 on the package, and receives it into a fresh archive B (its own data
+folder and SQLite database; receive runs the 四性检测 again before importing). Each stage runs in a
+child process whose peak RSS is read from ``resource.getrusage``: memory should stay flat as N grows
 (everything is streamed but the catalogue records and the file list).
 
+The sample's page images are small (the per-volume and per-file costs, not JPEG decoding); a
+volume has ~8.5 pages unless ``--pages-per-volume P`` (12 materials of P/12 pages: 60 for the
+issue's 1,000 volumes = 60,000 pages). ``--real-pages DIR`` gives every page one of the JPEGs in
+DIR in turn, as they are (e.g. ``handover sample scans --dossiers 1 --out DIR``: 300 dpi A4 colour
+scans of ~1 MB): the cost of decoding real pages in the checks — and ~1 MB per page in each of
+archive A, the package and archive B.
+
     .venv/bin/python benchmarks/bench_deliver.py [--volumes 100 [--volumes 400]] [--work DIR]
+        [--pages-per-volume 60] [--real-pages DIR]
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,11 +74,12 @@ print(json.dumps({"seconds": time.perf_counter() - t, "ok": ok, "volumes": volum
 """
 
 
-def publish(data: Path, n: int) -> None:
+def publish(data: Path, n: int, pages_per_volume: int | None = None, real_pages: list[Path] | None = None) -> None:
     from archive_store.publish import publish_volume
     from handover import config, idnumber
     from handover.models import Destination
     from tests.support.sample_volume import SamplePerson, write_sample_volume
+    from handover import volume_folder as vf
     from tests.support.scanned_volume import make_scanned
 
     os.environ["HANDOVER_DATA_DIR"] = str(data)
@@ -80,9 +89,18 @@ def publish(data: Path, n: int) -> None:
         birth = dt.date(1945 + i % 20, 1 + i % 12, 1 + i % 28)
         # birth dates repeat every 420 volumes: the sequence number keeps the ID numbers apart
         person = SamplePerson(idnumber.make("410105", birth, 2 * (i // 420) + 1), f"样例{i}")
-        root = write_sample_volume(data.parent / "src" / f"v{i:05d}", person, seed=i, materials=5)
-        make_scanned(root, f"样例{i}人事档案")
+        if pages_per_volume:
+            per = max(1, pages_per_volume // 12)
+            root = write_sample_volume(data.parent / "src" / f"v{i:05d}", person, seed=i, materials=12,
+                                       pages_per_material=(per, per))
+        else:
+            root = write_sample_volume(data.parent / "src" / f"v{i:05d}", person, seed=i, materials=5)
+        if real_pages:
+            for k, page in enumerate(sorted((root / vf.PAGES).iterdir())):
+                shutil.copyfile(real_pages[(i + k) % len(real_pages)], page)
+        make_scanned(root, f"样例{i}人事档案", reencode=not real_pages)
         publish_volume(None, root, dest, PROFILE, "bench")
+        shutil.rmtree(root)  # archive A holds it now: the disk holds three copies, not four
 
 
 def child(what: str, arg: str, out: Path, data: Path) -> dict:
@@ -98,18 +116,26 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--volumes", type=int, action="append", help="package size (repeat for several; default 25)")
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--pages-per-volume", type=int, default=None, help="pages per volume (default: ~8.5)")
+    ap.add_argument("--real-pages", type=Path, default=None, help="a folder of real page scans (JPEG)")
     args = ap.parse_args()
+    real = sorted(args.real_pages.rglob("*.jpg")) if args.real_pages else None
+    if args.real_pages and not real:
+        ap.error(f"{args.real_pages} 中没有 JPEG 图像")
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-deliver-"))
     for n in args.volumes or [25]:
         base = work / f"n{n}"
         start = time.perf_counter()
-        publish(base / "archive-a", n)
+        publish(base / "archive-a", n, args.pages_per_volume, real)
         print(f"published {n} volumes in {time.perf_counter() - start:.1f} s", flush=True)
         pkg = base / "pkg"
         stages = (("deliver", COMMUNITY, base / "archive-a"), ("check-package", "", base / "archive-a"),
                   ("receive", PROFILE, base / "archive-b"))
         for name, arg, data in stages:
             r = child(name.split("-")[0], arg, pkg, data)
+            if name == "deliver":
+                size = sum(f.stat().st_size for f in pkg.rglob("*") if f.is_file())
+                print(f"package: {size / 2**30:.2f} GiB", flush=True)
             s = r["seconds"]
             print(f"{n:5d} volumes {name:13s} {s:7.1f} s  {r['volumes'] / s:6.2f} volumes/s  "
                   f"{r['pages'] / s:7.1f} pages/s  peak {r['peak_mb']:5.0f} MB  ({r['pages']} pages, ok: {r['ok']})",

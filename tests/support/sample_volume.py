@@ -106,8 +106,10 @@ def _pdf(texts: list[str]) -> bytes:
 
 def write_sample_volume(root: Path, person: SamplePerson, *, seed: int | str = 1, materials: int = 3,
                         blank_side: bool = True, check: str | None = "complete",
-                        extra_texts: dict[int, str] | None = None) -> Path:
-    """Write a volume folder: ``materials`` materials of 1–2 pages, optionally one blank side.
+                        extra_texts: dict[int, str] | None = None,
+                        pages_per_material: tuple[int, int] = (1, 2)) -> Path:
+    """Write a volume folder: ``materials`` materials of 1–2 pages (``pages_per_material``: the
+    range drawn from), optionally one blank side.
 
     ``extra_texts``: page index → text appended to that page (to plant search targets).
     """
@@ -124,7 +126,7 @@ def write_sample_volume(root: Path, person: SamplePerson, *, seed: int | str = 1
     index = page_no = 0
     per_class: dict[str, int] = {}
     for code, title, sentences in chosen:
-        n = rng.randint(1, 2)
+        n = rng.randint(*pages_per_material)
         start = page_no + 1
         for k in range(n):
             index += 1

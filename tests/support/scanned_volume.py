@@ -16,9 +16,11 @@ from handover import volume_folder as vf
 DPI = 300
 
 
-def make_scanned(root: Path, title: str, dpi: int = DPI, *, text_layer: bool = True) -> Path:
+def make_scanned(root: Path, title: str, dpi: int = DPI, *, text_layer: bool = True,
+                 reencode: bool = True) -> Path:
     """Rewrite the volume folder ``root`` in place: images at ``dpi``, ocr.json to match, PDF/A
-    (without its text layer when ``text_layer`` is False, as an image-only scan PDF)."""
+    (without its text layer when ``text_layer`` is False, as an image-only scan PDF). With
+    ``reencode`` False the images are JPEGs at ``dpi`` already (real scans) and kept as they are."""
     from PIL import Image
 
     from ocr.pdf_volume import PdfPage, write_pdf
@@ -29,8 +31,9 @@ def make_scanned(root: Path, title: str, dpi: int = DPI, *, text_layer: bool = T
     for p in ocr.pages:
         path = root / vf.PAGES / vf.page_image(p.index)
         with Image.open(path) as im:
-            im.load()
-            im.save(path, "JPEG", quality=85, dpi=(dpi, dpi))
+            if reencode:
+                im.load()
+                im.save(path, "JPEG", quality=85, dpi=(dpi, dpi))
             w, h = im.size
         pages.append(replace(p, dpi=dpi, width=w, height=h))
         lines = [OcrLine(line.text, line.box, line.confidence) for line in p.lines] if text_layer else []
