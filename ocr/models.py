@@ -59,7 +59,26 @@ def ppocrv5_rec() -> Recognizer:
     return Recognizer(lambda batch: session.run(None, {"x": batch})[0], ["blank", *keys, " "])
 
 
+@lru_cache(maxsize=1)
+def ppocrv6_rec() -> Recognizer:
+    """PP-OCRv6's small recognizer, the third reader of doubtful lines (shipped in the
+    ``rapidocr`` 3.x wheel, its alphabet in the model's metadata; only the model file is used,
+    not rapidocr's pipeline, which would fetch its other models from the network)."""
+    import onnxruntime as ort
+
+    spec = importlib.util.find_spec("rapidocr")
+    path = (Path(list(spec.submodule_search_locations)[0]) / "models" / "PP-OCRv6_rec_small.onnx"
+            if spec is not None and spec.submodule_search_locations else None)
+    if path is None or not path.exists():
+        raise EngineUnavailable("未安装PP-OCRv6识别模型（rapidocr 3.x），请运行 make install")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    keys = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+    return Recognizer(lambda batch: session.run(None, {"x": batch})[0], ["blank", *keys, " "])
+
+
 def clear() -> None:
     """Forget every loaded model (a forked worker must build its own sessions)."""
-    for holder in (rapidocr, rapidocr_rec, ppocrv5_rec):
+    for holder in (rapidocr, rapidocr_rec, ppocrv5_rec, ppocrv6_rec):
         holder.cache_clear()

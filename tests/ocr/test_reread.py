@@ -45,6 +45,17 @@ def test_a_doubtful_line_is_read_again_and_the_surer_reading_wins():
     assert again[0].text == "申请办理退休手续"
 
 
+def test_the_third_reader_wins_where_it_is_surest_on_a_cursive_hand():
+    """In the cursive face the page pass reads 建设路街道 as 街道 and PP-OCRv5 writes it in
+    traditional characters (建設路街道, 0.72); PP-OCRv6 small reads it as written, surer (0.88)."""
+    gray = _written("建设路街道", face="liu-jian-mao-cao")
+    h, w = gray.shape
+    first = OcrLine("街道", (reread.PAD, reread.PAD, w - reread.PAD, h - reread.PAD), 0.42)  # the whole image
+    (v5, c5), = reread.read_crops(models.ppocrv5_rec(), [gray], [None])
+    again, = reread.second_reading(gray, [first])
+    assert again.text == "建设路街道" and again.confidence > c5 and v5 != again.text
+
+
 def test_read_crops_decodes_a_date_within_its_characters():
     crop = _written("一九五〇年")
     free, = reread.read_crops(models.ppocrv5_rec(), [crop], [None])
