@@ -9,9 +9,11 @@ characters dates are written with, which keeps a handwritten 〇 from becoming �
 Measured on the handwritten pages of four generated files, one per face (character errors
 ignoring reading order, page pass → with the second reading): long-cang 3.1% → 2.4%,
 zhi-mang-xing 2.7% → 1.5%, ma-shan-zheng 1.8% → 1.2%, the cursive liu-jian-mao-cao 21.9% → 17.8%.
-The third reader (PP-OCRv6 small), on three cursive files: 16.0% → 11.9% (taking PP-OCRv6's
-reading of every doubtful line instead: 11.7%). Reading each ruled cell on its own as well was
-tried and dropped: 0.1–0.3 points for ~0.5 s a page.
+The third reader (PP-OCRv6 small), benchmarks/bench_check.py on 54 files: all faces 4.0% → 3.05%,
+the cursive one 16.4% → 11.5%, 13% more time per image than before this issue's work (measured
+quietly on 9 files). A margin over the current reading before taking PP-OCRv6's lost most of the
+gain. Reading each ruled cell on its own as well was tried and dropped: 0.1–0.3 points for ~0.5 s
+a page.
 """
 
 from __future__ import annotations
