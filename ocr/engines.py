@@ -13,7 +13,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from . import cleaning, corners, dates, models, reread
+from . import cleaning, corners, dates, models, reread, strikes
 from .errors import EngineUnavailable
 from .layout import in_reading_order
 from .records import OcrLine, PageText
@@ -62,6 +62,7 @@ class RapidOcrEngine:
             pts = np.asarray(box)
             lines.append(OcrLine(text, (int(pts[:, 0].min()), int(pts[:, 1].min()),
                                         int(pts[:, 0].max()), int(pts[:, 1].max())), float(score)))
+        lines = strikes.without_struck(gray, lines, _tidy)
         lines = reread.second_reading(gray, lines, _tidy)
         return page_text(lines + corners.page_numbers(gray, lines), gray.shape[1], gray.shape[0])
 
