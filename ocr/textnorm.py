@@ -28,15 +28,20 @@ _SPECKS = "·'‘’`.,，、:：;"
 # After a Chinese character an ASCII dot or middle dot ending the line is a speck or the tail of
 # a cell rule ("出生年月.", "中专·"); Chinese text ends with 。 and a decimal point sits between digits.
 _TRAILING_SPECK = re.compile(rf"(?<=[{_CJK}])[.·'`‘’]+$")
+# Inside a line, a speck of the paper is read as a dot where no dot is ever written: between two
+# Chinese characters ("中.专", "同.意"), between a number and the 年/月/日/元 it counts ("13.日",
+# "9.00.元"), and as a middle dot before a bracket ("单位意见·(盖章)"). A middle dot between
+# characters is kept: it joins the parts of a name (买买提·吐尔逊).
+_INNER_SPECK = re.compile(rf"(?<=[{_CJK}])\.(?=[{_CJK}])|(?<=[0-9])\.(?=[年月日元])|(?<=[{_CJK}])·(?=[(（])")
 
 
 def tidy_line(text: str) -> str:
-    """One recognized line made fit to store: CJK spaces removed, scanner specks at its ends
-    dropped, and traditional characters written as simplified ones."""
+    """One recognized line made fit to store: CJK spaces removed, scanner specks at its ends and
+    where no dot is written inside it dropped, and traditional characters written as simplified ones."""
     text = strip_cjk_spaces(text.strip())
     if len(text) <= 1:
         return "" if text in _SPECKS else to_simplified(text)
-    return to_simplified(_TRAILING_SPECK.sub("", text.lstrip(_SPECKS).lstrip()))
+    return to_simplified(_INNER_SPECK.sub("", _TRAILING_SPECK.sub("", text.lstrip(_SPECKS).lstrip())))
 
 
 @lru_cache(maxsize=1)

@@ -86,6 +86,13 @@ def test_cjk_spaces_removed_but_latin_kept():
     ("鄭州煤炭集團", "郑州煤炭集团"),  # traditional characters (old files, cursive hands) as simplified
     ("員", "员"),
     ("·", ""),
+    ("中.专", "中专"),  # a speck read as a dot between characters…
+    ("1993年5月13.日", "1993年5月13日"),  # …between a number and what it counts…
+    ("9.00.元", "9.00元"),
+    ("1964.年6月", "1964年6月"),
+    ("单位意见·(盖章)", "单位意见(盖章)"),  # …and before a bracket
+    ("1950.9-1964.12", "1950.9-1964.12"),  # dates written with dots keep them
+    ("连续工龄35.5年", "连续工龄35.5年"),
 ])
 def test_line_tidied_before_it_is_stored(read, stored):
     assert textnorm.tidy_line(read) == stored
