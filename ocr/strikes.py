@@ -43,7 +43,7 @@ SURE_LENGTH = 2.0  # × line height: long enough to be a strike without a correc
 MIDDLE = (0.2, 0.85)  # where through the line's height a strike runs
 UNBROKEN = 0.98  # share of the stroke's length that is ink
 OVER_TEXT = 0.4  # share of its length where the crossed-out characters show above or below
-OVERRUN = 0.7  # × line height past the line's box at either end: a rule, not a strike
+OVERRUN = 1.0  # × line height past the line's box at either end: a rule, not a strike
 
 
 def strike_spans(gray: np.ndarray, box: Box) -> list[tuple[int, int]]:
@@ -66,11 +66,28 @@ def strike_spans(gray: np.ndarray, box: Box) -> list[tuple[int, int]]:
             continue
         if not y0 + MIDDLE[0] * h <= (sy0 + sy1) / 2 + cy0 <= y0 + MIDDLE[1] * h:
             continue
-        if sx0 + cx0 < x0 - OVERRUN * h or sx1 + cx0 > x1 + OVERRUN * h:
+        # The detector may give only a piece of a slightly skewed rule: follow the ink along it.
+        ex0, ex1 = _followed(ink, (sx0, sy0, sx1, sy1))
+        if ex0 + cx0 < x0 - OVERRUN * h or ex1 + cx0 > x1 + OVERRUN * h:
             continue
         if _is_strike(ink, (sx0, sy0, sx1, sy1), (y0 - cy0, y1 - cy0), h):
             spans.append((sx0 + cx0, sx1 + cx0))
     return _merged(sorted(spans), h // 4)
+
+
+def _followed(ink: np.ndarray, seg: tuple[int, int, int, int], gap: int = 3) -> tuple[int, int]:
+    """How far the ink of ``seg`` runs on along its own line, either way (gaps up to ``gap`` px)."""
+    sx0, sy0, sx1, sy1 = seg
+    slope = (sy1 - sy0) / max(1, sx1 - sx0)
+    ends = []
+    for x, step in ((sx0, -1), (sx1, 1)):
+        missed = 0
+        while 0 <= x + step < ink.shape[1] and missed <= gap:
+            x += step
+            y = int(round(sy0 + slope * (x - sx0)))
+            missed = 0 if ink[max(0, y - 2):y + 3, x].any() else missed + 1
+        ends.append(x - step * missed)
+    return ends[0], ends[1]
 
 
 def _ink(region: np.ndarray, gap: int) -> np.ndarray:
@@ -124,13 +141,26 @@ def _left_over(box: Box, spans: list[tuple[int, int]], least: float) -> list[Box
     return parts
 
 
-def _corrected_above(line: OcrLine, lines: list[OcrLine]) -> bool:
-    """Whether another line sits just above ``line``, over the same columns: the correction
-    squeezed in above a value crossed out."""
+def _corrected_above(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) -> bool:
+    """Whether another line sits just above ``line``, over the same columns and with no printed
+    rule between them: the correction squeezed in above a value crossed out. (The value of the row
+    above in a tightly ruled form is as close, but a rule parts it from this cell.)"""
     x0, y0, x1, y1 = line.box
     h = y1 - y0
     return any(o is not line and y0 - 1.2 * h <= o.box[3] <= y0 + 0.3 * h and o.box[1] < y0
-               and min(x1, o.box[2]) - max(x0, o.box[0]) > 0.3 * h for o in lines)
+               and min(x1, o.box[2]) - max(x0, o.box[0]) > 0.3 * h
+               and not _rule_between(gray, (max(x0, o.box[0]), o.box[3], min(x1, o.box[2]), y0), h)
+               for o in lines)
+
+
+def _rule_between(gray: np.ndarray, strip: Box, h: int) -> bool:
+    """Whether a level printed rule crosses ``strip`` from side to side."""
+    x0, y0, x1, y1 = strip
+    if y1 - y0 < 2 or x1 - x0 < 2:
+        return False
+    paper = np.median(gray[max(0, y0 - h):y1 + h, x0:x1])
+    ink = gray[y0:y1, x0:x1] < paper - STROKE_GAP
+    return bool((ink.mean(axis=1) >= 0.9).any())
 
 
 def _unread_above(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) -> list[Crop]:
@@ -181,7 +211,7 @@ def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s) -> 
             parts = _left_over(line.box, spans, 0.6 if sure else 0.9)
             left = [(box, _crop(gray, box)) for box in parts]
             above = [] if left else _unread_above(gray, line, lines)
-            if sure or left or above or _corrected_above(line, lines):
+            if sure or left or above or _corrected_above(gray, line, lines):
                 redo += left + above
                 continue
         out.append(line)

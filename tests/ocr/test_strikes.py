@@ -22,17 +22,17 @@ TOP, ROW, LEFT, SPLIT, RIGHT = 200, 150, 150, 560, 1500  # one table: label colu
 
 
 def _form(values: list[tuple[str, list[tuple[str, bool, float, float]]]], face: str = "ma-shan-zheng",
-          seed: int = 3) -> np.ndarray:
+          seed: int = 3, row: int = ROW) -> np.ndarray:
     """Rows of (label, [(text, struck, x offset in the cell, y offset in rows)]) as the engine sees them."""
     page = Layout("", "form", pen=Pen(face=face, rng=random.Random(seed)))
     for r, (label, writing) in enumerate(values):
-        y = TOP + r * ROW
-        page.ops += [Rule(LEFT, y, RIGHT, y), Rule(LEFT, y + ROW, RIGHT, y + ROW),
-                     Rule(LEFT, y, LEFT, y + ROW), Rule(SPLIT, y, SPLIT, y + ROW), Rule(RIGHT, y, RIGHT, y + ROW)]
-        page.text(LEFT + 20, y + 50, label, "serif", 48)
+        y = TOP + r * row
+        page.ops += [Rule(LEFT, y, RIGHT, y), Rule(LEFT, y + row, RIGHT, y + row),
+                     Rule(LEFT, y, LEFT, y + row), Rule(SPLIT, y, SPLIT, y + row), Rule(RIGHT, y, RIGHT, y + row)]
+        page.text(LEFT + 20, y + (row - 48) / 2 - 6, label, "serif", 48)
         for text, struck, dx, dy in writing:
-            page.hand(SPLIT + 20 + dx, y + 45 + dy * ROW, text, 54, truth=not struck, strike=struck)
-    img = np.asarray(scan_render.draw(page))[: TOP + len(values) * ROW + 150, : RIGHT + 150]
+            page.hand(SPLIT + 20 + dx, y + (row - 54) / 2 - 6 + dy * row, text, 54, truth=not struck, strike=struck)
+    img = np.asarray(scan_render.draw(page))[: TOP + len(values) * row + 150, : RIGHT + 150]
     return engines.get("rapidocr").prepare(img)
 
 
@@ -95,6 +95,30 @@ def test_characters_with_long_level_strokes_are_not_strikes(label, value, face):
     assert all(strikes.strike_spans(gray, l.box) == [] or l.text not in value for l in lines)
 
 
+def _short_strike(rule_y: int) -> tuple[np.ndarray, OcrLine, OcrLine]:
+    """A mark crossed by a stroke 1.7 line heights long, a written line just above it, and a
+    printed rule across the cells at ``rule_y``."""
+    gray = np.full((400, 500), 245, np.uint8)
+    gray[295:300, 90:190] = 30
+    for x in range(100, 180, 10):
+        gray[270:330, x:x + 6] = 30
+    gray[200:240, 105:175:7] = 30  # the writing above
+    gray[rule_y:rule_y + 4, 20:480] = 40
+    return gray, OcrLine("十", (100, 270, 180, 330), 0.99), OcrLine("二", (100, 200, 180, 240), 0.99)
+
+
+def test_a_short_strike_with_a_correction_above_it_in_its_own_cell_is_a_strike():
+    gray, struck, above = _short_strike(rule_y=220)  # the correction straddles the cell's top rule
+    assert strikes.without_struck(gray, [above, struck]) == [above]
+
+
+def test_a_value_of_the_row_above_parted_by_a_rule_is_not_a_correction():
+    """In a tightly ruled form the value of the row above sits as close over a 女 as a correction
+    would; a printed rule runs between them, so it is no correction, and the 女 stays."""
+    gray, struck, above = _short_strike(rule_y=252)
+    assert strikes.without_struck(gray, [above, struck]) == [above, struck]
+
+
 def test_a_rule_through_a_value_written_low_and_a_printed_title_are_not_strikes():
     page = Layout("", "form", pen=Pen(face="long-cang", rng=random.Random(2)))
     page.centred(40, "企业职工退休审批表")
@@ -106,6 +130,20 @@ def test_a_rule_through_a_value_written_low_and_a_printed_title_are_not_strikes(
     lines = engines.get("rapidocr").recognize(gray).lines
     assert any("退休审批表" in l.text for l in lines)
     assert strikes.without_struck(gray, lines) == lines
+
+
+def test_a_slightly_skewed_rule_through_the_middle_of_a_value_is_not_a_strike():
+    """Skewed and bent a little, a rule breaks into pieces for the line finder, one of which can
+    lie within the value; the ink is followed along it, and it runs on across the cells."""
+    page = Layout("", "form", pen=Pen(face="long-cang", rng=random.Random(6)))
+    page.hand(580, 300, "1996年1月", 40)
+    img = scan_render.draw(page)
+    # Off level by 1.3°, with a slight bend where the paper was folded.
+    ImageDraw.Draw(img).line([(150, 318), (700, 330), (1500, 348)], fill=(40, 40, 40), width=4)
+    gray = engines.get("rapidocr").prepare(np.asarray(img)[:500, :RIGHT + 150])
+    lines = engines.get("rapidocr").recognize(gray).lines
+    value = next(l for l in lines if "年1月" in l.text)
+    assert strikes.strike_spans(gray, value.box) == [], value
 
 
 def test_an_underlined_signature_is_not_a_strike():
