@@ -92,18 +92,20 @@ def charset_of_line(text: str) -> str | None:
     return DATE_CHARS if _DATE_LINE.match("".join(text.split())) else None
 
 
+def crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A line's pixels for a recognizer: its box and ``PAD`` around it, within the page."""
+    x0, y0, x1, y1 = box
+    return gray[max(0, y0 - PAD):y1 + PAD, max(0, x0 - PAD):x1 + PAD]
+
+
 def second_reading(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s) -> list[OcrLine]:
     """``lines`` with each doubtful one replaced by the most confident of the other recognizers'
     readings when that is more confident. ``tidy`` is the engine's clean-up of a recognized string."""
     doubtful = [i for i, l in enumerate(lines) if l.confidence < SECOND_BELOW]
     if not doubtful:
         return lines
-    h, w = gray.shape[:2]
-    crops, charsets = [], []
-    for i in doubtful:
-        x0, y0, x1, y1 = lines[i].box
-        crops.append(gray[max(0, y0 - PAD):min(h, y1 + PAD), max(0, x0 - PAD):min(w, x1 + PAD)])
-        charsets.append(charset_of_line(lines[i].text))
+    crops = [crop(gray, lines[i].box) for i in doubtful]
+    charsets = [charset_of_line(lines[i].text) for i in doubtful]
     out = list(lines)
     for rec in (models.ppocrv5_rec(), models.ppocrv6_rec()):
         for i, (text, conf) in zip(doubtful, read_crops(rec, crops, charsets)):

@@ -121,12 +121,6 @@ def _merged(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
     return out
 
 
-def _crop(gray: np.ndarray, box: Box) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    pad = reread.PAD
-    return gray[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
-
-
 def _left_over(box: Box, spans: list[tuple[int, int]], least: float) -> list[Box]:
     """The parts of ``box`` outside the struck spans at least ``least`` line heights wide."""
     x0, y0, x1, y1 = box
@@ -158,8 +152,8 @@ def _rule_between(gray: np.ndarray, strip: Box, h: int) -> bool:
     x0, y0, x1, y1 = strip
     if y1 - y0 < 2 or x1 - x0 < 2:
         return False
-    paper = np.median(gray[max(0, y0 - h):y1 + h, x0:x1])
-    ink = gray[y0:y1, x0:x1] < paper - STROKE_GAP
+    # The paper's level from around the strip: a narrow strip may be half rule.
+    ink = gray[y0:y1, x0:x1] < np.median(gray[max(0, y0 - h):y1 + h, x0:x1]) - STROKE_GAP
     return bool((ink.mean(axis=1) >= 0.9).any())
 
 
@@ -192,9 +186,7 @@ def _unread_above(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) -> list
     if by1 - by0 < 0.35 * h or bx1 - bx0 < 0.35 * h:
         return []
     region[rules > 0] = 255
-    pad = reread.PAD
-    crop = region[max(0, by0 - pad):by1 + pad, max(0, bx0 - pad):bx1 + pad]
-    return [((rx0 + bx0, ry0 + by0, rx0 + bx1, ry0 + by1), crop)]
+    return [((rx0 + bx0, ry0 + by0, rx0 + bx1, ry0 + by1), reread.crop(region, (bx0, by0, bx1, by1)))]
 
 
 def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s) -> list[OcrLine]:
@@ -209,7 +201,7 @@ def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s) -> 
             # Beside a short stroke, only a whole character counts as the correction: the part
             # of a 女 right of its own level stroke is not one.
             parts = _left_over(line.box, spans, 0.6 if sure else 0.9)
-            left = [(box, _crop(gray, box)) for box in parts]
+            left = [(box, reread.crop(gray, box)) for box in parts]
             above = [] if left else _unread_above(gray, line, lines)
             if sure or left or above or _corrected_above(gray, line, lines):
                 redo += left + above
