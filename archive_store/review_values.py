@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from completeness.checks import alterations
 from completeness.review import FIELDS
 from handover import clock, disclosure, idnumber
 from handover.errors import InputRefused
@@ -20,7 +21,7 @@ from .tokens import normalize
 
 # Values written on the page: a correction puts them into the page's indexed text. Boundaries,
 # page numbers and whose material it is are decisions about the page, not words on it.
-INDEXED_FIELDS = frozenset({"name", "id_number", "birth", "sex", "formed_on", "title"})
+INDEXED_FIELDS = frozenset({"name", "id_number", "birth", "sex", "formed_on", "title", "altered"})
 
 
 class ReviewError(InputRefused):
@@ -128,6 +129,8 @@ def _indexed_form(field_name: str, value: str) -> str:
     if field_name == "formed_on":
         day = dt.date.fromisoformat(value)
         return f"{day.year}年{day.month}月{day.day}日"
+    if field_name == "altered" and value == alterations.NOTHING:
+        return ""
     return value
 
 
@@ -142,6 +145,6 @@ def indexed_text(ocr_text: str, answers: list[ReviewAnswerRow]) -> str:
         machine = normalize(a.machine_value or "")
         if len(machine) >= 2 and machine in text:
             text = text.replace(machine, value)
-        elif value not in text:
+        elif value and value not in text:
             text = f"{text}\n{value}" if text else value
     return text

@@ -13,6 +13,8 @@ the generator's truth:
 - false 缺少必要材料 and false 他人材料 on files with nothing planted (each is a wrong statement
   to an enterprise);
 - planted-defect recall: the planted defect reported at the right page or material;
+- values crossed out and corrected (划改): pages with one that the 校对 queue asks about
+  (recall), and how many of its 划改 items are on such a page (precision);
 - handwriting CER: the OCR text of pages with handwritten values against their truth text;
 - pages per minute of digitization (same machine, same run; the two sides run one after the other).
 
@@ -143,6 +145,10 @@ class Side:
     seconds: float = 0.0
     images: int = 0
     false_gaps: int = 0  # 原件页号不连续 on files with nothing missing
+    altered_pages: int = 0  # pages with a value crossed out (truth)
+    altered_found: int = 0  # … of them with a 划改 item in the 校对 queue
+    altered_items: int = 0  # 划改 items in the queue
+    altered_true: int = 0  # … of them on a page with a value crossed out
     score: Score = field(default_factory=Score)  # every finding against the truth's expected ones
 
 
@@ -183,6 +189,12 @@ def score_side(side: Side, work: Path, kinds: dict[str, str]) -> Side:
                 side.planted_found += 1
             else:
                 side.missed.append(f"{truth['name']} ({kind}): {e.code} page={e.page} material={e.material}")
+        struck = {p["index"] for p in truth["pages"] if p.get("struck") and p["duplicate_of"] is None}
+        flagged = {i.page for i in report.review if i.field == "altered"}
+        side.altered_pages += len(struck)
+        side.altered_found += len(struck & flagged)
+        side.altered_items += len(flagged)
+        side.altered_true += len(flagged & struck)
         pages = {p.index: p for p in ocr.pages}
         for p in truth["pages"]:
             if p.get("quality") in ("form", "handwriting") and p["text"] and p["index"] in pages:
@@ -208,6 +220,10 @@ def report(sides: list[Side]) -> None:
         ("false 原件页号不连续 (all files)", lambda s: str(s.false_gaps)),
         ("all findings: precision / recall", lambda s: f"{s.score.precision():.3f} / {s.score.recall():.3f}"),
         ("planted-defect recall", lambda s: f"{ratio(s.planted_found, s.planted):.3f} ({s.planted_found}/{s.planted})"),
+        ("划改 pages queued: recall", lambda s: f"{ratio(s.altered_found, s.altered_pages):.3f} "
+                                              f"({s.altered_found}/{s.altered_pages})"),
+        ("划改 items: precision", lambda s: f"{ratio(s.altered_true, s.altered_items):.3f} "
+                                          f"({s.altered_true}/{s.altered_items})"),
         ("handwriting CER, reading order", lambda s: f"{100 * ratio(s.cer_errors, s.cer_chars):.2f}%"),
         ("handwriting CER, ignoring order", lambda s: f"{100 * ratio(s.bag_errors, s.cer_chars):.2f}%"),
         ("pages per minute", lambda s: f"{60 * ratio(s.images, s.seconds):.1f}"),

@@ -15,7 +15,7 @@ from handover import idnumber, volume_folder
 from handover.models import Retiree
 from handover.policy import PolicyProfile
 
-from .checks import catalog, identity, identity_read, legibility, materials, pages, text
+from .checks import alterations, catalog, identity, identity_read, legibility, materials, pages, text
 from .findings import CODES, OUTCOME_LABELS, Finding, Outcome, Severity, decide
 from .review import Corrections, ReviewItem, open_items
 from .volume import Volume, read_volume
@@ -183,6 +183,7 @@ def run_checks(volume: Volume, retiree: Retiree | None, profile: PolicyProfile,
     findings += identity.check_birth_dates(own, person, formed)
     findings += identity.check_sex(own, person, review)
     review += text.formed_on_review(volume.pages, owner)
+    review += alterations.alteration_review(volume.pages)
     review = [replace(i, material=i.material or material_of.get(i.page or 0)) for i in review]
     findings += catalog.check_catalog(volume.pages, volume.rows, per_material)
     findings += catalog.check_rows_identified(volume.rows, excluded)

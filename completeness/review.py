@@ -2,9 +2,9 @@
 
 A check lists a ``ReviewItem`` for every value it could not trust (a low-confidence handwritten
 name, an ID number whose check digit fails, a three-digit year, a material boundary it could not
-place, an unread page number …). Archive staff confirm or correct each one; the corrections come
-back into ``run_checks`` as ``Corrections`` (item key → value) and take the place of what the
-machine read. The outcome is final only when no item is left open, or staff waived the rest.
+place, an unread page number, a value crossed out and corrected …). Archive staff confirm or
+correct each one; the corrections come back into ``run_checks`` as ``Corrections`` (item key →
+value) and take the place of what the machine read. The outcome is final only when no item is left open, or staff waived the rest.
 
 Keys are ``"<field>:<image index>"`` (``"name:3"``, ``"formed_on:12"``): stable across re-checks
 of the same volume, so a correction keeps applying after the volume is checked again.
@@ -26,6 +26,7 @@ FIELDS: dict[str, str] = {
     "boundary": "材料起始页",
     "page_no": "原件页号",
     "identity": "材料归属",
+    "altered": "划改处",
 }
 
 Corrections = Mapping[str, str]

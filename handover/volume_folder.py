@@ -109,6 +109,7 @@ class Page:
     skew_degrees: float = 0.0
     source: str = ""  # "file#page" of the scan it came from
     lines: tuple[Line, ...] = ()
+    struck: tuple[tuple[int, int, int, int], ...] = ()  # boxes of values crossed out and corrected (划改)
 
     @property
     def counted(self) -> bool:
@@ -118,7 +119,8 @@ class Page:
         return {"index": self.index, "source": self.source, "page_no": self.page_no, "blank": self.blank,
                 "duplicate_of": self.duplicate_of, "rotation": self.rotation, "skew_degrees": self.skew_degrees,
                 "dpi": self.dpi, "width": self.width, "height": self.height, "confidence": self.confidence,
-                "text": self.text, "lines": [line.to_json() for line in self.lines]}
+                "text": self.text, "lines": [line.to_json() for line in self.lines],
+                **({"struck": [list(b) for b in self.struck]} if self.struck else {})}
 
     @classmethod
     def from_json(cls, d: dict) -> Page:
@@ -128,7 +130,8 @@ class Page:
                    confidence=float(d.get("confidence", 1.0)), dpi=int(d.get("dpi") or 0),
                    width=int(d.get("width") or 0), height=int(d.get("height") or 0),
                    rotation=int(d.get("rotation") or 0), skew_degrees=float(d.get("skew_degrees") or 0.0),
-                   source=str(d.get("source", "")), lines=tuple(Line.from_json(l) for l in d.get("lines") or ()))
+                   source=str(d.get("source", "")), lines=tuple(Line.from_json(l) for l in d.get("lines") or ()),
+                   struck=tuple(tuple(int(v) for v in b) for b in d.get("struck") or ()))  # type: ignore[misc]
 
 
 def page_counts(pages: Iterable) -> tuple[int, int, int]:

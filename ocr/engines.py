@@ -35,14 +35,14 @@ def _tidy(text: str) -> str:
     return dates.mend_month(tidy_line(text))
 
 
-def page_text(lines: list[OcrLine], width: int, height: int) -> PageText:
+def page_text(lines: list[OcrLine], width: int, height: int, struck: list | None = None) -> PageText:
     """The page's lines in reading order and its text. The number pencilled in a corner stays
     among the lines (the page check reads it there) but is no part of the text: it is the sheet's
     页号, not what the page says, and would be a stray "7" in every search."""
     ordered = [l for _, l in in_reading_order([(l.box, l) for l in lines])]
     conf = float(np.mean([l.confidence for l in ordered])) if ordered else 0.0
     body = [l for l in ordered if not corners.is_page_number(l, width, height)]
-    return PageText(ordered, "\n".join(l.text for l in body), conf)
+    return PageText(ordered, "\n".join(l.text for l in body), conf, struck or [])
 
 
 class RapidOcrEngine:
@@ -62,9 +62,9 @@ class RapidOcrEngine:
             pts = np.asarray(box)
             lines.append(OcrLine(text, (int(pts[:, 0].min()), int(pts[:, 1].min()),
                                         int(pts[:, 0].max()), int(pts[:, 1].max())), float(score)))
-        lines = strikes.without_struck(gray, lines, _tidy)
+        lines, struck = strikes.without_struck(gray, lines, _tidy)
         lines = reread.second_reading(gray, lines, _tidy)
-        return page_text(lines + corners.page_numbers(gray, lines), gray.shape[1], gray.shape[0])
+        return page_text(lines + corners.page_numbers(gray, lines), gray.shape[1], gray.shape[0], struck)
 
 
 class TesseractEngine:

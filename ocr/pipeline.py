@@ -99,7 +99,7 @@ def assemble(results: list[tuple[CleanPage, PageText]], scope: str, count_blank:
             warns.append(Warning_("unreadable_page", c.index,
                                   f"{where(src.file, src.page)}几乎无法识别文字，请核对原件或重新扫描"))
         records.append(PageRecord(c.index, src.label, n, c.blank, d, c.rotation, c.skew_degrees, src.dpi, c.width, c.height,
-                                  t.confidence, t.text, t.lines))
+                                  t.confidence, t.text, t.lines, t.struck))
     for m, row in zip(mats, rows):
         if m.title == materials.UNKNOWN_TITLE or row.remarks:
             warns.append(Warning_("unclassified_material", m.first_index, f"材料{row.seq}：{row.remarks}"))

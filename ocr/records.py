@@ -88,13 +88,16 @@ class PageText:
     lines: list[OcrLine]
     text: str
     confidence: float
+    struck: list[tuple[int, int, int, int]] = field(default_factory=list)  # alterations (ocr.strikes)
 
     def to_json(self) -> dict:
-        return {"text": self.text, "confidence": self.confidence, "lines": [l.to_json() for l in self.lines]}
+        return {"text": self.text, "confidence": self.confidence, "lines": [l.to_json() for l in self.lines],
+                "struck": [list(b) for b in self.struck]}
 
     @classmethod
     def from_json(cls, data: dict) -> PageText:
-        return cls([OcrLine.from_json(l) for l in data["lines"]], data["text"], data["confidence"])
+        return cls([OcrLine.from_json(l) for l in data["lines"]], data["text"], data["confidence"],
+                   [tuple(b) for b in data.get("struck", ())])
 
 
 @dataclass
@@ -112,6 +115,7 @@ class PageRecord:
     confidence: float
     text: str
     lines: list[OcrLine] = field(default_factory=list)
+    struck: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def to_page(self) -> volume_folder.Page:
         """The page as ocr.json records it (skew and confidences rounded)."""
@@ -120,7 +124,8 @@ class PageRecord:
             duplicate_of=self.duplicate_of, confidence=round(self.confidence, 4), dpi=self.dpi, width=self.width,
             height=self.height, rotation=self.rotation, skew_degrees=round(self.skew_degrees, 2), source=self.source,
             lines=tuple(volume_folder.Line(l.text, tuple(l.box), round(l.confidence, 4))
-                        for l in self.lines))
+                        for l in self.lines),
+            struck=tuple(tuple(b) for b in self.struck))
 
 
 @dataclass

@@ -20,7 +20,8 @@ Truth per page, beyond the text: ``written_page_no`` (the pencilled number, or n
 ``hand`` (the face of its values), ``fields`` (姓名/性别/出生年月/身份证号码 values with their box on
 the clean upright page). ``text`` is what a perfect OCR reads on the document itself: struck-through
 values are left out, corrections included, and the pencilled page number is not part of it (it
-is the archive's mark, reported in ``written_page_no``).
+is the archive's mark, reported in ``written_page_no``). ``struck`` lists the values crossed out
+on the page (each an alteration the check should put before a person).
 """
 
 from __future__ import annotations
@@ -284,6 +285,7 @@ def _dossier(r: Retiree, other: Retiree, unit: str, seed: int, opts: SampleOptio
                       "quality": layout.quality if layout and kind not in ("unreadable", "unreadable_first") else "none",
                       "hand": (layout.pen.face if layout is not None and kind != "blank" else None),
                       "fields": _fields(layout) if readable else [],
+                      "struck": [op.text for op in layout.ops if getattr(op, "strike", False)] if readable else [],
                       "_layout": layout, "_kind": kind})
         images.append(img)
     for p in pages:

@@ -135,16 +135,23 @@ def _left_over(box: Box, spans: list[tuple[int, int]], least: float) -> list[Box
     return parts
 
 
-def _corrected_above(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) -> bool:
-    """Whether another line sits just above ``line``, over the same columns and with no printed
-    rule between them: the correction squeezed in above a value crossed out. (The value of the row
-    above in a tightly ruled form is as close, but a rule parts it from this cell.)"""
+def _corrections_above(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) -> list[OcrLine]:
+    """The lines just above ``line``, over the same columns and with no printed rule between them:
+    the correction squeezed in above a value crossed out. (The value of the row above in a tightly
+    ruled form is as close, but a rule parts it from this cell.)"""
     x0, y0, x1, y1 = line.box
     h = y1 - y0
-    return any(o is not line and y0 - 1.2 * h <= o.box[3] <= y0 + 0.3 * h and o.box[1] < y0
-               and min(x1, o.box[2]) - max(x0, o.box[0]) > 0.3 * h
-               and not _rule_between(gray, (max(x0, o.box[0]), o.box[3], min(x1, o.box[2]), y0), h)
-               for o in lines)
+    return [o for o in lines if o is not line and y0 - 1.2 * h <= o.box[3] <= y0 + 0.3 * h and o.box[1] < y0
+            and min(x1, o.box[2]) - max(x0, o.box[0]) > 0.3 * h
+            and not _rule_between(gray, (max(x0, o.box[0]), o.box[3], min(x1, o.box[2]), y0), h)]
+
+
+def _beside(line: OcrLine, lines: list[OcrLine]) -> list[OcrLine]:
+    """The lines that go on right after ``line`` in its row: where a correction beside it is."""
+    x0, y0, x1, y1 = line.box
+    h = y1 - y0
+    return [o for o in lines if o is not line and min(y1, o.box[3]) - max(y0, o.box[1]) > 0.5 * h
+            and x1 - 0.2 * h <= o.box[0] <= x1 + 1.5 * h]
 
 
 def _rule_between(gray: np.ndarray, strip: Box, h: int) -> bool:
@@ -189,10 +196,14 @@ def _unread_above(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) -> list
     return [((rx0 + bx0, ry0 + by0, rx0 + bx1, ry0 + by1), reread.crop(region, (bx0, by0, bx1, by1)))]
 
 
-def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s) -> list[OcrLine]:
-    """``lines`` with crossed-out text removed: a line struck through whole is dropped, and the
-    rest of a partly struck line is read again on its own by the page pass's recognizer."""
-    out, redo = [], []
+def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s
+                   ) -> tuple[list[OcrLine], list[Box]]:
+    """``lines`` with crossed-out text removed, and where on the page each alteration is.
+
+    A line struck through whole is dropped, and the rest of a partly struck line is read again on
+    its own by the page pass's recognizer. Each alteration's box covers the struck line and the
+    corrections beside and above it: the place archive staff are shown, since a 划改 is checked by a person, not trusted."""
+    out, redo, altered = [], [], []
     for line in lines:
         spans = strike_spans(gray, line.box)
         if spans:
@@ -203,15 +214,22 @@ def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s) -> 
             parts = _left_over(line.box, spans, 0.6 if sure else 0.9)
             left = [(box, reread.crop(gray, box)) for box in parts]
             above = [] if left else _unread_above(gray, line, lines)
-            if sure or left or above or _corrected_above(gray, line, lines):
+            over = [] if left or above else _corrections_above(gray, line, lines)
+            if sure or left or above or over:
                 redo += left + above
+                found = [box for box, _ in left + above] + [o.box for o in over + _beside(line, lines)]
+                altered.append(_union([line.box, *found]))
                 continue
         out.append(line)
     if not redo:
-        return out
+        return out, altered
     crops = [crop for _, crop in redo]
     for (box, _), (text, conf) in zip(redo, reread.read_crops(models.rapidocr_rec(), crops, [None] * len(crops))):
         text = tidy(text)
         if text:
             out.append(OcrLine(text, box, conf))
-    return out
+    return out, altered
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

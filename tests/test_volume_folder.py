@@ -15,7 +15,8 @@ INFO = vf.VolumeInfo(id_number="410105196305066213", name="王振华", ref_no=No
                      created_at="2026-12-01T08:00:00+00:00", extra={"enterprise": "郑州第四水泥厂"})
 PAGES = (vf.Page(index=1, page_no=1, text="职工登记表\n姓名 王振华", confidence=0.9731, dpi=300, width=2480,
                  height=3508, rotation=90, skew_degrees=-0.42, source="scan.pdf#1",
-                 lines=(vf.Line("职工登记表", (100, 80, 900, 160), 0.99), vf.Line("姓名 王振华", (100, 200, 700, 260), 0.9))),
+                 lines=(vf.Line("职工登记表", (100, 80, 900, 160), 0.99), vf.Line("姓名 王振华", (100, 200, 700, 260), 0.9)),
+                 struck=((300, 180, 700, 260),)),
          vf.Page(index=2, page_no=None, blank=True, confidence=0.0, source="scan.pdf#2"),
          vf.Page(index=3, page_no=2, text="退休审批表", duplicate_of=None, source="scan.pdf#3"))
 ROWS = (vf.ContentsRow("一-1", "一", "职工登记表", "1980-10-25", 1, 1, 1),

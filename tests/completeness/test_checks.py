@@ -308,6 +308,34 @@ def test_a_lost_year_puts_the_materials_date_in_the_review_queue(henan):
     assert not [i for i in run_checks(vol, None, henan).review if i.field == "formed_on"]
 
 
+# ---------------------------------------------------------------- values crossed out and corrected
+
+def test_an_alteration_is_in_the_review_queue_with_its_place_and_correction(henan):
+    from completeness.check import run_checks
+    from completeness.checks.alterations import alteration_review
+
+    vol = volume()
+    wage = vol.pages[3]
+    correction = Line("2001年4月", (700, 900, 940, 950), 0.9)  # written above the struck 2000年4月
+    elsewhere = Line("劳动工资部门", (100, 1500, 500, 1550), 0.99)
+    altered = replace(wage, lines=(correction, elsewhere), struck=((700, 900, 950, 1020),))
+    vol = replace(vol, pages=vol.pages[:3] + (altered,) + vol.pages[4:])
+    report = run_checks(vol, None, henan, now=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    item, = report.review
+    assert (item.key, item.label, item.value, item.material) == ("altered:4", "划改处", "2001年4月", "职工工资变动审批表")
+    assert item.box == (700, 900, 950, 1020) and "划改" in item.reason_zh and report.provisional
+    assert report.outcome == Outcome.COMPLETE  # a question for a person, not a defect of the file
+    # Confirmed (or corrected) by staff, nothing is left open.
+    assert run_checks(vol, None, henan, corrections={"altered:4": "2001年4月"}).review == []
+    # Two on one page are one item over both; one with nothing read in its place reads 无.
+    two = replace(altered, struck=((700, 900, 950, 1020), (100, 2000, 300, 2060)))
+    item, = alteration_review([two])
+    assert item.box == (100, 900, 950, 2060) and item.value == "2001年4月" and "2处" in item.reason_zh
+    assert alteration_review([replace(altered, lines=())])[0].value == "无"
+    # A duplicate scan or a blank side asks nothing: the page it repeats is asked about.
+    assert alteration_review([replace(altered, duplicate_of=1), replace(altered, blank=True)]) == []
+
+
 def test_a_corrected_material_date_is_the_one_the_birth_rule_uses(henan):
     from completeness.check import run_checks
 

@@ -45,9 +45,13 @@ def _read(gray: np.ndarray) -> str:
 def test_a_value_struck_through_beside_its_correction_is_not_read():
     gray = _form([("增加额", [("36.00元", True, 0, 0), ("38.00元", False, 230, 0)]),
                   ("工种", [("统计员", False, 0, 0)])])
-    text = _read(gray)
-    assert "38.00元" in text and "36.00" not in text, text
-    assert "统计员" in text and "工种" in text
+    page = engines.get("rapidocr").recognize(gray)
+    assert "38.00元" in page.text and "36.00" not in page.text, page.text
+    assert "统计员" in page.text and "工种" in page.text
+    # Where the alteration is travels with the page (ocr.json), for archive staff to look at.
+    (x0, y0, x1, y1), = page.struck
+    assert x0 < SPLIT + 60 and x1 > SPLIT + 250 and y0 < TOP + ROW // 2 < y1 <= TOP + ROW + 10
+    assert type(page).from_json(json.loads(json.dumps(page.to_json()))).struck == page.struck
 
 
 def test_a_correction_written_above_the_struck_value_takes_its_place():
@@ -67,11 +71,14 @@ def test_a_correction_the_detector_missed_over_the_cells_rule_is_read_with_the_r
     lines = engines.get("rapidocr").recognize(gray).lines
     struck = OcrLine("2009年1月", (571, 418, 804, 489), 0.84)  # where the detector found the struck value
     kept = [l for l in lines if l.box[1] < TOP + ROW - 40]  # the first row only: the correction unseen
-    out = strikes.without_struck(gray, kept + [struck])
+    out, altered = strikes.without_struck(gray, kept + [struck])
     assert struck not in out and all(l in out for l in kept)
     found, = [l for l in out if l not in kept]
     assert found.text.endswith("年1月") and found.box[3] <= struck.box[1], found
     json.dumps(found.to_json())  # as the volume's ocr.json stores it
+    # The alteration's place, shown to archive staff, covers the struck value and its correction.
+    (x0, y0, x1, y1), = altered
+    assert (x0, y0) <= found.box[:2] and y1 >= struck.box[3] and x1 >= max(struck.box[2], found.box[2])
 
 
 def test_strike_spans_give_the_struck_part_of_a_line():
@@ -93,7 +100,7 @@ def test_characters_with_long_level_strokes_are_not_strikes(label, value, face):
     below them; none of them is a crossed-out value."""
     gray = _form([(label, [(value, False, 0, 0)])], face=face)
     lines = engines.get("rapidocr").recognize(gray).lines
-    assert strikes.without_struck(gray, lines) == lines
+    assert strikes.without_struck(gray, lines) == (lines, [])
     assert all(strikes.strike_spans(gray, l.box) == [] or l.text not in value for l in lines)
 
 
@@ -111,14 +118,16 @@ def _short_strike(rule_y: int) -> tuple[np.ndarray, OcrLine, OcrLine]:
 
 def test_a_short_strike_with_a_correction_above_it_in_its_own_cell_is_a_strike():
     gray, struck, above = _short_strike(rule_y=220)  # the correction straddles the cell's top rule
-    assert strikes.without_struck(gray, [above, struck]) == [above]
+    kept, (altered,) = strikes.without_struck(gray, [above, struck])
+    assert kept == [above]
+    assert altered == (100, 200, 180, 330)  # the struck value and the correction above it
 
 
 def test_a_value_of_the_row_above_parted_by_a_rule_is_not_a_correction():
     """In a tightly ruled form the value of the row above sits as close over a 女 as a correction
     would; a printed rule runs between them, so it is no correction, and the 女 stays."""
     gray, struck, above = _short_strike(rule_y=252)
-    assert strikes.without_struck(gray, [above, struck]) == [above, struck]
+    assert strikes.without_struck(gray, [above, struck]) == ([above, struck], [])
 
 
 def test_a_rule_through_a_value_written_low_and_a_printed_title_are_not_strikes():
@@ -131,7 +140,7 @@ def test_a_rule_through_a_value_written_low_and_a_printed_title_are_not_strikes(
     gray = engines.get("rapidocr").prepare(img)
     lines = engines.get("rapidocr").recognize(gray).lines
     assert any("退休审批表" in l.text for l in lines)
-    assert strikes.without_struck(gray, lines) == lines
+    assert strikes.without_struck(gray, lines) == (lines, [])
 
 
 def test_a_slightly_skewed_rule_through_the_middle_of_a_value_is_not_a_strike():
@@ -157,7 +166,7 @@ def test_an_underlined_signature_is_not_a_strike():
     gray = engines.get("rapidocr").prepare(np.asarray(img)[:500, :1200])
     lines = engines.get("rapidocr").recognize(gray).lines
     assert any("刘建华" in l.text for l in lines)
-    assert strikes.without_struck(gray, lines) == lines
+    assert strikes.without_struck(gray, lines) == (lines, [])
 
 
 def test_a_lone_short_strike_without_a_correction_keeps_the_value():
@@ -169,7 +178,7 @@ def test_a_lone_short_strike_without_a_correction_keeps_the_value():
         gray[70:130, x:x + 6] = 30
     line = OcrLine("十", (100, 70, 180, 130), 0.99)
     assert strikes.strike_spans(gray, line.box) == [(90, 189)]
-    assert strikes.without_struck(gray, [line]) == [line]
+    assert strikes.without_struck(gray, [line]) == ([line], [])
 
 
 @pytest.mark.parametrize(("name", "page"), [("cardinal", 1), ("c02-22", 1)])
@@ -183,4 +192,4 @@ def test_real_printed_scans_have_no_strikes(inputs, tmp_path, name, page):
     lines = [OcrLine(t, tuple(int(v) for v in (*np.asarray(b).min(0), *np.asarray(b).max(0))), float(c))
              for b, t, c in result]
     assert len(lines) > 20
-    assert strikes.without_struck(gray, lines) == lines
+    assert strikes.without_struck(gray, lines) == (lines, [])

@@ -79,11 +79,15 @@ def _draw(lines, heading: str | None) -> Image.Image:
     return img
 
 
-def build_review_volume(root: Path, materials=MATERIALS, spans: tuple[int, ...] | None = None) -> Path:
+def build_review_volume(root: Path, materials=MATERIALS, spans: tuple[int, ...] | None = None,
+                        struck: dict[int, tuple[str, tuple[int, int, int, int], tuple[int, int, int, int]]] | None = None
+                        ) -> Path:
     """A digitized volume folder (ocr package format), checked by the completeness package.
 
     One page per material; ``spans`` (pages per 卷内目录 row) makes rows of several pages, named
-    after their first page's material — a catalogue split otherwise than the pages say."""
+    after their first page's material — a catalogue split otherwise than the pages say.
+    ``struck`` draws on image N a value crossed out (text, box) and records the alteration's place
+    (box) in ocr.json as OCR does (``ocr.strikes``): the struck value is not among the lines."""
     from completeness.check import check_volume
     from handover.policy import load_profile
     from ocr.numbering import sequence_numbers
@@ -97,6 +101,11 @@ def build_review_volume(root: Path, materials=MATERIALS, spans: tuple[int, ...] 
     seqs = iter(sequence_numbers([materials[f][0] for f in firsts]))
     for i, (code, title, formed, heading, lines) in enumerate(materials, 1):
         img = _draw(lines, heading)
+        if struck and i in struck:
+            text, (x0, y0, x1, y1), _ = struck[i]
+            d = ImageDraw.Draw(img)
+            d.text((x0, y0), text, font=ImageFont.truetype(KAI, 44), fill=(30, 40, 120))
+            d.line((x0 - 6, (y0 + y1) // 2 + 4, x1 + 6, (y0 + y1) // 2), fill=(30, 40, 120), width=4)
         img.save(root / "pages" / f"{i:04d}.jpg", quality=80)
         img.save(root / "originals" / f"scan-{i:03d}.jpg", quality=80)
         images.append(img)
@@ -105,7 +114,7 @@ def build_review_volume(root: Path, materials=MATERIALS, spans: tuple[int, ...] 
         ocr_lines += [{"text": t, "box": list(b), "confidence": c} for t, b, c, _d, _h in lines]
         pages.append({"index": i, "page_no": i, "blank": False, "duplicate_of": None, "confidence": 0.95,
                       "dpi": 300, "width": W, "height": H, "text": "\n".join(l["text"] for l in ocr_lines),
-                      "lines": ocr_lines})
+                      "lines": ocr_lines, "struck": [list(struck[i][2])] if struck and i in struck else []})
         if i - 1 in firsts:
             n = spans[firsts.index(i - 1)]
             rows.append({"seq": next(seqs), "class_code": code, "title": title, "formed_on": formed, "pages": n,
@@ -313,6 +322,55 @@ def test_a_name_correction_is_found_by_search(as_user, seed, vol):
     with session_scope(seed.cfg) as s:
         withdraw_volume(s, s.get(VolumeRow, vol).ref_no, "archivist", "测试退回")
     assert pages(NAME) == set()
+
+
+# Image 2 with an alteration: 车工 crossed out in the 工种 cell, 钳工 written above it over the
+# cell's rule and read by OCR as 钳土.
+ALTERED_MATERIALS = (MATERIALS[0], MATERIALS[1][:4] + (MATERIALS[1][4] + [
+    ("工种", (560, 300, 660, 344), 0.99, None, False), ("钳土", (690, 232, 800, 286), 0.81, "钳工", True)],),
+    *MATERIALS[2:])
+ALTERED_KEY = "altered:2"
+
+
+@pytest.fixture
+def altered_vol(seed, tmp_path_factory) -> int:
+    from archive_store.publish import publish_volume
+
+    source = build_review_volume(tmp_path_factory.mktemp("altered") / "volume", ALTERED_MATERIALS,
+                                 struck={2: ("车工", (690, 296, 790, 348), (690, 232, 800, 348))})
+    return publish_volume(seed.cfg, source, JINSHUI, PROFILE, "入库员").volume_id
+
+
+def test_a_crossed_out_value_is_shown_for_proofreading_and_its_correction_is_searched(as_user, seed, altered_vol):
+    """A 划改 is a judgement OCR made about what the form says: it goes to the queue with the place
+    and the correction as read; the corrected value is what search finds, and the answer is audited."""
+    vol = altered_vol
+    archivist = as_user("archivist")
+    item = next(i for i in _queue(archivist, vol)["open"] if i["key"] == ALTERED_KEY)
+    assert (item["label"], item["value"], item["material"], item["page"]) == ("划改处", "钳土", "招工登记表", 2)
+    assert "划改" in item["reason_zh"] and "划去的字未计入识别文字" in item["reason_zh"]
+    crop = archivist.get(f"/dossiers/{vol}/review/{ALTERED_KEY}/crop")
+    assert crop.status_code == 200
+    with Image.open(io.BytesIO(crop.content)) as img:  # the struck value and its correction, not the page
+        assert 348 - 232 <= img.height < H and img.width < W
+    assert "改正后的内容" in archivist.get(f"/dossiers/{vol}/review", headers=HTML).text  # what to type
+
+    def pages(query: str) -> set[int]:
+        hits = archivist.get("/api/search", params={"q": query}).json()["hits"]
+        return {h["page_seq"] for h in hits if h["volume_id"] == vol and h["matched"] == "text"}
+
+    assert 2 in pages("钳土") and 2 not in pages("钳工") and 2 not in pages("车工")
+    r = archivist.put(f"/api/dossiers/{vol}/review/{ALTERED_KEY}", json={"value": "钳工"})
+    assert r.status_code == 200, r.text
+    assert ALTERED_KEY not in {i["key"] for i in r.json()["queue"]["open"]}
+    assert 2 in pages("钳工") and 2 not in pages("钳土")
+    with session_scope(seed.cfg) as s:
+        row = s.scalar(select(AuditRow).where(AuditRow.action == "review_answer").order_by(AuditRow.id.desc()))
+        assert row.target.endswith(f"/{ALTERED_KEY}") and (row.detail["before"], row.detail["after"]) == ("钳土", "钳工")
+    # Struck out with nothing written instead: 无 takes the reading out of the indexed text.
+    r = archivist.put(f"/api/dossiers/{vol}/review/{ALTERED_KEY}", json={"value": "无"})
+    assert r.status_code == 200, r.text
+    assert 2 not in pages("钳工") and 2 not in pages("钳土")
 
 
 def test_waiving_the_rest_makes_the_outcome_final(as_user, seed, vol):
