@@ -202,7 +202,8 @@ def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s
 
     A line struck through whole is dropped, and the rest of a partly struck line is read again on
     its own by the page pass's recognizer. Each alteration's box covers the struck line and the
-    corrections beside and above it: the place archive staff are shown, since a 划改 is checked by a person, not trusted."""
+    corrections beside and above it: the place archive staff are shown, since a 划改 is checked
+    by a person, not trusted."""
     out, redo, altered = [], [], []
     for line in lines:
         spans = strike_spans(gray, line.box)
