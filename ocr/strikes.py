@@ -146,22 +146,26 @@ def _corrections_above(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) ->
             and not _rule_between(gray, (max(x0, o.box[0]), o.box[3], min(x1, o.box[2]), y0), h)]
 
 
-def _beside(line: OcrLine, lines: list[OcrLine]) -> list[OcrLine]:
-    """The lines that go on right after ``line`` in its row: where a correction beside it is."""
+def _beside(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) -> list[OcrLine]:
+    """The lines that go on right after ``line`` in its cell: where a correction beside it is (the
+    next cell's label, past a printed rule, is not one)."""
     x0, y0, x1, y1 = line.box
     h = y1 - y0
     return [o for o in lines if o is not line and min(y1, o.box[3]) - max(y0, o.box[1]) > 0.5 * h
-            and x1 - 0.2 * h <= o.box[0] <= x1 + 1.5 * h]
+            and x1 - 0.2 * h <= o.box[0] <= x1 + 1.5 * h
+            and not _rule_between(gray, (x1, max(y0, o.box[1]), o.box[0], min(y1, o.box[3])), h, upright=True)]
 
 
-def _rule_between(gray: np.ndarray, strip: Box, h: int) -> bool:
-    """Whether a level printed rule crosses ``strip`` from side to side."""
+def _rule_between(gray: np.ndarray, strip: Box, h: int, upright: bool = False) -> bool:
+    """Whether a level printed rule crosses ``strip`` from side to side (``upright``: a rule
+    standing from its top to its bottom)."""
     x0, y0, x1, y1 = strip
     if y1 - y0 < 2 or x1 - x0 < 2:
         return False
     # The paper's level from around the strip: a narrow strip may be half rule.
-    ink = gray[y0:y1, x0:x1] < np.median(gray[max(0, y0 - h):y1 + h, x0:x1]) - STROKE_GAP
-    return bool((ink.mean(axis=1) >= 0.9).any())
+    around = gray[y0:y1, max(0, x0 - h):x1 + h] if upright else gray[max(0, y0 - h):y1 + h, x0:x1]
+    ink = gray[y0:y1, x0:x1] < np.median(around) - STROKE_GAP
+    return bool((ink.mean(axis=0 if upright else 1) >= 0.9).any())
 
 
 def _unread_above(gray: np.ndarray, line: OcrLine, lines: list[OcrLine]) -> list[Crop]:
@@ -215,10 +219,10 @@ def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s
             parts = _left_over(line.box, spans, 0.6 if sure else 0.9)
             left = [(box, reread.crop(gray, box)) for box in parts]
             above = [] if left else _unread_above(gray, line, lines)
-            over = [] if left or above else _corrections_above(gray, line, lines)
+            over = _corrections_above(gray, line, lines)
             if sure or left or above or over:
                 redo += left + above
-                found = [box for box, _ in left + above] + [o.box for o in over + _beside(line, lines)]
+                found = [box for box, _ in left + above] + [o.box for o in over + _beside(gray, line, lines)]
                 altered.append(_union([line.box, *found]))
                 continue
         out.append(line)

@@ -123,6 +123,23 @@ def test_a_short_strike_with_a_correction_above_it_in_its_own_cell_is_a_strike()
     assert altered == (100, 200, 180, 330)  # the struck value and the correction above it
 
 
+def test_an_alterations_place_stops_at_the_cells_rule():
+    """The detector read the struck value and the correction beside it as one line; the next
+    cell's label, just past the printed rule, is no part of the alteration shown to staff."""
+    gray = np.full((300, 1100), 245, np.uint8)
+    for x in range(100, 250, 12):  # the struck value: strokes with ink above and below the strike
+        gray[120:180, x:x + 6] = 30
+    gray[148:153, 92:258] = 30  # the strike, longer than two line heights
+    gray[120:180, 300:420:9] = 30  # the correction beside it, in the same cell
+    gray[40:260, 440:444] = 40  # the cell's printed rule
+    gray[125:175, 470:580:11] = 30  # the next cell's printed label
+    line = OcrLine("36.00元钳工", (100, 120, 420, 180), 0.9)
+    label = OcrLine("工种", (466, 120, 584, 180), 0.99)
+    kept, altered = strikes.without_struck(gray, [line, label])
+    assert line not in kept and label in kept
+    assert altered == [(100, 120, 420, 180)]
+
+
 def test_a_value_of_the_row_above_parted_by_a_rule_is_not_a_correction():
     """In a tightly ruled form the value of the row above sits as close over a 女 as a correction
     would; a printed rule runs between them, so it is no correction, and the 女 stays."""
