@@ -4,7 +4,8 @@ A check lists a ``ReviewItem`` for every value it could not trust (a low-confide
 name, an ID number whose check digit fails, a three-digit year, a material boundary it could not
 place, an unread page number, a value crossed out and corrected …). Archive staff confirm or
 correct each one; the corrections come back into ``run_checks`` as ``Corrections`` (item key →
-value) and take the place of what the machine read. The outcome is final only when no item is left open, or staff waived the rest.
+value) and take the place of what the machine read. The outcome is final only when no item is
+left open, or staff waived the rest.
 
 Keys are ``"<field>:<image index>"`` (``"name:3"``, ``"formed_on:12"``): stable across re-checks
 of the same volume, so a correction keeps applying after the volume is checked again.

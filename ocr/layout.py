@@ -1,5 +1,6 @@
-"""Reading order of text boxes on a page (pure). Shared by the OCR stage and the ground truth of
-the sample scans, so both sides of a character-error-rate comparison are ordered the same way."""
+"""Text boxes on a page (pure): their reading order, shared by the OCR stage and the ground truth of
+the sample scans so that both sides of a character-error-rate comparison are ordered the same way,
+and the box enclosing several."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 Box = tuple[int, int, int, int]
+
+
+def enclosing(boxes: Sequence[Box]) -> Box:
+    """The smallest box holding every one of ``boxes`` (at least one)."""
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def rows(items: Sequence[tuple[Box, T]]) -> list[list[tuple[Box, T]]]:

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from . import models, reread
+from .layout import enclosing
 from .records import OcrLine
 
 Box = tuple[int, int, int, int]
@@ -223,7 +224,7 @@ def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s
             if sure or left or above or over:
                 redo += left + above
                 found = [box for box, _ in left + above] + [o.box for o in over + _beside(gray, line, lines)]
-                altered.append(_union([line.box, *found]))
+                altered.append(enclosing([line.box, *found]))
                 continue
         out.append(line)
     if not redo:
@@ -234,7 +235,3 @@ def without_struck(gray: np.ndarray, lines: list[OcrLine], tidy=lambda s: s
         if text:
             out.append(OcrLine(text, box, conf))
     return out, altered
-
-
-def _union(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

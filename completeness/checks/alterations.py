@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ocr.layout import enclosing
+
 from ..review import ReviewItem
 from ..volume import Page
-
 
 NOTHING = "无"  # the value of an alteration with no correction read: struck out, nothing written
 
@@ -23,13 +24,11 @@ def alteration_review(pages: Sequence[Page]) -> list[ReviewItem]:
     for p in pages:
         if not p.struck or p.blank or p.duplicate_of is not None:
             continue
-        box = (min(b[0] for b in p.struck), min(b[1] for b in p.struck),
-               max(b[2] for b in p.struck), max(b[3] for b in p.struck))
         read = [l.text for b in p.struck for l in p.lines if _centre_in(l.box, b)]
         count = f"{len(p.struck)}处" if len(p.struck) > 1 else ""
         out.append(ReviewItem("altered", p.index, "；".join(dict.fromkeys(read)) or NOTHING,
                               f"本页有{count}划改（涂改）：划去的字未计入识别文字，所示为改正后的识别结果，"
-                              "请对照图像核对", box))
+                              "请对照图像核对", enclosing(p.struck)))
     return out
 
 
