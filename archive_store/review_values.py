@@ -122,7 +122,8 @@ def shown_value(field_name: str, value: str, full_ids: bool = True) -> str:
         return shown.id_number(value)
     if field_name == "birth":
         return shown.birth_text(value)
-    return value
+    # A free-text value (a 划改's correction) may quote an ID number or its birth date.
+    return shown.text(value)
 
 
 def _indexed_form(field_name: str, value: str) -> str:

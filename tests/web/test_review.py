@@ -533,6 +533,9 @@ def test_values_are_normalised_per_field_and_id_numbers_masked_in_the_audit():
     with pytest.raises(ReviewError, match="身份证号码无效"):
         clean_value("id_number", "110105194912310021")
     assert shown_value("id_number", "11010519491231002X", full_ids=False) == "110105********002X"
+    # A correction of a struck value is free text: an ID number in it is masked like any other.
+    assert shown_value("altered", "身份证号11010519491231002X", full_ids=False) == "身份证号110105********002X"
+    assert shown_value("altered", "身份证号11010519491231002X") == "身份证号11010519491231002X"
     assert clean_value("birth", "1952-3") == "1952年3月" and clean_value("birth", "1952年3月8日") == "1952年3月8日"
     assert clean_value("formed_on", "1985.10.1") == "1985-10-01" and clean_value("formed_on", "19851001") == "1985-10-01"
     assert clean_value("sex", "女性") == "女" and clean_value("page_no", "012") == "12"
