@@ -75,10 +75,11 @@ def test_filters_by_outcome_person_actor_and_date(as_user, seed):
     assert any(r["action"] == "search" for r in by_number)  # the query held the number, masked
     assert {r["target"] for r in api(subject=ref_b)} == {ref_b}
 
-    today = clock.today()
-    assert api(since=today.isoformat(), until=today.isoformat())
-    assert api(since=(today + dt.timedelta(days=1)).isoformat()) == []
-    assert api(until=(today - dt.timedelta(days=1)).isoformat()) == []
+    # The days the rows were written on (two when the test runs across the office's midnight).
+    first, last = _days_logged(seed)
+    assert api(since=first.isoformat(), until=last.isoformat())
+    assert api(since=(last + dt.timedelta(days=1)).isoformat()) == []
+    assert api(until=(first - dt.timedelta(days=1)).isoformat()) == []
     bad = admin.get("/api/audit", params={"since": "2026-13-01"})
     assert bad.status_code == 400 and "不是日期" in bad.json()["detail"]
     assert admin.get("/api/audit", params={"since": "2026-02-01", "until": "2026-01-01"}).status_code == 400
@@ -113,3 +114,12 @@ def test_the_page_is_paged_in_a_stable_order_and_keeps_its_filters_in_the_url(as
         url = answer["next"]
         assert url is None or ("actor=" in url and "limit=40" in url)
     assert targets == [f"查询{i:03d}" for i in range(129, -1, -1)]
+
+
+def _days_logged(seed) -> tuple[dt.date, dt.date]:
+    """The first and last local day of the rows in the log: a date filter's bounds that hold
+    whatever the hour the test runs at (clock.today() after the rows were written may be the
+    next day)."""
+    with session_scope(seed.cfg) as s:
+        days = sorted({clock.local(at).date() for at in s.scalars(select(AuditRow.at))})
+    return days[0], days[-1]
