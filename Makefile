@@ -9,7 +9,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-
 	poppler-utils qpdf libreoffice-writer-nogui redis-server chromium postgresql postgresql-contrib
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-packages handfonts demo test bench clean
+.PHONY: install system-packages handfonts demo test bench lock clean
 
 install: system-packages $(VENV)/.installed handfonts
 
@@ -23,11 +23,23 @@ system-packages:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# Python packages at the versions of constraints.txt, so that a new release on PyPI cannot change
+# what a clean checkout installs between one green run and the next.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
+
+# Newest releases allowed by pyproject.toml, written to constraints.txt: run make test before
+# committing the new file.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q --upgrade pip
+	.lock-venv/bin/pip install -q -e '.[test]'
+	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .lock-venv
+	@echo "constraints.txt 已更新：请运行 make test 后再提交"
 
 # Handwriting faces of the sample generator (ocr/handfonts.py): `npm pack` of pinned fontsource
 # packages, converted to TTF under .cache/handfonts/. Installs Debian's npm first if it is missing.
