@@ -1,6 +1,6 @@
 """Text boxes on a page (pure): their reading order, shared by the OCR stage and the ground truth of
 the sample scans so that both sides of a character-error-rate comparison are ordered the same way,
-and the box enclosing several."""
+and the box enclosing several, or one lying in another."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ Box = tuple[int, int, int, int]
 def enclosing(boxes: Sequence[Box]) -> Box:
     """The smallest box holding every one of ``boxes`` (at least one)."""
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def centre_in(box: Sequence[int], region: Sequence[int]) -> bool:
+    """Whether ``box``'s centre lies in ``region``: a line belongs to the cell or place it sits in."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
 
 
 def rows(items: Sequence[tuple[Box, T]]) -> list[list[tuple[Box, T]]]:

@@ -28,10 +28,9 @@ import cv2
 import numpy as np
 
 from . import models, reread
-from .layout import enclosing
+from .layout import Box, enclosing
 from .records import OcrLine
 
-Box = tuple[int, int, int, int]
 Crop = tuple[Box, np.ndarray]  # a box on the page and the pixels to read for it
 
 # Grey levels under the paper's at which a pixel is ink: a strike is sought in the firm ink only

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ocr.layout import enclosing
+from ocr.layout import centre_in, enclosing
 
 from ..review import ReviewItem
 from ..volume import Page
@@ -24,14 +24,9 @@ def alteration_review(pages: Sequence[Page]) -> list[ReviewItem]:
     for p in pages:
         if not p.struck or p.blank or p.duplicate_of is not None:
             continue
-        read = [l.text for b in p.struck for l in p.lines if _centre_in(l.box, b)]
+        read = [l.text for b in p.struck for l in p.lines if centre_in(l.box, b)]
         count = f"{len(p.struck)}处" if len(p.struck) > 1 else ""
         out.append(ReviewItem("altered", p.index, "；".join(dict.fromkeys(read)) or NOTHING,
                               f"本页有{count}划改（涂改）：划去的字未计入识别文字，所示为改正后的识别结果，"
                               "请对照图像核对", enclosing(p.struck)))
     return out
-
-
-def _centre_in(box: Sequence[int], region: Sequence[int]) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]

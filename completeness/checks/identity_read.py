@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 from handover import idnumber
 from ocr import dates
+from ocr.layout import Box, centre_in
 
 from ..review import Corrections
 from ..review import key as review_key
 from ..volume import Page
 from .text import cjk_only, cut_at_label, is_label, label_key, leading_label, norm
 
-Box = tuple[int, int, int, int]
 
 NAME_LABELS = ("姓名",)
 SEX_LABELS = ("性别",)
@@ -271,7 +271,7 @@ def page_identity(page: Page, corrections: Corrections | None = None) -> PageIde
                 ids.append(idnumber.parse(m[1]).number)
             except idnumber.IdNumberError:
                 continue  # a long figure that is not an ID number (amounts, file numbers)
-    name_cells = {c for c in cells if name is not None and name.box is not None and _within(c.box, name.box)}
+    name_cells = {c for c in cells if name is not None and name.box is not None and centre_in(c.box, name.box)}
     others = cjk_only("".join(c.text for c in cells if c not in name_cells))
     political = tuple(r.value for r in reads.get("political", [])[:1] if r.value)
     corrections = corrections or {}
@@ -298,11 +298,6 @@ def page_identity(page: Page, corrections: Corrections | None = None) -> PageIde
     digits = id_digits(first_birth.value) if first_birth is not None and first_birth.trusted else ""
     return PageIdentity(page.index, names, sexes, tuple(births), tuple(dict.fromkeys(ids)), political,
                         name, sex, id_read, tuple(lost), others, digits)
-
-
-def _within(inner: Box, outer: Box) -> bool:
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def party_member_in_file(identities: Sequence[PageIdentity]) -> bool:
