@@ -21,10 +21,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from archive_store.communities import resolve
 from archive_store.publish import publish_volume
-from handover import config, idnumber
+from archive_store.tables import AuditRow
+from handover import clock, config, idnumber
 from handover.config import Settings
 from handover.db import engine_for, session_scope
 from handover.models import Destination
@@ -267,3 +269,12 @@ def live_server(seed, tmp_path):
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+def days_logged(cfg: Settings) -> tuple[dt.date, dt.date]:
+    """The first and last office day of the audit log's rows: a date filter's bounds that hold
+    whatever the hour the test runs at (clock.today() after the rows were written may already be
+    the next day)."""
+    with session_scope(cfg) as s:
+        days = sorted({clock.local(at).date() for at in s.scalars(select(AuditRow.at))})
+    return days[0], days[-1]

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from archive_store import audit
 from archive_store.tables import AuditRow
-from handover import clock
 from handover.db import session_scope
+
+from .conftest import days_logged
 
 HTML = {"accept": "text/html"}
 
@@ -76,7 +77,7 @@ def test_filters_by_outcome_person_actor_and_date(as_user, seed):
     assert {r["target"] for r in api(subject=ref_b)} == {ref_b}
 
     # The days the rows were written on (two when the test runs across the office's midnight).
-    first, last = _days_logged(seed)
+    first, last = days_logged(seed.cfg)
     assert api(since=first.isoformat(), until=last.isoformat())
     assert api(since=(last + dt.timedelta(days=1)).isoformat()) == []
     assert api(until=(first - dt.timedelta(days=1)).isoformat()) == []
@@ -114,12 +115,3 @@ def test_the_page_is_paged_in_a_stable_order_and_keeps_its_filters_in_the_url(as
         url = answer["next"]
         assert url is None or ("actor=" in url and "limit=40" in url)
     assert targets == [f"查询{i:03d}" for i in range(129, -1, -1)]
-
-
-def _days_logged(seed) -> tuple[dt.date, dt.date]:
-    """The first and last local day of the rows in the log: a date filter's bounds that hold
-    whatever the hour the test runs at (clock.today() after the rows were written may be the
-    next day)."""
-    with session_scope(seed.cfg) as s:
-        days = sorted({clock.local(at).date() for at in s.scalars(select(AuditRow.at))})
-    return days[0], days[-1]

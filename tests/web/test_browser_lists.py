@@ -11,15 +11,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from archive_store.tables import AuditRow, VolumeRow
-from handover import clock
+from archive_store.tables import VolumeRow
 from handover.communities import CONFIRMED, decide
 from handover.db import session_scope
 from handover.roster.importer import import_roster
 from handover.roster.writer import write_csv
 from handover.sample import invented_communities, make_retirees
 
-from .conftest import PROFILE
+from .conftest import PROFILE, days_logged
 from .test_browser import CHROMIUM, browser, page_for, shots  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
@@ -91,10 +90,8 @@ def test_filter_the_audit_log_by_date_and_ref_no_and_share_it(page_for, live_ser
     with session_scope(seed.cfg) as s:
         ref_a = s.scalar(select(VolumeRow.ref_no).where(VolumeRow.id == seed.volume_a))
         ref_b = s.scalar(select(VolumeRow.ref_no).where(VolumeRow.id == seed.volume_b))
-        # The office's calendar days the rows were written on (the filter is on local days; two
-        # days when the test runs across midnight, so not clock.today() after the fact).
-        days = sorted({clock.local(at).date() for at in s.scalars(select(AuditRow.at))})
-    first, last = days[0].isoformat(), days[-1].isoformat()
+    first_day, last_day = days_logged(seed.cfg)  # the filter is on the office's days
+    first, last = first_day.isoformat(), last_day.isoformat()
 
     pg = page_for("admin")
     pg.click("nav.menu >> text=审计日志")
@@ -116,7 +113,7 @@ def test_filter_the_audit_log_by_date_and_ref_no_and_share_it(page_for, live_ser
     assert other.input_value("#audit-filters input[name=since]") == first
     assert other.locator("table.data tbody tr td:nth-child(5)").all_inner_texts() == targets
     # the day before only: nothing of these
-    yesterday = (days[0] - dt.timedelta(days=1)).isoformat()
+    yesterday = (first_day - dt.timedelta(days=1)).isoformat()
     other.fill("#audit-filters input[name=since]", yesterday)
     other.fill("#audit-filters input[name=until]", yesterday)
     other.click("#audit-filters button[type=submit]")
